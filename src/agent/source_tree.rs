@@ -1,0 +1,434 @@
+//! Which files of the agent's source go into the deployment, and which are left out and why.
+//!
+//! The seed's tool copied only top-level `*.py` files and lost subpackages and data files. Here
+//! the whole tree is taken, minus what must never ship: caches, virtual environments, version
+//! control, `.env` files, keys and credentials, test folders, and whatever the source's own
+//! `.gitignore` files (including those of the enclosing repository) and `.dockerignore` exclude.
+//! Every skipped path is reported with its reason. A symlink that leads outside the source is
+//! refused: following it would ship files the user never meant to publish.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use ignore::Match;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use serde::Serialize;
+
+use crate::error::UserError;
+
+/// A file that goes into the deployment.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path below the source root, `/`-separated on every platform once rendered.
+    pub relative: PathBuf,
+    /// Where to read it from (a symlink inside the source is read through its target).
+    pub absolute: PathBuf,
+    pub size: u64,
+}
+
+/// Why a path was left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "reason", content = "detail")]
+pub enum SkipReason {
+    PythonCache,
+    VirtualEnvironment,
+    VersionControl,
+    EnvironmentFile,
+    KeyOrCredentials,
+    TestFolder,
+    ToolFiles,
+    IgnoreRule(String),
+    SymlinkToDirectory,
+    BrokenSymlink,
+    OutputDirectory,
+}
+
+impl SkipReason {
+    pub fn describe(&self) -> String {
+        match self {
+            SkipReason::PythonCache => "Python cache".into(),
+            SkipReason::VirtualEnvironment => "virtual environment".into(),
+            SkipReason::VersionControl => "version control".into(),
+            SkipReason::EnvironmentFile => "environment file (may hold secrets)".into(),
+            SkipReason::KeyOrCredentials => "key or credentials file".into(),
+            SkipReason::TestFolder => "tests".into(),
+            SkipReason::ToolFiles => "tool or editor files".into(),
+            SkipReason::IgnoreRule(file) => format!("excluded by `{file}`"),
+            SkipReason::SymlinkToDirectory => {
+                "symlink to a directory (its target is copied as is)".into()
+            }
+            SkipReason::BrokenSymlink => "broken symlink".into(),
+            SkipReason::OutputDirectory => "agentprep's own output".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    pub path: String,
+    #[serde(flatten)]
+    pub reason: SkipReason,
+}
+
+/// The agent's source as it will be shipped.
+#[derive(Debug)]
+pub struct SourceTree {
+    /// The source directory, canonical; for a single-file source, its folder.
+    pub root: PathBuf,
+    /// The source was one `.py` file rather than a directory.
+    pub single_file: bool,
+    /// Files to copy, sorted by relative path.
+    pub files: Vec<SourceFile>,
+    pub skipped: Vec<Skipped>,
+}
+
+impl SourceTree {
+    pub fn python_files(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files
+            .iter()
+            .filter(|file| file.relative.extension().is_some_and(|ext| ext == "py"))
+    }
+
+    pub fn total_bytes(&self) -> u64 {
+        self.files.iter().map(|file| file.size).sum()
+    }
+}
+
+/// Read the source at `source` (a directory or one `.py` file). Paths in `exclude` (the output
+/// directory, when it lies inside the source) are left out.
+pub fn scan(source: &Path, exclude: &[PathBuf]) -> anyhow::Result<SourceTree> {
+    let metadata = fs::metadata(source).map_err(|error| {
+        UserError::usage(format!(
+            "the source `{}` cannot be read: {error}",
+            source.display()
+        ))
+        .with_hint("pass the agent's source directory with `--source-dir DIR`")
+    })?;
+    let canonical = source
+        .canonicalize()
+        .with_context(|| format!("resolving `{}`", source.display()))?;
+    if metadata.is_file() {
+        if canonical.extension().is_none_or(|ext| ext != "py") {
+            return Err(UserError::usage(format!(
+                "the source `{}` is a file but not a Python module",
+                source.display()
+            ))
+            .with_hint("pass the agent's directory, or its `.py` file, with `--source-dir`")
+            .into());
+        }
+        let root = canonical
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("/"));
+        let name = canonical.file_name().map(PathBuf::from).unwrap_or_default();
+        return Ok(SourceTree {
+            root,
+            single_file: true,
+            files: vec![SourceFile {
+                relative: name,
+                absolute: canonical.clone(),
+                size: metadata.len(),
+            }],
+            skipped: Vec::new(),
+        });
+    }
+    let exclude: Vec<PathBuf> = exclude
+        .iter()
+        .filter_map(|path| path.canonicalize().ok())
+        .collect();
+    let mut walk = Walk {
+        root: canonical.clone(),
+        exclude,
+        rules: ancestor_gitignores(&canonical),
+        dockerignore: dockerignore(&canonical)?,
+        files: Vec::new(),
+        skipped: Vec::new(),
+    };
+    walk.directory(&canonical)?;
+    let mut tree = SourceTree {
+        root: canonical,
+        single_file: false,
+        files: walk.files,
+        skipped: walk.skipped,
+    };
+    tree.files.sort_by(|a, b| a.relative.cmp(&b.relative));
+    if !tree
+        .files
+        .iter()
+        .any(|file| file.relative.extension().is_some_and(|ext| ext == "py"))
+    {
+        return Err(UserError::usage(format!(
+            "the source `{}` holds no Python files",
+            source.display()
+        ))
+        .with_hint("point `--source-dir` at the folder that holds the agent's `.py` files")
+        .into());
+    }
+    Ok(tree)
+}
+
+struct Walk {
+    root: PathBuf,
+    exclude: Vec<PathBuf>,
+    /// `.gitignore` matchers from the repository root down to the current directory, each with
+    /// the file's path for the report.
+    rules: Vec<(Gitignore, String)>,
+    dockerignore: Option<Gitignore>,
+    files: Vec<SourceFile>,
+    skipped: Vec<Skipped>,
+}
+
+impl Walk {
+    fn directory(&mut self, dir: &Path) -> anyhow::Result<()> {
+        let pushed = match gitignore_in(dir, &self.root)? {
+            Some(rule) => {
+                self.rules.push(rule);
+                true
+            }
+            None => false,
+        };
+        let mut entries: Vec<fs::DirEntry> = fs::read_dir(dir)
+            .with_context(|| format!("reading `{}`", dir.display()))?
+            .collect::<Result<_, _>>()
+            .with_context(|| format!("reading `{}`", dir.display()))?;
+        entries.sort_by_key(|entry| entry.file_name());
+        for entry in entries {
+            self.entry(&entry)?;
+        }
+        if pushed {
+            self.rules.pop();
+        }
+        Ok(())
+    }
+
+    fn entry(&mut self, entry: &fs::DirEntry) -> anyhow::Result<()> {
+        let path = entry.path();
+        let relative = path.strip_prefix(&self.root).unwrap_or(&path).to_path_buf();
+        let file_type = entry
+            .file_type()
+            .with_context(|| format!("reading `{}`", path.display()))?;
+        let is_dir = file_type.is_dir() || (file_type.is_symlink() && path.is_dir());
+        if let Some(reason) = self.skip_reason(&path, &relative, is_dir) {
+            self.skip(&relative, reason);
+            return Ok(());
+        }
+        if file_type.is_symlink() {
+            return self.symlink(&path, relative);
+        }
+        if file_type.is_dir() {
+            return self.directory(&path);
+        }
+        if file_type.is_file() {
+            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            self.files.push(SourceFile {
+                relative,
+                absolute: path,
+                size,
+            });
+        }
+        // Sockets, FIFOs and devices are not source files; they are silently not copied.
+        Ok(())
+    }
+
+    fn symlink(&mut self, path: &Path, relative: PathBuf) -> anyhow::Result<()> {
+        let Ok(target) = path.canonicalize() else {
+            self.skip(&relative, SkipReason::BrokenSymlink);
+            return Ok(());
+        };
+        if !target.starts_with(&self.root) {
+            return Err(UserError::failed(format!(
+                "`{}` in the source is a symlink to `{}`, outside the source directory",
+                relative.display(),
+                target.display()
+            ))
+            .with_hint(format!(
+                "replace the link with a copy of what it points to, or exclude it with a line `{}` \
+                 in the source's `.gitignore`",
+                relative.display()
+            ))
+            .into());
+        }
+        if target.is_dir() {
+            self.skip(&relative, SkipReason::SymlinkToDirectory);
+        } else {
+            let size = fs::metadata(&target).map(|m| m.len()).unwrap_or(0);
+            self.files.push(SourceFile {
+                relative,
+                absolute: target,
+                size,
+            });
+        }
+        Ok(())
+    }
+
+    fn skip(&mut self, relative: &Path, reason: SkipReason) {
+        let mut path = relative.to_string_lossy().replace('\\', "/");
+        if self.root.join(relative).is_dir() {
+            path.push('/');
+        }
+        self.skipped.push(Skipped { path, reason });
+    }
+
+    fn skip_reason(&self, path: &Path, relative: &Path, is_dir: bool) -> Option<SkipReason> {
+        if self.exclude.iter().any(|excluded| excluded == path) {
+            return Some(SkipReason::OutputDirectory);
+        }
+        let name = path.file_name()?.to_string_lossy();
+        if let Some(reason) = builtin_reason(&name, path, is_dir) {
+            return Some(reason);
+        }
+        for (rules, file) in self.rules.iter().rev() {
+            match rules.matched(path, is_dir) {
+                Match::Ignore(_) => return Some(SkipReason::IgnoreRule(file.clone())),
+                Match::Whitelist(_) => return None,
+                Match::None => {}
+            }
+        }
+        if let Some(docker) = &self.dockerignore
+            && docker
+                .matched_path_or_any_parents(relative, is_dir)
+                .is_ignore()
+        {
+            return Some(SkipReason::IgnoreRule(".dockerignore".into()));
+        }
+        None
+    }
+}
+
+/// The rules that hold whatever the project's ignore files say.
+fn builtin_reason(name: &str, path: &Path, is_dir: bool) -> Option<SkipReason> {
+    if is_dir {
+        return match name {
+            "__pycache__" => Some(SkipReason::PythonCache),
+            ".venv" | "venv" => Some(SkipReason::VirtualEnvironment),
+            _ if path.join("pyvenv.cfg").is_file() => Some(SkipReason::VirtualEnvironment),
+            ".git" | ".hg" | ".svn" => Some(SkipReason::VersionControl),
+            "tests" | "test" => Some(SkipReason::TestFolder),
+            ".aws" | ".ssh" | ".gnupg" => Some(SkipReason::KeyOrCredentials),
+            ".pytest_cache" | ".mypy_cache" | ".ruff_cache" | ".tox" | ".nox"
+            | ".ipynb_checkpoints" | ".idea" | ".vscode" | "node_modules"
+            | ".bedrock_agentcore" => Some(SkipReason::ToolFiles),
+            _ if name.ends_with(".egg-info") => Some(SkipReason::ToolFiles),
+            _ if name.contains(".agentprep-") => Some(SkipReason::OutputDirectory),
+            _ => None,
+        };
+    }
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".pyc") || lower.ends_with(".pyo") {
+        return Some(SkipReason::PythonCache);
+    }
+    if lower == ".env" || lower.starts_with(".env.") {
+        return Some(SkipReason::EnvironmentFile);
+    }
+    const KEY_SUFFIXES: &[&str] = &[
+        ".pem",
+        ".key",
+        ".p12",
+        ".pfx",
+        ".jks",
+        ".keystore",
+        ".kdbx",
+        ".ppk",
+    ];
+    const KEY_PREFIXES: &[&str] = &["id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"];
+    const CREDENTIAL_NAMES: &[&str] = &[
+        "credentials",
+        ".netrc",
+        ".pypirc",
+        ".pgpass",
+        "credentials.json",
+    ];
+    if KEY_SUFFIXES.iter().any(|suffix| lower.ends_with(suffix))
+        || KEY_PREFIXES.iter().any(|prefix| lower.starts_with(prefix))
+        || CREDENTIAL_NAMES.contains(&lower.as_str())
+    {
+        return Some(SkipReason::KeyOrCredentials);
+    }
+    if matches!(
+        name,
+        ".DS_Store" | ".gitignore" | ".dockerignore" | ".bedrock_agentcore.yaml" | "Thumbs.db"
+    ) {
+        return Some(SkipReason::ToolFiles);
+    }
+    None
+}
+
+/// `.gitignore` files above the source, up to the root of the git repository it is in (none
+/// when it is not in one): a repository's rules for `.env` or build output apply to its agents.
+fn ancestor_gitignores(root: &Path) -> Vec<(Gitignore, String)> {
+    let Some(repository) = root
+        .ancestors()
+        .skip(1)
+        .find(|dir| dir.join(".git").exists())
+    else {
+        return Vec::new();
+    };
+    let mut rules = Vec::new();
+    let mut chain: Vec<&Path> = root
+        .ancestors()
+        .skip(1)
+        .take_while(|dir| dir.starts_with(repository))
+        .collect();
+    chain.reverse();
+    for dir in chain {
+        if let Ok(Some(rule)) = gitignore_in(dir, root) {
+            rules.push(rule);
+        }
+    }
+    rules
+}
+
+fn gitignore_in(dir: &Path, source_root: &Path) -> anyhow::Result<Option<(Gitignore, String)>> {
+    let file = dir.join(".gitignore");
+    if !file.is_file() {
+        return Ok(None);
+    }
+    let mut builder = GitignoreBuilder::new(dir);
+    if let Some(error) = builder.add(&file) {
+        return Err(UserError::failed(format!("cannot read `{}`: {error}", file.display())).into());
+    }
+    let rules = builder
+        .build()
+        .with_context(|| format!("reading `{}`", file.display()))?;
+    let label = match dir.strip_prefix(source_root) {
+        Ok(inside) if inside.as_os_str().is_empty() => ".gitignore".to_string(),
+        Ok(inside) => format!("{}/.gitignore", inside.display()),
+        Err(_) => file.display().to_string(),
+    };
+    Ok(Some((rules, label)))
+}
+
+/// The source's `.dockerignore`. Docker matches its patterns from the build context's root
+/// (`*.md` means only top-level Markdown files), unlike `.gitignore`, so each pattern is
+/// anchored at the root before it is handed to the gitignore matcher.
+fn dockerignore(root: &Path) -> anyhow::Result<Option<Gitignore>> {
+    let file = root.join(".dockerignore");
+    let Ok(text) = fs::read_to_string(&file) else {
+        return Ok(None);
+    };
+    let mut builder = GitignoreBuilder::new(root);
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (negated, pattern) = match line.strip_prefix('!') {
+            Some(rest) => (true, rest.trim()),
+            None => (false, line),
+        };
+        let pattern = pattern.trim_start_matches("./").trim_start_matches('/');
+        let anchored = format!("{}/{pattern}", if negated { "!" } else { "" });
+        builder
+            .add_line(Some(file.clone()), &anchored)
+            .map_err(|error| {
+                UserError::failed(format!(
+                    "`{}` has a pattern that cannot be read: {error}",
+                    file.display()
+                ))
+            })?;
+    }
+    Ok(Some(builder.build().with_context(|| {
+        format!("reading `{}`", file.display())
+    })?))
+}

@@ -1,0 +1,5 @@
+//! Shared AWS plumbing: regions, SDK configuration, and turning SDK errors into messages.
+
+pub mod errors;
+pub mod region;
+pub mod sdk_config;

@@ -1,0 +1,72 @@
+//! Loading the AWS SDK configuration and checking who we are.
+//!
+//! Credentials, retries and endpoint overrides (`AWS_ENDPOINT_URL*`, used by the tests to point
+//! the real SDK at a local emulator) are all the SDK's own; this file only pins the region that
+//! [`crate::aws::region`] resolved and turns a missing identity into a clear message.
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::provider::ProvideCredentials;
+use aws_types::region::Region;
+
+use crate::aws::errors::{AwsCall, explain};
+use crate::aws::region::AwsRegion;
+use crate::error::UserError;
+
+/// The SDK configuration for `region`, with the default credential chain.
+pub async fn load(region: &AwsRegion) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.name.clone()))
+        .load()
+        .await
+}
+
+/// Fail early and plainly when no credentials can be found, before any AWS call is attempted.
+/// `offline_hint` names the flag that avoids AWS altogether, if the command has one.
+pub async fn require_credentials(
+    config: &SdkConfig,
+    offline_hint: Option<&str>,
+) -> anyhow::Result<()> {
+    let found = match config.credentials_provider() {
+        Some(provider) => provider
+            .provide_credentials()
+            .await
+            .map(|_| ())
+            .map_err(|error| error.to_string()),
+        None => Err("no credentials provider is configured".to_string()),
+    };
+    let Err(reason) = found else { return Ok(()) };
+    let mut hint = String::from(
+        "configure credentials (`aws configure`, `aws sso login`, `AWS_PROFILE`, or \
+         `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`)",
+    );
+    if let Some(offline) = offline_hint {
+        hint.push_str(&format!(", or pass `{offline}` to work without AWS"));
+    }
+    Err(
+        UserError::failed(format!("no AWS credentials were found ({reason})"))
+            .with_hint(hint)
+            .into(),
+    )
+}
+
+/// The account and principal the credentials belong to.
+#[derive(Debug, Clone)]
+pub struct CallerIdentity {
+    pub account: String,
+    pub arn: String,
+}
+
+/// Ask STS who we are: the account for every ARN we build, and the principal for error hints.
+pub async fn caller_identity(config: &SdkConfig) -> anyhow::Result<CallerIdentity> {
+    let sts = aws_sdk_sts::Client::new(config);
+    let call = AwsCall::new("sts:GetCallerIdentity", "*");
+    let output = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|error| explain(&call, None, error))?;
+    match (output.account, output.arn) {
+        (Some(account), Some(arn)) => Ok(CallerIdentity { account, arn }),
+        _ => Err(UserError::failed("STS GetCallerIdentity answered without an account").into()),
+    }
+}

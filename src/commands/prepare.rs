@@ -1,0 +1,476 @@
+//! `agentprep prepare`: the seed's `prepare_agent.py`, done the way its users wish it were.
+//!
+//! Reads the agent's source, finds its entry, works out its requirements and the AWS services
+//! it uses, writes the deployment directory atomically, and creates or updates the execution
+//! role. Everything that can be checked locally is checked before AWS is called, and with
+//! `--dry-run` nothing is changed anywhere.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::agent::capabilities::{self, Capabilities};
+use crate::agent::entrypoint::{self, Entry};
+use crate::agent::name::AgentName;
+use crate::agent::python_modules;
+use crate::agent::requirements::{self, Requirements};
+use crate::agent::source_tree::{self, SourceTree};
+use crate::aws::region::{self, AwsRegion};
+use crate::aws::sdk_config;
+use crate::cli::{OutputFormat, PrepareArgs};
+use crate::commands::prepare_report::{FilesReport, PrepareReport, RoleReport};
+use crate::deployment::invoke_py;
+use crate::deployment::output_dir::{self, Content, PlannedFile};
+use crate::error::UserError;
+use crate::iam::policy_documents::{self, ArnParts};
+use crate::iam::role::{self, RoleSpec};
+use crate::output::progress::Progress;
+use crate::output::stdout;
+use crate::python::stdlib_modules::is_stdlib_module;
+
+/// How the execution role is chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoleChoice {
+    /// Create or update `AgentCoreRole-<agent>` in IAM.
+    Managed,
+    /// Use this role as it is; no IAM calls.
+    Given(String),
+    /// No role (offline, local use).
+    None,
+}
+
+/// `prepare`'s options after validation.
+#[derive(Debug, Clone)]
+pub struct PrepareOptions {
+    pub source: PathBuf,
+    pub name: Option<String>,
+    pub region: Option<String>,
+    pub output_dir: PathBuf,
+    pub entrypoint: Option<String>,
+    pub requirements: Option<PathBuf>,
+    pub policies: Vec<PathBuf>,
+    pub role: RoleChoice,
+    pub dry_run: bool,
+    pub force: bool,
+}
+
+impl From<PrepareArgs> for PrepareOptions {
+    fn from(args: PrepareArgs) -> Self {
+        let role = match (args.execution_role, args.no_role) {
+            (Some(arn), _) => RoleChoice::Given(arn),
+            (None, true) => RoleChoice::None,
+            (None, false) => RoleChoice::Managed,
+        };
+        PrepareOptions {
+            source: args.source_dir,
+            name: args.name,
+            region: args.region,
+            output_dir: args.output_dir,
+            entrypoint: args.entrypoint,
+            requirements: args.requirements,
+            policies: args.policies,
+            role,
+            dry_run: args.dry_run,
+            force: args.force,
+        }
+    }
+}
+
+pub async fn run(args: PrepareArgs) -> anyhow::Result<()> {
+    let format = args.output;
+    let progress = Progress::for_stderr();
+    let report = prepare(&PrepareOptions::from(args), &progress).await?;
+    progress.finish();
+    match format {
+        OutputFormat::Text => stdout::emit(&report.to_string()),
+        OutputFormat::Json => stdout::emit_json(&report)?,
+    }
+    Ok(())
+}
+
+/// Everything `prepare` does, for this command and for the commands that run it first.
+pub async fn prepare(
+    options: &PrepareOptions,
+    progress: &Progress,
+) -> anyhow::Result<PrepareReport> {
+    let agent = agent_name(options)?;
+    let output = absolute(&options.output_dir)?;
+    check_output_location(&output, &options.source)?;
+
+    let region = match &options.role {
+        RoleChoice::Managed => Some(
+            region::require(
+                options.region.as_deref(),
+                "the IAM role's policies need one",
+            )
+            .await?,
+        ),
+        RoleChoice::Given(_) | RoleChoice::None => {
+            region::resolve(options.region.as_deref()).await?
+        }
+    };
+    let given_role = match &options.role {
+        RoleChoice::Given(arn) => Some(parse_role_arn(arn)?),
+        _ => None,
+    };
+
+    progress.step(format!("Reading `{}`", options.source.display()));
+    let tree = source_tree::scan(&options.source, std::slice::from_ref(&output))?;
+    let modules = python_modules::parse_all(&tree)?;
+    for module in &modules {
+        if let Some(line) = module.syntax.syntax_error_line {
+            progress.warn(format!(
+                "`{}` has a syntax error near line {line}; the rest of it was read",
+                module.file
+            ));
+        }
+    }
+    let entry = entrypoint::choose(&modules, options.entrypoint.as_deref(), agent.as_str())?;
+    let source_dir_name = tree
+        .root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let requirements = requirements::generate(
+        &tree,
+        &modules,
+        &[agent.as_str(), &source_dir_name],
+        options.requirements.as_deref(),
+    )?;
+    warn_about_requirements(&requirements, progress);
+    let uses = capabilities::detect(&modules);
+    let mut extra_statements = Vec::new();
+    for file in &options.policies {
+        extra_statements.extend(policy_documents::read_extra_statements(file)?);
+    }
+
+    // Who we are in AWS: from STS for a managed role, from the ARN for a given one.
+    let mut caller_arn = None;
+    let mut sdk = None;
+    let account = match (&options.role, &given_role) {
+        (RoleChoice::Managed, _) => {
+            let region = region
+                .as_ref()
+                .ok_or_else(|| UserError::usage("no region"))?;
+            progress.step("Checking AWS credentials");
+            let config = sdk_config::load(region).await;
+            sdk_config::require_credentials(&config, Some("--no-role")).await?;
+            let identity = sdk_config::caller_identity(&config).await?;
+            caller_arn = Some(identity.arn);
+            sdk = Some(config);
+            Some(identity.account)
+        }
+        (_, Some(given)) => Some(given.account.clone()),
+        _ => None,
+    };
+
+    let parts = ArnParts::new(
+        region.as_ref().map(|r| r.partition),
+        region.as_ref().map(|r| r.name.as_str()),
+        account.as_deref(),
+    );
+    let trust = policy_documents::trust_policy(&parts);
+    let policy =
+        policy_documents::execution_policy(&parts, agent.as_str(), &uses, &extra_statements);
+    policy_documents::check_unique_sids(&policy)?;
+    let role_name = role::role_name_for(agent.as_str())?;
+    let policy_name = format!("{role_name}-ExecutionPolicy");
+    policy_documents::check_size(&policy, &policy_name)?;
+
+    let planned = plan_files(
+        &tree,
+        &agent,
+        &entry,
+        region.as_ref(),
+        &requirements,
+        &trust,
+        &policy,
+    )?;
+    let conflicts = output_dir::inspect(&output)?;
+    if !conflicts.is_empty() && !options.force {
+        return Err(conflicts.into_error(&options.output_dir).into());
+    }
+
+    let spec = RoleSpec {
+        name: role_name.clone(),
+        description: format!("AgentCore execution role for {agent}"),
+        trust_policy: trust,
+        policy_name: policy_name.clone(),
+        policy,
+        arn_prefix: format!("arn:{}:iam::{}:role/", parts.partition, parts.account),
+    };
+    let iam = sdk.as_ref().map(aws_sdk_iam::Client::new);
+    let role_state = match (&iam, &caller_arn) {
+        (Some(iam), Some(caller)) => {
+            progress.step(format!("Looking up role `{role_name}`"));
+            Some(role::inspect(iam, &spec, caller).await?)
+        }
+        _ => None,
+    };
+
+    let mut role_report = match (&options.role, &role_state) {
+        (RoleChoice::Given(arn), _) => RoleReport::given(arn),
+        (RoleChoice::None, _) => RoleReport::none(&role_name, &policy_name),
+        (RoleChoice::Managed, Some(state)) => RoleReport::planned(&spec, state),
+        (RoleChoice::Managed, None) => RoleReport::none(&role_name, &policy_name),
+    };
+
+    if !options.dry_run {
+        progress.step(format!("Writing `{}`", options.output_dir.display()));
+        output_dir::write(&output, &planned)?;
+        if let (Some(iam), Some(state), Some(caller)) = (&iam, &role_state, &caller_arn) {
+            progress.step(format!("Updating role `{role_name}`"));
+            let outcome = role::apply(iam, &spec, state, caller).await?;
+            role_report = RoleReport::applied(&spec, state, &outcome);
+        }
+    }
+
+    Ok(PrepareReport {
+        agent: agent.to_string(),
+        source: options.source.display().to_string(),
+        region: region.clone(),
+        account,
+        entrypoint: entry.clone(),
+        entrypoint_spec: entry.spec(),
+        streams: entry.streams(),
+        requirements,
+        capabilities: uses_summary(&uses),
+        capability_evidence: uses,
+        role: role_report,
+        files: FilesReport::new(&tree, &planned, &options.output_dir),
+        replaced_conflicts: if options.force {
+            conflicts
+                .foreign
+                .into_iter()
+                .chain(conflicts.edited)
+                .collect()
+        } else {
+            Vec::new()
+        },
+        dry_run: options.dry_run,
+        output_dir: options.output_dir.clone(),
+        next_steps: Vec::new(),
+    }
+    .with_next_steps())
+}
+
+fn agent_name(options: &PrepareOptions) -> Result<AgentName, UserError> {
+    if let Some(name) = &options.name {
+        return check_not_shadowing(AgentName::parse(name, "`--name`")?);
+    }
+    let source = &options.source;
+    let raw = if source.is_file() || source.extension().is_some_and(|ext| ext == "py") {
+        source
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+    } else {
+        absolute(source).ok().and_then(|path| {
+            path.file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+        })
+    };
+    let raw = raw.ok_or_else(|| {
+        UserError::usage(format!(
+            "cannot take an agent name from `{}`",
+            source.display()
+        ))
+        .with_hint("pass `--name NAME`")
+    })?;
+    check_not_shadowing(AgentName::parse(&raw, "taken from the source's name")?)
+}
+
+/// The agent becomes a top-level package; named like a standard-library module it would hide
+/// that module from every library the agent uses.
+fn check_not_shadowing(name: AgentName) -> Result<AgentName, UserError> {
+    if is_stdlib_module(name.as_str()) {
+        return Err(UserError::usage(format!(
+            "the agent name `{name}` is also a Python standard-library module, which the agent's package would hide"
+        ))
+        .with_hint(format!("pass another name, e.g. `--name {name}_agent`")));
+    }
+    Ok(name)
+}
+
+fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
+    Ok(std::path::absolute(path)?)
+}
+
+/// Replacing the output directory must never take the agent's source or the user's working
+/// directory with it, `--force` or not.
+fn check_output_location(output: &Path, source: &Path) -> anyhow::Result<()> {
+    let resolve = |path: &Path| path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let output_resolved = resolve(output);
+    let source_resolved = resolve(&absolute(source)?);
+    let cwd = resolve(&std::env::current_dir()?);
+    if source_resolved.starts_with(&output_resolved) {
+        return Err(UserError::usage(format!(
+            "the output directory `{}` holds the agent's source; replacing it would delete the source",
+            output.display()
+        ))
+        .with_hint("pass an `--output-dir` outside the source, such as `deployment`")
+        .into());
+    }
+    if cwd.starts_with(&output_resolved) {
+        return Err(UserError::usage(format!(
+            "the output directory `{}` holds the current directory; replacing it would delete your work",
+            output.display()
+        ))
+        .with_hint("pass an `--output-dir` below the current directory, such as `deployment`")
+        .into());
+    }
+    Ok(())
+}
+
+/// A role ARN given with `--execution-role`.
+#[derive(Debug, Clone)]
+struct GivenRole {
+    account: String,
+}
+
+fn parse_role_arn(arn: &str) -> Result<GivenRole, UserError> {
+    let bad = || {
+        UserError::usage(format!("`--execution-role {arn}` is not an IAM role ARN"))
+            .with_hint("pass an ARN such as `arn:aws:iam::123456789012:role/MyAgentRole`")
+    };
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [prefix, partition, service, region, account, resource] = parts.as_slice() else {
+        return Err(bad());
+    };
+    let valid = *prefix == "arn"
+        && partition.starts_with("aws")
+        && *service == "iam"
+        && region.is_empty()
+        && account.len() == 12
+        && account.chars().all(|c| c.is_ascii_digit())
+        && resource
+            .strip_prefix("role/")
+            .is_some_and(|name| !name.is_empty());
+    if !valid {
+        return Err(bad());
+    }
+    Ok(GivenRole {
+        account: account.to_string(),
+    })
+}
+
+fn warn_about_requirements(requirements: &Requirements, progress: &Progress) {
+    for warning in &requirements.warnings {
+        progress.warn(warning);
+    }
+    if !requirements.unknown_imports.is_empty() {
+        let names: Vec<String> = requirements
+            .unknown_imports
+            .iter()
+            .map(|name| format!("`{name}`"))
+            .collect();
+        progress.warn(format!(
+            "no known distribution for the import(s) {}; they were listed under their own name. \
+             Pin them in a `requirements.txt` beside the agent (or pass `--requirements FILE`)",
+            names.join(", ")
+        ));
+    }
+}
+
+fn uses_summary(uses: &Capabilities) -> Vec<&'static str> {
+    let mut list = Vec::new();
+    if uses.code_interpreter.is_some() {
+        list.push("code_interpreter");
+    }
+    if uses.browser.is_some() {
+        list.push("browser");
+    }
+    if uses.memory.is_some() {
+        list.push("memory");
+    }
+    if uses.pricing.is_some() {
+        list.push("pricing");
+    }
+    list
+}
+
+/// The deployment directory's files: the sources under `<agent>/`, the generated entrypoint and
+/// requirements, and the IAM documents for review.
+fn plan_files(
+    tree: &SourceTree,
+    agent: &AgentName,
+    entry: &Entry,
+    region: Option<&AwsRegion>,
+    requirements: &Requirements,
+    trust: &Value,
+    policy: &Value,
+) -> anyhow::Result<Vec<PlannedFile>> {
+    let mut files: Vec<PlannedFile> = tree
+        .files
+        .iter()
+        .map(|file| PlannedFile {
+            relative: Path::new(agent.as_str()).join(&file.relative),
+            content: Content::CopyOf(file.absolute.clone()),
+        })
+        .collect();
+    // Without its own `__init__.py` the folder would be a namespace package, and a module of
+    // the same name inside it (`minimal_agent/minimal_agent.py`, on the path for bare sibling
+    // imports) would shadow it; a regular package always wins.
+    if !tree
+        .files
+        .iter()
+        .any(|file| file.relative == Path::new("__init__.py"))
+    {
+        files.push(PlannedFile {
+            relative: Path::new(agent.as_str()).join("__init__.py"),
+            content: Content::Generated(format!(
+                "# Generated by agentprep: makes `{agent}` a regular package for `invoke.py`.\n"
+            )),
+        });
+    }
+    let generated = [
+        (
+            "invoke.py",
+            invoke_py::render(entry, agent.as_str(), region.map(|r| r.name.as_str())),
+        ),
+        ("requirements.txt", requirements.render()),
+        (
+            "iam/trust-policy.json",
+            format!("{}\n", serde_json::to_string_pretty(trust)?),
+        ),
+        (
+            "iam/execution-policy.json",
+            format!("{}\n", serde_json::to_string_pretty(policy)?),
+        ),
+    ];
+    for (path, text) in generated {
+        files.push(PlannedFile {
+            relative: PathBuf::from(path),
+            content: Content::Generated(text),
+        });
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_arns_are_checked() {
+        assert_eq!(
+            parse_role_arn("arn:aws:iam::123456789012:role/x")
+                .unwrap()
+                .account,
+            "123456789012"
+        );
+        assert_eq!(
+            parse_role_arn("arn:aws-us-gov:iam::123456789012:role/path/x")
+                .unwrap()
+                .account,
+            "123456789012"
+        );
+        for bad in [
+            "arn:aws:iam::123:role/x",
+            "arn:aws:s3:::bucket",
+            "role/x",
+            "arn:aws:iam::123456789012:user/x",
+        ] {
+            assert!(parse_role_arn(bad).is_err(), "{bad}");
+        }
+    }
+}

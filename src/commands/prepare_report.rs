@@ -1,0 +1,351 @@
+//! What `prepare` did (or, with `--dry-run`, would do): one type that prints as a summary for
+//! people (`Display`) and as one JSON document for scripts (`Serialize`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::agent::capabilities::Capabilities;
+use crate::agent::entrypoint::Entry;
+use crate::agent::requirements::Requirements;
+use crate::agent::source_tree::{Skipped, SourceTree};
+use crate::aws::region::AwsRegion;
+use crate::deployment::output_dir::{Content, PlannedFile};
+use crate::iam::role::{RoleOutcome, RoleSpec, RoleState};
+use crate::output::shell_words;
+
+#[derive(Debug, Serialize)]
+pub struct PrepareReport {
+    pub agent: String,
+    pub source: String,
+    pub region: Option<AwsRegion>,
+    pub account: Option<String>,
+    pub entrypoint: Entry,
+    pub entrypoint_spec: String,
+    pub streams: bool,
+    pub requirements: Requirements,
+    /// Short names of the AgentCore/AWS services the policy grants beyond the essentials.
+    pub capabilities: Vec<&'static str>,
+    pub capability_evidence: Capabilities,
+    pub role: RoleReport,
+    pub files: FilesReport,
+    /// Files replaced because of `--force`.
+    pub replaced_conflicts: Vec<String>,
+    pub dry_run: bool,
+    pub output_dir: PathBuf,
+    /// Commands to run next, filled by [`PrepareReport::with_next_steps`].
+    pub next_steps: Vec<NextStep>,
+}
+
+/// The execution role: what it is and what was (or would be) done to it.
+#[derive(Debug, Serialize)]
+pub struct RoleReport {
+    /// `managed` (agentprep creates/updates it), `given` (`--execution-role`), `none` (`--no-role`).
+    pub mode: &'static str,
+    pub name: Option<String>,
+    pub arn: Option<String>,
+    pub policy_name: Option<String>,
+    /// Done: `created`, `trust policy updated`, ... Empty when the role was already right.
+    pub changes: Vec<String>,
+    /// With `--dry-run`: what would be done.
+    pub planned: Vec<String>,
+}
+
+impl RoleReport {
+    pub fn given(arn: &str) -> Self {
+        RoleReport {
+            mode: "given",
+            name: None,
+            arn: Some(arn.into()),
+            policy_name: None,
+            changes: Vec::new(),
+            planned: Vec::new(),
+        }
+    }
+
+    pub fn none(role_name: &str, policy_name: &str) -> Self {
+        RoleReport {
+            mode: "none",
+            name: Some(role_name.into()),
+            arn: None,
+            policy_name: Some(policy_name.into()),
+            changes: Vec::new(),
+            planned: Vec::new(),
+        }
+    }
+
+    pub fn planned(spec: &RoleSpec, state: &RoleState) -> Self {
+        RoleReport {
+            mode: "managed",
+            name: Some(spec.name.clone()),
+            arn: Some(state.arn.clone()),
+            policy_name: Some(spec.policy_name.clone()),
+            changes: Vec::new(),
+            planned: state.planned_changes(spec),
+        }
+    }
+
+    pub fn applied(spec: &RoleSpec, _state: &RoleState, outcome: &RoleOutcome) -> Self {
+        RoleReport {
+            mode: "managed",
+            name: Some(spec.name.clone()),
+            arn: Some(outcome.arn.clone()),
+            policy_name: Some(spec.policy_name.clone()),
+            changes: outcome.changes().into_iter().map(String::from).collect(),
+            planned: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct FilesReport {
+    pub copied: usize,
+    pub copied_bytes: u64,
+    pub generated: Vec<String>,
+    pub skipped: Vec<Skipped>,
+    /// Every file of the deployment directory, relative to it.
+    pub all: Vec<String>,
+}
+
+impl FilesReport {
+    pub fn new(tree: &SourceTree, planned: &[PlannedFile], _output: &Path) -> Self {
+        let path_of = |file: &PlannedFile| file.relative.to_string_lossy().replace('\\', "/");
+        FilesReport {
+            copied: tree.files.len(),
+            copied_bytes: tree.total_bytes(),
+            generated: planned
+                .iter()
+                .filter(|file| matches!(file.content, Content::Generated(_)))
+                .map(path_of)
+                .collect(),
+            skipped: tree.skipped.clone(),
+            all: planned.iter().map(path_of).collect(),
+        }
+    }
+}
+
+/// A command for the user to run next, with what it is for.
+#[derive(Debug, Serialize)]
+pub struct NextStep {
+    pub purpose: String,
+    pub argv: Vec<String>,
+    /// `argv` quoted for a POSIX shell, on one line.
+    pub command: String,
+}
+
+impl NextStep {
+    fn new(purpose: &str, argv: Vec<String>) -> Self {
+        NextStep {
+            purpose: purpose.into(),
+            command: shell_words::join(&argv),
+            argv,
+        }
+    }
+}
+
+impl PrepareReport {
+    /// Add the next steps: the official CLI's configure command, then its deploy and invoke.
+    pub fn with_next_steps(mut self) -> Self {
+        self.next_steps = self.official_cli_steps();
+        self
+    }
+
+    fn official_cli_steps(&self) -> Vec<NextStep> {
+        let dir = self
+            .output_dir
+            .to_string_lossy()
+            .trim_end_matches('/')
+            .to_string();
+        let mut configure: Vec<String> = ["agentcore", "configure", "--entrypoint"]
+            .map(String::from)
+            .into();
+        configure.push(format!("{dir}/invoke.py"));
+        configure.extend(["--name".into(), self.agent.clone()]);
+        if let Some(arn) = &self.role.arn {
+            configure.extend(["--execution-role".into(), arn.clone()]);
+        }
+        configure.extend([
+            "--requirements-file".into(),
+            format!("{dir}/requirements.txt"),
+            "--non-interactive".into(),
+            "--deployment-type".into(),
+            "direct_code_deploy".into(),
+            "--disable-memory".into(),
+        ]);
+        if let Some(region) = &self.region {
+            configure.extend(["--region".into(), region.name.clone()]);
+        }
+        let sample = if self.agent.contains("cost") {
+            "I would like to prepare small EC2 for ssh. How much does it cost?"
+        } else {
+            "Hello"
+        };
+        vec![
+            NextStep::new(
+                "Configure the official AgentCore CLI for this deployment",
+                configure,
+            ),
+            NextStep::new(
+                "Deploy it to AgentCore Runtime",
+                vec!["agentcore".into(), "deploy".into()],
+            ),
+            NextStep::new(
+                "Invoke it",
+                vec![
+                    "agentcore".into(),
+                    "invoke".into(),
+                    serde_json::json!({"prompt": sample}).to_string(),
+                ],
+            ),
+        ]
+    }
+}
+
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+impl fmt::Display for PrepareReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verb = if self.dry_run {
+            "Would prepare"
+        } else {
+            "Prepared"
+        };
+        writeln!(f, "{verb} `{}` for AgentCore Runtime", self.agent)?;
+        let row = |f: &mut fmt::Formatter<'_>, label: &str, value: String| {
+            writeln!(f, "  {label:<13}{value}")
+        };
+        row(
+            f,
+            "source",
+            format!(
+                "{} ({} files, {}; {} skipped)",
+                self.source,
+                self.files.copied,
+                human_bytes(self.files.copied_bytes),
+                self.files.skipped.len()
+            ),
+        )?;
+        let streaming = if self.streams { ", streams (SSE)" } else { "" };
+        row(
+            f,
+            "entrypoint",
+            format!("{}{streaming}", self.entrypoint_spec),
+        )?;
+        let names = self.requirements.names();
+        row(
+            f,
+            "requirements",
+            format!(
+                "{} (from {})",
+                names.join(", "),
+                self.requirements.origin.describe()
+            ),
+        )?;
+        match &self.region {
+            Some(region) => row(
+                f,
+                "region",
+                format!("{} (from {})", region.name, region.source),
+            )?,
+            None => row(
+                f,
+                "region",
+                "not set: the IAM documents use `${AWS::Region}`".into(),
+            )?,
+        }
+        if let Some(account) = &self.account {
+            row(f, "account", account.clone())?;
+        }
+        let role = match (self.role.mode, &self.role.arn) {
+            ("none", _) => {
+                "none (`--no-role`); the policies are in the output's `iam/` folder".to_string()
+            }
+            ("given", Some(arn)) => format!("{arn} (given, not changed)"),
+            (_, Some(arn)) if self.dry_run && self.role.planned.is_empty() => {
+                format!("{arn} (up to date)")
+            }
+            (_, Some(arn)) if self.dry_run => {
+                format!("{arn} (would {})", self.role.planned.join("; "))
+            }
+            (_, Some(arn)) if self.role.changes.is_empty() => format!("{arn} (up to date)"),
+            (_, Some(arn)) => format!("{arn} ({})", self.role.changes.join(", ")),
+            _ => "none".into(),
+        };
+        row(f, "role", role)?;
+        let mut granted = vec!["runtime essentials"];
+        granted.extend(self.capabilities.iter().map(|name| match *name {
+            "code_interpreter" => "Code Interpreter",
+            "browser" => "Browser",
+            "memory" => "Memory",
+            "pricing" => "Price List (read)",
+            other => other,
+        }));
+        row(f, "policy", granted.join(" + "))?;
+        let dir = self.output_dir.display();
+        let written = if self.dry_run {
+            "would be written"
+        } else {
+            "written"
+        };
+        row(
+            f,
+            "output",
+            format!(
+                "{dir}/ {written}: invoke.py, requirements.txt, iam/trust-policy.json, iam/execution-policy.json, {}/",
+                self.agent
+            ),
+        )?;
+        if !self.replaced_conflicts.is_empty() {
+            row(
+                f,
+                "replaced",
+                format!(
+                    "{} file(s) because of `--force`",
+                    self.replaced_conflicts.len()
+                ),
+            )?;
+        }
+
+        if !self.files.skipped.is_empty() {
+            writeln!(f, "\nLeft out of the deployment:")?;
+            let mut by_reason: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+            for skipped in &self.files.skipped {
+                by_reason
+                    .entry(skipped.reason.describe())
+                    .or_default()
+                    .push(&skipped.path);
+            }
+            for (reason, paths) in by_reason {
+                let shown: Vec<String> = paths.iter().take(8).map(|p| format!("`{p}`")).collect();
+                let more = if paths.len() > 8 {
+                    format!(" and {} more", paths.len() - 8)
+                } else {
+                    String::new()
+                };
+                writeln!(f, "  {reason}: {}{more}", shown.join(", "))?;
+            }
+        }
+
+        writeln!(f, "\nNext steps:")?;
+        for step in &self.next_steps {
+            writeln!(f, "  # {}", step.purpose)?;
+            writeln!(f, "  {}", shell_words::join_multiline(&step.argv))?;
+        }
+        Ok(())
+    }
+}

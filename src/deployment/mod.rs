@@ -1,0 +1,4 @@
+//! The deployment directory: what goes in it, the generated entrypoint, and writing it safely.
+
+pub mod invoke_py;
+pub mod output_dir;

@@ -1,0 +1,361 @@
+//! The deployment directory on disk: who owns its files, and replacing it atomically.
+//!
+//! agentprep records what it wrote in a manifest (`.agentprep-manifest.json`: each file's size
+//! and modification time). On a rerun, a file that is not in the manifest was put there by
+//! someone else, and a file whose size or time changed was edited since; both are kept unless
+//! `--force`, and the run stops with a list of them. The new directory is built beside the old
+//! one and swapped in with one `renameat2(RENAME_EXCHANGE)` on Linux (two renames elsewhere),
+//! so a failed or interrupted run never leaves a half-written deployment.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use crate::error::UserError;
+
+pub const MANIFEST_NAME: &str = ".agentprep-manifest.json";
+
+/// One file of the deployment to be.
+#[derive(Debug, Clone)]
+pub struct PlannedFile {
+    /// Path inside the deployment directory.
+    pub relative: PathBuf,
+    pub content: Content,
+}
+
+#[derive(Debug, Clone)]
+pub enum Content {
+    /// Text agentprep generated.
+    Generated(String),
+    /// A copy of a source file.
+    CopyOf(PathBuf),
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Manifest {
+    written_by: String,
+    files: BTreeMap<String, FileStamp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct FileStamp {
+    size: u64,
+    modified_ns: u128,
+}
+
+/// Files in an existing output directory that agentprep must not replace on its own.
+#[derive(Debug, Default, Serialize)]
+pub struct Conflicts {
+    /// Not written by agentprep.
+    pub foreign: Vec<String>,
+    /// Written by agentprep, changed since.
+    pub edited: Vec<String>,
+}
+
+impl Conflicts {
+    pub fn is_empty(&self) -> bool {
+        self.foreign.is_empty() && self.edited.is_empty()
+    }
+
+    /// The error that stops a run without `--force`.
+    pub fn into_error(self, output: &Path) -> UserError {
+        const SHOWN: usize = 20;
+        let mut lines = Vec::new();
+        for (label, paths) in [
+            ("not written by agentprep", &self.foreign),
+            ("edited since agentprep wrote it", &self.edited),
+        ] {
+            for path in paths.iter().take(SHOWN) {
+                lines.push(format!("  - `{path}` ({label})"));
+            }
+            if paths.len() > SHOWN {
+                lines.push(format!("  - ... and {} more {label}", paths.len() - SHOWN));
+            }
+        }
+        UserError::failed(format!(
+            "`{}` holds files agentprep would replace:\n{}",
+            output.display(),
+            lines.join("\n")
+        ))
+        .with_hint(format!(
+            "move them out of `{}`, choose another `--output-dir`, or pass `--force` to replace them",
+            output.display()
+        ))
+    }
+}
+
+/// Check what is in `output` now. A missing directory has no conflicts.
+pub fn inspect(output: &Path) -> anyhow::Result<Conflicts> {
+    let metadata = match fs::symlink_metadata(output) {
+        Ok(metadata) => metadata,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Conflicts::default());
+        }
+        Err(error) => return Err(error).with_context(|| format!("reading `{}`", output.display())),
+    };
+    if !metadata.is_dir() {
+        return Err(UserError::usage(format!(
+            "the output `{}` exists and is not a directory",
+            output.display()
+        ))
+        .with_hint("pass another `--output-dir`")
+        .into());
+    }
+    let manifest: Manifest = fs::read(output.join(MANIFEST_NAME))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default();
+    let mut conflicts = Conflicts::default();
+    let mut present = Vec::new();
+    list_files(output, output, &mut present)?;
+    for relative in present {
+        if relative == MANIFEST_NAME {
+            continue;
+        }
+        match manifest.files.get(&relative) {
+            None => conflicts.foreign.push(relative),
+            Some(stamp) if stamp_of(&output.join(&relative)).ok() != Some(*stamp) => {
+                conflicts.edited.push(relative)
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(conflicts)
+}
+
+/// Every file below `dir` (symlinks included, not followed), `/`-separated and sorted.
+fn list_files(root: &Path, dir: &Path, out: &mut Vec<String>) -> anyhow::Result<()> {
+    let mut entries: Vec<fs::DirEntry> = fs::read_dir(dir)
+        .with_context(|| format!("reading `{}`", dir.display()))?
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("reading `{}`", dir.display()))?;
+    entries.sort_by_key(|entry| entry.file_name());
+    for entry in entries {
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            list_files(root, &path, out)?;
+        } else {
+            out.push(
+                path.strip_prefix(root)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/"),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn stamp_of(path: &Path) -> std::io::Result<FileStamp> {
+    let metadata = fs::symlink_metadata(path)?;
+    let modified_ns = metadata
+        .modified()?
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    Ok(FileStamp {
+        size: metadata.len(),
+        modified_ns,
+    })
+}
+
+/// Build the deployment beside `output` and swap it in. The caller has checked conflicts.
+pub fn write(output: &Path, files: &[PlannedFile]) -> anyhow::Result<()> {
+    let parent = match output.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).with_context(|| format!("creating `{}`", parent.display()))?;
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "deployment".into());
+    let staging = tempfile::Builder::new()
+        .prefix(&format!(".{name}.agentprep-new-"))
+        .tempdir_in(&parent)
+        .with_context(|| format!("creating a staging directory in `{}`", parent.display()))?;
+    build(staging.path(), files)?;
+    let staged = staging.keep();
+    let swapped = swap_in(&staged, output);
+    if swapped.is_err() {
+        let _ = fs::remove_dir_all(&staged);
+    }
+    swapped
+}
+
+/// Write every file into `dir`, copies in parallel, then the manifest.
+fn build(dir: &Path, files: &[PlannedFile]) -> anyhow::Result<()> {
+    let mut folders: Vec<PathBuf> = files
+        .iter()
+        .filter_map(|file| file.relative.parent().map(|p| dir.join(p)))
+        .collect();
+    folders.sort();
+    folders.dedup();
+    for folder in &folders {
+        fs::create_dir_all(folder).with_context(|| format!("creating `{}`", folder.display()))?;
+    }
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(2, 8);
+    let results: Vec<anyhow::Result<Vec<(String, FileStamp)>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|worker| {
+                scope.spawn(move || {
+                    let mut stamps = Vec::new();
+                    for file in files.iter().skip(worker).step_by(workers) {
+                        let target = dir.join(&file.relative);
+                        match &file.content {
+                            Content::Generated(text) => fs::write(&target, text)
+                                .with_context(|| format!("writing `{}`", target.display()))?,
+                            Content::CopyOf(source) => {
+                                fs::copy(source, &target)
+                                    .with_context(|| format!("copying `{}`", source.display()))?;
+                            }
+                        }
+                        let key = file.relative.to_string_lossy().replace('\\', "/");
+                        stamps.push((key, stamp_of(&target)?));
+                    }
+                    Ok(stamps)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a copy worker panicked")))
+            })
+            .collect()
+    });
+    let mut manifest = Manifest {
+        written_by: format!("agentprep {}", env!("CARGO_PKG_VERSION")),
+        files: BTreeMap::new(),
+    };
+    for stamps in results {
+        manifest.files.extend(stamps?);
+    }
+    let text = serde_json::to_string_pretty(&manifest)?;
+    fs::write(dir.join(MANIFEST_NAME), text).context("writing the manifest")?;
+    Ok(())
+}
+
+/// Put `staged` at `output`, and remove what was there.
+fn swap_in(staged: &Path, output: &Path) -> anyhow::Result<()> {
+    if fs::symlink_metadata(output).is_err() {
+        return fs::rename(staged, output)
+            .with_context(|| format!("moving the new deployment to `{}`", output.display()));
+    }
+    if exchange(staged, output).is_ok() {
+        // `staged` now holds the old deployment.
+        return fs::remove_dir_all(staged)
+            .with_context(|| format!("removing the old deployment from `{}`", staged.display()));
+    }
+    let old = staged.with_extension("old");
+    fs::rename(output, &old)
+        .with_context(|| format!("moving the old `{}` aside", output.display()))?;
+    if let Err(error) = fs::rename(staged, output) {
+        // Put the old one back so the user is left where they started.
+        let _ = fs::rename(&old, output);
+        return Err(error)
+            .with_context(|| format!("moving the new deployment to `{}`", output.display()));
+    }
+    fs::remove_dir_all(&old)
+        .with_context(|| format!("removing the old deployment `{}`", old.display()))
+}
+
+/// Swap two paths in one step, where the kernel can.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let a = CString::new(a.as_os_str().as_bytes())?;
+    let b = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both pointers are valid NUL-terminated strings that outlive the call.
+    let result = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_a: &Path, _b: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "no atomic exchange on this platform",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn generated(path: &str, text: &str) -> PlannedFile {
+        PlannedFile {
+            relative: path.into(),
+            content: Content::Generated(text.into()),
+        }
+    }
+
+    #[test]
+    fn a_rerun_replaces_own_files_and_flags_foreign_and_edited_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("deployment");
+        write(
+            &output,
+            &[generated("invoke.py", "one"), generated("pkg/a.py", "a")],
+        )
+        .unwrap();
+        assert!(inspect(&output).unwrap().is_empty());
+        write(&output, &[generated("invoke.py", "two")]).unwrap();
+        assert_eq!(fs::read_to_string(output.join("invoke.py")).unwrap(), "two");
+        assert!(
+            !output.join("pkg/a.py").exists(),
+            "files of the previous run that are no longer planned go"
+        );
+
+        fs::write(output.join("notes.txt"), "mine").unwrap();
+        fs::write(output.join("invoke.py"), "edited by hand").unwrap();
+        let conflicts = inspect(&output).unwrap();
+        assert_eq!(conflicts.foreign, ["notes.txt"]);
+        assert_eq!(conflicts.edited, ["invoke.py"]);
+        let message = conflicts.into_error(&output).message;
+        assert!(
+            message.contains("`notes.txt` (not written by agentprep)"),
+            "{message}"
+        );
+
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            leftovers,
+            ["deployment"],
+            "no staging directories are left behind"
+        );
+    }
+
+    #[test]
+    fn an_output_that_is_a_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("deployment");
+        fs::write(&output, "x").unwrap();
+        assert!(inspect(&output).is_err());
+    }
+}

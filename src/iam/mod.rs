@@ -1,0 +1,4 @@
+//! IAM for the agent's execution role: the policy documents, and the role itself.
+
+pub mod policy_documents;
+pub mod role;

@@ -1,0 +1,39 @@
+//! `agentprep`: parse the command line, dispatch to one command, report the outcome.
+//!
+//! Everything else lives in the command modules and the shared rooms they use; this file only
+//! turns their `Result` into stderr text and an exit code.
+
+mod agent;
+mod aws;
+mod cli;
+mod commands;
+mod deployment;
+mod error;
+mod iam;
+mod output;
+mod python;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(cause) => {
+            eprintln!("error: could not start the async runtime: {cause}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(commands::run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{}", error::render(&error));
+            ExitCode::from(error::exit_code(&error) as u8)
+        }
+    }
+}

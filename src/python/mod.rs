@@ -1,0 +1,6 @@
+//! Reading Python: modules parsed with tree-sitter, and the data that tells the standard
+//! library and PyPI distributions apart.
+
+pub mod import_distributions;
+pub mod module_syntax;
+pub mod stdlib_modules;
