@@ -24,6 +24,14 @@ pub enum Command {
     /// Build a deployment directory (sources, `invoke.py`, `requirements.txt`, IAM policies)
     /// and create or update the agent's IAM execution role
     Prepare(PrepareArgs),
+    /// Run prepared deployments on a local AgentCore Runtime: AWS's data-plane API on
+    /// loopback, one worker process per runtime session
+    Serve(ServeArgs),
+    /// Invoke an agent on the local runtime or on AWS and print its answer as it streams
+    Invoke(InvokeArgs),
+    /// Prepare the example agent, run it on the local runtime, ask it the seed's question and
+    /// print the streamed answer (no AWS account needed)
+    Demo(DemoArgs),
 }
 
 /// How results are printed on stdout.
@@ -86,4 +94,99 @@ pub struct PrepareArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t)]
     pub output: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// A deployment directory made by `prepare` (repeatable: one runtime hosts several agents)
+    #[arg(
+        long = "deployment-dir",
+        value_name = "DIR",
+        default_value = "deployment"
+    )]
+    pub deployment_dirs: Vec<PathBuf>,
+
+    /// Address to listen on; loopback unless you choose otherwise
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// Workers started ahead per agent, so a new session does not wait for Python to start
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub warm: usize,
+
+    /// Most sessions alive at once; past it new sessions get ThrottlingException (429)
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub max_sessions: usize,
+
+    /// Seconds without requests after which a session's worker is stopped (unless it reports
+    /// `HealthyBusy`)
+    #[arg(long, value_name = "SECONDS", default_value_t = 900)]
+    pub idle_timeout: u64,
+
+    /// Seconds after which a session's worker is stopped whatever it is doing
+    #[arg(long, value_name = "SECONDS", default_value_t = 28_800)]
+    pub max_lifetime: u64,
+
+    /// Seconds a new worker has to answer `/ping`
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub startup_timeout: u64,
+
+    /// Run workers with this Python, whose environment already holds the requirements, instead
+    /// of building a virtualenv from `requirements.txt`
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+
+    /// Region shown in the local runtime ARNs and passed to the agents as `AWS_REGION`;
+    /// defaults to the configured region, else `us-east-1`
+    #[arg(long)]
+    pub region: Option<String>,
+
+    /// Where each session's log file is written
+    #[arg(long, value_name = "DIR", default_value = ".agentprep/logs")]
+    pub log_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct InvokeArgs {
+    /// The payload: JSON, or plain text sent as `{"prompt": "<text>"}`
+    pub payload: String,
+
+    /// The agent to invoke (name or ARN); defaults to the only or first one
+    #[arg(long)]
+    pub agent: Option<String>,
+
+    /// Continue this runtime session
+    #[arg(long, value_name = "ID", conflicts_with = "new_session")]
+    pub session_id: Option<String>,
+
+    /// Start a new runtime session instead of continuing the last one
+    #[arg(long)]
+    pub new_session: bool,
+
+    /// Invoke the local runtime started by `agentprep serve`
+    #[arg(long, conflicts_with = "endpoint")]
+    pub local: bool,
+
+    /// Invoke the AgentCore data-plane API at this URL (e.g. a local runtime on another port)
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The question to ask the example agent
+    #[arg(
+        long,
+        default_value = "SSH用に小規模なEC2を用意したいのですが、費用はいくらくらいでしょうか?"
+    )]
+    pub prompt: String,
+
+    /// Run the agent with this Python, whose environment already holds `bedrock-agentcore`,
+    /// instead of building a cached virtualenv
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
 }

@@ -9,9 +9,12 @@ mod cli;
 mod commands;
 mod deployment;
 mod error;
+mod example_agent;
 mod iam;
+mod invoke;
 mod output;
 mod python;
+mod runtime;
 
 use std::process::ExitCode;
 

@@ -1,7 +1,10 @@
 //! One module per command; each has a `run(args)` that validates its flags and does the work.
 
+pub mod demo;
+pub mod invoke;
 pub mod prepare;
 pub mod prepare_report;
+pub mod serve;
 
 use crate::cli::Command;
 
@@ -9,5 +12,8 @@ use crate::cli::Command;
 pub async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Prepare(args) => prepare::run(args).await,
+        Command::Serve(args) => serve::run(args).await,
+        Command::Invoke(args) => invoke::run(args).await,
+        Command::Demo(args) => demo::run(args).await,
     }
 }

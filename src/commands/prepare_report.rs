@@ -146,7 +146,8 @@ impl NextStep {
 }
 
 impl PrepareReport {
-    /// Add the next steps: the official CLI's configure command, then its deploy and invoke.
+    /// Add the next steps: the local runtime first, then the official CLI's configure, deploy
+    /// and invoke.
     pub fn with_next_steps(mut self) -> Self {
         self.next_steps = self.official_cli_steps();
         self
@@ -182,7 +183,26 @@ impl PrepareReport {
         } else {
             "Hello"
         };
+        let dir_arg = self.output_dir.to_string_lossy().into_owned();
         vec![
+            NextStep::new(
+                "Try it on the local AgentCore Runtime",
+                vec![
+                    "agentprep".into(),
+                    "serve".into(),
+                    "--deployment-dir".into(),
+                    dir_arg,
+                ],
+            ),
+            NextStep::new(
+                "Ask it something (in another terminal)",
+                vec![
+                    "agentprep".into(),
+                    "invoke".into(),
+                    "--local".into(),
+                    sample.into(),
+                ],
+            ),
             NextStep::new(
                 "Configure the official AgentCore CLI for this deployment",
                 configure,

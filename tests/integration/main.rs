@@ -1,7 +1,12 @@
 //! Integration tests: the real binary, real moto, real Python agents on the real SDK.
 
+mod serve_support;
 mod support;
 
+mod demo;
 mod generated_invoke;
+mod invoke;
 mod prepare_iam;
 mod prepare_local;
+mod python_env;
+mod serve;

@@ -66,7 +66,7 @@ async fn the_role_is_created_tagged_and_matches_the_written_documents() {
     );
     assert_eq!(report["account"], ACCOUNT);
     let configure: Vec<String> =
-        serde_json::from_value(report["next_steps"][0]["argv"].clone()).unwrap();
+        serde_json::from_value(configure_step(&report)["argv"].clone()).unwrap();
     assert!(
         configure
             .windows(2)

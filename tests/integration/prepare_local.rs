@@ -600,7 +600,7 @@ fn the_printed_configure_command_pastes_into_a_shell_as_its_argv() {
     let json = prepare(work.path(), &source, &["--output-dir", output_dir]);
     json.success();
     let argv: Vec<String> =
-        serde_json::from_value(json.json()["next_steps"][0]["argv"].clone()).unwrap();
+        serde_json::from_value(configure_step(&json.json())["argv"].clone()).unwrap();
     assert_eq!(argv[3], format!("{output_dir}/invoke.py"));
     let text = run(agentprep(work.path())
         .args([

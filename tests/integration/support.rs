@@ -247,10 +247,14 @@ pub fn http(
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+    if !headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+    {
+        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -347,7 +351,7 @@ pub fn serve_invoke_py(deployment: &Path) -> (Running, u16) {
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::null())
         .spawn()
         .expect("python starts");
     let mut running = Running(child);
@@ -363,4 +367,13 @@ pub fn serve_invoke_py(deployment: &Path) -> (Running, u16) {
         std::thread::sleep(Duration::from_millis(100));
     }
     panic!("invoke.py did not answer /ping within 30 s");
+}
+
+/// The `agentcore configure` step of a `prepare --output json` report.
+pub fn configure_step(report: &serde_json::Value) -> serde_json::Value {
+    report["next_steps"]
+        .as_array()
+        .and_then(|steps| steps.iter().find(|step| step["argv"][1] == "configure"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no configure step in {report}"))
 }

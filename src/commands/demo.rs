@@ -1,0 +1,128 @@
+//! `agentprep demo`: agentprep's main job end to end on its embedded default, with no AWS
+//! account: prepare the example cost estimator (no role), start the local runtime in this
+//! process, ask the seed's question through the AgentCore API with the AWS SDK, stream the
+//! answer, say what to do next, and shut everything down.
+
+use std::io::Write;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::cli::DemoArgs;
+use crate::commands::prepare::{self, PrepareOptions, RoleChoice};
+use crate::commands::serve::deployment_agent_name;
+use crate::example_agent;
+use crate::invoke::client::{self, Target};
+use crate::invoke::session_store::new_session_id;
+use crate::output::progress::Progress;
+use crate::runtime::lifecycle::Limits;
+use crate::runtime::local_runtime::{AgentToHost, LocalRuntime, RuntimeOptions};
+use crate::runtime::python_env::{self, cache_dir};
+
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let progress = Progress::for_stderr();
+    let home = cache_dir().join("demo");
+    let source = home.join("cost_estimator_agent");
+    let deployment = home.join("deployment");
+    example_agent::write_cost_estimator(&source)?;
+
+    progress.step("Preparing the example agent `cost_estimator_agent` (no AWS role)");
+    let options = PrepareOptions {
+        source: source.clone(),
+        name: None,
+        region: None,
+        output_dir: deployment.clone(),
+        entrypoint: None,
+        requirements: None,
+        policies: Vec::new(),
+        role: RoleChoice::None,
+        dry_run: false,
+        // The demo's deployment directory is agentprep's own, under its cache.
+        force: true,
+    };
+    let report = prepare::prepare(&options, &progress).await?;
+    let python = match &args.python {
+        Some(python) => python.clone(),
+        None => python_env::ensure_env(&deployment.join("requirements.txt"), &progress).await?,
+    };
+
+    progress.step("Starting the local AgentCore Runtime");
+    let agent = AgentToHost {
+        name: deployment_agent_name(&deployment)?,
+        deployment_dir: deployment.clone(),
+        python,
+    };
+    let runtime = LocalRuntime::new(
+        std::slice::from_ref(&agent),
+        &RuntimeOptions {
+            region: "us-east-1".into(),
+            warm: 1,
+            max_sessions: 4,
+            limits: Limits {
+                idle_timeout: Duration::from_secs(900),
+                max_lifetime: Duration::from_secs(28_800),
+            },
+            startup_timeout: Duration::from_secs(60),
+            log_dir: home.join("logs"),
+            worker_env: Vec::new(),
+            echo_worker_output: false,
+        },
+    )?;
+    runtime.warm_up();
+    runtime.agents[0].wait_warm(Duration::from_secs(60)).await;
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let endpoint = format!("http://{}", listener.local_addr()?);
+    let arn = runtime.agents[0].arn.clone();
+    let (stop, stopped) = watch::channel(false);
+    let serving = tokio::spawn(runtime.serve(listener, stopped));
+    progress.finish();
+
+    println!(
+        "Prepared `{}` into `{}` (entrypoint `{}`, streams over SSE).",
+        report.agent,
+        deployment.display(),
+        report.entrypoint_spec
+    );
+    println!("Local AgentCore Runtime on {endpoint}: {arn}");
+    println!("\n> {}\n", args.prompt);
+    let target = Target {
+        arn: arn.clone(),
+        region: "us-east-1".into(),
+        endpoint: Some(endpoint.clone()),
+    };
+    let payload = serde_json::json!({ "prompt": args.prompt })
+        .to_string()
+        .into_bytes();
+    let mut sink = |text: &str| {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    };
+    let answered = client::invoke(&target, payload, &new_session_id(), &mut sink).await;
+    if answered
+        .as_ref()
+        .is_ok_and(|answer| !answer.text.ends_with('\n'))
+    {
+        println!();
+    }
+    let _ = stop.send(true);
+    let served = serving.await;
+    answered?;
+    println!(
+        "\nThat answer streamed from a worker process of the local runtime, through the AgentCore \
+         data-plane API (InvokeAgentRuntime) and the AWS SDK for Rust.\n\nNext steps:\n\
+         \x20 # Prepare your own agent (add --no-role to skip the IAM role)\n\
+         \x20 agentprep prepare --source-dir path/to/your_agent\n\
+         \x20 # Run it locally: one worker per session, warm pool, AgentCore's limits\n\
+         \x20 agentprep serve --deployment-dir deployment\n\
+         \x20 # Talk to it (follow-up turns keep the session)\n\
+         \x20 agentprep invoke --local 'How much is a t3.small with 20 GB?'\n\
+         \x20 # Deploy with the official CLI: the commands `agentprep prepare` prints"
+    );
+    match served {
+        Ok(result) => result,
+        Err(join) => Err(anyhow::anyhow!(
+            "the local runtime stopped unexpectedly: {join}"
+        )),
+    }
+}

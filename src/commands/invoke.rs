@@ -1,0 +1,160 @@
+//! `agentprep invoke`: send a payload to an agent and print its answer as it streams.
+
+use std::io::Write;
+
+use crate::cli::{InvokeArgs, OutputFormat};
+use crate::error::UserError;
+use crate::invoke::client::{self, Target};
+use crate::invoke::session_store;
+use crate::output::stdout;
+use crate::runtime::serve_state;
+
+/// Where `serve` listens unless told otherwise.
+pub const DEFAULT_LOCAL_ENDPOINT: &str = "http://127.0.0.1:8080";
+
+pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
+    let payload = payload_bytes(&args.payload);
+    let target = resolve_target(&args)?;
+    let key = format!(
+        "{}:{}",
+        if target.endpoint.is_some() {
+            "local"
+        } else {
+            "aws"
+        },
+        target.arn
+    );
+    let session_id = match (&args.session_id, args.new_session) {
+        (Some(id), _) => {
+            let length = id.chars().count();
+            if !(33..=256).contains(&length) {
+                return Err(UserError::usage(format!(
+                    "`--session-id` must be 33 to 256 characters long; it has {length}"
+                ))
+                .with_hint("omit it to continue the last session, or pass `--new-session`")
+                .into());
+            }
+            id.clone()
+        }
+        (None, true) => session_store::new_session_id(),
+        (None, false) => {
+            session_store::remembered(&key).unwrap_or_else(session_store::new_session_id)
+        }
+    };
+    let json = args.output == OutputFormat::Json;
+    let mut printed_any = false;
+    let mut ends_with_newline = true;
+    let mut sink = |text: &str| {
+        if json || text.is_empty() {
+            return;
+        }
+        let mut out = std::io::stdout().lock();
+        if out
+            .write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .is_err()
+        {
+            std::process::exit(0);
+        }
+        printed_any = true;
+        ends_with_newline = text.ends_with('\n');
+    };
+    let answer = client::invoke(&target, payload, &session_id, &mut sink).await;
+    // Keep the session even when the call failed: the next turn continues it.
+    let remembered_session = answer
+        .as_ref()
+        .map(|a| a.session_id.clone())
+        .unwrap_or(session_id);
+    if let Err(error) = session_store::remember(&key, &remembered_session) {
+        eprintln!("warning: could not remember the session ({error})");
+    }
+    let answer = answer?;
+    if json {
+        stdout::emit_json(&serde_json::json!({
+            "agent_runtime_arn": target.arn,
+            "session_id": answer.session_id,
+            "content_type": answer.content_type,
+            "status_code": answer.status_code,
+            "text": answer.text,
+            "events": answer.events,
+        }))?;
+    } else {
+        if printed_any && !ends_with_newline {
+            stdout::emit("");
+        }
+        eprintln!(
+            "(session {}; the next `agentprep invoke` continues it, `--new-session` starts another)",
+            answer.session_id
+        );
+    }
+    Ok(())
+}
+
+/// JSON as it is; anything else as `{"prompt": "<text>"}`, as the official CLI does.
+pub fn payload_bytes(payload: &str) -> Vec<u8> {
+    match serde_json::from_str::<serde_json::Value>(payload) {
+        Ok(_) => payload.as_bytes().to_vec(),
+        Err(_) => serde_json::json!({ "prompt": payload })
+            .to_string()
+            .into_bytes(),
+    }
+}
+
+fn resolve_target(args: &InvokeArgs) -> anyhow::Result<Target> {
+    if !args.local && args.endpoint.is_none() {
+        return Err(UserError::usage("invoking on AWS needs a deployed agent; none is recorded here yet")
+            .with_hint("run the agent locally with `agentprep serve` and pass `--local`, or deploy it with the official CLI (`agentcore deploy`) and use `agentcore invoke`")
+            .into());
+    }
+    let state = serve_state::read(&serve_state::state_file());
+    let endpoint = args
+        .endpoint
+        .clone()
+        .or_else(|| state.as_ref().map(|s| s.endpoint.clone()))
+        .unwrap_or_else(|| DEFAULT_LOCAL_ENDPOINT.to_string());
+    let arn = match (&args.agent, &state) {
+        (Some(agent), Some(state)) => state
+            .agents
+            .iter()
+            .find(|hosted| &hosted.name == agent || &hosted.arn == agent)
+            .map(|hosted| hosted.arn.clone())
+            .unwrap_or_else(|| agent.clone()),
+        (Some(agent), None) => agent.clone(),
+        (None, Some(state)) if !state.agents.is_empty() => state.agents[0].arn.clone(),
+        // The local runtime also routes plain names; its first agent answers `DEFAULT`-less
+        // container-style calls, but the API needs a name: ask for one.
+        _ => {
+            return Err(UserError::usage("which agent? no running `agentprep serve` was found in this directory")
+                .with_hint("pass `--agent NAME` (and `--endpoint URL` if the runtime is not on 127.0.0.1:8080)")
+                .into());
+        }
+    };
+    let region = arn
+        .split(':')
+        .nth(3)
+        .filter(|r| !r.is_empty())
+        .unwrap_or("us-east-1")
+        .to_string();
+    Ok(Target {
+        arn,
+        region,
+        endpoint: Some(endpoint),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_becomes_a_prompt_and_json_stays() {
+        assert_eq!(
+            payload_bytes("hello \"you\""),
+            br#"{"prompt":"hello \"you\""}"#.to_vec()
+        );
+        assert_eq!(
+            payload_bytes(r#"{"prompt": "x"}"#),
+            br#"{"prompt": "x"}"#.to_vec()
+        );
+    }
+}

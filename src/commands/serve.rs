@@ -1,0 +1,174 @@
+//! `agentprep serve`: prepared deployments on a local AgentCore Runtime.
+//!
+//! Speaks AWS's data-plane API on loopback so the AWS SDKs work against it unchanged, runs each
+//! runtime session in its own worker process, keeps warm workers ready, and applies
+//! AgentCore's idle and lifetime limits. Ctrl-C or SIGTERM drains and stops every worker.
+
+use std::path::Path;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::aws::region;
+use crate::cli::ServeArgs;
+use crate::error::UserError;
+use crate::output::progress::Progress;
+use crate::output::stdout;
+use crate::runtime::lifecycle::Limits;
+use crate::runtime::local_runtime::{AgentToHost, LocalRuntime, RuntimeOptions};
+use crate::runtime::python_env;
+use crate::runtime::serve_state::{self, HostedAgentInfo, ServeState};
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    if args.idle_timeout == 0 || args.max_lifetime == 0 || args.idle_timeout > args.max_lifetime {
+        return Err(UserError::usage(format!(
+            "`--idle-timeout {}` and `--max-lifetime {}` must be at least 1 s, and the idle timeout no longer than the lifetime",
+            args.idle_timeout, args.max_lifetime
+        ))
+        .into());
+    }
+    if args.max_sessions == 0 {
+        return Err(UserError::usage("`--max-sessions` must be at least 1").into());
+    }
+    let progress = Progress::for_stderr();
+    let mut agents = Vec::new();
+    for dir in &args.deployment_dirs {
+        let name = deployment_agent_name(dir)?;
+        if agents.iter().any(|agent: &AgentToHost| agent.name == name) {
+            return Err(
+                UserError::usage(format!("two deployments host an agent named `{name}`")).into(),
+            );
+        }
+        let python = match &args.python {
+            Some(python) => python.clone(),
+            None => python_env::ensure_env(&dir.join("requirements.txt"), &progress).await?,
+        };
+        agents.push(AgentToHost {
+            name,
+            deployment_dir: dir.clone(),
+            python,
+        });
+    }
+    let region = match &args.region {
+        Some(name) => region::AwsRegion::parse(name, "`--region`")?.name,
+        None => region::resolve(None)
+            .await
+            .ok()
+            .flatten()
+            .map(|r| r.name)
+            .unwrap_or_else(|| "us-east-1".into()),
+    };
+    let listener = TcpListener::bind(&args.bind).await.map_err(|error| {
+        UserError::failed(format!("cannot listen on `{}`: {error}", args.bind))
+            .with_hint("pass another address with `--bind 127.0.0.1:PORT`")
+    })?;
+    let endpoint = format!("http://{}", listener.local_addr()?);
+    let options = RuntimeOptions {
+        region: region.clone(),
+        warm: args.warm,
+        max_sessions: args.max_sessions,
+        limits: Limits {
+            idle_timeout: Duration::from_secs(args.idle_timeout),
+            max_lifetime: Duration::from_secs(args.max_lifetime),
+        },
+        startup_timeout: Duration::from_secs(args.startup_timeout.max(1)),
+        log_dir: args.log_dir.clone(),
+        worker_env: vec![("AWS_REGION".into(), region)],
+        echo_worker_output: true,
+    };
+    let runtime = LocalRuntime::new(&agents, &options)?;
+    runtime.warm_up();
+    progress.finish();
+
+    let mut banner = format!("Local AgentCore Runtime listening on {endpoint}\n");
+    for agent in &runtime.agents {
+        banner.push_str(&format!("  {}  {}\n", agent.name, agent.arn));
+    }
+    banner.push_str(&format!(
+        "Invoke with: agentprep invoke --local '{{\"prompt\": \"Hello\"}}'   (session logs in `{}`; Ctrl-C stops)",
+        args.log_dir.display()
+    ));
+    stdout::emit(&banner);
+
+    let state_path = serve_state::state_file();
+    let state = ServeState {
+        endpoint,
+        pid: std::process::id(),
+        agents: runtime
+            .agents
+            .iter()
+            .map(|a| HostedAgentInfo {
+                name: a.name.clone(),
+                arn: a.arn.clone(),
+            })
+            .collect(),
+    };
+    if let Err(error) = serve_state::write(&state_path, &state) {
+        eprintln!(
+            "warning: could not write `{}` ({error}); `agentprep invoke --local` will need `--endpoint`",
+            state_path.display()
+        );
+    }
+
+    let (stop, stopped) = watch::channel(false);
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        eprintln!("Shutting down: finishing in-flight requests, then stopping the workers");
+        let _ = stop.send(true);
+    });
+    let served = runtime.serve(listener, stopped).await;
+    serve_state::remove_if_ours(&state_path);
+    served
+}
+
+/// Ctrl-C or SIGTERM.
+async fn wait_for_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+}
+
+/// The agent a deployment directory holds: its one package folder beside `invoke.py`.
+pub fn deployment_agent_name(dir: &Path) -> anyhow::Result<String> {
+    if !dir.join("invoke.py").is_file() {
+        return Err(UserError::usage(format!(
+            "`{}` holds no `invoke.py`: it is not a prepared deployment",
+            dir.display()
+        ))
+        .with_hint(format!(
+            "run `agentprep prepare --source-dir <agent> --output-dir {}` first",
+            dir.display()
+        ))
+        .into());
+    }
+    let packages: Vec<String> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "iam" && !name.starts_with('.') && name != "__pycache__")
+        .collect();
+    match packages.as_slice() {
+        [one] => Ok(one.clone()),
+        _ => Err(UserError::usage(format!(
+            "`{}` should hold one agent package beside `invoke.py`, found: {}",
+            dir.display(),
+            if packages.is_empty() {
+                "none".to_string()
+            } else {
+                packages.join(", ")
+            }
+        ))
+        .with_hint("prepare it again with `agentprep prepare`")
+        .into()),
+    }
+}

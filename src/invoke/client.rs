@@ -1,0 +1,180 @@
+//! One InvokeAgentRuntime call through the official Rust SDK, for the local runtime (endpoint
+//! override) and for AWS alike, so the local path proves AWS compatibility. The answer is
+//! streamed to a sink as it arrives.
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_credential_types::Credentials;
+use aws_sdk_bedrockagentcore::primitives::Blob;
+use aws_types::region::Region;
+use serde::Serialize;
+
+use crate::aws::errors::code_of;
+use crate::error::UserError;
+use crate::invoke::answer_text::{body_text, event_text};
+use crate::invoke::sse_decoder::SseDecoder;
+
+/// Where to send the invocation.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub arn: String,
+    pub region: String,
+    /// Endpoint override (the local runtime); `None` for AWS's own endpoint.
+    pub endpoint: Option<String>,
+}
+
+impl Target {
+    fn is_local(&self) -> bool {
+        self.endpoint.is_some()
+    }
+}
+
+/// What came back.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    pub session_id: String,
+    pub content_type: String,
+    pub status_code: Option<i32>,
+    /// The text as printed.
+    pub text: String,
+    /// Each SSE event's data, for streamed answers.
+    pub events: Vec<String>,
+}
+
+/// Invoke and stream the answer's text to `sink` as it arrives.
+pub async fn invoke(
+    target: &Target,
+    payload: Vec<u8>,
+    session_id: &str,
+    sink: &mut dyn FnMut(&str),
+) -> anyhow::Result<Answer> {
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).region(Region::new(target.region.clone()));
+    if let Some(endpoint) = &target.endpoint {
+        // The local runtime checks no signature; fixed credentials keep the SDK from searching
+        // for real ones, and no retries keep its errors immediate.
+        loader = loader
+            .endpoint_url(endpoint)
+            .credentials_provider(Credentials::new(
+                "local",
+                "local",
+                None,
+                None,
+                "agentprep-local",
+            ))
+            .retry_config(RetryConfig::disabled());
+    }
+    let config = loader.load().await;
+    let client = aws_sdk_bedrockagentcore::Client::new(&config);
+    let sent = client
+        .invoke_agent_runtime()
+        .agent_runtime_arn(&target.arn)
+        .qualifier("DEFAULT")
+        .runtime_session_id(session_id)
+        .content_type("application/json")
+        .accept("application/json, text/event-stream")
+        .payload(Blob::new(payload))
+        .send()
+        .await;
+    let output = match sent {
+        Ok(output) => output,
+        Err(error) => return Err(explain_failure(target, error)),
+    };
+    let content_type = output.content_type().to_string();
+    let status_code = output.status_code();
+    let session = output
+        .runtime_session_id()
+        .unwrap_or(session_id)
+        .to_string();
+    let mut stream = output.response;
+    let mut answer = Answer {
+        session_id: session,
+        content_type: content_type.clone(),
+        status_code,
+        text: String::new(),
+        events: Vec::new(),
+    };
+    if content_type.starts_with("text/event-stream") {
+        let mut decoder = SseDecoder::default();
+        let emit = |data: String, answer: &mut Answer, sink: &mut dyn FnMut(&str)| {
+            let text = event_text(&data);
+            sink(&text);
+            answer.text.push_str(&text);
+            answer.events.push(data);
+        };
+        while let Some(chunk) = stream
+            .try_next()
+            .await
+            .map_err(|error| anyhow::anyhow!("the answer stream broke: {error}"))?
+        {
+            for event in decoder.feed(&chunk) {
+                emit(event.data, &mut answer, sink);
+            }
+        }
+        if let Some(event) = decoder.finish() {
+            emit(event.data, &mut answer, sink);
+        }
+    } else {
+        let body = stream
+            .collect()
+            .await
+            .map_err(|error| anyhow::anyhow!("the answer broke off: {error}"))?
+            .into_bytes();
+        answer.text = body_text(&body);
+        sink(&answer.text);
+    }
+    Ok(answer)
+}
+
+fn explain_failure<E>(
+    target: &Target,
+    error: aws_smithy_runtime_api::client::result::SdkError<
+        E,
+        aws_smithy_runtime_api::http::Response,
+    >,
+) -> anyhow::Error
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata
+        + std::error::Error
+        + Send
+        + Sync
+        + 'static,
+{
+    let status = error.raw_response().map(|raw| raw.status().as_u16());
+    let body = error
+        .raw_response()
+        .and_then(|raw| raw.body().bytes())
+        .map(body_text)
+        .unwrap_or_default();
+    if let Some(code) = code_of(&error) {
+        let message = error
+            .as_service_error()
+            .and_then(|service| service.message())
+            .map(str::to_string)
+            .unwrap_or_else(|| body.clone());
+        let mut user = UserError::failed(format!("the runtime answered {code}: {message}"));
+        if code == "ResourceNotFoundException" && target.is_local() {
+            user = user.with_hint(
+                "pass `--agent NAME` with an agent the local runtime hosts (its banner lists them)",
+            );
+        }
+        return user.into();
+    }
+    if let Some(status) = status {
+        return UserError::failed(format!("the agent answered HTTP {status}: {body}")).into();
+    }
+    let mut user = UserError::failed(format!(
+        "could not reach the AgentCore endpoint{}: {}",
+        target
+            .endpoint
+            .as_deref()
+            .map(|e| format!(" `{e}`"))
+            .unwrap_or_default(),
+        aws_smithy_types::error::display::DisplayErrorContext(&error)
+    ));
+    if target.is_local() {
+        user = user
+            .with_hint("start the local runtime with `agentprep serve` (or pass `--endpoint URL`)");
+    }
+    user.into()
+}

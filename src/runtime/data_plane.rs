@@ -1,0 +1,174 @@
+//! The AWS data-plane API of the local runtime (`bedrock-agentcore`'s InvokeAgentRuntime and
+//! StopRuntimeSession), plus the container-style `POST /invocations` and `GET /ping` for curl.
+//!
+//! `router` is separate from any socket, so tests can drive it directly; `serve` binds it.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Response};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::runtime::api_error::ApiError;
+use crate::runtime::local_runtime::LocalRuntime;
+use crate::runtime::proxy::{self, MAX_PAYLOAD_BYTES, SESSION_HEADER};
+
+pub fn router(runtime: Arc<LocalRuntime>) -> Router {
+    Router::new()
+        .route("/runtimes/{arn}/invocations", post(invoke_agent_runtime))
+        .route("/runtimes/{arn}/stopruntimesession", post(stop_runtime_session))
+        .route("/invocations", post(invoke_default_agent))
+        .route("/ping", get(ping))
+        .fallback(|| async { ApiError::unknown_operation("this local runtime serves InvokeAgentRuntime, StopRuntimeSession, POST /invocations and GET /ping") })
+        .with_state(runtime)
+}
+
+#[derive(Debug, Deserialize)]
+struct Qualifier {
+    qualifier: Option<String>,
+}
+
+async fn invoke_agent_runtime(
+    State(runtime): State<Arc<LocalRuntime>>,
+    Path(arn): Path<String>,
+    Query(query): Query<Qualifier>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response<Body> {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let answer = async {
+        check_qualifier(query.qualifier.as_deref())?;
+        let agent = runtime.find_agent(&arn)?;
+        invoke(&runtime, agent, &headers, body, &request_id).await
+    }
+    .await;
+    finish(answer, &request_id)
+}
+
+async fn invoke_default_agent(
+    State(runtime): State<Arc<LocalRuntime>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response<Body> {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let agent = runtime.default_agent();
+    finish(
+        invoke(&runtime, agent, &headers, body, &request_id).await,
+        &request_id,
+    )
+}
+
+async fn invoke(
+    runtime: &LocalRuntime,
+    agent: Arc<crate::runtime::hosted_agent::HostedAgent>,
+    headers: &HeaderMap,
+    body: Body,
+    request_id: &str,
+) -> Result<Response<Body>, ApiError> {
+    let session_id = match headers.get(SESSION_HEADER) {
+        Some(value) => {
+            let id = value
+                .to_str()
+                .map_err(|_| ApiError::validation("runtimeSessionId must be visible ASCII"))?;
+            check_session_id(id)?;
+            id.to_string()
+        }
+        // The SDKs fill in a UUID; a plain HTTP caller gets one generated, and sees it echoed.
+        None => uuid::Uuid::new_v4().to_string(),
+    };
+    if let Some(length) = headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        && length > MAX_PAYLOAD_BYTES
+    {
+        return Err(ApiError::validation(format!(
+            "the payload is {length} bytes; AgentCore accepts at most {MAX_PAYLOAD_BYTES} (100 MB)"
+        )));
+    }
+    let body = Body::new(http_body_util::Limited::new(
+        body,
+        MAX_PAYLOAD_BYTES as usize,
+    ));
+    let (session, worker) = runtime.sessions.worker_for(&agent, &session_id).await?;
+    let forwarded = proxy::forwarded_headers(headers, &session_id, request_id);
+    let mut response = proxy::forward(&runtime.client, &session, worker, forwarded, body).await?;
+    if let Ok(value) = HeaderValue::from_str(&session_id) {
+        response.headers_mut().insert(SESSION_HEADER, value);
+    }
+    Ok(response)
+}
+
+async fn stop_runtime_session(
+    State(runtime): State<Arc<LocalRuntime>>,
+    Path(arn): Path<String>,
+    Query(query): Query<Qualifier>,
+    headers: HeaderMap,
+) -> Response<Body> {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let answer = async {
+        check_qualifier(query.qualifier.as_deref())?;
+        let agent = runtime.find_agent(&arn)?;
+        let session_id = headers
+            .get(SESSION_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .ok_or_else(|| {
+                ApiError::validation("StopRuntimeSession needs the runtimeSessionId header")
+            })?
+            .to_string();
+        check_session_id(&session_id)?;
+        runtime.sessions.stop(&agent.name, &session_id).await?;
+        let mut response = Response::new(Body::from("{}"));
+        response
+            .headers_mut()
+            .insert("content-type", HeaderValue::from_static("application/json"));
+        if let Ok(value) = HeaderValue::from_str(&session_id) {
+            response.headers_mut().insert(SESSION_HEADER, value);
+        }
+        Ok(response)
+    }
+    .await;
+    finish(answer, &request_id)
+}
+
+async fn ping() -> impl IntoResponse {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    axum::Json(serde_json::json!({ "status": "Healthy", "time_of_last_update": now }))
+}
+
+fn finish(answer: Result<Response<Body>, ApiError>, request_id: &str) -> Response<Body> {
+    let mut response = match answer {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    };
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("x-amzn-requestid", value);
+    }
+    response
+}
+
+fn check_session_id(id: &str) -> Result<(), ApiError> {
+    let length = id.chars().count();
+    if !(33..=256).contains(&length) {
+        return Err(ApiError::validation(format!(
+            "runtimeSessionId must be 33 to 256 characters long; `{id}` has {length}"
+        )));
+    }
+    Ok(())
+}
+
+fn check_qualifier(qualifier: Option<&str>) -> Result<(), ApiError> {
+    match qualifier {
+        None | Some("DEFAULT") => Ok(()),
+        Some(other) => Err(ApiError::not_found(format!(
+            "the local runtime has only the `DEFAULT` endpoint, not `{other}`"
+        ))),
+    }
+}

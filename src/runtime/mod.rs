@@ -1,0 +1,16 @@
+//! The local AgentCore Runtime: AWS's data-plane API on loopback, one worker process per
+//! runtime session, warm pools, and AgentCore's session lifecycle.
+
+pub mod api_error;
+pub mod child_spawner;
+pub mod data_plane;
+pub mod hosted_agent;
+pub mod lifecycle;
+pub mod local_arn;
+pub mod local_runtime;
+pub mod proxy;
+pub mod python_env;
+pub mod serve_state;
+pub mod sessions;
+pub mod worker;
+pub mod worker_client;

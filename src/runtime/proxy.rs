@@ -1,0 +1,193 @@
+//! Passing one invocation to a session's worker and its answer back, as AgentCore does.
+//!
+//! Only the headers AgentCore forwards reach the agent (content type, accept, the session and
+//! request ids, `X-Amzn-Bedrock-AgentCore-Runtime-Custom-*`, W3C trace context); credentials and
+//! other `x-amz*` headers never do. The answer's body is streamed through frame by frame, so an
+//! SSE answer reaches the caller as the agent writes it. A worker that dies before answering
+//! becomes a `RuntimeClientError` quoting its last output; one that dies mid-stream ends an SSE
+//! answer with an error event, the way the SDK frames errors in a stream.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, Response};
+use bytes::Bytes;
+use hyper::body::{Frame, Incoming};
+
+use crate::runtime::api_error::ApiError;
+use crate::runtime::sessions::{InFlight, Session};
+use crate::runtime::worker::Worker;
+use crate::runtime::worker_client::WorkerClient;
+
+pub const SESSION_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-session-id";
+pub const REQUEST_ID_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-request-id";
+const CUSTOM_HEADER_PREFIX: &str = "x-amzn-bedrock-agentcore-runtime-custom-";
+const FORWARDED: &[&str] = &[
+    "content-type",
+    "accept",
+    "traceparent",
+    "tracestate",
+    "baggage",
+];
+
+/// AgentCore's payload limit.
+pub const MAX_PAYLOAD_BYTES: u64 = 100 * 1024 * 1024;
+
+/// The headers the agent receives for a caller's headers.
+pub fn forwarded_headers(caller: &HeaderMap, session_id: &str, request_id: &str) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for (name, value) in caller {
+        let lower = name.as_str();
+        if FORWARDED.contains(&lower) || lower.starts_with(CUSTOM_HEADER_PREFIX) {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+    if let Ok(value) = HeaderValue::from_str(session_id) {
+        headers.insert(HeaderName::from_static(SESSION_HEADER), value);
+    }
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+    }
+    headers
+}
+
+/// Send the invocation to the worker and stream its answer back.
+pub async fn forward(
+    client: &WorkerClient,
+    session: &Arc<Session>,
+    worker: Arc<Worker>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response<Body>, ApiError> {
+    let in_flight = session.begin_request();
+    let mut request = Request::post(format!("http://127.0.0.1:{}/invocations", worker.port))
+        .body(body)
+        .map_err(|error| {
+            ApiError::internal(format!("cannot build the request to the agent: {error}"))
+        })?;
+    *request.headers_mut() = headers;
+    let answer = match client.request(request).await {
+        Ok(answer) => answer,
+        Err(error) => {
+            let message = match worker.exit_status(Duration::from_millis(500)).await {
+                Some(status) => format!(
+                    "the agent's process exited ({status}) before it answered{}",
+                    worker.tail_text()
+                ),
+                None => format!("the agent did not answer: {error}{}", worker.tail_text()),
+            };
+            return Err(ApiError::runtime_client(message));
+        }
+    };
+    let (parts, incoming) = answer.into_parts();
+    let is_sse = parts
+        .headers
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/event-stream"));
+    let mut response = Response::builder().status(parts.status);
+    if let Some(content_type) = parts.headers.get("content-type") {
+        response = response.header("content-type", content_type);
+    }
+    let body = Body::new(AnswerBody {
+        incoming,
+        is_sse,
+        worker,
+        ended: false,
+        _in_flight: in_flight,
+    });
+    response
+        .body(body)
+        .map_err(|error| ApiError::internal(format!("cannot build the answer: {error}")))
+}
+
+/// The worker's answer body, passed through; keeps the request counted as in flight until the
+/// last frame, and ends an SSE stream cut by a dying worker with an error event.
+struct AnswerBody {
+    incoming: Incoming,
+    is_sse: bool,
+    worker: Arc<Worker>,
+    ended: bool,
+    _in_flight: InFlight,
+}
+
+impl hyper::body::Body for AnswerBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        if self.ended {
+            return Poll::Ready(None);
+        }
+        match Pin::new(&mut self.incoming).poll_frame(cx) {
+            Poll::Ready(Some(Err(error))) => {
+                self.ended = true;
+                if self.is_sse {
+                    let event = serde_json::json!({
+                        "error": format!("the agent's process stopped answering: {error}{}", self.worker.tail_text()),
+                        "error_type": "RuntimeClientError",
+                        "message": "An error occurred during streaming",
+                    });
+                    Poll::Ready(Some(Ok(Frame::data(Bytes::from(format!(
+                        "data: {event}\n\n"
+                    ))))))
+                } else {
+                    Poll::Ready(Some(Err(std::io::Error::other(error))))
+                }
+            }
+            other => other.map_err(std::io::Error::other),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.ended || self.incoming.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.incoming.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_agentcore_headers_are_forwarded() {
+        let mut caller = HeaderMap::new();
+        for (name, value) in [
+            ("content-type", "application/json"),
+            ("authorization", "AWS4-HMAC-SHA256 Credential=AKIA..."),
+            ("x-amz-date", "20261125T000000Z"),
+            ("x-amz-security-token", "secret"),
+            ("x-amzn-trace-id", "Root=1-abc"),
+            ("x-amzn-bedrock-agentcore-runtime-custom-tenant", "acme"),
+            ("traceparent", "00-abc-def-01"),
+            ("user-agent", "aws-sdk-rust"),
+        ] {
+            caller.insert(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        let forwarded = forwarded_headers(&caller, "s".repeat(40).as_str(), "req-1");
+        let mut names: Vec<&str> = forwarded.keys().map(HeaderName::as_str).collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "content-type",
+                "traceparent",
+                "x-amzn-bedrock-agentcore-runtime-custom-tenant",
+                "x-amzn-bedrock-agentcore-runtime-request-id",
+                "x-amzn-bedrock-agentcore-runtime-session-id"
+            ]
+        );
+    }
+}

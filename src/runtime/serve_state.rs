@@ -1,0 +1,45 @@
+//! `.agentprep/serve.json`: where a running `serve` listens and which agents it hosts, so
+//! `agentprep invoke --local` finds it without flags. Written at start, removed at shutdown.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServeState {
+    pub endpoint: String,
+    pub pid: u32,
+    pub agents: Vec<HostedAgentInfo>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HostedAgentInfo {
+    pub name: String,
+    pub arn: String,
+}
+
+/// The state file, relative to the working directory.
+pub fn state_file() -> PathBuf {
+    PathBuf::from(".agentprep/serve.json")
+}
+
+pub fn write(path: &Path, state: &ServeState) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let text = serde_json::to_string_pretty(state).map_err(std::io::Error::other)?;
+    let temporary = path.with_extension("json.tmp");
+    std::fs::write(&temporary, text)?;
+    std::fs::rename(temporary, path)
+}
+
+pub fn read(path: &Path) -> Option<ServeState> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+/// Remove the file if it still describes this process (a newer `serve` may have replaced it).
+pub fn remove_if_ours(path: &Path) {
+    if read(path).is_some_and(|state| state.pid == std::process::id()) {
+        let _ = std::fs::remove_file(path);
+    }
+}

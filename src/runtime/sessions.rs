@@ -1,0 +1,231 @@
+//! Runtime sessions: which worker serves which session, the session limit, and stopping
+//! sessions when AgentCore would (idle, lifetime, `StopRuntimeSession`, shutdown).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::runtime::api_error::ApiError;
+use crate::runtime::hosted_agent::HostedAgent;
+use crate::runtime::lifecycle::{self, Limits, Verdict};
+use crate::runtime::worker::Worker;
+use crate::runtime::worker_client::{PingStatus, WorkerClient, ping};
+
+/// How long a stopped worker gets between SIGTERM and SIGKILL.
+pub const STOP_GRACE: Duration = Duration::from_secs(5);
+
+pub struct Session {
+    pub id: String,
+    pub agent: Arc<HostedAgent>,
+    created: Instant,
+    /// Start or end of the latest request. Guarded by its mutex; touched by the request path
+    /// and read by the reaper.
+    last_activity: Mutex<Instant>,
+    /// Requests being answered right now; a session with one is never idle.
+    in_flight: AtomicUsize,
+    /// The session's worker, once started. The async mutex makes concurrent first requests of
+    /// one session wait for the same worker instead of starting two.
+    worker: tokio::sync::Mutex<Option<Arc<Worker>>>,
+    /// This session's place under `--max-sessions`, given back when the session is dropped.
+    _slot: OwnedSemaphorePermit,
+}
+
+impl Session {
+    pub fn touch(&self) {
+        if let Ok(mut last) = self.last_activity.lock() {
+            *last = Instant::now();
+        }
+    }
+
+    /// Count a request in flight until the returned guard is dropped.
+    pub fn begin_request(self: &Arc<Self>) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        self.touch();
+        InFlight {
+            session: Arc::clone(self),
+        }
+    }
+
+    pub async fn current_worker(&self) -> Option<Arc<Worker>> {
+        self.worker.lock().await.clone()
+    }
+}
+
+/// A request in flight; dropping it (when the response body is done) ends it.
+pub struct InFlight {
+    session: Arc<Session>,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.session.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.session.touch();
+    }
+}
+
+pub struct SessionTable {
+    /// (agent name, session id) -> session. Guarded by its mutex, held only for lookups.
+    sessions: Mutex<HashMap<(String, String), Arc<Session>>>,
+    /// `--max-sessions` permits.
+    slots: Arc<Semaphore>,
+    max_sessions: usize,
+    limits: Limits,
+    client: WorkerClient,
+}
+
+impl SessionTable {
+    pub fn new(max_sessions: usize, limits: Limits, client: WorkerClient) -> Self {
+        SessionTable {
+            sessions: Mutex::new(HashMap::new()),
+            slots: Arc::new(Semaphore::new(max_sessions)),
+            max_sessions,
+            limits,
+            client,
+        }
+    }
+
+    /// The session's worker, starting one (from the warm pool when possible) for a new session
+    /// or one whose worker died.
+    pub async fn worker_for(
+        &self,
+        agent: &Arc<HostedAgent>,
+        session_id: &str,
+    ) -> Result<(Arc<Session>, Arc<Worker>), ApiError> {
+        let session = self.get_or_create(agent, session_id)?;
+        let mut slot = session.worker.lock().await;
+        if let Some(worker) = slot.as_ref()
+            && !worker.has_exited()
+        {
+            return Ok((Arc::clone(&session), Arc::clone(worker)));
+        }
+        let worker = match agent.take_worker().await {
+            Ok(worker) => worker,
+            Err(failure) => {
+                drop(slot);
+                self.remove(&agent.name, session_id);
+                return Err(ApiError::runtime_client(failure.message));
+            }
+        };
+        worker.assign_session(session_id);
+        *slot = Some(Arc::clone(&worker));
+        drop(slot);
+        Ok((session, worker))
+    }
+
+    fn get_or_create(
+        &self,
+        agent: &Arc<HostedAgent>,
+        session_id: &str,
+    ) -> Result<Arc<Session>, ApiError> {
+        let mut sessions = self
+            .sessions
+            .lock()
+            .map_err(|_| ApiError::internal("the session table is unusable"))?;
+        let key = (agent.name.clone(), session_id.to_string());
+        if let Some(session) = sessions.get(&key) {
+            return Ok(Arc::clone(session));
+        }
+        let slot = Arc::clone(&self.slots).try_acquire_owned().map_err(|_| {
+            ApiError::throttling(format!(
+                "the local runtime already runs {} sessions (--max-sessions); stop one with StopRuntimeSession or wait for an idle one to end",
+                self.max_sessions
+            ))
+        })?;
+        let now = Instant::now();
+        let session = Arc::new(Session {
+            id: session_id.to_string(),
+            agent: Arc::clone(agent),
+            created: now,
+            last_activity: Mutex::new(now),
+            in_flight: AtomicUsize::new(0),
+            worker: tokio::sync::Mutex::new(None),
+            _slot: slot,
+        });
+        sessions.insert(key, Arc::clone(&session));
+        Ok(session)
+    }
+
+    fn remove(&self, agent: &str, session_id: &str) -> Option<Arc<Session>> {
+        self.sessions
+            .lock()
+            .ok()?
+            .remove(&(agent.to_string(), session_id.to_string()))
+    }
+
+    /// StopRuntimeSession: stop the session's worker now.
+    pub async fn stop(&self, agent: &str, session_id: &str) -> Result<(), ApiError> {
+        let session = self.remove(agent, session_id).ok_or_else(|| {
+            ApiError::not_found(format!(
+                "no session `{session_id}` is running for `{agent}`"
+            ))
+        })?;
+        stop_session(&session, "stopped by StopRuntimeSession").await;
+        Ok(())
+    }
+
+    /// Stop the sessions whose time is up.
+    pub async fn reap(&self) {
+        let now = Instant::now();
+        let sessions: Vec<Arc<Session>> = self
+            .sessions
+            .lock()
+            .map(|s| s.values().cloned().collect())
+            .unwrap_or_default();
+        for session in sessions {
+            let last = session.last_activity.lock().map(|l| *l).unwrap_or(now);
+            let reason = match lifecycle::verdict(
+                now,
+                session.created,
+                last,
+                session.in_flight.load(Ordering::SeqCst),
+                self.limits,
+            ) {
+                Verdict::Keep => continue,
+                Verdict::Stop => "reached its maximum lifetime",
+                Verdict::StopUnlessBusy => {
+                    let busy = match session.current_worker().await {
+                        Some(worker) => {
+                            ping(&self.client, worker.port).await == Some(PingStatus::HealthyBusy)
+                        }
+                        None => false,
+                    };
+                    if busy {
+                        continue;
+                    }
+                    "was idle for its idle timeout"
+                }
+            };
+            if self.remove(&session.agent.name, &session.id).is_some() {
+                stop_session(&session, reason).await;
+            }
+        }
+    }
+
+    /// Stop every session (shutdown).
+    pub async fn stop_all(&self) {
+        let sessions: Vec<Arc<Session>> = self
+            .sessions
+            .lock()
+            .map(|mut s| s.drain().map(|(_, v)| v).collect())
+            .unwrap_or_default();
+        futures_util::future::join_all(
+            sessions
+                .iter()
+                .map(|session| stop_session(session, "the runtime is shutting down")),
+        )
+        .await;
+    }
+}
+
+async fn stop_session(session: &Session, reason: &str) {
+    if let Some(worker) = session.worker.lock().await.take() {
+        eprintln!(
+            "Session {} of `{}` {reason}: stopping its worker (pid {})",
+            session.id, session.agent.name, worker.pid
+        );
+        worker.stop(STOP_GRACE).await;
+    }
+}

@@ -1,0 +1,318 @@
+//! One worker: a Python process serving the deployment's `invoke.py` on its own loopback port,
+//! in its own working directory, for one runtime session at a time.
+//!
+//! Its output goes to the serve log, prefixed with its session, to a per-session log file, and
+//! to a short ring buffer that failure messages quote. A waiter task records its exit status,
+//! so a dead worker is noticed without polling the process.
+
+use std::collections::VecDeque;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::Command;
+use tokio::sync::watch;
+
+use crate::runtime::child_spawner::ChildSpawner;
+use crate::runtime::worker_client::{WorkerClient, ping};
+
+/// How many of a worker's last output lines are kept for error messages.
+const TAIL_LINES: usize = 30;
+
+/// What every worker of one agent is started with.
+#[derive(Debug, Clone)]
+pub struct WorkerSpec {
+    pub agent: String,
+    pub python: PathBuf,
+    pub invoke_py: PathBuf,
+    /// Extra environment (e.g. `AWS_REGION`); the rest is inherited from `serve`.
+    pub env: Vec<(String, String)>,
+    /// Parent of the workers' own working directories.
+    pub work_root: PathBuf,
+    /// Where per-session log files go (`<log_dir>/<agent>/<session>.log`).
+    pub log_dir: PathBuf,
+    pub startup_timeout: Duration,
+    /// Echo output lines on stderr, prefixed with the session.
+    pub echo_output: bool,
+}
+
+/// Why a worker could not be started.
+#[derive(Debug)]
+pub struct StartFailure {
+    pub message: String,
+}
+
+pub struct Worker {
+    pub pid: u32,
+    pub port: u16,
+    /// The exit status once the process has ended (set by the waiter task).
+    exit: watch::Receiver<Option<ExitStatus>>,
+    output: Arc<WorkerOutput>,
+    workdir: PathBuf,
+}
+
+static NEXT_WORKER: AtomicU64 = AtomicU64::new(1);
+
+impl Worker {
+    /// Start a worker and wait until its `/ping` answers.
+    pub async fn start(
+        spec: &WorkerSpec,
+        spawner: &ChildSpawner,
+        client: &WorkerClient,
+    ) -> Result<Arc<Worker>, StartFailure> {
+        let number = NEXT_WORKER.fetch_add(1, Ordering::Relaxed);
+        let fail = |message: String| StartFailure { message };
+        let port = free_port().map_err(|e| fail(format!("no free loopback port: {e}")))?;
+        let workdir = spec
+            .work_root
+            .join(format!("worker-{}-{number}", std::process::id()));
+        std::fs::create_dir_all(&workdir)
+            .map_err(|e| fail(format!("cannot create `{}`: {e}", workdir.display())))?;
+        let mut command = Command::new(&spec.python);
+        command
+            .arg(&spec.invoke_py)
+            .current_dir(&workdir)
+            .env("PORT", port.to_string())
+            .env("AGENTPREP_HOST", "127.0.0.1")
+            .env("PYTHONUNBUFFERED", "1")
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .envs(spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = spawner
+            .spawn(command)
+            .await
+            .map_err(|e| fail(format!("cannot start `{}`: {e}", spec.python.display())))?;
+        let pid = child.id().unwrap_or_default();
+        let output = Arc::new(WorkerOutput::new(
+            &spec.agent,
+            &format!("worker-{number}"),
+            &spec.log_dir,
+            spec.echo_output,
+        ));
+        if let Some(stdout) = child.stdout.take() {
+            tokio::spawn(Arc::clone(&output).read_lines(stdout));
+        }
+        if let Some(stderr) = child.stderr.take() {
+            tokio::spawn(Arc::clone(&output).read_lines(stderr));
+        }
+        let (exit_sender, exit) = watch::channel(None);
+        tokio::spawn(async move {
+            let status = child.wait().await.ok();
+            let _ = exit_sender.send(status);
+        });
+        let worker = Arc::new(Worker {
+            pid,
+            port,
+            exit,
+            output,
+            workdir,
+        });
+        worker.wait_ready(client, spec.startup_timeout).await?;
+        Ok(worker)
+    }
+
+    async fn wait_ready(
+        &self,
+        client: &WorkerClient,
+        timeout: Duration,
+    ) -> Result<(), StartFailure> {
+        let deadline = Instant::now() + timeout;
+        let mut exit = self.exit.clone();
+        loop {
+            if let Some(status) = *exit.borrow() {
+                return Err(StartFailure {
+                    message: format!(
+                        "the agent's process exited ({status}) before it answered `/ping`{}",
+                        self.output.tail_text()
+                    ),
+                });
+            }
+            if ping(client, self.port).await.is_some() {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                self.stop(Duration::from_secs(1)).await;
+                return Err(StartFailure {
+                    message: format!(
+                        "the agent's process did not answer `/ping` within {} s{}",
+                        timeout.as_secs(),
+                        self.output.tail_text()
+                    ),
+                });
+            }
+            // Wake on exit or after a short poll interval, whichever comes first.
+            let _ = tokio::time::timeout(Duration::from_millis(20), exit.changed()).await;
+        }
+    }
+
+    /// The process has ended.
+    pub fn has_exited(&self) -> bool {
+        self.exit.borrow().is_some()
+    }
+
+    /// Wait a little for the exit status of a process that is going away.
+    pub async fn exit_status(&self, wait: Duration) -> Option<ExitStatus> {
+        let mut exit = self.exit.clone();
+        let _ = tokio::time::timeout(wait, exit.wait_for(|status| status.is_some())).await;
+        *exit.borrow()
+    }
+
+    /// The last lines the worker printed, for error messages.
+    pub fn tail_text(&self) -> String {
+        self.output.tail_text()
+    }
+
+    /// From now on, log under this session.
+    pub fn assign_session(&self, session_id: &str) {
+        self.output.assign_session(session_id);
+    }
+
+    /// SIGTERM to the worker's process group, SIGKILL after `grace`; then remove its
+    /// working directory.
+    pub async fn stop(&self, grace: Duration) {
+        if !self.has_exited() {
+            signal_group(self.pid, libc::SIGTERM);
+            if self.exit_status(grace).await.is_none() {
+                signal_group(self.pid, libc::SIGKILL);
+                let _ = self.exit_status(Duration::from_secs(5)).await;
+            }
+        }
+        let _ = tokio::fs::remove_dir_all(&self.workdir).await;
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if !self.has_exited() {
+            signal_group(self.pid, libc::SIGKILL);
+        }
+        let _ = std::fs::remove_dir_all(&self.workdir);
+    }
+}
+
+fn signal_group(pid: u32, signal: i32) {
+    if pid == 0 {
+        return;
+    }
+    // SAFETY: kill(2) with a negative pid signals the worker's own process group; the worker
+    // made itself leader of that group before exec.
+    unsafe {
+        libc::kill(-(pid as i32), signal);
+    }
+}
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// Where a worker's output lines go.
+struct WorkerOutput {
+    agent: String,
+    echo: bool,
+    log_dir: PathBuf,
+    state: Mutex<OutputState>,
+}
+
+struct OutputState {
+    label: String,
+    file: Option<std::fs::File>,
+    /// Lines printed before a session was assigned (start-up output), written to the session's
+    /// file when it is opened.
+    early: Vec<String>,
+    tail: VecDeque<String>,
+}
+
+impl WorkerOutput {
+    fn new(agent: &str, label: &str, log_dir: &Path, echo: bool) -> Self {
+        WorkerOutput {
+            agent: agent.to_string(),
+            echo,
+            log_dir: log_dir.to_path_buf(),
+            state: Mutex::new(OutputState {
+                label: label.to_string(),
+                file: None,
+                early: Vec::new(),
+                tail: VecDeque::new(),
+            }),
+        }
+    }
+
+    async fn read_lines(self: Arc<Self>, stream: impl AsyncRead + Unpin) {
+        let mut lines = BufReader::new(stream).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            self.line(line);
+        }
+    }
+
+    fn line(&self, line: String) {
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        if self.echo {
+            eprintln!("[{} {}] {line}", self.agent, state.label);
+        }
+        match state.file.as_mut() {
+            Some(file) => {
+                let _ = writeln!(file, "{line}");
+            }
+            None => state.early.push(line.clone()),
+        }
+        if state.tail.len() == TAIL_LINES {
+            state.tail.pop_front();
+        }
+        state.tail.push_back(line);
+    }
+
+    fn assign_session(&self, session_id: &str) {
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        state.label = session_id.chars().take(8).collect();
+        let dir = self.log_dir.join(&self.agent);
+        let file = std::fs::create_dir_all(&dir).and_then(|()| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join(format!("{}.log", sanitize(session_id))))
+        });
+        if let Ok(mut file) = file {
+            for line in state.early.drain(..) {
+                let _ = writeln!(file, "{line}");
+            }
+            state.file = Some(file);
+        }
+    }
+
+    fn tail_text(&self) -> String {
+        let Ok(state) = self.state.lock() else {
+            return String::new();
+        };
+        if state.tail.is_empty() {
+            return String::new();
+        }
+        let lines: Vec<&str> = state.tail.iter().map(String::as_str).collect();
+        format!("; its last output:\n{}", lines.join("\n"))
+    }
+}
+
+/// Session ids become file names: keep them to a safe alphabet.
+fn sanitize(session_id: &str) -> String {
+    session_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,50 @@
+//! The HTTP client `serve` uses to talk to its workers over loopback, with pooled keep-alive
+//! connections so a request does not pay for a new TCP connection.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use http_body_util::BodyExt;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+pub type WorkerClient = Client<HttpConnector, Body>;
+
+pub fn new_client() -> WorkerClient {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    connector.set_connect_timeout(Some(Duration::from_secs(5)));
+    Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(64)
+        .build(connector)
+}
+
+/// What a worker's `GET /ping` said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PingStatus {
+    Healthy,
+    /// Background work is running: the session is kept alive.
+    HealthyBusy,
+}
+
+/// Ask a worker for its status; `None` when it does not answer (yet).
+pub async fn ping(client: &WorkerClient, port: u16) -> Option<PingStatus> {
+    let request = hyper::Request::get(format!("http://127.0.0.1:{port}/ping"))
+        .body(Body::empty())
+        .ok()?;
+    let response = tokio::time::timeout(Duration::from_secs(2), client.request(request))
+        .await
+        .ok()?
+        .ok()?;
+    if !response.status().is_success() {
+        return None;
+    }
+    let body = response.into_body().collect().await.ok()?.to_bytes();
+    let json: serde_json::Value = serde_json::from_slice(&body).ok()?;
+    match json.get("status").and_then(|status| status.as_str()) {
+        Some("HealthyBusy") => Some(PingStatus::HealthyBusy),
+        _ => Some(PingStatus::Healthy),
+    }
+}

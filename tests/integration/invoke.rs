@@ -1,0 +1,133 @@
+//! `agentprep invoke` against a running local runtime.
+
+use serde_json::json;
+
+use crate::serve_support::*;
+use crate::support::*;
+
+#[test]
+fn invoke_streams_readable_text_and_keeps_the_session() {
+    let work = tempfile::tempdir().unwrap();
+    let cost = prepare_into(work.path(), &example("cost_estimator_agent"), "cost");
+    let lab = prepare_into(work.path(), &lab_agent(), "lab");
+    let serve = Serve::start(work.path(), &[&cost, &lab], &[]);
+
+    // Plain text becomes {"prompt": ...}; SSE is unwrapped to text, Japanese intact.
+    let ran = run(agentprep(work.path()).args([
+        "invoke",
+        "--local",
+        "SSH用に小規模なEC2を用意したいのですが、費用はいくらくらいでしょうか?",
+    ]));
+    ran.success();
+    assert!(
+        ran.stdout.contains("月額合計(概算): $11.88 USD"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        !ran.stdout.contains("data:") && !ran.stdout.contains("b'") && !ran.stdout.contains("\\u"),
+        "{}",
+        ran.stdout
+    );
+    assert!(ran.stderr.contains("(session "), "{}", ran.stderr);
+
+    // Follow-up turns continue the session; --new-session starts another.
+    let count = |extra: &[&str]| {
+        let ran = run(agentprep(work.path())
+            .args([
+                "invoke",
+                "--local",
+                "--agent",
+                "lab_agent",
+                "--output",
+                "json",
+                r#"{"action": "count"}"#,
+            ])
+            .args(extra));
+        ran.success();
+        let answer = ran.json();
+        let text: serde_json::Value =
+            serde_json::from_str(answer["text"].as_str().unwrap()).unwrap();
+        (
+            text["count"].as_i64().unwrap(),
+            answer["session_id"].as_str().unwrap().to_string(),
+        )
+    };
+    let (one, first_session) = count(&[]);
+    let (two, same_session) = count(&[]);
+    assert_eq!((one, two), (1, 2));
+    assert_eq!(first_session, same_session);
+    let (fresh, new_session) = count(&["--new-session"]);
+    assert_eq!(fresh, 1);
+    assert_ne!(new_session, first_session);
+    let (back, _) = count(&["--session-id", &first_session]);
+    assert_eq!(back, 3);
+
+    // Runtime errors are shown with their AWS error type.
+    let crashed = run(agentprep(work.path()).args([
+        "invoke",
+        "--local",
+        "--agent",
+        "lab_agent",
+        r#"{"action": "crash"}"#,
+    ]));
+    crashed.failure(1);
+    assert!(
+        crashed
+            .stderr
+            .contains("the runtime answered RuntimeClientError"),
+        "{}",
+        crashed.stderr
+    );
+    let unknown =
+        run(agentprep(work.path()).args(["invoke", "--local", "--agent", "nobody", "hi"]));
+    unknown.failure(1);
+    assert!(
+        unknown.stderr.contains("ResourceNotFoundException") && unknown.stderr.contains("--agent"),
+        "{}",
+        unknown.stderr
+    );
+    let short =
+        run(agentprep(work.path()).args(["invoke", "--local", "--session-id", "short", "hi"]));
+    short.failure(2);
+    drop(serve);
+    let _ = json!({});
+}
+
+#[test]
+fn invoke_without_a_runtime_says_how_to_start_one() {
+    let work = tempfile::tempdir().unwrap();
+    let ran = run(agentprep(work.path()).args([
+        "invoke",
+        "--local",
+        "--agent",
+        "x",
+        "--endpoint",
+        &format!("http://127.0.0.1:{}", free_port()),
+        "hi",
+    ]));
+    ran.failure(2);
+    let ran = run(agentprep(work.path()).args([
+        "invoke",
+        "--agent",
+        "x",
+        "--endpoint",
+        &format!("http://127.0.0.1:{}", free_port()),
+        "hi",
+    ]));
+    ran.failure(1);
+    assert!(
+        ran.stderr
+            .contains("could not reach the AgentCore endpoint")
+            && ran.stderr.contains("agentprep serve"),
+        "{}",
+        ran.stderr
+    );
+    let ran = run(agentprep(work.path()).args(["invoke", "--local", "hi"]));
+    ran.failure(2);
+    assert!(
+        ran.stderr.contains("no running `agentprep serve`"),
+        "{}",
+        ran.stderr
+    );
+}

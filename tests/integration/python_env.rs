@@ -1,0 +1,97 @@
+//! `serve` builds each deployment's Python environment from its `requirements.txt` (with uv
+//! when it is on PATH), caches it, and reports a failed install with the installer's output.
+
+use std::process::Stdio;
+
+use serde_json::json;
+
+use crate::serve_support::*;
+use crate::support::*;
+
+/// PATH with the test environment's `uv` first.
+fn path_with_uv() -> String {
+    format!(
+        "{}:{}",
+        venv().join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+#[test]
+fn serve_builds_the_environment_once_and_reuses_it() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = prepare_into(work.path(), &example("minimal_agent"), "deployment");
+    let cache = work.path().join("cache");
+    let start = || {
+        let mut command = agentprep(work.path());
+        command
+            .env("PATH", path_with_uv())
+            .env("AGENTPREP_CACHE_DIR", &cache)
+            .args(["serve", "--bind", "127.0.0.1:0", "--deployment-dir"])
+            .arg(&deployment)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        Serve::spawn(command)
+    };
+    let serve = start();
+    assert!(
+        serve.stderr().contains("Building the Python environment")
+            && serve.stderr().contains("with uv"),
+        "{}",
+        serve.stderr()
+    );
+    let answer = serve.invoke(Some(&session("env")), &json!({"prompt": "hi"}));
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    assert_eq!(answer.text(), "\"Hello from minimal_agent! You said: hi\"");
+    drop(serve);
+    let again = start();
+    assert!(
+        !again.stderr().contains("Building the Python environment"),
+        "the cached environment is reused: {}",
+        again.stderr()
+    );
+}
+
+#[test]
+fn a_failed_install_reports_the_installers_last_lines() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = prepare_into(work.path(), &example("minimal_agent"), "deployment");
+    std::fs::write(
+        deployment.join("requirements.txt"),
+        "agentprep-surely-no-such-package-4242\n",
+    )
+    .unwrap();
+    let ran = run(agentprep(work.path())
+        .env("PATH", path_with_uv())
+        .env("AGENTPREP_CACHE_DIR", work.path().join("cache"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--deployment-dir"])
+        .arg(&deployment));
+    ran.failure(1);
+    assert!(
+        ran.stderr.contains("`uv pip install` failed"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("agentprep-surely-no-such-package-4242"),
+        "{}",
+        ran.stderr
+    );
+    assert!(ran.stderr.contains("hint:"), "{}", ran.stderr);
+}
+
+#[test]
+fn serve_refuses_what_is_not_a_deployment() {
+    let work = tempfile::tempdir().unwrap();
+    let ran = run(agentprep(work.path()).args(["serve", "--deployment-dir", "nowhere"]));
+    ran.failure(2);
+    assert!(
+        ran.stderr.contains("holds no `invoke.py`") && ran.stderr.contains("agentprep prepare"),
+        "{}",
+        ran.stderr
+    );
+    let ran =
+        run(agentprep(work.path()).args(["serve", "--idle-timeout", "10", "--max-lifetime", "5"]));
+    ran.failure(2);
+}

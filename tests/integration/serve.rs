@@ -1,0 +1,506 @@
+//! `agentprep serve`: the local AgentCore Runtime, with real workers on the real SDK.
+
+use std::io::{Read, Write};
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::serve_support::*;
+use crate::support::*;
+
+fn lab(work: &std::path::Path) -> std::path::PathBuf {
+    prepare_into(work, &lab_agent(), "deployment")
+}
+
+#[test]
+fn each_session_has_its_own_worker_and_keeps_its_state() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = lab(work.path());
+    let serve = Serve::start(work.path(), &[&deployment], &["--warm", "2"]);
+    let (a, b) = (session("a"), session("b"));
+    let first = json_of(&serve.invoke(Some(&a), &json!({"action": "count"})));
+    let second = json_of(&serve.invoke(Some(&a), &json!({"action": "count"})));
+    let other = json_of(&serve.invoke(Some(&b), &json!({"action": "count"})));
+    assert_eq!(
+        (
+            first["count"].as_i64(),
+            second["count"].as_i64(),
+            other["count"].as_i64()
+        ),
+        (Some(1), Some(2), Some(1))
+    );
+    assert_eq!(first["pid"], second["pid"], "one session, one worker");
+    assert_ne!(first["pid"], other["pid"], "two sessions, two processes");
+    assert_ne!(
+        first["cwd"], other["cwd"],
+        "each worker has its own working directory"
+    );
+    assert_eq!(first["session_id"], a.as_str());
+    let written = json_of(&serve.invoke(Some(&b), &json!({"action": "write"})));
+    assert_eq!(written["files"], json!(["mine.txt"]));
+    let clean = json_of(&serve.invoke(Some(&a), &json!({"action": "write"})));
+    assert_eq!(
+        clean["files"],
+        json!(["mine.txt"]),
+        "session a does not see session b's file"
+    );
+}
+
+#[test]
+fn session_ids_are_validated_generated_and_echoed() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = lab(work.path());
+    let serve = Serve::start(work.path(), &[&deployment], &[]);
+    let bad = serve.invoke(Some("too-short"), &json!({"action": "count"}));
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.header("x-amzn-errortype"), Some("ValidationException"));
+    assert!(
+        json_of(&bad)["message"]
+            .as_str()
+            .unwrap()
+            .contains("33 to 256"),
+        "{}",
+        bad.text()
+    );
+
+    let generated = serve.invoke(None, &json!({"action": "count"}));
+    assert_eq!(generated.status, 200);
+    let echoed = generated
+        .header("x-amzn-bedrock-agentcore-runtime-session-id")
+        .unwrap()
+        .to_string();
+    assert!(echoed.len() >= 33, "{echoed}");
+    assert_eq!(json_of(&generated)["session_id"], echoed.as_str());
+
+    let good = session("echo");
+    let answer = serve.invoke(Some(&good), &json!({"action": "count"}));
+    assert_eq!(
+        answer.header("x-amzn-bedrock-agentcore-runtime-session-id"),
+        Some(good.as_str())
+    );
+    assert!(answer.header("x-amzn-requestid").is_some());
+
+    let unknown = http(
+        serve.port,
+        "POST",
+        "/runtimes/nobody/invocations",
+        &[],
+        b"{}",
+    )
+    .unwrap();
+    assert_eq!(unknown.status, 404);
+    assert_eq!(
+        unknown.header("x-amzn-errortype"),
+        Some("ResourceNotFoundException")
+    );
+    // Refused on the declared length, before any of the body is read.
+    let too_big = http(
+        serve.port,
+        "POST",
+        &format!("/runtimes/{}/invocations", percent_encode(serve.arn())),
+        &[("Content-Length", "104857601")],
+        b"",
+    )
+    .unwrap();
+    assert_eq!(too_big.status, 400);
+    assert_eq!(
+        too_big.header("x-amzn-errortype"),
+        Some("ValidationException")
+    );
+    assert!(too_big.text().contains("100 MB"), "{}", too_big.text());
+}
+
+#[test]
+fn only_agentcore_headers_reach_the_agent() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = lab(work.path());
+    let serve = Serve::start(work.path(), &[&deployment], &[]);
+    let path = format!("/runtimes/{}/invocations", percent_encode(serve.arn()));
+    let id = session("headers");
+    let answer = http(
+        serve.port,
+        "POST",
+        &path,
+        &[
+            ("Content-Type", "application/json"),
+            ("X-Amzn-Bedrock-AgentCore-Runtime-Session-Id", &id),
+            ("X-Amzn-Bedrock-AgentCore-Runtime-Custom-Tenant", "acme"),
+            (
+                "traceparent",
+                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            ),
+            (
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/secret",
+            ),
+            ("X-Amz-Security-Token", "secret-token"),
+            ("X-My-Header", "not forwarded by AgentCore"),
+        ],
+        br#"{"action": "count"}"#,
+    )
+    .unwrap();
+    let headers = &json_of(&answer)["headers"];
+    assert_eq!(
+        headers["x-amzn-bedrock-agentcore-runtime-custom-tenant"],
+        "acme"
+    );
+    let text = headers.to_string();
+    assert!(
+        !text.contains("secret") && !text.contains("AKIA") && !text.contains("x-my-header"),
+        "{text}"
+    );
+}
+
+#[test]
+fn idle_sessions_are_stopped_and_the_next_request_gets_a_fresh_worker() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = lab(work.path());
+    let serve = Serve::start(
+        work.path(),
+        &[&deployment],
+        &["--idle-timeout", "1", "--warm", "0"],
+    );
+    let id = session("idle");
+    let first = json_of(&serve.invoke(Some(&id), &json!({"action": "count"})));
+    let pid = first["pid"].as_u64().unwrap() as u32;
+    assert!(
+        eventually(Duration::from_secs(15), || !alive(pid)),
+        "the idle worker was not stopped"
+    );
+    let again = json_of(&serve.invoke(Some(&id), &json!({"action": "count"})));
+    assert_eq!(again["count"], 1, "a new worker starts from scratch");
+    assert_ne!(again["pid"], first["pid"]);
+    assert!(
+        serve.stderr().contains("was idle for its idle timeout"),
+        "{}",
+        serve.stderr()
+    );
+}
+
+#[test]
+fn a_healthy_busy_worker_is_kept_until_its_maximum_lifetime() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = lab(work.path());
+    let serve = Serve::start(
+        work.path(),
+        &[&deployment],
+        &["--idle-timeout", "1", "--max-lifetime", "6", "--warm", "0"],
+    );
+    let id = session("busy");
+    let busy = json_of(&serve.invoke(Some(&id), &json!({"action": "busy"})));
+    let pid = busy["pid"].as_u64().unwrap() as u32;
+    // Well past the idle timeout, the busy worker is still there.
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(alive(pid), "a HealthyBusy worker was stopped as idle");
+    assert!(
+        eventually(Duration::from_secs(15), || !alive(pid)),
+        "the worker outlived its maximum lifetime"
+    );
+    assert!(
+        serve.stderr().contains("reached its maximum lifetime"),
+        "{}",
+        serve.stderr()
+    );
+}
+
+#[test]
+fn a_busy_worker_that_finishes_is_then_stopped_as_idle() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = lab(work.path());
+    let serve = Serve::start(
+        work.path(),
+        &[&deployment],
+        &["--idle-timeout", "1", "--warm", "0"],
+    );
+    let id = session("done");
+    let pid = json_of(&serve.invoke(Some(&id), &json!({"action": "busy"})))["pid"]
+        .as_u64()
+        .unwrap() as u32;
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(alive(pid));
+    serve.invoke(Some(&id), &json!({"action": "idle"}));
+    assert!(eventually(Duration::from_secs(15), || !alive(pid)));
+}
+
+#[tokio::test]
+async fn stop_runtime_session_through_the_aws_sdk_stops_the_worker_at_once() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = lab(work.path());
+    let serve = Serve::start(work.path(), &[&deployment], &[]);
+    let client = agentcore_client(&serve.endpoint).await;
+    let id = session("stop");
+    let output = client
+        .invoke_agent_runtime()
+        .agent_runtime_arn(serve.arn())
+        .runtime_session_id(&id)
+        .payload(aws_sdk_bedrockagentcore::primitives::Blob::new(
+            br#"{"action": "count"}"#.to_vec(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(output.runtime_session_id(), Some(id.as_str()));
+    let body = output.response.collect().await.unwrap().into_bytes();
+    let pid = serde_json::from_slice::<serde_json::Value>(&body).unwrap()["pid"]
+        .as_u64()
+        .unwrap() as u32;
+    assert!(alive(pid));
+    client
+        .stop_runtime_session()
+        .agent_runtime_arn(serve.arn())
+        .runtime_session_id(&id)
+        .send()
+        .await
+        .unwrap();
+    assert!(eventually(Duration::from_secs(10), || !alive(pid)));
+    let again = client
+        .stop_runtime_session()
+        .agent_runtime_arn(serve.arn())
+        .runtime_session_id(&id)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        again
+            .as_service_error()
+            .is_some_and(|e| e.is_resource_not_found_exception()),
+        "{again:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_crashing_agent_gives_424_with_its_last_words_and_the_session_recovers() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = lab(work.path());
+    let serve = Serve::start(work.path(), &[&deployment], &[]);
+    let id = session("crash");
+    let crashed = serve.invoke(Some(&id), &json!({"action": "crash"}));
+    assert_eq!(crashed.status, 424);
+    assert_eq!(
+        crashed.header("x-amzn-errortype"),
+        Some("RuntimeClientError")
+    );
+    assert!(
+        json_of(&crashed)["message"]
+            .as_str()
+            .unwrap()
+            .contains("lab_agent: crashing on purpose"),
+        "{}",
+        crashed.text()
+    );
+    let recovered = serve.invoke(Some(&id), &json!({"action": "count"}));
+    assert_eq!(recovered.status, 200);
+    assert_eq!(json_of(&recovered)["count"], 1);
+    // The SDK maps the same answer to its typed error.
+    let client = agentcore_client(&serve.endpoint).await;
+    let error = client
+        .invoke_agent_runtime()
+        .agent_runtime_arn(serve.arn())
+        .runtime_session_id(&id)
+        .payload(aws_sdk_bedrockagentcore::primitives::Blob::new(
+            br#"{"action": "crash"}"#.to_vec(),
+        ))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        error
+            .as_service_error()
+            .is_some_and(|e| e.is_runtime_client_error()),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn past_max_sessions_new_sessions_are_throttled_not_hung() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = lab(work.path());
+    let serve = Serve::start(work.path(), &[&deployment], &["--max-sessions", "1"]);
+    assert_eq!(
+        serve
+            .invoke(Some(&session("one")), &json!({"action": "count"}))
+            .status,
+        200
+    );
+    let refused = serve.invoke(Some(&session("two")), &json!({"action": "count"}));
+    assert_eq!(refused.status, 429);
+    assert_eq!(
+        refused.header("x-amzn-errortype"),
+        Some("ThrottlingException")
+    );
+    assert_eq!(
+        serve
+            .invoke(Some(&session("one")), &json!({"action": "count"}))
+            .status,
+        200,
+        "the live session still works"
+    );
+}
+
+#[test]
+fn an_sse_answer_arrives_in_order_and_before_the_agent_has_finished() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = lab(work.path());
+    let serve = Serve::start(work.path(), &[&deployment], &[]);
+    let release = work.path().join("release");
+    let body = json!({"action": "stream", "release_file": release}).to_string();
+    let id = session("sse");
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", serve.port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /runtimes/{}/invocations HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n\
+         X-Amzn-Bedrock-AgentCore-Runtime-Session-Id: {id}\r\nContent-Length: {}\r\n\r\n{body}",
+        percent_encode(serve.arn()),
+        body.len()
+    )
+    .unwrap();
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 1024];
+    while !String::from_utf8_lossy(&received).contains("data: \"first\"") {
+        let n = stream
+            .read(&mut buffer)
+            .expect("the first event arrives while the agent still waits");
+        assert!(
+            n > 0,
+            "the stream ended before the first event: {}",
+            String::from_utf8_lossy(&received)
+        );
+        received.extend_from_slice(&buffer[..n]);
+    }
+    assert!(!String::from_utf8_lossy(&received).contains("second"));
+    std::fs::write(&release, "go").unwrap();
+    stream.read_to_end(&mut received).unwrap();
+    let text = String::from_utf8_lossy(&received);
+    assert!(text.contains("text/event-stream"), "{text}");
+    let first = text.find("data: \"first\"").unwrap();
+    let second = text
+        .find("data: \"second\"")
+        .expect("the second event arrives");
+    assert!(first < second);
+}
+
+#[test]
+fn concurrent_sessions_each_count_on_their_own() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = lab(work.path());
+    let serve = Serve::start(work.path(), &[&deployment], &["--warm", "2"]);
+    let port = serve.port;
+    let arn = serve.arn().to_string();
+    let threads: Vec<_> = (0..6)
+        .map(|n| {
+            let arn = arn.clone();
+            std::thread::spawn(move || {
+                let id = session(&format!("concurrent{n}"));
+                let path = format!("/runtimes/{}/invocations", percent_encode(&arn));
+                let headers = [
+                    ("Content-Type", "application/json"),
+                    ("X-Amzn-Bedrock-AgentCore-Runtime-Session-Id", id.as_str()),
+                ];
+                (1..=3)
+                    .map(|_| {
+                        let answer =
+                            http(port, "POST", &path, &headers, br#"{"action": "count"}"#).unwrap();
+                        (
+                            json_of(&answer)["count"].as_i64().unwrap(),
+                            json_of(&answer)["pid"].as_i64().unwrap(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let results: Vec<Vec<(i64, i64)>> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let mut pids = Vec::new();
+    for result in &results {
+        assert_eq!(
+            result.iter().map(|(count, _)| *count).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        assert!(result.iter().all(|(_, pid)| *pid == result[0].1));
+        pids.push(result[0].1);
+    }
+    pids.sort();
+    pids.dedup();
+    assert_eq!(pids.len(), 6);
+}
+
+#[test]
+fn no_worker_outlives_serve_whether_it_stops_or_is_killed() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = lab(work.path());
+    for hard in [false, true] {
+        let mut serve = Serve::start(work.path(), &[&deployment], &["--warm", "2"]);
+        serve.invoke(Some(&session("left1")), &json!({"action": "count"}));
+        serve.invoke(Some(&session("left2")), &json!({"action": "busy"}));
+        assert!(
+            eventually(Duration::from_secs(30), || serve.children().len() >= 4),
+            "two sessions and two warm workers"
+        );
+        let workers = serve.children();
+        if hard {
+            serve.kill_hard();
+        } else {
+            assert!(serve.terminate().success());
+            assert!(
+                !work.path().join(".agentprep/serve.json").exists(),
+                "the state file is removed"
+            );
+        }
+        assert!(
+            eventually(Duration::from_secs(15), || workers
+                .iter()
+                .all(|pid| !alive(*pid))),
+            "left behind: {workers:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_python_sdk_works_against_the_local_runtime_unchanged() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = prepare_into(work.path(), &example("cost_estimator_agent"), "deployment");
+    let serve = Serve::start(work.path(), &[&deployment], &[]);
+    let script = r#"
+import json, sys, boto3
+client = boto3.client("bedrock-agentcore", endpoint_url=sys.argv[1], region_name="us-east-1",
+                      aws_access_key_id="local", aws_secret_access_key="local")
+answer = client.invoke_agent_runtime(agentRuntimeArn=sys.argv[2], runtimeSessionId="python-sdk-session-" + "0" * 20,
+                                     payload=json.dumps({"prompt": "I would like to prepare small EC2 for ssh. How much does it cost?"}))
+text = "".join(json.loads(line[6:]) for line in answer["response"].read().decode().split("\n") if line.startswith("data: "))
+print(answer["contentType"], answer["runtimeSessionId"])
+print(text)
+"#;
+    let output = std::process::Command::new(venv_python())
+        .args(["-c", script, &serve.endpoint, serve.arn()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        stdout,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.starts_with("text/event-stream"), "{stdout}");
+    assert!(stdout.contains("python-sdk-session-"), "{stdout}");
+    assert!(
+        stdout.contains("Estimated monthly total: $11.88 USD"),
+        "{stdout}"
+    );
+}
+
+async fn agentcore_client(endpoint: &str) -> aws_sdk_bedrockagentcore::Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_types::region::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_credential_types::Credentials::new(
+            "local", "local", None, None, "test",
+        ))
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .load()
+        .await;
+    aws_sdk_bedrockagentcore::Client::new(&config)
+}
