@@ -29,6 +29,13 @@ pub enum Command {
     Serve(ServeArgs),
     /// Invoke an agent on the local runtime or on AWS and print its answer as it streams
     Invoke(InvokeArgs),
+    /// Deploy to AgentCore Runtime on AWS: package for linux/arm64, upload, create or update
+    /// the runtime, wait until it is READY
+    Deploy(DeployArgs),
+    /// Show the deployed agent: local state, the runtime, its role and its package, and drift
+    Status(StatusArgs),
+    /// Delete the agent's runtime, its package and (when agentprep created it) its role
+    Destroy(DestroyArgs),
     /// Prepare the example agent, run it on the local runtime, ask it the seed's question and
     /// print the streamed answer (no AWS account needed)
     Demo(DemoArgs),
@@ -171,6 +178,11 @@ pub struct InvokeArgs {
     #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
 
+    /// For a deployed runtime with a JWT authorizer: send this bearer token instead of signing
+    /// with AWS credentials
+    #[arg(long, value_name = "TOKEN", conflicts_with = "local")]
+    pub bearer_token: Option<String>,
+
     /// Output format
     #[arg(long, value_enum, default_value_t)]
     pub output: OutputFormat,
@@ -189,4 +201,95 @@ pub struct DemoArgs {
     /// instead of building a cached virtualenv
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// The agent (default: the project's default agent, or the deployment's)
+    #[arg(long)]
+    pub agent: Option<String>,
+
+    /// The deployment directory made by `prepare` (default: the one recorded, else `deployment`)
+    #[arg(long, value_name = "DIR")]
+    pub deployment_dir: Option<PathBuf>,
+
+    /// The agent's source: runs `prepare` first when the deployment directory is missing
+    #[arg(long, value_name = "DIR")]
+    pub source_dir: Option<PathBuf>,
+
+    /// AWS region (default: the one recorded, then `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile)
+    #[arg(long)]
+    pub region: Option<String>,
+
+    /// Python version of the runtime: 3.10, 3.11, 3.12 or 3.13 (default: the one recorded, else
+    /// the local `python3`'s, else 3.12)
+    #[arg(long, value_name = "X.Y")]
+    pub python: Option<String>,
+
+    /// S3 bucket for the package (default: the official CLI's
+    /// `bedrock-agentcore-codebuild-sources-<account>-<region>`)
+    #[arg(long)]
+    pub bucket: Option<String>,
+
+    /// Environment variable for the agent (repeatable); `AWS_REGION` is always set
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+
+    /// Session idle timeout in seconds (60-28800)
+    #[arg(long, value_name = "SECONDS")]
+    pub idle_timeout: Option<u64>,
+
+    /// Session maximum lifetime in seconds (60-28800)
+    #[arg(long, value_name = "SECONDS")]
+    pub max_lifetime: Option<u64>,
+
+    /// Build the package and show what would be done; change nothing in AWS or the state file
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not wait for the runtime to be READY
+    #[arg(long)]
+    pub no_wait: bool,
+
+    /// How long to wait for READY, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 900)]
+    pub wait_timeout: u64,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The agent (default: the project's default agent)
+    #[arg(long)]
+    pub agent: Option<String>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// The agent (default: the project's default agent)
+    #[arg(long)]
+    pub agent: Option<String>,
+
+    /// Keep the execution role even when agentprep created it
+    #[arg(long)]
+    pub keep_role: bool,
+
+    /// Show what would be deleted; delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation
+    #[arg(long)]
+    pub yes: bool,
+
+    /// How long to wait for the runtime to be deleted, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub wait_timeout: u64,
 }

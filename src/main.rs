@@ -7,12 +7,14 @@ mod agent;
 mod aws;
 mod cli;
 mod commands;
+mod deploy;
 mod deployment;
 mod error;
 mod example_agent;
 mod iam;
 mod invoke;
 mod output;
+mod project_state;
 mod python;
 mod runtime;
 

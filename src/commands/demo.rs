@@ -90,6 +90,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         arn: arn.clone(),
         region: "us-east-1".into(),
         endpoint: Some(endpoint.clone()),
+        bearer_token: None,
     };
     let payload = serde_json::json!({ "prompt": args.prompt })
         .to_string()

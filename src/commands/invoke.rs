@@ -1,12 +1,14 @@
 //! `agentprep invoke`: send a payload to an agent and print its answer as it streams.
 
 use std::io::Write;
+use std::path::Path;
 
 use crate::cli::{InvokeArgs, OutputFormat};
 use crate::error::UserError;
 use crate::invoke::client::{self, Target};
 use crate::invoke::session_store;
 use crate::output::stdout;
+use crate::project_state::{ProjectState, STATE_FILE};
 use crate::runtime::serve_state;
 
 /// Where `serve` listens unless told otherwise.
@@ -38,7 +40,7 @@ pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
         }
         (None, true) => session_store::new_session_id(),
         (None, false) => {
-            session_store::remembered(&key).unwrap_or_else(session_store::new_session_id)
+            remembered_session(&target, &key).unwrap_or_else(session_store::new_session_id)
         }
     };
     let json = args.output == OutputFormat::Json;
@@ -61,11 +63,11 @@ pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
     };
     let answer = client::invoke(&target, payload, &session_id, &mut sink).await;
     // Keep the session even when the call failed: the next turn continues it.
-    let remembered_session = answer
+    let session_to_keep = answer
         .as_ref()
         .map(|a| a.session_id.clone())
         .unwrap_or(session_id);
-    if let Err(error) = session_store::remember(&key, &remembered_session) {
+    if let Err(error) = remember_session(&target, &key, &session_to_keep) {
         eprintln!("warning: could not remember the session ({error})");
     }
     let answer = answer?;
@@ -90,6 +92,39 @@ pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// For a deployed agent the session lives where the official CLI keeps it, in
+/// `.bedrock_agentcore.yaml`; for a local runtime in `.agentprep/sessions.json`.
+fn remembered_session(target: &Target, key: &str) -> Option<String> {
+    if target.endpoint.is_none() {
+        let state = ProjectState::load(Path::new(STATE_FILE)).ok()?;
+        let agent = state.agent_names().into_iter().find(|name| {
+            state
+                .agent_str(name, &["bedrock_agentcore", "agent_arn"])
+                .as_deref()
+                == Some(target.arn.as_str())
+        })?;
+        return state.agent_str(&agent, &["bedrock_agentcore", "agent_session_id"]);
+    }
+    session_store::remembered(key)
+}
+
+fn remember_session(target: &Target, key: &str, session_id: &str) -> anyhow::Result<()> {
+    if target.endpoint.is_none() {
+        let mut state = ProjectState::load(Path::new(STATE_FILE))?;
+        if let Some(agent) = state.agent_names().into_iter().find(|name| {
+            state
+                .agent_str(name, &["bedrock_agentcore", "agent_arn"])
+                .as_deref()
+                == Some(target.arn.as_str())
+        }) {
+            state.set_session(&agent, session_id);
+            state.save()?;
+        }
+        return Ok(());
+    }
+    Ok(session_store::remember(key, session_id)?)
+}
+
 /// JSON as it is; anything else as `{"prompt": "<text>"}`, as the official CLI does.
 pub fn payload_bytes(payload: &str) -> Vec<u8> {
     match serde_json::from_str::<serde_json::Value>(payload) {
@@ -102,9 +137,7 @@ pub fn payload_bytes(payload: &str) -> Vec<u8> {
 
 fn resolve_target(args: &InvokeArgs) -> anyhow::Result<Target> {
     if !args.local && args.endpoint.is_none() {
-        return Err(UserError::usage("invoking on AWS needs a deployed agent; none is recorded here yet")
-            .with_hint("run the agent locally with `agentprep serve` and pass `--local`, or deploy it with the official CLI (`agentcore deploy`) and use `agentcore invoke`")
-            .into());
+        return deployed_target(args);
     }
     let state = serve_state::read(&serve_state::state_file());
     let endpoint = args
@@ -121,8 +154,6 @@ fn resolve_target(args: &InvokeArgs) -> anyhow::Result<Target> {
             .unwrap_or_else(|| agent.clone()),
         (Some(agent), None) => agent.clone(),
         (None, Some(state)) if !state.agents.is_empty() => state.agents[0].arn.clone(),
-        // The local runtime also routes plain names; its first agent answers `DEFAULT`-less
-        // container-style calls, but the API needs a name: ask for one.
         _ => {
             return Err(UserError::usage("which agent? no running `agentprep serve` was found in this directory")
                 .with_hint("pass `--agent NAME` (and `--endpoint URL` if the runtime is not on 127.0.0.1:8080)")
@@ -139,6 +170,38 @@ fn resolve_target(args: &InvokeArgs) -> anyhow::Result<Target> {
         arn,
         region,
         endpoint: Some(endpoint),
+        bearer_token: args.bearer_token.clone(),
+    })
+}
+
+/// The runtime `deploy` recorded in `.bedrock_agentcore.yaml`.
+fn deployed_target(args: &InvokeArgs) -> anyhow::Result<Target> {
+    let state = ProjectState::load(Path::new(STATE_FILE))?;
+    let agent = state
+        .choose_agent(args.agent.as_deref())
+        .filter(|name| state.has_agent(name))
+        .ok_or_else(|| {
+            UserError::usage(format!("no deployed agent is recorded in `{STATE_FILE}`")).with_hint(
+                "deploy with `agentprep deploy`, or invoke the local runtime with `--local`",
+            )
+        })?;
+    let arn = state
+        .agent_str(&agent, &["bedrock_agentcore", "agent_arn"])
+        .ok_or_else(|| {
+            UserError::usage(format!(
+                "`{agent}` has no runtime ARN in `{STATE_FILE}`: it was never deployed"
+            ))
+            .with_hint("run `agentprep deploy`")
+        })?;
+    let region = state
+        .agent_str(&agent, &["aws", "region"])
+        .or_else(|| arn.split(':').nth(3).map(str::to_string))
+        .unwrap_or_else(|| "us-east-1".into());
+    Ok(Target {
+        arn,
+        region,
+        endpoint: None,
+        bearer_token: args.bearer_token.clone(),
     })
 }
 

@@ -1,10 +1,13 @@
 //! One module per command; each has a `run(args)` that validates its flags and does the work.
 
 pub mod demo;
+pub mod deploy;
+pub mod destroy;
 pub mod invoke;
 pub mod prepare;
 pub mod prepare_report;
 pub mod serve;
+pub mod status;
 
 use crate::cli::Command;
 
@@ -15,5 +18,8 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args).await,
         Command::Invoke(args) => invoke::run(args).await,
         Command::Demo(args) => demo::run(args).await,
+        Command::Deploy(args) => deploy::run(args).await,
+        Command::Status(args) => status::run(args).await,
+        Command::Destroy(args) => destroy::run(args).await,
     }
 }

@@ -146,14 +146,14 @@ impl NextStep {
 }
 
 impl PrepareReport {
-    /// Add the next steps: the local runtime first, then the official CLI's configure, deploy
-    /// and invoke.
+    /// Add the next steps: the local runtime, `agentprep deploy`, then the official CLI's
+    /// configure, deploy and invoke.
     pub fn with_next_steps(mut self) -> Self {
-        self.next_steps = self.official_cli_steps();
+        self.next_steps = self.steps();
         self
     }
 
-    fn official_cli_steps(&self) -> Vec<NextStep> {
+    fn steps(&self) -> Vec<NextStep> {
         let dir = self
             .output_dir
             .to_string_lossy()
@@ -204,15 +204,24 @@ impl PrepareReport {
                 ],
             ),
             NextStep::new(
-                "Configure the official AgentCore CLI for this deployment",
+                "Deploy it to AgentCore Runtime (then `agentprep invoke`, `status`, `destroy`)",
+                vec![
+                    "agentprep".into(),
+                    "deploy".into(),
+                    "--deployment-dir".into(),
+                    self.output_dir.to_string_lossy().into_owned(),
+                ],
+            ),
+            NextStep::new(
+                "Or with the official AgentCore CLI: configure it for this deployment",
                 configure,
             ),
             NextStep::new(
-                "Deploy it to AgentCore Runtime",
+                "Deploy with the official CLI",
                 vec!["agentcore".into(), "deploy".into()],
             ),
             NextStep::new(
-                "Invoke it",
+                "Invoke it with the official CLI",
                 vec![
                     "agentcore".into(),
                     "invoke".into(),

@@ -2,3 +2,4 @@
 
 pub mod policy_documents;
 pub mod role;
+pub mod role_teardown;

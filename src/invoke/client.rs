@@ -21,11 +21,13 @@ pub struct Target {
     pub region: String,
     /// Endpoint override (the local runtime); `None` for AWS's own endpoint.
     pub endpoint: Option<String>,
+    /// A JWT for a runtime with a JWT authorizer, sent instead of a SigV4 signature.
+    pub bearer_token: Option<String>,
 }
 
 impl Target {
     fn is_local(&self) -> bool {
-        self.endpoint.is_some()
+        self.endpoint.is_some() && self.bearer_token.is_none()
     }
 }
 
@@ -74,6 +76,8 @@ pub async fn invoke(
         .content_type("application/json")
         .accept("application/json, text/event-stream")
         .payload(Blob::new(payload))
+        .customize()
+        .interceptor(BearerToken(target.bearer_token.clone()))
         .send()
         .await;
     let output = match sent {
@@ -177,4 +181,30 @@ where
             .with_hint("start the local runtime with `agentprep serve` (or pass `--endpoint URL`)");
     }
     user.into()
+}
+
+/// Replaces the SigV4 signature with `Authorization: Bearer <token>` when a token is given, as
+/// the official CLI does for runtimes with a JWT authorizer.
+#[derive(Debug)]
+struct BearerToken(Option<String>);
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for BearerToken {
+    fn name(&self) -> &'static str {
+        "agentprep-bearer-token"
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextMut<'_>,
+        _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _config: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let Some(token) = &self.0 else { return Ok(()) };
+        let headers = context.request_mut().headers_mut();
+        for signed in ["x-amz-date", "x-amz-security-token", "x-amz-content-sha256"] {
+            headers.remove(signed);
+        }
+        headers.insert("authorization", format!("Bearer {token}"));
+        Ok(())
+    }
 }

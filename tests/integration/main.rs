@@ -4,6 +4,7 @@ mod serve_support;
 mod support;
 
 mod demo;
+mod deploy;
 mod generated_invoke;
 mod invoke;
 mod prepare_iam;

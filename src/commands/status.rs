@@ -1,0 +1,222 @@
+//! `agentprep status`: the deployed agent as the project state, AWS and the local package see
+//! it, with whatever is missing or drifted said plainly.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::aws::errors::{AwsCall, code_of, explain};
+use crate::aws::region::AwsRegion;
+use crate::aws::sdk_config;
+use crate::cli::{OutputFormat, StatusArgs};
+use crate::deploy::package::sha256_of;
+use crate::deploy::runtime_upsert::{self, RuntimeRef};
+use crate::deploy::s3_upload;
+use crate::error::UserError;
+use crate::iam::role_teardown;
+use crate::output::stdout;
+use crate::project_state::{ProjectState, STATE_FILE};
+
+#[derive(Debug, Serialize)]
+pub struct StatusReport {
+    pub agent: String,
+    pub region: String,
+    pub agent_id: Option<String>,
+    pub runtime: Option<RuntimeRef>,
+    /// The DEFAULT endpoint's status, when it exists.
+    pub endpoint: Option<String>,
+    pub role_arn: Option<String>,
+    pub role_exists: Option<bool>,
+    pub package_uri: Option<String>,
+    pub package_uploaded: Option<bool>,
+    /// Things that are missing or differ, in words.
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for StatusReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "`{}` in {}", self.agent, self.region)?;
+        match &self.runtime {
+            Some(runtime) => writeln!(
+                f,
+                "  runtime   {} ({}, version {})",
+                runtime.arn, runtime.status, runtime.version
+            )?,
+            None => writeln!(f, "  runtime   none")?,
+        }
+        writeln!(
+            f,
+            "  endpoint  DEFAULT: {}",
+            self.endpoint.as_deref().unwrap_or("not found")
+        )?;
+        writeln!(
+            f,
+            "  role      {}{}",
+            self.role_arn.as_deref().unwrap_or("none recorded"),
+            match self.role_exists {
+                Some(false) => " (missing)",
+                _ => "",
+            }
+        )?;
+        writeln!(
+            f,
+            "  package   {}{}",
+            self.package_uri.as_deref().unwrap_or("none"),
+            match self.package_uploaded {
+                Some(false) => " (missing)",
+                _ => "",
+            }
+        )?;
+        if self.problems.is_empty() {
+            writeln!(f, "\nEverything agentprep deployed is in place.")?;
+        } else {
+            writeln!(f, "\nNeeds attention:")?;
+            for problem in &self.problems {
+                writeln!(f, "  - {problem}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
+    let report = status(&args).await?;
+    match args.output {
+        OutputFormat::Text => stdout::emit(&report.to_string()),
+        OutputFormat::Json => stdout::emit_json(&report)?,
+    }
+    Ok(())
+}
+
+async fn status(args: &StatusArgs) -> anyhow::Result<StatusReport> {
+    let state = ProjectState::load(Path::new(STATE_FILE))?;
+    let agent = state
+        .choose_agent(args.agent.as_deref())
+        .filter(|name| state.has_agent(name))
+        .ok_or_else(|| {
+            UserError::failed(format!(
+                "no deployed agent{} is recorded in `{STATE_FILE}`",
+                args.agent
+                    .as_deref()
+                    .map(|a| format!(" `{a}`"))
+                    .unwrap_or_default()
+            ))
+            .with_hint("deploy one with `agentprep deploy`")
+        })?;
+    let region_name = state.agent_str(&agent, &["aws", "region"]).ok_or_else(|| {
+        UserError::failed(format!("`{STATE_FILE}` records no region for `{agent}`"))
+    })?;
+    let region = AwsRegion::parse(&region_name, STATE_FILE)?;
+    let config = sdk_config::load(&region).await;
+    sdk_config::require_credentials(&config, None).await?;
+    let identity = sdk_config::caller_identity(&config).await?;
+    let caller = identity.arn.as_str();
+    let mut problems = Vec::new();
+
+    let control = aws_sdk_bedrockagentcorecontrol::Client::new(&config);
+    let agent_id = state.agent_str(&agent, &["bedrock_agentcore", "agent_id"]);
+    let runtime = match &agent_id {
+        Some(id) => {
+            let found = runtime_upsert::get(&control, id, caller).await?;
+            if found.is_none() {
+                problems.push(format!("the recorded runtime `{id}` does not exist (deleted outside agentprep?); `agentprep deploy` creates a new one"));
+            }
+            found
+        }
+        None => {
+            problems
+                .push("no runtime is recorded: the agent was configured but never deployed".into());
+            None
+        }
+    };
+    let mut endpoint = None;
+    if let Some(runtime) = &runtime {
+        if runtime.status.ends_with("_FAILED") {
+            problems.push(format!(
+                "the runtime is {}: {}",
+                runtime.status,
+                runtime
+                    .failure_reason
+                    .as_deref()
+                    .unwrap_or("no reason given")
+            ));
+        }
+        let call = AwsCall::new(
+            "bedrock-agentcore:GetAgentRuntimeEndpoint",
+            runtime.id.clone(),
+        );
+        match control
+            .get_agent_runtime_endpoint()
+            .agent_runtime_id(&runtime.id)
+            .endpoint_name("DEFAULT")
+            .send()
+            .await
+        {
+            Ok(output) => endpoint = Some(output.status().as_str().to_string()),
+            Err(error) if code_of(&error).as_deref() == Some("ResourceNotFoundException") => {
+                problems.push("the runtime has no DEFAULT endpoint yet".into());
+            }
+            Err(error) => return Err(explain(&call, Some(caller), error)),
+        }
+    }
+
+    let role_arn = state.agent_str(&agent, &["aws", "execution_role"]);
+    let mut role_exists = None;
+    if let Some(arn) = &role_arn {
+        let name = arn.rsplit('/').next().unwrap_or_default();
+        let facts = role_teardown::facts(&aws_sdk_iam::Client::new(&config), name, caller).await?;
+        role_exists = Some(facts.exists);
+        if !facts.exists {
+            problems.push(format!(
+                "the execution role `{arn}` does not exist; `agentprep prepare` creates it again"
+            ));
+        }
+        if let Some(runtime) = &runtime
+            && runtime.role_arn.as_deref().is_some_and(|used| used != arn)
+        {
+            problems.push(format!(
+                "the runtime uses the role `{}`, not the recorded `{arn}`",
+                runtime.role_arn.as_deref().unwrap_or_default()
+            ));
+        }
+    }
+
+    let bucket = state
+        .agent_str(&agent, &["aws", "s3_path"])
+        .and_then(|path| {
+            path.strip_prefix("s3://")
+                .map(|rest| rest.split('/').next().unwrap_or_default().to_string())
+        });
+    let key = s3_upload::object_key(&agent);
+    let mut package_uploaded = None;
+    let package_uri = bucket.as_ref().map(|bucket| format!("s3://{bucket}/{key}"));
+    if let Some(bucket) = &bucket {
+        let s3 = s3_upload::client(&config);
+        let stored =
+            s3_upload::stored_checksum(&s3, bucket, &key, &identity.account, caller).await?;
+        package_uploaded = Some(stored.is_some());
+        let local = PathBuf::from(".agentprep/build")
+            .join(&agent)
+            .join("deployment.zip");
+        match (&stored, local.is_file()) {
+            (None, _) => problems.push(format!("the package `s3://{bucket}/{key}` is missing")),
+            (Some(remote), true) if !remote.is_empty() && sha256_of(&local)? != *remote => {
+                problems.push("the local package differs from the uploaded one: `agentprep deploy` brings AWS up to date".into())
+            }
+            _ => {}
+        }
+    }
+    Ok(StatusReport {
+        agent,
+        region: region.name,
+        agent_id,
+        runtime,
+        endpoint,
+        role_arn,
+        role_exists,
+        package_uri,
+        package_uploaded,
+        problems,
+    })
+}

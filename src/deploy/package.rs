@@ -1,0 +1,171 @@
+//! The deployment package: the deployment directory's code plus the arm64 dependencies, one
+//! deterministic zip checked against AgentCore's limits.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::deploy::arm64_dependencies::{self, Dependencies, tree_files};
+use crate::deploy::zip_archive::{FileToZip, WrittenEntry, ZipBuilder};
+use crate::deployment::output_dir::MANIFEST_NAME;
+use crate::error::UserError;
+use crate::output::progress::Progress;
+
+/// AgentCore's direct code deploy limits.
+pub const MAX_COMPRESSED_BYTES: u64 = 250 * 1024 * 1024;
+pub const MAX_UNCOMPRESSED_BYTES: u64 = 750 * 1024 * 1024;
+/// Deflate level: zip's own default, for packages of the size users expect.
+pub const COMPRESSION_LEVEL: u32 = 6;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Package {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub compressed_bytes: u64,
+    pub uncompressed_bytes: u64,
+    pub entries: usize,
+    pub platform: String,
+    /// The dependencies came from the cache.
+    pub dependencies_cached: bool,
+}
+
+/// Build `out` from the deployment directory and its dependencies for Python `version`.
+pub async fn build(
+    deployment: &Path,
+    version: &str,
+    out: &Path,
+    progress: &Progress,
+) -> anyhow::Result<Package> {
+    let dependencies = arm64_dependencies::ensure(
+        &deployment.join("requirements.txt"),
+        version,
+        COMPRESSION_LEVEL,
+        progress,
+    )
+    .await?;
+    progress.step("Building the deployment package");
+    let code = code_files(deployment)?;
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating `{}`", dir.display()))?;
+    }
+    let out_path = out.to_path_buf();
+    let deps = dependencies.clone();
+    let entries = tokio::task::spawn_blocking(move || assemble(&out_path, &code, &deps)).await??;
+    let compressed_bytes = std::fs::metadata(out)?.len();
+    let uncompressed_bytes: u64 = entries.iter().map(|entry| entry.uncompressed_size).sum();
+    check_limits(&entries, compressed_bytes, uncompressed_bytes)?;
+    let sha256 = sha256_of(out)?;
+    Ok(Package {
+        path: out.to_path_buf(),
+        sha256,
+        compressed_bytes,
+        uncompressed_bytes,
+        entries: entries.len(),
+        platform: dependencies.platform,
+        dependencies_cached: dependencies.cached,
+    })
+}
+
+/// The code first, then the dependencies copied from their cached archive; a file of the
+/// agent's own wins over a dependency's file of the same name.
+fn assemble(
+    out: &Path,
+    code: &[FileToZip],
+    dependencies: &Dependencies,
+) -> anyhow::Result<Vec<WrittenEntry>> {
+    let mut zip = ZipBuilder::create(out)?;
+    zip.add_files(code, COMPRESSION_LEVEL)?;
+    let own: std::collections::HashSet<String> =
+        code.iter().map(|file| file.name.clone()).collect();
+    zip.copy_entries_from(&dependencies.archive, |name| !own.contains(name))?;
+    zip.finish()
+}
+
+/// The deployment directory's files, minus the IAM documents and agentprep's manifest.
+pub fn code_files(deployment: &Path) -> anyhow::Result<Vec<FileToZip>> {
+    let files = tree_files(deployment, "")?;
+    Ok(files
+        .into_iter()
+        .filter(|file| {
+            !file.name.starts_with("iam/")
+                && file.name != MANIFEST_NAME
+                && !file.name.split('/').any(|part| part.starts_with('.'))
+        })
+        .collect())
+}
+
+fn check_limits(
+    entries: &[WrittenEntry],
+    compressed: u64,
+    uncompressed: u64,
+) -> anyhow::Result<()> {
+    if compressed <= MAX_COMPRESSED_BYTES && uncompressed <= MAX_UNCOMPRESSED_BYTES {
+        return Ok(());
+    }
+    let mut by_package: BTreeMap<&str, u64> = BTreeMap::new();
+    for entry in entries {
+        let top = entry.name.split('/').next().unwrap_or_default();
+        *by_package.entry(top).or_default() += entry.uncompressed_size;
+    }
+    let mut largest: Vec<(&str, u64)> = by_package.into_iter().collect();
+    largest.sort_by_key(|(_, size)| std::cmp::Reverse(*size));
+    let listing: Vec<String> = largest
+        .iter()
+        .take(8)
+        .map(|(name, size)| format!("  - `{name}`: {} MB", size / 1_000_000))
+        .collect();
+    Err(UserError::failed(format!(
+        "the package is {} MB compressed and {} MB uncompressed; AgentCore's direct code deploy accepts 250 MB and 750 MB. The largest parts:\n{}",
+        compressed / 1_000_000,
+        uncompressed / 1_000_000,
+        listing.join("\n")
+    ))
+    .with_hint("drop packages the agent does not need from `requirements.txt` (or pass `--requirements` to `prepare`), or deploy a container image")
+    .into())
+}
+
+pub fn sha256_of(path: &Path) -> anyhow::Result<String> {
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("reading `{}`", path.display()))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher)?;
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oversized_packages_name_their_largest_parts() {
+        let entry = |name: &str, size: u64| WrittenEntry {
+            name: name.into(),
+            crc: 0,
+            compressed_size: size / 3,
+            uncompressed_size: size,
+            method: 8,
+            mode: 0o644,
+            offset: 0,
+        };
+        let entries = [
+            entry("torch/lib/big.so", 700_000_000),
+            entry("numpy/core.so", 90_000_000),
+            entry("invoke.py", 1_000),
+        ];
+        let error = check_limits(&entries, 300_000_000, 790_001_000)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("`torch`: 700 MB") && error.contains("`numpy`: 90 MB"),
+            "{error}"
+        );
+        assert!(check_limits(&entries[2..], 1_000, 1_000).is_ok());
+    }
+}

@@ -1,0 +1,593 @@
+//! The agent's AgentCore Runtime: found (by the id in the project state, else by name), then
+//! created or updated with the package, and watched until it is READY.
+//!
+//! A stale id (a runtime deleted in the console) leads to a create, not an error. There is no
+//! waiter for runtimes, so status is polled, with a bound; `*_FAILED` is reported with the
+//! service's failure reason.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use aws_sdk_bedrockagentcorecontrol::Client;
+use aws_sdk_bedrockagentcorecontrol::types::{
+    AgentManagedRuntimeType, AgentRuntimeArtifact, Code, CodeConfiguration, LifecycleConfiguration,
+    NetworkConfiguration, NetworkMode, ProtocolConfiguration, S3Location, ServerProtocol,
+};
+use serde::Serialize;
+
+use crate::aws::errors::{AwsCall, code_of, explain};
+use crate::deploy::role_propagation::retry_while_role_propagates;
+use crate::error::UserError;
+use crate::output::progress::Progress;
+
+/// What the runtime should be.
+#[derive(Debug, Clone)]
+pub struct RuntimeSpec {
+    pub name: String,
+    pub role_arn: String,
+    pub bucket: String,
+    pub key: String,
+    /// `3.12` style.
+    pub python: String,
+    pub environment: HashMap<String, String>,
+    pub idle_timeout: Option<u64>,
+    pub max_lifetime: Option<u64>,
+}
+
+/// A runtime as the control plane describes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuntimeRef {
+    pub id: String,
+    pub arn: String,
+    pub version: String,
+    pub status: String,
+    pub failure_reason: Option<String>,
+    pub role_arn: Option<String>,
+}
+
+/// `3.12` -> `PYTHON_3_12`, for the versions AgentCore runs.
+pub fn runtime_type(python: &str) -> Result<AgentManagedRuntimeType, UserError> {
+    match python {
+        "3.10" => Ok(AgentManagedRuntimeType::Python310),
+        "3.11" => Ok(AgentManagedRuntimeType::Python311),
+        "3.12" => Ok(AgentManagedRuntimeType::Python312),
+        "3.13" => Ok(AgentManagedRuntimeType::Python313),
+        other => Err(UserError::usage(format!(
+            "`--python {other}` is not a Python version AgentCore Runtime runs"
+        ))
+        .with_hint("pass one of 3.10, 3.11, 3.12, 3.13")),
+    }
+}
+
+fn artifact(spec: &RuntimeSpec) -> anyhow::Result<AgentRuntimeArtifact> {
+    let location = S3Location::builder()
+        .bucket(&spec.bucket)
+        .prefix(&spec.key)
+        .build()?;
+    let code = CodeConfiguration::builder()
+        .code(Code::S3(location))
+        .runtime(runtime_type(&spec.python)?)
+        .entry_point("invoke.py")
+        .build()?;
+    Ok(AgentRuntimeArtifact::CodeConfiguration(code))
+}
+
+fn lifecycle(spec: &RuntimeSpec) -> Option<LifecycleConfiguration> {
+    if spec.idle_timeout.is_none() && spec.max_lifetime.is_none() {
+        return None;
+    }
+    Some(
+        LifecycleConfiguration::builder()
+            .set_idle_runtime_session_timeout(spec.idle_timeout.map(|s| s as i32))
+            .set_max_lifetime(spec.max_lifetime.map(|s| s as i32))
+            .build(),
+    )
+}
+
+fn network() -> anyhow::Result<NetworkConfiguration> {
+    Ok(NetworkConfiguration::builder()
+        .network_mode(NetworkMode::Public)
+        .build()?)
+}
+
+fn protocol() -> anyhow::Result<ProtocolConfiguration> {
+    Ok(ProtocolConfiguration::builder()
+        .server_protocol(ServerProtocol::Http)
+        .build()?)
+}
+
+/// The runtime by id; `None` when it no longer exists.
+pub async fn get(control: &Client, id: &str, caller: &str) -> anyhow::Result<Option<RuntimeRef>> {
+    let call = AwsCall::new("bedrock-agentcore:GetAgentRuntime", id.to_string());
+    match control
+        .get_agent_runtime()
+        .agent_runtime_id(id)
+        .send()
+        .await
+    {
+        Ok(runtime) => Ok(Some(RuntimeRef {
+            id: runtime.agent_runtime_id().to_string(),
+            arn: runtime.agent_runtime_arn().to_string(),
+            version: runtime.agent_runtime_version().to_string(),
+            status: runtime.status().as_str().to_string(),
+            failure_reason: runtime.failure_reason().map(str::to_string),
+            role_arn: Some(runtime.role_arn().to_string()),
+        })),
+        Err(error) if code_of(&error).as_deref() == Some("ResourceNotFoundException") => Ok(None),
+        Err(error) => Err(explain(&call, Some(caller), error)),
+    }
+}
+
+/// The runtime named `name`, by listing (all pages).
+pub async fn find_by_name(
+    control: &Client,
+    name: &str,
+    caller: &str,
+) -> anyhow::Result<Option<RuntimeRef>> {
+    let call = AwsCall::new("bedrock-agentcore:ListAgentRuntimes", "*");
+    let mut pages = control.list_agent_runtimes().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|error| explain(&call, Some(caller), error))?;
+        if let Some(found) = page
+            .agent_runtimes()
+            .iter()
+            .find(|runtime| runtime.agent_runtime_name() == name)
+        {
+            return get(control, found.agent_runtime_id(), caller).await;
+        }
+    }
+    Ok(None)
+}
+
+/// Create the runtime; on a name conflict (created meanwhile), update the one that exists.
+pub async fn create(
+    control: &Client,
+    spec: &RuntimeSpec,
+    role_is_new: bool,
+    progress: &Progress,
+    caller: &str,
+) -> anyhow::Result<RuntimeRef> {
+    create_with_delays(
+        control,
+        spec,
+        role_is_new,
+        &crate::deploy::role_propagation::ROLE_RETRY_DELAYS,
+        progress,
+        caller,
+    )
+    .await
+}
+
+pub async fn create_with_delays(
+    control: &Client,
+    spec: &RuntimeSpec,
+    role_is_new: bool,
+    delays: &[Duration],
+    progress: &Progress,
+    caller: &str,
+) -> anyhow::Result<RuntimeRef> {
+    let call = AwsCall::new("bedrock-agentcore:CreateAgentRuntime", spec.name.clone());
+    let artifact = artifact(spec)?;
+    let (network, protocol) = (network()?, protocol()?);
+    let client_token = uuid::Uuid::new_v4().to_string();
+    let created = retry_while_role_propagates(role_is_new, delays, progress, || {
+        control
+            .create_agent_runtime()
+            .agent_runtime_name(&spec.name)
+            .agent_runtime_artifact(artifact.clone())
+            .role_arn(&spec.role_arn)
+            .network_configuration(network.clone())
+            .protocol_configuration(protocol.clone())
+            .set_environment_variables(Some(spec.environment.clone()))
+            .set_lifecycle_configuration(lifecycle(spec))
+            .description(format!("{} (deployed by agentprep)", spec.name))
+            .client_token(&client_token)
+            .send()
+    })
+    .await;
+    match created {
+        Ok(output) => Ok(RuntimeRef {
+            id: output.agent_runtime_id().to_string(),
+            arn: output.agent_runtime_arn().to_string(),
+            version: output.agent_runtime_version().to_string(),
+            status: output.status().as_str().to_string(),
+            failure_reason: None,
+            role_arn: Some(spec.role_arn.clone()),
+        }),
+        Err(error) if code_of(&error).as_deref() == Some("ConflictException") => {
+            let existing = find_by_name(control, &spec.name, caller).await?.ok_or_else(|| {
+                UserError::failed(format!("AgentCore reports a conflict for `{}`, but no runtime of that name is listed", spec.name))
+            })?;
+            update_with_delays(
+                control,
+                &existing.id,
+                spec,
+                role_is_new,
+                delays,
+                progress,
+                caller,
+            )
+            .await
+        }
+        Err(error) => Err(explain(&call, Some(caller), error)),
+    }
+}
+
+pub async fn update(
+    control: &Client,
+    id: &str,
+    spec: &RuntimeSpec,
+    role_is_new: bool,
+    progress: &Progress,
+    caller: &str,
+) -> anyhow::Result<RuntimeRef> {
+    update_with_delays(
+        control,
+        id,
+        spec,
+        role_is_new,
+        &crate::deploy::role_propagation::ROLE_RETRY_DELAYS,
+        progress,
+        caller,
+    )
+    .await
+}
+
+pub async fn update_with_delays(
+    control: &Client,
+    id: &str,
+    spec: &RuntimeSpec,
+    role_is_new: bool,
+    delays: &[Duration],
+    progress: &Progress,
+    caller: &str,
+) -> anyhow::Result<RuntimeRef> {
+    let call = AwsCall::new("bedrock-agentcore:UpdateAgentRuntime", id.to_string());
+    let artifact = artifact(spec)?;
+    let (network, protocol) = (network()?, protocol()?);
+    let client_token = uuid::Uuid::new_v4().to_string();
+    let updated = retry_while_role_propagates(role_is_new, delays, progress, || {
+        control
+            .update_agent_runtime()
+            .agent_runtime_id(id)
+            .agent_runtime_artifact(artifact.clone())
+            .role_arn(&spec.role_arn)
+            .network_configuration(network.clone())
+            .protocol_configuration(protocol.clone())
+            .set_environment_variables(Some(spec.environment.clone()))
+            .set_lifecycle_configuration(lifecycle(spec))
+            .description(format!("{} (deployed by agentprep)", spec.name))
+            .client_token(&client_token)
+            .send()
+    })
+    .await
+    .map_err(|error| explain(&call, Some(caller), error))?;
+    Ok(RuntimeRef {
+        id: updated.agent_runtime_id().to_string(),
+        arn: updated.agent_runtime_arn().to_string(),
+        version: updated.agent_runtime_version().to_string(),
+        status: updated.status().as_str().to_string(),
+        failure_reason: None,
+        role_arn: Some(spec.role_arn.clone()),
+    })
+}
+
+/// Poll until READY (or a failure, or `timeout`).
+pub async fn wait_ready(
+    control: &Client,
+    id: &str,
+    timeout: Duration,
+    progress: &Progress,
+    caller: &str,
+) -> anyhow::Result<RuntimeRef> {
+    let started = Instant::now();
+    let mut interval = Duration::from_secs(1);
+    loop {
+        let runtime = get(control, id, caller).await?.ok_or_else(|| {
+            UserError::failed(format!(
+                "the runtime `{id}` disappeared while it was being deployed"
+            ))
+        })?;
+        match runtime.status.as_str() {
+            "READY" => return Ok(runtime),
+            status if status.ends_with("_FAILED") => {
+                return Err(UserError::failed(format!(
+                    "the runtime `{id}` is {status}: {}",
+                    runtime.failure_reason.as_deref().unwrap_or("AgentCore gave no reason")
+                ))
+                .with_hint("read the reason above; `agentprep status` shows the runtime, and CloudWatch Logs under /aws/bedrock-agentcore/runtimes/ its output")
+                .into());
+            }
+            status => {
+                if started.elapsed() >= timeout {
+                    return Err(UserError::failed(format!("the runtime `{id}` is still {status} after {} s", timeout.as_secs()))
+                        .with_hint("check it later with `agentprep status`, or wait longer with `--wait-timeout`")
+                        .into());
+                }
+                progress.step(format!(
+                    "Waiting for the runtime to be READY (now {status}, {} s)",
+                    started.elapsed().as_secs()
+                ));
+                tokio::time::sleep(interval).await;
+                interval = (interval * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}
+
+/// Delete the runtime and wait until it is gone; false when it did not exist.
+pub async fn delete(
+    control: &Client,
+    id: &str,
+    timeout: Duration,
+    progress: &Progress,
+    caller: &str,
+) -> anyhow::Result<bool> {
+    let call = AwsCall::new("bedrock-agentcore:DeleteAgentRuntime", id.to_string());
+    match control
+        .delete_agent_runtime()
+        .agent_runtime_id(id)
+        .send()
+        .await
+    {
+        Ok(_) => {}
+        Err(error) if code_of(&error).as_deref() == Some("ResourceNotFoundException") => {
+            return Ok(false);
+        }
+        Err(error) => return Err(explain(&call, Some(caller), error)),
+    }
+    let started = Instant::now();
+    while get(control, id, caller).await?.is_some() {
+        if started.elapsed() >= timeout {
+            return Err(UserError::failed(format!(
+                "the runtime `{id}` is still being deleted after {} s",
+                timeout.as_secs()
+            ))
+            .with_hint("run `agentprep destroy` again later")
+            .into());
+        }
+        progress.step("Waiting for the runtime to be deleted");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    //! Error codes moto cannot produce (a role not yet assumable, a name conflict, throttling),
+    //! answered by the SDK's own mock support.
+
+    use aws_sdk_bedrockagentcorecontrol::config::retry::RetryConfig;
+    use aws_sdk_bedrockagentcorecontrol::operation::create_agent_runtime::{
+        CreateAgentRuntimeError, CreateAgentRuntimeOutput,
+    };
+    use aws_sdk_bedrockagentcorecontrol::operation::get_agent_runtime::GetAgentRuntimeOutput;
+    use aws_sdk_bedrockagentcorecontrol::operation::list_agent_runtimes::ListAgentRuntimesOutput;
+    use aws_sdk_bedrockagentcorecontrol::operation::update_agent_runtime::UpdateAgentRuntimeOutput;
+    use aws_sdk_bedrockagentcorecontrol::types::AgentRuntime;
+    use aws_sdk_bedrockagentcorecontrol::types::ValidationExceptionReason;
+    use aws_sdk_bedrockagentcorecontrol::types::error::{
+        ConflictException, ThrottlingException, ValidationException,
+    };
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    use aws_smithy_types::DateTime;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    use aws_sdk_bedrockagentcorecontrol::types::AgentRuntimeStatus;
+
+    use super::*;
+
+    const ARN: &str = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agent-abcdefghij";
+    const NO_WAIT: [Duration; 4] = [Duration::ZERO; 4];
+    const NOT_ASSUMABLE: &str = "Role validation failed for arn:aws:iam::123456789012:role/AgentCoreRole-agent. Verify that the role can be assumed.";
+
+    /// Error metadata as the SDK's deserializer sets it from a service's answer.
+    fn parsed(code: &str, message: &str) -> ErrorMetadata {
+        ErrorMetadata::builder().code(code).message(message).build()
+    }
+
+    fn spec() -> RuntimeSpec {
+        RuntimeSpec {
+            name: "agent".into(),
+            role_arn: "arn:aws:iam::123456789012:role/AgentCoreRole-agent".into(),
+            bucket: "bucket".into(),
+            key: "agent/deployment.zip".into(),
+            python: "3.12".into(),
+            environment: HashMap::new(),
+            idle_timeout: None,
+            max_lifetime: None,
+        }
+    }
+
+    fn role_not_ready() -> CreateAgentRuntimeError {
+        CreateAgentRuntimeError::ValidationException(
+            ValidationException::builder()
+                .message(NOT_ASSUMABLE)
+                .reason(ValidationExceptionReason::FieldValidationFailed)
+                .meta(parsed("ValidationException", NOT_ASSUMABLE))
+                .build()
+                .unwrap(),
+        )
+    }
+
+    fn created() -> CreateAgentRuntimeOutput {
+        CreateAgentRuntimeOutput::builder()
+            .agent_runtime_arn(ARN)
+            .agent_runtime_id("agent-abcdefghij")
+            .agent_runtime_version("1")
+            .created_at(DateTime::from_secs(0))
+            .status(AgentRuntimeStatus::Creating)
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_new_role_that_cannot_be_assumed_yet_is_retried_until_it_can() {
+        let create = mock!(Client::create_agent_runtime)
+            .sequence()
+            .error(role_not_ready)
+            .times(2)
+            .output(created)
+            .build();
+        let control = mock_client!(
+            aws_sdk_bedrockagentcorecontrol,
+            RuleMode::Sequential,
+            [&create]
+        );
+        let runtime = create_with_delays(
+            &control,
+            &spec(),
+            true,
+            &NO_WAIT,
+            &Progress::for_stderr(),
+            "me",
+        )
+        .await
+        .unwrap();
+        assert_eq!(runtime.id, "agent-abcdefghij");
+        assert_eq!(create.num_calls(), 3);
+    }
+
+    #[tokio::test]
+    async fn an_old_role_is_not_retried_and_the_error_says_what_failed() {
+        let create = mock!(Client::create_agent_runtime)
+            .sequence()
+            .error(role_not_ready)
+            .output(created)
+            .build();
+        let control = mock_client!(
+            aws_sdk_bedrockagentcorecontrol,
+            RuleMode::Sequential,
+            [&create]
+        );
+        let error = create_with_delays(
+            &control,
+            &spec(),
+            false,
+            &NO_WAIT,
+            &Progress::for_stderr(),
+            "me",
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            error.to_string().contains(
+                "`bedrock-agentcore:CreateAgentRuntime` on `agent` failed (ValidationException"
+            ),
+            "{error}"
+        );
+        assert_eq!(create.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_name_conflict_updates_the_runtime_that_exists() {
+        let create = mock!(Client::create_agent_runtime).then_error(|| {
+            CreateAgentRuntimeError::ConflictException(
+                ConflictException::builder()
+                    .message("exists")
+                    .meta(parsed("ConflictException", "exists"))
+                    .build(),
+            )
+        });
+        let list = mock!(Client::list_agent_runtimes).then_output(|| {
+            let summary = AgentRuntime::builder()
+                .agent_runtime_arn(ARN)
+                .agent_runtime_id("agent-abcdefghij")
+                .agent_runtime_version("3")
+                .agent_runtime_name("agent")
+                .description("")
+                .last_updated_at(DateTime::from_secs(0))
+                .status(AgentRuntimeStatus::Ready)
+                .build()
+                .unwrap();
+            ListAgentRuntimesOutput::builder()
+                .agent_runtimes(summary)
+                .build()
+                .unwrap()
+        });
+        let get = mock!(Client::get_agent_runtime).then_output(|| {
+            GetAgentRuntimeOutput::builder()
+                .agent_runtime_arn(ARN)
+                .agent_runtime_name("agent")
+                .agent_runtime_id("agent-abcdefghij")
+                .agent_runtime_version("3")
+                .created_at(DateTime::from_secs(0))
+                .last_updated_at(DateTime::from_secs(0))
+                .role_arn("arn:aws:iam::123456789012:role/AgentCoreRole-agent")
+                .status(AgentRuntimeStatus::Ready)
+                .build()
+                .unwrap()
+        });
+        let update = mock!(Client::update_agent_runtime).then_output(|| {
+            UpdateAgentRuntimeOutput::builder()
+                .agent_runtime_arn(ARN)
+                .agent_runtime_id("agent-abcdefghij")
+                .agent_runtime_version("4")
+                .created_at(DateTime::from_secs(0))
+                .last_updated_at(DateTime::from_secs(0))
+                .status(AgentRuntimeStatus::Updating)
+                .build()
+                .unwrap()
+        });
+        let control = mock_client!(
+            aws_sdk_bedrockagentcorecontrol,
+            RuleMode::MatchAny,
+            [&create, &list, &get, &update]
+        );
+        let runtime = create_with_delays(
+            &control,
+            &spec(),
+            false,
+            &NO_WAIT,
+            &Progress::for_stderr(),
+            "me",
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (runtime.version.as_str(), runtime.status.as_str()),
+            ("4", "UPDATING")
+        );
+        assert_eq!(update.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn throttling_is_retried_by_the_sdk() {
+        let create = mock!(Client::create_agent_runtime)
+            .sequence()
+            .error(|| {
+                CreateAgentRuntimeError::ThrottlingException(
+                    ThrottlingException::builder()
+                        .message("slow down")
+                        .meta(parsed("ThrottlingException", "slow down"))
+                        .build(),
+                )
+            })
+            .output(created)
+            .build();
+        let control = mock_client!(
+            aws_sdk_bedrockagentcorecontrol,
+            RuleMode::Sequential,
+            [&create],
+            |config| {
+                config.retry_config(
+                    RetryConfig::standard()
+                        .with_max_attempts(3)
+                        .with_initial_backoff(Duration::from_millis(1)),
+                )
+            }
+        );
+        let runtime = create_with_delays(
+            &control,
+            &spec(),
+            false,
+            &NO_WAIT,
+            &Progress::for_stderr(),
+            "me",
+        )
+        .await
+        .unwrap();
+        assert_eq!(runtime.id, "agent-abcdefghij");
+        assert_eq!(create.num_calls(), 2);
+    }
+}

@@ -1,0 +1,176 @@
+//! The package's trip to S3: the official CLI's bucket (created when missing, with the
+//! expected-owner check on every call), and an upload skipped when the object already holds
+//! the same bytes (its SHA-256 is kept in the object's metadata).
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+
+use crate::aws::errors::{AwsCall, code_of, explain};
+use crate::deploy::package::Package;
+
+/// Metadata key holding the package's SHA-256.
+pub const CHECKSUM_METADATA: &str = "agentprep-sha256";
+
+/// The bucket the official CLI uses for direct code deploys.
+pub fn default_bucket(account: &str, region: &str) -> String {
+    format!("bedrock-agentcore-codebuild-sources-{account}-{region}")
+}
+
+/// The object key for an agent's package.
+pub fn object_key(agent: &str) -> String {
+    format!("{agent}/deployment.zip")
+}
+
+/// An S3 client; path-style addressing when an endpoint override points the SDK at an
+/// emulator (which has no per-bucket host names).
+pub fn client(config: &aws_config::SdkConfig) -> Client {
+    let overridden = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some());
+    Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(overridden)
+            .build(),
+    )
+}
+
+/// Whether the bucket exists (and is ours); create it when it does not. Returns whether it
+/// was created.
+pub async fn ensure_bucket(
+    s3: &Client,
+    bucket: &str,
+    account: &str,
+    region: &str,
+    caller: &str,
+    create: bool,
+) -> anyhow::Result<Option<bool>> {
+    let call = AwsCall::new("s3:ListBucket", format!("arn:aws:s3:::{bucket}"));
+    match s3
+        .head_bucket()
+        .bucket(bucket)
+        .expected_bucket_owner(account)
+        .send()
+        .await
+    {
+        Ok(_) => return Ok(Some(false)),
+        Err(error)
+            if matches!(
+                code_of(&error).as_deref(),
+                Some("NotFound" | "NoSuchBucket" | "404")
+            ) => {}
+        Err(error)
+            if error
+                .raw_response()
+                .is_some_and(|raw| raw.status().as_u16() == 404) => {}
+        Err(error) => return Err(explain(&call, Some(caller), error)),
+    }
+    if !create {
+        return Ok(None);
+    }
+    let call = AwsCall::new("s3:CreateBucket", format!("arn:aws:s3:::{bucket}"));
+    let mut request = s3.create_bucket().bucket(bucket);
+    // us-east-1 is the one region where the constraint must be left out.
+    if region != "us-east-1" {
+        request = request.create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(region))
+                .build(),
+        );
+    }
+    match request.send().await {
+        Ok(_) => Ok(Some(true)),
+        Err(error) if code_of(&error).as_deref() == Some("BucketAlreadyOwnedByYou") => {
+            Ok(Some(false))
+        }
+        Err(error) => Err(explain(&call, Some(caller), error)),
+    }
+}
+
+/// The package's checksum as S3 has it, if the object exists.
+pub async fn stored_checksum(
+    s3: &Client,
+    bucket: &str,
+    key: &str,
+    account: &str,
+    caller: &str,
+) -> anyhow::Result<Option<String>> {
+    let call = AwsCall::new("s3:GetObject", format!("arn:aws:s3:::{bucket}/{key}"));
+    match s3
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .expected_bucket_owner(account)
+        .send()
+        .await
+    {
+        Ok(output) => Ok(output
+            .metadata()
+            .and_then(|metadata| metadata.get(CHECKSUM_METADATA))
+            .cloned()
+            .or(Some(String::new()))),
+        Err(error)
+            if matches!(
+                code_of(&error).as_deref(),
+                Some("NotFound" | "NoSuchKey" | "404")
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(error)
+            if error
+                .raw_response()
+                .is_some_and(|raw| raw.status().as_u16() == 404) =>
+        {
+            Ok(None)
+        }
+        Err(error) => Err(explain(&call, Some(caller), error)),
+    }
+}
+
+pub async fn upload(
+    s3: &Client,
+    bucket: &str,
+    key: &str,
+    account: &str,
+    package: &Package,
+    caller: &str,
+) -> anyhow::Result<()> {
+    let call = AwsCall::new("s3:PutObject", format!("arn:aws:s3:::{bucket}/{key}"));
+    let body = ByteStream::from_path(&package.path).await?;
+    s3.put_object()
+        .bucket(bucket)
+        .key(key)
+        .expected_bucket_owner(account)
+        .content_type("application/zip")
+        .metadata(CHECKSUM_METADATA, &package.sha256)
+        .body(body)
+        .send()
+        .await
+        .map_err(|error| explain(&call, Some(caller), error))?;
+    Ok(())
+}
+
+pub async fn delete_object(
+    s3: &Client,
+    bucket: &str,
+    key: &str,
+    account: &str,
+    caller: &str,
+) -> anyhow::Result<bool> {
+    if stored_checksum(s3, bucket, key, account, caller)
+        .await?
+        .is_none()
+    {
+        return Ok(false);
+    }
+    let call = AwsCall::new("s3:DeleteObject", format!("arn:aws:s3:::{bucket}/{key}"));
+    s3.delete_object()
+        .bucket(bucket)
+        .key(key)
+        .expected_bucket_owner(account)
+        .send()
+        .await
+        .map_err(|error| explain(&call, Some(caller), error))?;
+    Ok(true)
+}

@@ -1,0 +1,351 @@
+//! `.bedrock_agentcore.yaml`, the project state the official AgentCore CLI (starter toolkit)
+//! keeps, read and written so users can switch between it and agentprep both ways.
+//!
+//! The file is kept as a generic YAML document: agentprep changes only the keys it owns and
+//! leaves every other key, every other agent, the `null`s and the key order as they were. New
+//! agent entries are laid out as the toolkit writes them. Writes are atomic.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde_yaml_ng::{Mapping, Value};
+
+use crate::error::UserError;
+
+pub const STATE_FILE: &str = ".bedrock_agentcore.yaml";
+
+#[derive(Debug, Clone)]
+pub struct ProjectState {
+    path: PathBuf,
+    document: Value,
+}
+
+/// What agentprep records about one deployed agent.
+#[derive(Debug, Clone, Default)]
+pub struct AgentRecord {
+    pub entrypoint: String,
+    pub source_path: String,
+    pub runtime_type: String,
+    pub execution_role: String,
+    pub account: String,
+    pub region: String,
+    pub s3_path: String,
+    pub idle_timeout: Option<u64>,
+    pub max_lifetime: Option<u64>,
+    pub agent_id: Option<String>,
+    pub agent_arn: Option<String>,
+}
+
+impl ProjectState {
+    /// Read the state file; a missing file is an empty state.
+    pub fn load(path: &Path) -> anyhow::Result<ProjectState> {
+        let document = match std::fs::read_to_string(path) {
+            Ok(text) if text.trim().is_empty() => Value::Mapping(Mapping::new()),
+            Ok(text) => serde_yaml_ng::from_str(&text).map_err(|error| {
+                UserError::failed(format!("`{}` is not valid YAML: {error}", path.display()))
+                    .with_hint("fix the file, or move it away to start a new project state")
+            })?,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                Value::Mapping(Mapping::new())
+            }
+            Err(error) => {
+                return Err(error).with_context(|| format!("reading `{}`", path.display()));
+            }
+        };
+        if !document.is_mapping() {
+            return Err(UserError::failed(format!(
+                "`{}` does not hold a YAML mapping",
+                path.display()
+            ))
+            .into());
+        }
+        Ok(ProjectState {
+            path: path.to_path_buf(),
+            document,
+        })
+    }
+
+    pub fn default_agent(&self) -> Option<String> {
+        self.document
+            .get("default_agent")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }
+
+    pub fn agent_names(&self) -> Vec<String> {
+        self.document
+            .get("agents")
+            .and_then(Value::as_mapping)
+            .map(|agents| {
+                agents
+                    .keys()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The agent to act on: the one named, else the default, else the only one.
+    pub fn choose_agent(&self, named: Option<&str>) -> Option<String> {
+        if let Some(name) = named {
+            return Some(name.to_string());
+        }
+        self.default_agent()
+            .or_else(|| match self.agent_names().as_slice() {
+                [only] => Some(only.clone()),
+                _ => None,
+            })
+    }
+
+    fn agent_value(&self, name: &str) -> Option<&Value> {
+        self.document.get("agents")?.get(name)
+    }
+
+    /// A string at `path` below the agent's entry (`["aws", "region"]`), if set and not null.
+    pub fn agent_str(&self, name: &str, path: &[&str]) -> Option<String> {
+        let mut value = self.agent_value(name)?;
+        for key in path {
+            value = value.get(*key)?;
+        }
+        value.as_str().map(str::to_string)
+    }
+
+    pub fn has_agent(&self, name: &str) -> bool {
+        self.agent_value(name).is_some()
+    }
+
+    /// Agents other than `name` whose execution role is `role_arn`.
+    pub fn other_agents_using_role(&self, name: &str, role_arn: &str) -> Vec<String> {
+        self.agent_names()
+            .into_iter()
+            .filter(|other| {
+                other != name
+                    && self.agent_str(other, &["aws", "execution_role"]).as_deref()
+                        == Some(role_arn)
+            })
+            .collect()
+    }
+
+    /// Record a deployment: create the agent's entry (laid out as the toolkit does) or update
+    /// the keys agentprep owns in an existing one.
+    pub fn record_agent(&mut self, name: &str, record: &AgentRecord) {
+        let root = self.root_mut();
+        if root.get("default_agent").is_none_or(Value::is_null) {
+            root.insert("default_agent".into(), name.into());
+        }
+        let agents = child_mapping(root, "agents");
+        if !agents.contains_key(name) {
+            agents.insert(name.into(), new_agent_entry(name));
+        }
+        let Some(Value::Mapping(agent)) = agents.get_mut(name) else {
+            return;
+        };
+        agent.insert("entrypoint".into(), record.entrypoint.as_str().into());
+        agent.insert("deployment_type".into(), "direct_code_deploy".into());
+        agent.insert("runtime_type".into(), record.runtime_type.as_str().into());
+        agent.insert("platform".into(), "linux/arm64".into());
+        agent.insert("source_path".into(), record.source_path.as_str().into());
+        let aws = child_mapping(agent, "aws");
+        aws.insert(
+            "execution_role".into(),
+            record.execution_role.as_str().into(),
+        );
+        aws.insert("account".into(), record.account.as_str().into());
+        aws.insert("region".into(), record.region.as_str().into());
+        aws.insert("s3_path".into(), record.s3_path.as_str().into());
+        child_mapping(aws, "network_configuration").insert("network_mode".into(), "PUBLIC".into());
+        child_mapping(aws, "protocol_configuration")
+            .insert("server_protocol".into(), "HTTP".into());
+        let lifecycle = child_mapping(aws, "lifecycle_configuration");
+        lifecycle.insert(
+            "idle_runtime_session_timeout".into(),
+            record.idle_timeout.map(Value::from).unwrap_or(Value::Null),
+        );
+        lifecycle.insert(
+            "max_lifetime".into(),
+            record.max_lifetime.map(Value::from).unwrap_or(Value::Null),
+        );
+        let runtime = child_mapping(agent, "bedrock_agentcore");
+        runtime.insert(
+            "agent_id".into(),
+            record
+                .agent_id
+                .as_deref()
+                .map(Value::from)
+                .unwrap_or(Value::Null),
+        );
+        runtime.insert(
+            "agent_arn".into(),
+            record
+                .agent_arn
+                .as_deref()
+                .map(Value::from)
+                .unwrap_or(Value::Null),
+        );
+        if !runtime.contains_key("agent_session_id") {
+            runtime.insert("agent_session_id".into(), Value::Null);
+        }
+    }
+
+    /// Remember the session `invoke` used, where the toolkit keeps it.
+    pub fn set_session(&mut self, name: &str, session_id: &str) {
+        let root = self.root_mut();
+        if let Some(Value::Mapping(agent)) = child_mapping(root, "agents").get_mut(name) {
+            child_mapping(agent, "bedrock_agentcore")
+                .insert("agent_session_id".into(), session_id.into());
+        }
+    }
+
+    /// Forget an agent; the default moves to another agent, or goes.
+    pub fn remove_agent(&mut self, name: &str) {
+        let root = self.root_mut();
+        child_mapping(root, "agents").remove(name);
+        if root.get("default_agent").and_then(Value::as_str) == Some(name) {
+            let next = root
+                .get("agents")
+                .and_then(Value::as_mapping)
+                .and_then(|agents| agents.keys().next().cloned());
+            root.insert("default_agent".into(), next.unwrap_or(Value::Null));
+        }
+    }
+
+    /// Write the file atomically (beside it, then renamed over it).
+    pub fn save(&self) -> anyhow::Result<()> {
+        let text = serde_yaml_ng::to_string(&self.document)?;
+        let dir = match self.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let mut temporary = tempfile::NamedTempFile::new_in(&dir)
+            .with_context(|| format!("writing `{}`", self.path.display()))?;
+        std::io::Write::write_all(&mut temporary, text.as_bytes())?;
+        temporary
+            .persist(&self.path)
+            .map_err(|error| error.error)
+            .with_context(|| format!("writing `{}`", self.path.display()))?;
+        Ok(())
+    }
+
+    fn root_mut(&mut self) -> &mut Mapping {
+        if !self.document.is_mapping() {
+            self.document = Value::Mapping(Mapping::new());
+        }
+        match &mut self.document {
+            Value::Mapping(mapping) => mapping,
+            _ => unreachable!("made a mapping above"),
+        }
+    }
+}
+
+/// The mapping under `key`, created (or replacing a null) when missing.
+fn child_mapping<'m>(parent: &'m mut Mapping, key: &str) -> &'m mut Mapping {
+    if !parent.get(key).is_some_and(Value::is_mapping) {
+        parent.insert(key.into(), Value::Mapping(Mapping::new()));
+    }
+    match parent.get_mut(key) {
+        Some(Value::Mapping(mapping)) => mapping,
+        _ => unreachable!("inserted a mapping above"),
+    }
+}
+
+/// A new agent entry with the toolkit's keys, in the toolkit's order.
+fn new_agent_entry(name: &str) -> Value {
+    let text = format!(
+        "name: {name}\nlanguage: python\nentrypoint: null\ndeployment_type: direct_code_deploy\nruntime_type: null\n\
+         platform: linux/arm64\ncontainer_runtime: null\nsource_path: null\naws:\n  execution_role: null\n  \
+         execution_role_auto_create: false\n  account: null\n  region: null\n  ecr_repository: null\n  \
+         ecr_auto_create: false\n  s3_path: null\n  s3_auto_create: false\n  network_configuration:\n    \
+         network_mode: PUBLIC\n    network_mode_config: null\n  protocol_configuration:\n    server_protocol: HTTP\n  \
+         observability:\n    enabled: false\n  lifecycle_configuration:\n    idle_runtime_session_timeout: null\n    \
+         max_lifetime: null\nbedrock_agentcore:\n  agent_id: null\n  agent_arn: null\n  agent_session_id: null\n\
+         memory:\n  mode: NO_MEMORY\n"
+    );
+    serde_yaml_ng::from_str(&text).unwrap_or(Value::Mapping(Mapping::new()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOOLKIT_FILE: &str = "default_agent: cost_estimator_agent\nagents:\n  cost_estimator_agent:\n    name: cost_estimator_agent\n    \
+        language: python\n    node_version: '20'\n    entrypoint: /home/user/project/deployment/invoke.py\n    \
+        deployment_type: direct_code_deploy\n    runtime_type: PYTHON_3_11\n    platform: linux/arm64\n    container_runtime: null\n    \
+        aws:\n      execution_role: arn:aws:iam::123456789012:role/AgentCoreRole-cost_estimator_agent\n      account: '123456789012'\n      \
+        region: us-east-1\n      s3_path: s3://bedrock-agentcore-codebuild-sources-123456789012-us-east-1\n      observability:\n        enabled: true\n    \
+        bedrock_agentcore:\n      agent_id: null\n      agent_arn: null\n      agent_session_id: null\n    codebuild:\n      project_name: null\n";
+
+    #[test]
+    fn a_toolkit_file_is_read_and_updated_without_losing_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(STATE_FILE);
+        std::fs::write(&path, TOOLKIT_FILE).unwrap();
+        let mut state = ProjectState::load(&path).unwrap();
+        assert_eq!(
+            state.choose_agent(None).as_deref(),
+            Some("cost_estimator_agent")
+        );
+        assert_eq!(
+            state
+                .agent_str("cost_estimator_agent", &["aws", "region"])
+                .as_deref(),
+            Some("us-east-1")
+        );
+        let record = AgentRecord {
+            entrypoint: "/p/deployment/invoke.py".into(),
+            runtime_type: "PYTHON_3_12".into(),
+            region: "us-east-1".into(),
+            agent_id: Some("cost_estimator_agent-abc123DEF0".into()),
+            ..AgentRecord::default()
+        };
+        state.record_agent("cost_estimator_agent", &record);
+        state.save().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for kept in [
+            "node_version: '20'",
+            "codebuild:",
+            "project_name: null",
+            "enabled: true",
+            "container_runtime: null",
+        ] {
+            assert!(text.contains(kept), "`{kept}` was lost:\n{text}");
+        }
+        assert!(
+            text.contains("agent_id: cost_estimator_agent-abc123DEF0"),
+            "{text}"
+        );
+        assert!(
+            text.find("name: cost_estimator_agent").unwrap()
+                < text.find("runtime_type: PYTHON_3_12").unwrap(),
+            "order kept:\n{text}"
+        );
+    }
+
+    #[test]
+    fn new_agents_are_added_beside_others_and_removed_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(STATE_FILE);
+        std::fs::write(&path, TOOLKIT_FILE).unwrap();
+        let mut state = ProjectState::load(&path).unwrap();
+        state.record_agent(
+            "second",
+            &AgentRecord {
+                region: "us-west-2".into(),
+                ..AgentRecord::default()
+            },
+        );
+        assert_eq!(state.agent_names(), ["cost_estimator_agent", "second"]);
+        assert_eq!(
+            state.default_agent().as_deref(),
+            Some("cost_estimator_agent")
+        );
+        assert_eq!(
+            state.agent_str("second", &["platform"]).as_deref(),
+            Some("linux/arm64")
+        );
+        state.remove_agent("cost_estimator_agent");
+        assert_eq!(state.default_agent().as_deref(), Some("second"));
+        std::fs::write(&path, ": : bad").unwrap();
+        assert!(ProjectState::load(&path).is_err());
+    }
+}

@@ -1,0 +1,401 @@
+//! `deploy`, `status`, `destroy` and `invoke` on AWS, against a real moto server on loopback,
+//! with the dependencies really installed for linux/arm64 from PyPI by uv.
+//!
+//! moto's gaps (reference section 6) are tolerated as real AWS's behaviour would be: a runtime
+//! stays UPDATING after an update there, so redeploys use `--no-wait`; it creates no DEFAULT
+//! endpoint, which `status` reports.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::*;
+
+/// The arm64 dependency cache is shared by these tests (installing takes a while the first
+/// time); one test at a time fills it.
+static DEPENDENCY_CACHE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn cache_dir() -> PathBuf {
+    venv().parent().unwrap().join("agentprep-test-cache")
+}
+
+/// `agentprep` with moto's endpoint, uv on PATH and the shared cache.
+fn aws_command(moto: &Moto, cwd: &Path) -> Command {
+    let mut command = agentprep(cwd);
+    command
+        .envs(moto.aws_env())
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                venv().join("bin").display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("AGENTPREP_CACHE_DIR", cache_dir());
+    command
+}
+
+fn zip_listing(zip: &Path) -> Vec<String> {
+    let script = "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nprint('\\n'.join(z.namelist()))";
+    let output = Command::new(venv_python())
+        .args(["-c", script])
+        .arg(zip)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+fn state(work: &Path) -> serde_yaml_ng::Value {
+    serde_yaml_ng::from_str(&std::fs::read_to_string(work.join(".bedrock_agentcore.yaml")).unwrap())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn deploy_redeploy_status_and_destroy_against_moto() {
+    let _cache = DEPENDENCY_CACHE.lock().await;
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    let source = work.path().join("minimal_agent");
+    copy_tree(&example("minimal_agent"), &source);
+    run(aws_command(&moto, work.path())
+        .args(["prepare", "--source-dir"])
+        .arg(&source))
+    .success();
+
+    // First deploy: bucket, object and runtime are created, and the state is recorded.
+    let first = run(aws_command(&moto, work.path()).args([
+        "deploy",
+        "--python",
+        "3.12",
+        "--env",
+        "MODE=test",
+        "--output",
+        "json",
+    ]));
+    first.success();
+    let report = first.json();
+    assert_eq!(report["runtime_action"], "created");
+    assert_eq!(report["upload_skipped"], false);
+    assert_eq!(
+        report["bucket"],
+        format!("bedrock-agentcore-codebuild-sources-{ACCOUNT}-us-east-1")
+    );
+    assert_eq!(report["key"], "minimal_agent/deployment.zip");
+    assert_eq!(report["runtime"]["status"], "READY");
+    let listing = zip_listing(
+        &work
+            .path()
+            .join(".agentprep/build/minimal_agent/deployment.zip"),
+    );
+    for expected in [
+        "invoke.py",
+        "requirements.txt",
+        "minimal_agent/minimal_agent.py",
+        "bedrock_agentcore/__init__.py",
+    ] {
+        assert!(
+            listing.iter().any(|name| name == expected),
+            "`{expected}` missing from the package"
+        );
+    }
+    assert!(
+        listing
+            .iter()
+            .any(|name| name.starts_with("pydantic_core/") && name.contains("aarch64")),
+        "arm64 binaries expected"
+    );
+    assert!(
+        !listing
+            .iter()
+            .any(|name| name.starts_with("iam/") || name.contains(".agentprep-manifest")),
+        "{listing:?}"
+    );
+
+    let config = moto.sdk_config().await;
+    let control = aws_sdk_bedrockagentcorecontrol::Client::new(&config);
+    let id = report["runtime"]["id"].as_str().unwrap().to_string();
+    let runtime = control
+        .get_agent_runtime()
+        .agent_runtime_id(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(runtime.agent_runtime_name(), "minimal_agent");
+    assert_eq!(
+        runtime.role_arn(),
+        format!("arn:aws:iam::{ACCOUNT}:role/AgentCoreRole-minimal_agent")
+    );
+    let env = runtime.environment_variables().unwrap();
+    assert_eq!(
+        (
+            env.get("AWS_REGION").map(String::as_str),
+            env.get("MODE").map(String::as_str)
+        ),
+        (Some("us-east-1"), Some("test"))
+    );
+    let Some(aws_sdk_bedrockagentcorecontrol::types::AgentRuntimeArtifact::CodeConfiguration(code)) =
+        runtime.agent_runtime_artifact()
+    else {
+        panic!("a code configuration was expected")
+    };
+    assert_eq!(code.runtime().as_str(), "PYTHON_3_12");
+    assert_eq!(code.entry_point(), ["invoke.py"]);
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let object = s3
+        .head_object()
+        .bucket(report["bucket"].as_str().unwrap())
+        .key("minimal_agent/deployment.zip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        object.metadata().unwrap()["agentprep-sha256"],
+        report["package"]["sha256"].as_str().unwrap()
+    );
+    let recorded = state(work.path());
+    let entry = &recorded["agents"]["minimal_agent"];
+    assert_eq!(recorded["default_agent"].as_str(), Some("minimal_agent"));
+    assert_eq!(
+        entry["bedrock_agentcore"]["agent_id"].as_str(),
+        Some(id.as_str())
+    );
+    assert_eq!(
+        entry["deployment_type"].as_str(),
+        Some("direct_code_deploy")
+    );
+    assert_eq!(entry["platform"].as_str(), Some("linux/arm64"));
+    assert_eq!(entry["runtime_type"].as_str(), Some("PYTHON_3_12"));
+
+    // The same input makes the same bytes, so an unchanged redeploy skips the upload.
+    let again =
+        run(aws_command(&moto, work.path()).args(["deploy", "--no-wait", "--output", "json"]));
+    again.success();
+    let again = again.json();
+    assert_eq!(again["package"]["sha256"], report["package"]["sha256"]);
+    assert_eq!(again["upload_skipped"], true);
+    assert_eq!(again["runtime_action"], "updated");
+    assert_eq!(again["runtime"]["id"], id.as_str());
+
+    // A changed source is uploaded and updates the runtime.
+    std::fs::write(
+        source.join("minimal_agent.py"),
+        "def answer(prompt: str) -> str:\n    return f\"v2: {prompt}\"\n",
+    )
+    .unwrap();
+    run(aws_command(&moto, work.path())
+        .args(["prepare", "--source-dir"])
+        .arg(&source))
+    .success();
+    let changed =
+        run(aws_command(&moto, work.path()).args(["deploy", "--no-wait", "--output", "json"]));
+    changed.success();
+    let changed = changed.json();
+    assert_eq!(changed["upload_skipped"], false);
+    assert_ne!(changed["package"]["sha256"], report["package"]["sha256"]);
+    assert_ne!(changed["runtime"]["version"], report["runtime"]["version"]);
+
+    // Status says what moto lacks (a DEFAULT endpoint) plainly.
+    let status = run(aws_command(&moto, work.path()).args(["status", "--output", "json"]));
+    status.success();
+    let status = status.json();
+    assert_eq!(status["runtime"]["id"], id.as_str());
+    assert_eq!(status["role_exists"], true);
+    assert_eq!(status["package_uploaded"], true);
+    assert!(
+        status["problems"]
+            .to_string()
+            .contains("no DEFAULT endpoint"),
+        "{status}"
+    );
+
+    // Destroy removes runtime, package and the role agentprep created; twice is fine.
+    let destroyed = run(aws_command(&moto, work.path()).args(["destroy", "--yes"]));
+    destroyed.success();
+    assert!(
+        destroyed.stdout.contains("runtime") && destroyed.stdout.contains(": deleted"),
+        "{}",
+        destroyed.stdout
+    );
+    assert!(
+        control
+            .get_agent_runtime()
+            .agent_runtime_id(&id)
+            .send()
+            .await
+            .is_err()
+    );
+    assert!(
+        s3.head_object()
+            .bucket(report["bucket"].as_str().unwrap())
+            .key("minimal_agent/deployment.zip")
+            .send()
+            .await
+            .is_err()
+    );
+    let iam = aws_sdk_iam::Client::new(&config);
+    assert!(
+        iam.get_role()
+            .role_name("AgentCoreRole-minimal_agent")
+            .send()
+            .await
+            .is_err(),
+        "the role agentprep created is deleted"
+    );
+    assert!(state(work.path())["agents"].get("minimal_agent").is_none());
+    let twice = run(aws_command(&moto, work.path()).args(["destroy", "--yes"]));
+    twice.success();
+    assert!(
+        twice.stdout.contains("Nothing to destroy"),
+        "{}",
+        twice.stdout
+    );
+}
+
+#[tokio::test]
+async fn a_toolkit_state_file_is_used_a_stale_id_recreated_and_a_foreign_role_kept() {
+    let _cache = DEPENDENCY_CACHE.lock().await;
+    let moto = Moto::start();
+    let config = moto.sdk_config().await;
+    let iam = aws_sdk_iam::Client::new(&config);
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"bedrock-agentcore.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    iam.create_role()
+        .role_name("TeamRole")
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .unwrap();
+    let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/TeamRole");
+
+    let work = tempfile::tempdir().unwrap();
+    run(aws_command(&moto, work.path())
+        .args(["prepare", "--execution-role", &role_arn, "--source-dir"])
+        .arg(example("minimal_agent")))
+    .success();
+    // The official CLI's file, as its `configure` wrote it (keys agentprep does not know
+    // included), with a runtime id that no longer exists.
+    let deployment = work.path().join("deployment");
+    let toolkit =
+        std::fs::read_to_string(repo_root().join("tests/fixtures/toolkit-bedrock_agentcore.yaml"))
+            .unwrap()
+            .replace("cost_estimator_agent", "minimal_agent")
+            .replace(
+                "/home/user/project/deployment",
+                &deployment.to_string_lossy(),
+            )
+            .replace(
+                "arn:aws:iam::123456789012:role/AgentCoreRole-minimal_agent",
+                &role_arn,
+            )
+            .replace("agent_id: null", "agent_id: minimal_agent-gone000000");
+    std::fs::write(work.path().join(".bedrock_agentcore.yaml"), toolkit).unwrap();
+
+    let ran = run(aws_command(&moto, work.path()).args(["deploy", "--output", "json"]));
+    ran.success();
+    assert!(ran.stderr.contains("no longer exists"), "{}", ran.stderr);
+    let report = ran.json();
+    assert_eq!(
+        report["runtime_action"], "created",
+        "a stale id leads to a create"
+    );
+    assert_eq!(report["role_arn"], role_arn.as_str());
+    let text = std::fs::read_to_string(work.path().join(".bedrock_agentcore.yaml")).unwrap();
+    for kept in [
+        "node_version: '20'",
+        "codebuild:",
+        "memory_name: null",
+        "issuer_url: null",
+        "api_key_env_var_name: null",
+    ] {
+        assert!(text.contains(kept), "`{kept}` was lost:\n{text}");
+    }
+    assert!(
+        text.contains(&format!(
+            "agent_id: {}",
+            report["runtime"]["id"].as_str().unwrap()
+        )),
+        "{text}"
+    );
+
+    let destroyed = run(aws_command(&moto, work.path()).args(["destroy", "--yes"]));
+    destroyed.success();
+    assert!(
+        destroyed
+            .stdout
+            .contains("role `TeamRole`: kept: agentprep did not create it"),
+        "{}",
+        destroyed.stdout
+    );
+    assert!(iam.get_role().role_name("TeamRole").send().await.is_ok());
+}
+
+#[test]
+fn a_package_without_an_arm64_wheel_is_named_with_what_to_do() {
+    let _cache = DEPENDENCY_CACHE.blocking_lock();
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    run(aws_command(&moto, work.path())
+        .args(["prepare", "--no-role", "--source-dir"])
+        .arg(example("minimal_agent")))
+    .success();
+    std::fs::write(
+        work.path().join("deployment/requirements.txt"),
+        "bedrock-agentcore\npycrypto==2.6.1\n",
+    )
+    .unwrap();
+    let role = format!("arn:aws:iam::{ACCOUNT}:role/AnyRole");
+    std::fs::write(
+        work.path().join(".bedrock_agentcore.yaml"),
+        format!("default_agent: minimal_agent\nagents:\n  minimal_agent:\n    name: minimal_agent\n    aws:\n      execution_role: {role}\n      region: us-east-1\n"),
+    )
+    .unwrap();
+    let ran = run(aws_command(&moto, work.path()).args(["deploy", "--python", "3.12"]));
+    ran.failure(1);
+    assert!(
+        ran.stderr
+            .contains("`pycrypto==2.6.1` has no wheel for linux/arm64"),
+        "{}",
+        ran.stderr
+    );
+    assert!(ran.stderr.contains("hint:"), "{}", ran.stderr);
+}
+
+#[test]
+fn deploy_without_a_deployment_or_with_bad_flags_says_what_to_do() {
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    let ran = run(aws_command(&moto, work.path()).args(["deploy"]));
+    ran.failure(2);
+    assert!(
+        ran.stderr.contains("holds no prepared deployment")
+            && ran.stderr.contains("agentprep prepare"),
+        "{}",
+        ran.stderr
+    );
+    let ran = run(aws_command(&moto, work.path()).args(["deploy", "--env", "NOEQUALS"]));
+    ran.failure(2);
+    assert!(ran.stderr.contains("KEY=VALUE"), "{}", ran.stderr);
+    let ran = run(aws_command(&moto, work.path()).args(["deploy", "--idle-timeout", "5"]));
+    ran.failure(2);
+    let ran = run(aws_command(&moto, work.path()).args(["status"]));
+    ran.failure(1);
+    assert!(ran.stderr.contains("agentprep deploy"), "{}", ran.stderr);
+    let ran = run(aws_command(&moto, work.path()).args(["invoke", "hello"]));
+    ran.failure(2);
+    assert!(ran.stderr.contains("no deployed agent"), "{}", ran.stderr);
+    let _ = Value::Null;
+}
