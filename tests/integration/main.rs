@@ -7,6 +7,7 @@ mod demo;
 mod deploy;
 mod generated_invoke;
 mod invoke;
+mod invoke_aws;
 mod prepare_iam;
 mod prepare_local;
 mod python_env;
