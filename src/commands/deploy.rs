@@ -244,72 +244,53 @@ async fn deploy(args: &DeployArgs, progress: &Progress) -> anyhow::Result<Deploy
         idle_timeout: args.idle_timeout,
         max_lifetime: args.max_lifetime,
     };
-    if args.dry_run {
-        let action = if existing.is_some() {
-            "would update"
-        } else {
-            "would create"
-        };
-        return Ok(DeployReport {
-            agent,
-            region: region.name.clone(),
-            account,
-            role_arn,
-            package,
-            bucket,
-            key,
-            bucket_created: false,
-            upload_skipped,
-            runtime_action: action.into(),
-            runtime: existing,
-            dry_run: true,
-            seconds: started.elapsed().as_secs_f64(),
-        });
-    }
-    let (action, runtime) = match &existing {
-        Some(runtime) => {
+    let (action, runtime) = match (&existing, args.dry_run) {
+        (Some(_), true) => ("would update", existing.clone()),
+        (None, true) => ("would create", None),
+        (Some(runtime), false) => {
             progress.step(format!("Updating runtime `{}`", runtime.id));
-            (
-                "updated",
+            let updated =
                 runtime_upsert::update(&control, &runtime.id, &spec, role_is_new, progress, caller)
-                    .await?,
-            )
+                    .await?;
+            ("updated", Some(updated))
         }
-        None => {
+        (None, false) => {
             progress.step(format!("Creating runtime `{agent}`"));
             (
                 "created",
-                runtime_upsert::create(&control, &spec, role_is_new, progress, caller).await?,
+                Some(runtime_upsert::create(&control, &spec, role_is_new, progress, caller).await?),
             )
         }
     };
-    // Record the runtime before waiting: an interrupted wait still leaves the state usable.
-    let record = AgentRecord {
-        entrypoint: absolute(&deployment.join("invoke.py")),
-        source_path: absolute(&deployment),
-        runtime_type: format!("PYTHON_{}", python.replace('.', "_")),
-        execution_role: role_arn.clone(),
-        account: account.clone(),
-        region: region.name.clone(),
-        s3_path: format!("s3://{bucket}"),
-        idle_timeout: args.idle_timeout,
-        max_lifetime: args.max_lifetime,
-        agent_id: Some(runtime.id.clone()),
-        agent_arn: Some(runtime.arn.clone()),
-    };
-    state.record_agent(&agent, &record);
-    state.save()?;
-    let runtime = if args.no_wait {
-        runtime
-    } else {
-        runtime_upsert::wait_ready(
-            &control,
-            &runtime.id,
-            Duration::from_secs(args.wait_timeout),
-            progress,
-            caller,
-        )
-        .await?
+    let runtime = match runtime {
+        Some(runtime) if !args.dry_run => {
+            // Recorded before waiting, so an interrupted wait still leaves the state usable.
+            let record = AgentRecord {
+                entrypoint: absolute(&deployment.join("invoke.py")),
+                source_path: absolute(&deployment),
+                runtime_type: format!("PYTHON_{}", python.replace('.', "_")),
+                execution_role: role_arn.clone(),
+                account: account.clone(),
+                region: region.name.clone(),
+                s3_path: format!("s3://{bucket}"),
+                idle_timeout: args.idle_timeout,
+                max_lifetime: args.max_lifetime,
+                agent_id: Some(runtime.id.clone()),
+                agent_arn: Some(runtime.arn.clone()),
+            };
+            state.record_agent(&agent, &record);
+            state.save()?;
+            if args.no_wait {
+                Some(runtime)
+            } else {
+                let timeout = Duration::from_secs(args.wait_timeout);
+                Some(
+                    runtime_upsert::wait_ready(&control, &runtime.id, timeout, progress, caller)
+                        .await?,
+                )
+            }
+        }
+        other => other,
     };
     Ok(DeployReport {
         agent,
@@ -322,8 +303,8 @@ async fn deploy(args: &DeployArgs, progress: &Progress) -> anyhow::Result<Deploy
         bucket_created: bucket_state == Some(true),
         upload_skipped,
         runtime_action: action.into(),
-        runtime: Some(runtime),
-        dry_run: false,
+        runtime,
+        dry_run: args.dry_run,
         seconds: started.elapsed().as_secs_f64(),
     })
 }

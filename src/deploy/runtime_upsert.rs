@@ -96,6 +96,22 @@ fn protocol() -> anyhow::Result<ProtocolConfiguration> {
         .build()?)
 }
 
+/// The settings Create and Update share. Their builders are different types with the same
+/// setters, so a macro rather than a function.
+macro_rules! with_settings {
+    ($builder:expr, $spec:expr, $artifact:expr, $network:expr, $protocol:expr, $token:expr) => {
+        $builder
+            .agent_runtime_artifact($artifact.clone())
+            .role_arn(&$spec.role_arn)
+            .network_configuration($network.clone())
+            .protocol_configuration($protocol.clone())
+            .set_environment_variables(Some($spec.environment.clone()))
+            .set_lifecycle_configuration(lifecycle($spec))
+            .description(format!("{} (deployed by agentprep)", $spec.name))
+            .client_token(&$token)
+    };
+}
+
 /// The runtime by id; `None` when it no longer exists.
 pub async fn get(control: &Client, id: &str, caller: &str) -> anyhow::Result<Option<RuntimeRef>> {
     let call = AwsCall::new("bedrock-agentcore:GetAgentRuntime", id.to_string());
@@ -171,18 +187,17 @@ pub async fn create_with_delays(
     let (network, protocol) = (network()?, protocol()?);
     let client_token = uuid::Uuid::new_v4().to_string();
     let created = retry_while_role_propagates(role_is_new, delays, progress, || {
-        control
-            .create_agent_runtime()
-            .agent_runtime_name(&spec.name)
-            .agent_runtime_artifact(artifact.clone())
-            .role_arn(&spec.role_arn)
-            .network_configuration(network.clone())
-            .protocol_configuration(protocol.clone())
-            .set_environment_variables(Some(spec.environment.clone()))
-            .set_lifecycle_configuration(lifecycle(spec))
-            .description(format!("{} (deployed by agentprep)", spec.name))
-            .client_token(&client_token)
-            .send()
+        with_settings!(
+            control
+                .create_agent_runtime()
+                .agent_runtime_name(&spec.name),
+            spec,
+            artifact,
+            network,
+            protocol,
+            client_token
+        )
+        .send()
     })
     .await;
     match created {
@@ -247,18 +262,15 @@ pub async fn update_with_delays(
     let (network, protocol) = (network()?, protocol()?);
     let client_token = uuid::Uuid::new_v4().to_string();
     let updated = retry_while_role_propagates(role_is_new, delays, progress, || {
-        control
-            .update_agent_runtime()
-            .agent_runtime_id(id)
-            .agent_runtime_artifact(artifact.clone())
-            .role_arn(&spec.role_arn)
-            .network_configuration(network.clone())
-            .protocol_configuration(protocol.clone())
-            .set_environment_variables(Some(spec.environment.clone()))
-            .set_lifecycle_configuration(lifecycle(spec))
-            .description(format!("{} (deployed by agentprep)", spec.name))
-            .client_token(&client_token)
-            .send()
+        with_settings!(
+            control.update_agent_runtime().agent_runtime_id(id),
+            spec,
+            artifact,
+            network,
+            protocol,
+            client_token
+        )
+        .send()
     })
     .await
     .map_err(|error| explain(&call, Some(caller), error))?;
