@@ -36,6 +36,10 @@ pub enum Command {
     Status(StatusArgs),
     /// Delete the agent's runtime, its package and (when agentprep created it) its role
     Destroy(DestroyArgs),
+    /// Zip a directory the way `deploy` packages (deterministic, compressed on all cores); for
+    /// the packaging benchmark
+    #[command(hide = true)]
+    Archive(ArchiveArgs),
     /// Prepare the example agent, run it on the local runtime, ask it the seed's question and
     /// print the streamed answer (no AWS account needed)
     Demo(DemoArgs),
@@ -292,4 +296,12 @@ pub struct DestroyArgs {
     /// How long to wait for the runtime to be deleted, in seconds
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub wait_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ArchiveArgs {
+    /// The directory to zip
+    pub dir: PathBuf,
+    /// The zip file to write
+    pub out: PathBuf,
 }

@@ -1,5 +1,6 @@
 //! One module per command; each has a `run(args)` that validates its flags and does the work.
 
+pub mod archive;
 pub mod demo;
 pub mod deploy;
 pub mod destroy;
@@ -18,6 +19,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args).await,
         Command::Invoke(args) => invoke::run(args).await,
         Command::Demo(args) => demo::run(args).await,
+        Command::Archive(args) => archive::run(args).await,
         Command::Deploy(args) => deploy::run(args).await,
         Command::Status(args) => status::run(args).await,
         Command::Destroy(args) => destroy::run(args).await,

@@ -504,3 +504,47 @@ async fn agentcore_client(endpoint: &str) -> aws_sdk_bedrockagentcore::Client {
         .await;
     aws_sdk_bedrockagentcore::Client::new(&config)
 }
+
+#[test]
+fn shutdown_lets_an_in_flight_answer_finish_then_stops_the_workers() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = lab(work.path());
+    let mut serve = Serve::start(work.path(), &[&deployment], &["--warm", "0"]);
+    let release = work.path().join("release");
+    let body = json!({"action": "stream", "release_file": release}).to_string();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", serve.port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /invocations HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 1024];
+    while !String::from_utf8_lossy(&received).contains("data: \"first\"") {
+        let n = stream.read(&mut buffer).unwrap();
+        assert!(n > 0, "the stream ended early");
+        received.extend_from_slice(&buffer[..n]);
+    }
+    let workers = serve.children();
+    // Ask serve to stop while the answer is half sent, then let the agent finish.
+    std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(serve.pid().to_string())
+        .status()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::write(&release, "go").unwrap();
+    stream.read_to_end(&mut received).unwrap();
+    assert!(
+        String::from_utf8_lossy(&received).contains("data: \"second\""),
+        "the in-flight answer was cut"
+    );
+    assert!(serve.terminate().success());
+    assert!(eventually(Duration::from_secs(10), || workers
+        .iter()
+        .all(|pid| !alive(*pid))));
+}
