@@ -151,10 +151,7 @@ fn list_files(root: &Path, dir: &Path, out: &mut Vec<String>) -> anyhow::Result<
 }
 
 fn stamp_of(path: &Path) -> std::io::Result<FileStamp> {
-    stamp_from(&fs::symlink_metadata(path)?)
-}
-
-fn stamp_from(metadata: &fs::Metadata) -> std::io::Result<FileStamp> {
+    let metadata = fs::symlink_metadata(path)?;
     let modified_ns = metadata
         .modified()?
         .duration_since(UNIX_EPOCH)
@@ -212,17 +209,16 @@ fn build(dir: &Path, files: &[PlannedFile]) -> anyhow::Result<()> {
                     let mut stamps = Vec::new();
                     for file in files.iter().skip(worker).step_by(workers) {
                         let target = dir.join(&file.relative);
-                        let stamp = match &file.content {
-                            Content::Generated(text) => {
-                                fs::write(&target, text)
-                                    .with_context(|| format!("writing `{}`", target.display()))?;
-                                stamp_of(&target)?
+                        match &file.content {
+                            Content::Generated(text) => fs::write(&target, text)
+                                .with_context(|| format!("writing `{}`", target.display()))?,
+                            Content::CopyOf(source) => {
+                                fs::copy(source, &target)
+                                    .with_context(|| format!("copying `{}`", source.display()))?;
                             }
-                            Content::CopyOf(source) => copy_file(source, &target)
-                                .with_context(|| format!("copying `{}`", source.display()))?,
-                        };
+                        }
                         let key = file.relative.to_string_lossy().replace('\\', "/");
-                        stamps.push((key, stamp));
+                        stamps.push((key, stamp_of(&target)?));
                     }
                     Ok(stamps)
                 })
@@ -247,40 +243,6 @@ fn build(dir: &Path, files: &[PlannedFile]) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(&manifest)?;
     fs::write(dir.join(MANIFEST_NAME), text).context("writing the manifest")?;
     Ok(())
-}
-
-/// `fs::copy` (same bytes, same permission bits, in-kernel `copy_file_range` where Linux has
-/// it), returning the copy's stamp from its open handle. `fs::copy` sets the permissions of
-/// every file (one `fchmod` each) and the stamp would need one more path lookup; with thousands
-/// of files those two calls per file are a visible part of the run, so the stamp comes from
-/// `fstat` after the last write, and permissions are set only when the new file's differ (the
-/// umask took bits away).
-fn copy_file(source: &Path, target: &Path) -> std::io::Result<FileStamp> {
-    let mut reader = fs::File::open(source)?;
-    let source_metadata = reader.metadata()?;
-    if !source_metadata.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "the source path is neither a regular file nor a symlink to a regular file",
-        ));
-    }
-    let permissions = source_metadata.permissions();
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(permissions.mode());
-    }
-    let mut writer = options.open(target)?;
-    std::io::copy(&mut reader, &mut writer)?;
-    let mut metadata = writer.metadata()?;
-    if metadata.permissions() != permissions {
-        // Changes the inode's ctime only: the modification time in the stamp stays right.
-        writer.set_permissions(permissions)?;
-        metadata = writer.metadata()?;
-    }
-    stamp_from(&metadata)
 }
 
 /// Put `staged` at `output`, and remove what was there.

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The benchmarks (see "Benchmarks" in the README), run with the release binary:
+# - `prepare`: whole runs against a moto server on 127.0.0.1, and a 5,000-file copy against `cp -r`;
+# - `runtime`: `agentprep serve` on 127.0.0.1 with an echo agent: added latency, throughput with
+#   32 sessions, a new session's first byte with and without the warm pool, and serve's memory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/python-env.sh
+cargo bench --locked --bench prepare --bench deploy
