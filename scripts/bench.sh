@@ -6,4 +6,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/python-env.sh
-cargo bench --locked --bench prepare --bench deploy
+cargo bench --locked --bench prepare --bench deploy --bench runtime

@@ -145,6 +145,13 @@ impl LocalRuntime {
         let app = data_plane::router(Arc::clone(&self))
             .into_make_service_with_connect_info::<SocketAddr>();
         let mut signal = shutdown.clone();
+        // An answer's head and body can leave in separate writes (the body is streamed from the
+        // worker); with Nagle's algorithm the body would wait for the client's delayed ACK of
+        // the head, 40 ms on Linux. hyper writes whole frames, so send each at once.
+        let listener =
+            axum::serve::ListenerExt::tap_io(listener, |stream: &mut tokio::net::TcpStream| {
+                let _ = stream.set_nodelay(true);
+            });
         let server = axum::serve(listener, app)
             .with_graceful_shutdown(async move { stop_requested(&mut signal).await });
         let drained = async {

@@ -257,11 +257,13 @@ impl WorkerOutput {
             return;
         };
         if self.echo {
-            eprintln!("[{} {}] {line}", self.agent, state.label);
+            // One write per line: `eprintln!` would write it piece by piece.
+            let echoed = format!("[{} {}] {line}\n", self.agent, state.label);
+            let _ = std::io::stderr().write_all(echoed.as_bytes());
         }
         match state.file.as_mut() {
             Some(file) => {
-                let _ = writeln!(file, "{line}");
+                let _ = file.write_all(format!("{line}\n").as_bytes());
             }
             None => state.early.push(line.clone()),
         }
