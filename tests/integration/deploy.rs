@@ -181,6 +181,34 @@ async fn deploy_redeploy_status_and_destroy_against_moto() {
     assert_eq!(entry["platform"].as_str(), Some("linux/arm64"));
     assert_eq!(entry["runtime_type"].as_str(), Some("PYTHON_3_12"));
 
+    // A dry run builds the package and says what would happen, changing nothing.
+    let state_before =
+        std::fs::read_to_string(work.path().join(".bedrock_agentcore.yaml")).unwrap();
+    let dry =
+        run(aws_command(&moto, work.path()).args(["deploy", "--dry-run", "--output", "json"]));
+    dry.success();
+    assert_eq!(dry.json()["runtime_action"], "would update");
+    assert_eq!(
+        std::fs::read_to_string(work.path().join(".bedrock_agentcore.yaml")).unwrap(),
+        state_before
+    );
+    let dry_destroy = run(aws_command(&moto, work.path()).args(["destroy", "--dry-run"]));
+    dry_destroy.success();
+    assert!(
+        dry_destroy.stdout.contains("would be deleted"),
+        "{}",
+        dry_destroy.stdout
+    );
+    assert!(
+        control
+            .get_agent_runtime()
+            .agent_runtime_id(&id)
+            .send()
+            .await
+            .is_ok(),
+        "a dry run deletes nothing"
+    );
+
     // The same input makes the same bytes, so an unchanged redeploy skips the upload.
     let again =
         run(aws_command(&moto, work.path()).args(["deploy", "--no-wait", "--output", "json"]));
@@ -398,4 +426,64 @@ fn deploy_without_a_deployment_or_with_bad_flags_says_what_to_do() {
     ran.failure(2);
     assert!(ran.stderr.contains("no deployed agent"), "{}", ran.stderr);
     let _ = Value::Null;
+}
+
+#[tokio::test]
+async fn outside_us_east_1_the_bucket_is_created_in_its_region() {
+    let _cache = DEPENDENCY_CACHE.lock().await;
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    run(aws_command(&moto, work.path())
+        .env("AWS_REGION", "us-west-2")
+        .args(["prepare", "--source-dir"])
+        .arg(example("minimal_agent")))
+    .success();
+    let ran = run(aws_command(&moto, work.path())
+        .env("AWS_REGION", "us-west-2")
+        .args(["deploy", "--python", "3.12", "--output", "json"]));
+    ran.success();
+    let report = ran.json();
+    assert_eq!(
+        report["bucket"],
+        format!("bedrock-agentcore-codebuild-sources-{ACCOUNT}-us-west-2")
+    );
+    assert!(
+        report["runtime"]["arn"]
+            .as_str()
+            .unwrap()
+            .contains(":us-west-2:"),
+        "{report}"
+    );
+    let config = moto.sdk_config().await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let location = s3
+        .get_bucket_location()
+        .bucket(report["bucket"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        location.location_constraint().map(|c| c.as_str()),
+        Some("us-west-2")
+    );
+}
+
+#[test]
+fn a_dry_run_before_prepare_says_to_prepare_first() {
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    let ran = run(aws_command(&moto, work.path())
+        .args(["deploy", "--dry-run", "--source-dir"])
+        .arg(example("minimal_agent")));
+    ran.failure(2);
+    assert!(
+        ran.stderr.contains("run `agentprep prepare` first"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!work.path().join("deployment").exists());
 }
