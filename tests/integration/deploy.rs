@@ -487,3 +487,41 @@ fn a_dry_run_before_prepare_says_to_prepare_first() {
     );
     assert!(!work.path().join("deployment").exists());
 }
+
+#[test]
+fn destroy_asks_on_a_terminal_and_a_no_deletes_nothing() {
+    let work = tempfile::tempdir().unwrap();
+    let state = "default_agent: kept_agent\nagents:\n  kept_agent:\n    name: kept_agent\n    aws:\n      region: us-east-1\n      \
+                 execution_role: arn:aws:iam::123456789012:role/AgentCoreRole-kept_agent\n    bedrock_agentcore:\n      agent_id: kept_agent-abcdefghij\n";
+    std::fs::write(work.path().join(".bedrock_agentcore.yaml"), state).unwrap();
+    // `script` gives the command a terminal; "n" answers the question.
+    let binary = env!("CARGO_BIN_EXE_agentprep");
+    let mut child = Command::new("script")
+        .args(["-qec", &format!("{binary} destroy"), "/dev/null"])
+        .current_dir(work.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("`script` (util-linux) runs");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        stdin.write_all(b"n\n").unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        screen.contains("Destroy `kept_agent` in us-east-1") && screen.contains("[y/N]"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("destroy cancelled; nothing was deleted"),
+        "{screen}"
+    );
+    let text = std::fs::read_to_string(work.path().join(".bedrock_agentcore.yaml")).unwrap();
+    assert!(
+        text.contains("kept_agent-abcdefghij"),
+        "nothing was removed: {text}"
+    );
+}
