@@ -221,7 +221,7 @@ pub async fn prepare(
         if let (Some(iam), Some(state), Some(caller)) = (&iam, &role_state, &caller_arn) {
             progress.step(format!("Updating role `{role_name}`"));
             let outcome = role::apply(iam, &spec, state, caller).await?;
-            role_report = RoleReport::applied(&spec, state, &outcome);
+            role_report = RoleReport::applied(&spec, &outcome);
         }
     }
 
@@ -237,7 +237,7 @@ pub async fn prepare(
         capabilities: uses_summary(&uses),
         capability_evidence: uses,
         role: role_report,
-        files: FilesReport::new(&tree, &planned, &options.output_dir),
+        files: FilesReport::new(&tree, &planned),
         replaced_conflicts: if options.force {
             conflicts
                 .foreign

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -87,7 +87,7 @@ impl RoleReport {
         }
     }
 
-    pub fn applied(spec: &RoleSpec, _state: &RoleState, outcome: &RoleOutcome) -> Self {
+    pub fn applied(spec: &RoleSpec, outcome: &RoleOutcome) -> Self {
         RoleReport {
             mode: "managed",
             name: Some(spec.name.clone()),
@@ -110,7 +110,7 @@ pub struct FilesReport {
 }
 
 impl FilesReport {
-    pub fn new(tree: &SourceTree, planned: &[PlannedFile], _output: &Path) -> Self {
+    pub fn new(tree: &SourceTree, planned: &[PlannedFile]) -> Self {
         let path_of = |file: &PlannedFile| file.relative.to_string_lossy().replace('\\', "/");
         FilesReport {
             copied: tree.files.len(),
