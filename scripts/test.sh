@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: the pinned Python test environment (moto server,
-# the bedrock-agentcore SDK, uv), formatting, lints (benchmarks included), then every unit and
+# the bedrock-agentcore SDK, uv) and the AWS SDK for JavaScript, formatting, lints (benchmarks included), then every unit and
 # integration test. The benchmarks themselves run with scripts/bench.sh.
 # This is the README's test command, and what CI runs (through .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 source scripts/python-env.sh
+# The AWS SDK for JavaScript, pinned by tests/js/package-lock.json, for the SDK compatibility test.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "error: \`npm\` was not found; install Node.js 18 or newer (the tests run the AWS SDK for JavaScript)" >&2
+  exit 1
+fi
+echo "== npm ci (tests/js)" >&2
+npm ci --prefix tests/js --silent --no-audit --no-fund
 
 echo "== cargo fmt --check" >&2
 cargo fmt --all -- --check

@@ -492,6 +492,42 @@ print(text)
     );
 }
 
+#[test]
+fn the_javascript_sdk_works_against_the_local_runtime_unchanged() {
+    let js = repo_root().join("tests/js");
+    assert!(
+        js.join("node_modules/@aws-sdk/client-bedrock-agentcore")
+            .is_dir(),
+        "the AWS SDK for JavaScript is missing: run the suite with `scripts/test.sh` (it runs `npm ci` in tests/js)"
+    );
+    let work = tempfile::tempdir().unwrap();
+    let deployment = prepare_into(work.path(), &example("cost_estimator_agent"), "deployment");
+    let serve = Serve::start(work.path(), &[&deployment], &[]);
+    let output = std::process::Command::new("node")
+        .arg(js.join("invoke_local.mjs"))
+        .args([
+            &serve.endpoint,
+            serve.arn(),
+            "I would like to prepare small EC2 for ssh. How much does it cost?",
+        ])
+        .output()
+        .expect("`node` runs (install Node.js 18 or newer)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.starts_with("text/event-stream javascript-sdk-session-"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Estimated monthly total: $11.88 USD"),
+        "{stdout}"
+    );
+}
+
 async fn agentcore_client(endpoint: &str) -> aws_sdk_bedrockagentcore::Client {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_types::region::Region::new("us-east-1"))
