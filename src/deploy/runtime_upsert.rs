@@ -602,4 +602,38 @@ mod tests {
         assert_eq!(runtime.id, "agent-abcdefghij");
         assert_eq!(create.num_calls(), 2);
     }
+
+    #[tokio::test]
+    async fn a_failed_runtime_is_reported_with_its_reason() {
+        let get = mock!(Client::get_agent_runtime).then_output(|| {
+            GetAgentRuntimeOutput::builder()
+                .agent_runtime_arn(ARN)
+                .agent_runtime_name("agent")
+                .agent_runtime_id("agent-abcdefghij")
+                .agent_runtime_version("2")
+                .created_at(DateTime::from_secs(0))
+                .last_updated_at(DateTime::from_secs(0))
+                .role_arn("arn:aws:iam::123456789012:role/AgentCoreRole-agent")
+                .status(AgentRuntimeStatus::UpdateFailed)
+                .failure_reason("invoke.py exited: ModuleNotFoundError: No module named 'strands'")
+                .build()
+                .unwrap()
+        });
+        let control = mock_client!(aws_sdk_bedrockagentcorecontrol, [&get]);
+        let error = wait_ready(
+            &control,
+            "agent-abcdefghij",
+            Duration::from_secs(5),
+            &Progress::for_stderr(),
+            "me",
+        )
+        .await
+        .unwrap_err();
+        let text = crate::error::render(&error);
+        assert!(
+            text.contains("is UPDATE_FAILED: invoke.py exited: ModuleNotFoundError"),
+            "{text}"
+        );
+        assert!(text.contains("hint:"), "{text}");
+    }
 }
