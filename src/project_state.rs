@@ -111,6 +111,22 @@ impl ProjectState {
         value.as_str().map(str::to_string)
     }
 
+    /// The bucket of the agent's recorded `aws.s3_path` (`s3://bucket[/...]`).
+    pub fn agent_bucket(&self, name: &str) -> Option<String> {
+        let path = self.agent_str(name, &["aws", "s3_path"])?;
+        let bucket = path.strip_prefix("s3://")?.split('/').next()?;
+        (!bucket.is_empty()).then(|| bucket.to_string())
+    }
+
+    /// The agent whose recorded runtime ARN is `arn`.
+    pub fn agent_with_arn(&self, arn: &str) -> Option<String> {
+        self.agent_names().into_iter().find(|name| {
+            self.agent_str(name, &["bedrock_agentcore", "agent_arn"])
+                .as_deref()
+                == Some(arn)
+        })
+    }
+
     pub fn has_agent(&self, name: &str) -> bool {
         self.agent_value(name).is_some()
     }

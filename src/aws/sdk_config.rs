@@ -49,6 +49,18 @@ pub async fn require_credentials(
     )
 }
 
+/// The configuration for `region`, checked to have credentials, with who they belong to: what
+/// every command that calls AWS needs first.
+pub async fn connect(
+    region: &AwsRegion,
+    offline_hint: Option<&str>,
+) -> anyhow::Result<(SdkConfig, CallerIdentity)> {
+    let config = load(region).await;
+    require_credentials(&config, offline_hint).await?;
+    let identity = caller_identity(&config).await?;
+    Ok((config, identity))
+}
+
 /// The account and principal the credentials belong to.
 #[derive(Debug, Clone)]
 pub struct CallerIdentity {

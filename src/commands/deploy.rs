@@ -171,9 +171,7 @@ async fn deploy(args: &DeployArgs, progress: &Progress) -> anyhow::Result<Deploy
         None => deployment_agent_name(&deployment)?,
     };
 
-    let config = sdk_config::load(&region).await;
-    sdk_config::require_credentials(&config, None).await?;
-    let identity = sdk_config::caller_identity(&config).await?;
+    let (config, identity) = sdk_config::connect(&region, None).await?;
     let caller = identity.arn.as_str();
     let account = identity.account.clone();
 

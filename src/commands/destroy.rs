@@ -42,13 +42,7 @@ pub async fn run(args: DestroyArgs) -> anyhow::Result<()> {
     let region = AwsRegion::parse(&region_name, STATE_FILE)?;
     let agent_id = state.agent_str(&agent, &["bedrock_agentcore", "agent_id"]);
     let role_arn = state.agent_str(&agent, &["aws", "execution_role"]);
-    let bucket = state
-        .agent_str(&agent, &["aws", "s3_path"])
-        .and_then(|path| {
-            path.strip_prefix("s3://")
-                .map(|rest| rest.split('/').next().unwrap_or_default().to_string())
-        })
-        .filter(|bucket| !bucket.is_empty());
+    let bucket = state.agent_bucket(&agent);
     let key = s3_upload::object_key(&agent);
 
     if !args.yes && !args.dry_run && std::io::stdin().is_terminal() {
@@ -74,9 +68,7 @@ pub async fn run(args: DestroyArgs) -> anyhow::Result<()> {
     }
 
     let progress = Progress::for_stderr();
-    let config = sdk_config::load(&region).await;
-    sdk_config::require_credentials(&config, None).await?;
-    let identity = sdk_config::caller_identity(&config).await?;
+    let (config, identity) = sdk_config::connect(&region, None).await?;
     let caller = identity.arn.as_str();
     let mut lines = Vec::new();
     let verb = |done: &str, would: &str| {

@@ -29,7 +29,7 @@ pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
     let session_id = match (&args.session_id, args.new_session) {
         (Some(id), _) => {
             let length = id.chars().count();
-            if !(33..=256).contains(&length) {
+            if !session_store::SESSION_ID_LENGTH.contains(&length) {
                 return Err(UserError::usage(format!(
                     "`--session-id` must be 33 to 256 characters long; it has {length}"
                 ))
@@ -97,12 +97,7 @@ pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
 fn remembered_session(target: &Target, key: &str) -> Option<String> {
     if target.endpoint.is_none() {
         let state = ProjectState::load(Path::new(STATE_FILE)).ok()?;
-        let agent = state.agent_names().into_iter().find(|name| {
-            state
-                .agent_str(name, &["bedrock_agentcore", "agent_arn"])
-                .as_deref()
-                == Some(target.arn.as_str())
-        })?;
+        let agent = state.agent_with_arn(&target.arn)?;
         return state.agent_str(&agent, &["bedrock_agentcore", "agent_session_id"]);
     }
     session_store::remembered(key)
@@ -111,12 +106,7 @@ fn remembered_session(target: &Target, key: &str) -> Option<String> {
 fn remember_session(target: &Target, key: &str, session_id: &str) -> anyhow::Result<()> {
     if target.endpoint.is_none() {
         let mut state = ProjectState::load(Path::new(STATE_FILE))?;
-        if let Some(agent) = state.agent_names().into_iter().find(|name| {
-            state
-                .agent_str(name, &["bedrock_agentcore", "agent_arn"])
-                .as_deref()
-                == Some(target.arn.as_str())
-        }) {
+        if let Some(agent) = state.agent_with_arn(&target.arn) {
             state.set_session(&agent, session_id);
             state.save()?;
         }

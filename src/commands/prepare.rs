@@ -153,9 +153,7 @@ pub async fn prepare(
                 .as_ref()
                 .ok_or_else(|| UserError::usage("no region"))?;
             progress.step("Checking AWS credentials");
-            let config = sdk_config::load(region).await;
-            sdk_config::require_credentials(&config, Some("--no-role")).await?;
-            let identity = sdk_config::caller_identity(&config).await?;
+            let (config, identity) = sdk_config::connect(region, Some("--no-role")).await?;
             caller_arn = Some(identity.arn);
             sdk = Some(config);
             Some(identity.account)

@@ -108,9 +108,7 @@ async fn status(args: &StatusArgs) -> anyhow::Result<StatusReport> {
         UserError::failed(format!("`{STATE_FILE}` records no region for `{agent}`"))
     })?;
     let region = AwsRegion::parse(&region_name, STATE_FILE)?;
-    let config = sdk_config::load(&region).await;
-    sdk_config::require_credentials(&config, None).await?;
-    let identity = sdk_config::caller_identity(&config).await?;
+    let (config, identity) = sdk_config::connect(&region, None).await?;
     let caller = identity.arn.as_str();
     let mut problems = Vec::new();
 
@@ -182,12 +180,7 @@ async fn status(args: &StatusArgs) -> anyhow::Result<StatusReport> {
         }
     }
 
-    let bucket = state
-        .agent_str(&agent, &["aws", "s3_path"])
-        .and_then(|path| {
-            path.strip_prefix("s3://")
-                .map(|rest| rest.split('/').next().unwrap_or_default().to_string())
-        });
+    let bucket = state.agent_bucket(&agent);
     let key = s3_upload::object_key(&agent);
     let mut package_uploaded = None;
     let package_uri = bucket.as_ref().map(|bucket| format!("s3://{bucket}/{key}"));

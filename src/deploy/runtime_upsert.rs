@@ -411,6 +411,26 @@ mod tests {
         }
     }
 
+    /// GetAgentRuntime's answer for the test runtime.
+    fn described(
+        version: &str,
+        status: AgentRuntimeStatus,
+        reason: Option<&str>,
+    ) -> GetAgentRuntimeOutput {
+        GetAgentRuntimeOutput::builder()
+            .agent_runtime_arn(ARN)
+            .agent_runtime_name("agent")
+            .agent_runtime_id("agent-abcdefghij")
+            .agent_runtime_version(version)
+            .created_at(DateTime::from_secs(0))
+            .last_updated_at(DateTime::from_secs(0))
+            .role_arn("arn:aws:iam::123456789012:role/AgentCoreRole-agent")
+            .status(status)
+            .set_failure_reason(reason.map(str::to_string))
+            .build()
+            .unwrap()
+    }
+
     fn role_not_ready() -> CreateAgentRuntimeError {
         CreateAgentRuntimeError::ValidationException(
             ValidationException::builder()
@@ -517,19 +537,8 @@ mod tests {
                 .build()
                 .unwrap()
         });
-        let get = mock!(Client::get_agent_runtime).then_output(|| {
-            GetAgentRuntimeOutput::builder()
-                .agent_runtime_arn(ARN)
-                .agent_runtime_name("agent")
-                .agent_runtime_id("agent-abcdefghij")
-                .agent_runtime_version("3")
-                .created_at(DateTime::from_secs(0))
-                .last_updated_at(DateTime::from_secs(0))
-                .role_arn("arn:aws:iam::123456789012:role/AgentCoreRole-agent")
-                .status(AgentRuntimeStatus::Ready)
-                .build()
-                .unwrap()
-        });
+        let get = mock!(Client::get_agent_runtime)
+            .then_output(|| described("3", AgentRuntimeStatus::Ready, None));
         let update = mock!(Client::update_agent_runtime).then_output(|| {
             UpdateAgentRuntimeOutput::builder()
                 .agent_runtime_arn(ARN)
@@ -606,18 +615,11 @@ mod tests {
     #[tokio::test]
     async fn a_failed_runtime_is_reported_with_its_reason() {
         let get = mock!(Client::get_agent_runtime).then_output(|| {
-            GetAgentRuntimeOutput::builder()
-                .agent_runtime_arn(ARN)
-                .agent_runtime_name("agent")
-                .agent_runtime_id("agent-abcdefghij")
-                .agent_runtime_version("2")
-                .created_at(DateTime::from_secs(0))
-                .last_updated_at(DateTime::from_secs(0))
-                .role_arn("arn:aws:iam::123456789012:role/AgentCoreRole-agent")
-                .status(AgentRuntimeStatus::UpdateFailed)
-                .failure_reason("invoke.py exited: ModuleNotFoundError: No module named 'strands'")
-                .build()
-                .unwrap()
+            described(
+                "2",
+                AgentRuntimeStatus::UpdateFailed,
+                Some("invoke.py exited: ModuleNotFoundError: No module named 'strands'"),
+            )
         });
         let control = mock_client!(aws_sdk_bedrockagentcorecontrol, [&get]);
         let error = wait_ready(

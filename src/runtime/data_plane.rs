@@ -13,6 +13,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use crate::invoke::session_store::SESSION_ID_LENGTH;
 use crate::runtime::api_error::ApiError;
 use crate::runtime::local_runtime::LocalRuntime;
 use crate::runtime::proxy::{self, MAX_PAYLOAD_BYTES, SESSION_HEADER};
@@ -156,7 +157,7 @@ fn finish(answer: Result<Response<Body>, ApiError>, request_id: &str) -> Respons
 
 fn check_session_id(id: &str) -> Result<(), ApiError> {
     let length = id.chars().count();
-    if !(33..=256).contains(&length) {
+    if !SESSION_ID_LENGTH.contains(&length) {
         return Err(ApiError::validation(format!(
             "runtimeSessionId must be 33 to 256 characters long; `{id}` has {length}"
         )));
