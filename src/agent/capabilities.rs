@@ -95,15 +95,9 @@ fn uses_memory(import: &Import) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::python::module_syntax;
 
     fn detect_in(source: &str) -> Capabilities {
-        let module = PythonModule {
-            dotted: "m".into(),
-            file: "m.py".into(),
-            syntax: module_syntax::parse(source).unwrap(),
-        };
-        detect(&[module])
+        detect(&[PythonModule::parsed("m.py", source)])
     }
 
     #[test]

@@ -2,8 +2,12 @@
 //! its entry, its dependencies and the AWS services it uses.
 
 pub mod capabilities;
-pub mod entrypoint;
+pub mod dotenv_names;
+pub mod entry;
+pub mod import_graph;
 pub mod name;
+pub mod outside_imports;
+pub mod package_name;
 pub mod python_modules;
 pub mod requirements;
 pub mod source_tree;

@@ -1,11 +1,16 @@
 //! The deployment's `requirements.txt`, generated from what the source really contains.
 //!
-//! Where the agent declares its dependencies (a `requirements.txt` or a PEP 621
-//! `pyproject.toml` in the source directory or the project above it), those are used; otherwise
-//! they are read from the imports: the standard library (3.10-3.13) and the agent's own modules
-//! are skipped, import names are mapped to distributions (`yaml` -> `PyYAML`), and names the
-//! table does not know are kept as they are with a warning. `bedrock-agentcore` is always
-//! present because the generated `invoke.py` imports it. Output is sorted and deterministic.
+//! Where the agent declares its dependencies (a `requirements.txt`, or a `pyproject.toml` with
+//! PEP 621 or Poetry dependencies, in the source directory or the project above it), those are
+//! used, and a distribution the agent imports but does not declare is added with a warning
+//! (the tutorial's agent imports `uv` and `mcp` that its project never lists). Otherwise they
+//! are read from the imports: the standard library (3.10-3.13), the agent's own modules and
+//! its tests are skipped, import names are mapped to distributions (`yaml` -> `PyYAML`,
+//! `google.adk` -> `google-adk`), and names the table does not know are kept as they are with
+//! a warning. Lines for one distribution are merged without loss (extras united, version
+//! clauses kept, markers kept apart); development groups are never deployed.
+//! `bedrock-agentcore` is always present because the generated `invoke.py` imports it. Output
+//! is sorted and deterministic.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -16,7 +21,8 @@ use serde::Serialize;
 use crate::agent::python_modules::PythonModule;
 use crate::agent::source_tree::SourceTree;
 use crate::error::UserError;
-use crate::python::import_distributions::distribution_for_import;
+use crate::python::import_distributions::distribution_for_module;
+use crate::python::requirement_line::{Requirement, normalized_name};
 use crate::python::stdlib_modules::is_stdlib_module;
 
 /// The runtime SDK every generated `invoke.py` imports.
@@ -32,6 +38,8 @@ pub enum RequirementsOrigin {
     RequirementsTxt(PathBuf),
     /// `[project].dependencies` of a `pyproject.toml`.
     Pyproject(PathBuf),
+    /// `[tool.poetry.dependencies]` of a `pyproject.toml`.
+    Poetry(PathBuf),
     /// The source's imports.
     Imports,
 }
@@ -44,7 +52,20 @@ impl RequirementsOrigin {
             RequirementsOrigin::Pyproject(file) => {
                 format!("`[project].dependencies` of `{}`", file.display())
             }
+            RequirementsOrigin::Poetry(file) => {
+                format!("`[tool.poetry.dependencies]` of `{}`", file.display())
+            }
             RequirementsOrigin::Imports => "the imports of the agent's source".into(),
+        }
+    }
+
+    fn file(&self) -> Option<&Path> {
+        match self {
+            RequirementsOrigin::Flag(file)
+            | RequirementsOrigin::RequirementsTxt(file)
+            | RequirementsOrigin::Pyproject(file)
+            | RequirementsOrigin::Poetry(file) => Some(file),
+            RequirementsOrigin::Imports => None,
         }
     }
 }
@@ -54,8 +75,11 @@ pub struct Requirements {
     pub origin: RequirementsOrigin,
     /// Option lines (`--index-url ...`) first, then requirements sorted by normalised name.
     pub lines: Vec<String>,
-    /// Imports not in the mapping table, kept under their own name.
+    /// Imports not in the mapping table, kept under their own name (or, when the agent
+    /// declares its requirements, imports no requirement is known to provide).
     pub unknown_imports: Vec<String>,
+    /// Distributions the agent imports but did not declare, added.
+    pub added_from_imports: Vec<String>,
     /// Imports inside `try/except ImportError` or `if TYPE_CHECKING`, not required.
     pub optional_imports: Vec<String>,
     /// Things the user should know (dropped lines, added packages).
@@ -66,18 +90,14 @@ impl Requirements {
     /// The file's text, with a header that says where it came from (no absolute paths: the
     /// deployment directory may be committed or shared).
     pub fn render(&self) -> String {
-        let origin = match &self.origin {
-            RequirementsOrigin::Flag(file)
-            | RequirementsOrigin::RequirementsTxt(file)
-            | RequirementsOrigin::Pyproject(file) => {
-                format!(
-                    "`{}`",
-                    file.file_name()
-                        .map(|name| name.to_string_lossy().into_owned())
-                        .unwrap_or_default()
-                )
-            }
-            RequirementsOrigin::Imports => "the agent's imports".into(),
+        let origin = match self.origin.file() {
+            Some(file) => format!(
+                "`{}`",
+                file.file_name()
+                    .map(|name| name.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            ),
+            None => "the agent's imports".into(),
         };
         let mut text = format!(
             "# Generated by agentprep from {origin}.\n# Change the agent's own requirements (or pass `--requirements`), not this file.\n"
@@ -92,8 +112,8 @@ impl Requirements {
     pub fn names(&self) -> Vec<String> {
         self.lines
             .iter()
-            .filter(|line| !line.starts_with('-'))
-            .map(|line| normalized_name(line))
+            .filter_map(|line| Requirement::parse(line))
+            .map(|requirement| requirement.key)
             .collect()
     }
 }
@@ -105,6 +125,81 @@ pub fn generate(
     own_names: &[&str],
     flag: Option<&Path>,
 ) -> anyhow::Result<Requirements> {
+    let imports = scan_imports(tree, modules, own_names);
+    let declared = declared_requirements(tree, flag)?;
+    let Some((mut collected, origin)) = declared else {
+        return Ok(from_imports(imports));
+    };
+    if let Some(file) = origin.file()
+        && !matches!(origin, RequirementsOrigin::Flag(_))
+        && file.parent() != Some(tree.root.as_path())
+    {
+        let imported: BTreeSet<String> = imports
+            .known
+            .keys()
+            .map(|distribution| normalized_name(distribution))
+            .collect();
+        let unused: Vec<String> = collected
+            .requirements
+            .iter()
+            .filter(|requirement| {
+                requirement.key != RUNTIME_SDK && !imported.contains(&requirement.key)
+            })
+            .map(|requirement| format!("`{}`", requirement.name))
+            .collect();
+        let unused = if unused.is_empty() {
+            String::new()
+        } else {
+            format!(" (the agent imports none of {})", unused.join(", "))
+        };
+        collected.warnings.push(format!(
+            "the requirements come from `{}`, the project above the source: everything it lists \
+             is deployed{unused}; a `requirements.txt` beside the agent deploys only what it needs",
+            file.display()
+        ));
+    }
+    let file_label = origin
+        .file()
+        .and_then(Path::file_name)
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // A file named with `--requirements` is taken as it is; one found beside the agent is
+    // completed with what the agent imports and the file forgot.
+    let complete = !matches!(origin, RequirementsOrigin::Flag(_));
+    let mut added = Vec::new();
+    for (distribution, importer) in &imports.known {
+        let key = normalized_name(distribution);
+        if collected.has(&key) {
+            continue;
+        }
+        if complete {
+            collected.requirement(distribution, Path::new("imports"));
+            collected.warnings.push(format!(
+                "added `{distribution}`: `{importer}` imports it, and `{file_label}` does not list it"
+            ));
+            added.push(distribution.clone());
+        } else {
+            collected.warnings.push(format!(
+                "`{importer}` imports `{distribution}`, which `{file_label}` does not list; the deployed agent may fail to import it"
+            ));
+        }
+    }
+    let unknown: Vec<String> = imports
+        .unknown
+        .keys()
+        .filter(|top| !collected.has(&normalized_name(top)))
+        .cloned()
+        .collect();
+    let mut requirements = collected.finish(origin, unknown, imports.optional);
+    requirements.added_from_imports = added;
+    Ok(requirements)
+}
+
+/// The requirements the agent declares itself, with where they came from.
+fn declared_requirements(
+    tree: &SourceTree,
+    flag: Option<&Path>,
+) -> anyhow::Result<Option<(Collected, RequirementsOrigin)>> {
     if let Some(file) = flag {
         if !file.is_file() {
             return Err(UserError::usage(format!(
@@ -114,24 +209,31 @@ pub fn generate(
             .with_hint("pass the path of a pip requirements file")
             .into());
         }
-        return from_requirements_file(file, RequirementsOrigin::Flag(file.to_path_buf()));
+        let mut collected = Collected::default();
+        read_requirements_file(file, &mut collected, &mut Vec::new())?;
+        return Ok(Some((
+            collected,
+            RequirementsOrigin::Flag(file.to_path_buf()),
+        )));
     }
     for dir in project_dirs(&tree.root, tree.single_file) {
         let requirements_txt = dir.join("requirements.txt");
         if requirements_txt.is_file() {
-            return from_requirements_file(
-                &requirements_txt,
-                RequirementsOrigin::RequirementsTxt(requirements_txt.clone()),
-            );
+            let mut collected = Collected::default();
+            read_requirements_file(&requirements_txt, &mut collected, &mut Vec::new())?;
+            return Ok(Some((
+                collected,
+                RequirementsOrigin::RequirementsTxt(requirements_txt),
+            )));
         }
         let pyproject = dir.join("pyproject.toml");
         if pyproject.is_file()
-            && let Some(requirements) = from_pyproject(&pyproject)?
+            && let Some(found) = from_pyproject(&pyproject)?
         {
-            return Ok(requirements);
+            return Ok(Some(found));
         }
     }
-    Ok(from_imports(tree, modules, own_names))
+    Ok(None)
 }
 
 /// The source directory, then the project above it: inside a git repository every folder up
@@ -153,120 +255,312 @@ fn project_dirs(root: &Path, single_file: bool) -> Vec<PathBuf> {
     dirs
 }
 
-fn from_requirements_file(file: &Path, origin: RequirementsOrigin) -> anyhow::Result<Requirements> {
-    let mut collected = Collected::default();
-    read_requirements_file(file, &mut collected, &mut Vec::new())?;
-    Ok(collected.finish(origin, Vec::new(), Vec::new()))
-}
-
-fn from_pyproject(file: &Path) -> anyhow::Result<Option<Requirements>> {
+/// `[project].dependencies` (PEP 621), else `[tool.poetry.dependencies]`; `None` when the
+/// file declares neither. Optional and development groups are not read: they are not the
+/// agent's runtime. Dependencies that uv takes from the workspace or a local path cannot be
+/// installed in AgentCore Runtime and are left out with a warning.
+fn from_pyproject(file: &Path) -> anyhow::Result<Option<(Collected, RequirementsOrigin)>> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading `{}`", file.display()))?;
     let document: toml::Table = text.parse().map_err(|error| {
         UserError::failed(format!("`{}` is not valid TOML: {error}", file.display()))
             .with_hint("fix the file, or pass `--requirements FILE`")
     })?;
-    let Some(dependencies) = document
+    let local_sources: BTreeSet<String> = document
+        .get("tool")
+        .and_then(|tool| tool.get("uv"))
+        .and_then(|uv| uv.get("sources"))
+        .and_then(toml::Value::as_table)
+        .map(|sources| {
+            sources
+                .iter()
+                .filter(|(_, source)| {
+                    source.get("workspace").is_some()
+                        || source.get("path").is_some()
+                        || source.get("editable").is_some()
+                })
+                .map(|(name, _)| normalized_name(name))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(dependencies) = document
         .get("project")
         .and_then(|project| project.get("dependencies"))
-    else {
-        return Ok(None);
-    };
-    let list = dependencies.as_array().ok_or_else(|| {
-        UserError::failed(format!(
-            "`[project].dependencies` in `{}` is not a list",
-            file.display()
-        ))
-    })?;
-    let mut collected = Collected::default();
-    for item in list {
-        let requirement = item.as_str().ok_or_else(|| {
+    {
+        let list = dependencies.as_array().ok_or_else(|| {
             UserError::failed(format!(
-                "`[project].dependencies` in `{}` holds a non-string entry",
+                "`[project].dependencies` in `{}` is not a list",
                 file.display()
             ))
         })?;
-        collected.requirement(requirement.trim(), file);
+        let mut collected = Collected::default();
+        for item in list {
+            let requirement = item.as_str().ok_or_else(|| {
+                UserError::failed(format!(
+                    "`[project].dependencies` in `{}` holds a non-string entry",
+                    file.display()
+                ))
+            })?;
+            let key = normalized_name(
+                requirement
+                    .split(['[', '=', '<', '>', '~', '!', ';', ' ', '@'])
+                    .next()
+                    .unwrap_or_default(),
+            );
+            if local_sources.contains(&key) {
+                collected.warnings.push(format!(
+                    "left out `{requirement}` from `{}`: uv takes it from the workspace or a local path, which AgentCore Runtime cannot install; publish it or copy it into the source",
+                    file.display()
+                ));
+                continue;
+            }
+            collected.requirement(requirement.trim(), file);
+        }
+        return Ok(Some((
+            collected,
+            RequirementsOrigin::Pyproject(file.to_path_buf()),
+        )));
     }
-    Ok(Some(collected.finish(
-        RequirementsOrigin::Pyproject(file.to_path_buf()),
-        Vec::new(),
-        Vec::new(),
+    let Some(poetry) = document
+        .get("tool")
+        .and_then(|tool| tool.get("poetry"))
+        .and_then(|poetry| poetry.get("dependencies"))
+        .and_then(toml::Value::as_table)
+    else {
+        return Ok(None);
+    };
+    let mut collected = Collected::default();
+    for (name, constraint) in poetry {
+        if name == "python" {
+            continue;
+        }
+        match poetry_requirement(name, constraint) {
+            PoetryDependency::Line(line) => collected.requirement(&line, file),
+            PoetryDependency::Optional => {}
+            PoetryDependency::Local => collected.warnings.push(format!(
+                "left out `{name}` from `{}`: a path or git dependency cannot be installed in AgentCore Runtime; publish it or copy it into the source",
+                file.display()
+            )),
+        }
+    }
+    Ok(Some((
+        collected,
+        RequirementsOrigin::Poetry(file.to_path_buf()),
     )))
 }
 
-fn from_imports(tree: &SourceTree, modules: &[PythonModule], own_names: &[&str]) -> Requirements {
-    let own: BTreeSet<String> = tree
-        .files
-        .iter()
-        .filter_map(|file| file.relative.components().next())
-        .map(|first| {
-            first
-                .as_os_str()
-                .to_string_lossy()
-                .trim_end_matches(".py")
-                .to_string()
-        })
-        .chain(own_names.iter().map(|name| name.to_string()))
-        .collect();
-    let mut required: BTreeSet<String> = BTreeSet::new();
-    let mut optional: BTreeSet<String> = BTreeSet::new();
-    for import in modules.iter().flat_map(|module| &module.syntax.imports) {
-        let Some(top) = import.top_level() else {
-            continue;
-        };
-        if is_stdlib_module(top) || own.contains(top) {
-            continue;
+enum PoetryDependency {
+    Line(String),
+    /// Only installed with an extra: not the agent's runtime.
+    Optional,
+    /// A path or git dependency.
+    Local,
+}
+
+/// A Poetry dependency as a PEP 508 line: `^1.2` -> `>=1.2,<2.0`, `~1.2` -> `>=1.2,<1.3`,
+/// `*` -> any version, a table's `version`, `extras` and `markers` kept.
+fn poetry_requirement(name: &str, constraint: &toml::Value) -> PoetryDependency {
+    let (version, extras, markers) = match constraint {
+        toml::Value::String(version) => (version.clone(), Vec::new(), None),
+        toml::Value::Table(table) => {
+            if table.get("optional").and_then(toml::Value::as_bool) == Some(true) {
+                return PoetryDependency::Optional;
+            }
+            if table.contains_key("path") || table.contains_key("git") || table.contains_key("url")
+            {
+                return PoetryDependency::Local;
+            }
+            let extras = table
+                .get("extras")
+                .and_then(toml::Value::as_array)
+                .map(|list| {
+                    list.iter()
+                        .filter_map(|e| e.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let version = table
+                .get("version")
+                .and_then(toml::Value::as_str)
+                .unwrap_or("*")
+                .to_string();
+            let markers = table
+                .get("markers")
+                .and_then(toml::Value::as_str)
+                .map(str::to_string);
+            (version, extras, markers)
         }
-        if import.optional {
-            optional.insert(top.to_string());
-        } else {
-            required.insert(top.to_string());
-        }
+        _ => ("*".to_string(), Vec::new(), None),
+    };
+    let mut line = name.to_string();
+    if !extras.is_empty() {
+        line.push_str(&format!("[{}]", extras.join(",")));
     }
-    let optional: Vec<String> = optional.difference(&required).cloned().collect();
-    let mut collected = Collected::default();
-    let mut unknown = Vec::new();
-    for top in &required {
-        match distribution_for_import(top) {
-            Some(distribution) => collected.requirement(distribution, Path::new("imports")),
-            None => {
-                unknown.push(top.clone());
-                collected.requirement(&top.replace('_', "-"), Path::new("imports"));
+    line.push_str(&poetry_version(&version));
+    if let Some(markers) = markers {
+        line.push_str(&format!("; {markers}"));
+    }
+    PoetryDependency::Line(line)
+}
+
+fn poetry_version(version: &str) -> String {
+    let version = version.trim();
+    if version.is_empty() || version == "*" {
+        return String::new();
+    }
+    let numbers = |text: &str| -> Vec<u64> {
+        text.split('.')
+            .map(|part| part.parse().unwrap_or(0))
+            .collect()
+    };
+    if let Some(base) = version.strip_prefix('^') {
+        let parts = numbers(base);
+        // The first non-zero part is the one that may not change.
+        let pivot = parts
+            .iter()
+            .position(|&part| part != 0)
+            .unwrap_or(parts.len() - 1);
+        let mut upper: Vec<u64> = parts[..=pivot].to_vec();
+        if let Some(last) = upper.last_mut() {
+            *last += 1;
+        }
+        let upper: Vec<String> = upper.iter().map(u64::to_string).collect();
+        return format!(">={base},<{}", upper.join("."));
+    }
+    if let Some(base) = version
+        .strip_prefix('~')
+        .filter(|rest| !rest.starts_with('='))
+    {
+        let parts = numbers(base);
+        let upper = if parts.len() >= 2 {
+            format!("{}.{}", parts[0], parts[1] + 1)
+        } else {
+            format!("{}", parts[0] + 1)
+        };
+        return format!(">={base},<{upper}");
+    }
+    if version.starts_with(|c: char| c.is_ascii_digit()) {
+        return format!("=={version}");
+    }
+    version.replace(' ', "")
+}
+
+/// What the agent's modules import, as distributions.
+#[derive(Default)]
+struct ImportScan {
+    /// Known distribution -> the first file importing it.
+    known: BTreeMap<String, String>,
+    /// Import not in the table -> the first file importing it.
+    unknown: BTreeMap<String, String>,
+    /// Imports only made under `try/except ImportError` or `TYPE_CHECKING`.
+    optional: Vec<String>,
+}
+
+fn scan_imports(tree: &SourceTree, modules: &[PythonModule], own_names: &[&str]) -> ImportScan {
+    let mut own = tree.top_level_names();
+    own.extend(own_names.iter().map(|name| name.to_string()));
+    let mut scan = ImportScan::default();
+    let mut optional: BTreeSet<String> = BTreeSet::new();
+    let mut required_tops: BTreeSet<String> = BTreeSet::new();
+    // Tests and scripts ship, but their imports (pytest, click) are not the agent's runtime.
+    for module in modules.iter().filter(|module| !module.is_support()) {
+        for import in &module.syntax.imports {
+            let Some(top) = import.top_level() else {
+                continue;
+            };
+            if is_stdlib_module(top) || own.contains(top) {
+                continue;
+            }
+            if import.optional {
+                optional.insert(top.to_string());
+                continue;
+            }
+            required_tops.insert(top.to_string());
+            match distribution_for_module(&import.module) {
+                Some(distribution) => {
+                    scan.known
+                        .entry(distribution)
+                        .or_insert_with(|| module.file.clone());
+                }
+                None => {
+                    scan.unknown
+                        .entry(top.to_string())
+                        .or_insert_with(|| module.file.clone());
+                }
             }
         }
     }
-    collected.finish(RequirementsOrigin::Imports, unknown, optional)
+    // A namespace top (`google`) is unknown only when none of its imports resolved.
+    let resolved_tops: BTreeSet<String> = scan
+        .known
+        .keys()
+        .map(|distribution| normalized_name(distribution))
+        .collect();
+    scan.unknown.retain(|top, _| {
+        !resolved_tops
+            .iter()
+            .any(|distribution| distribution.starts_with(&normalized_name(top)))
+    });
+    scan.optional = optional.difference(&required_tops).cloned().collect();
+    scan
+}
+
+fn from_imports(scan: ImportScan) -> Requirements {
+    let mut collected = Collected::default();
+    for distribution in scan.known.keys() {
+        collected.requirement(distribution, Path::new("imports"));
+    }
+    for top in scan.unknown.keys() {
+        collected.requirement(&top.replace('_', "-"), Path::new("imports"));
+    }
+    let unknown = scan.unknown.keys().cloned().collect();
+    collected.finish(RequirementsOrigin::Imports, unknown, scan.optional)
 }
 
 #[derive(Default)]
 struct Collected {
     options: Vec<String>,
-    /// Normalised name -> the line as written; the first occurrence wins.
-    requirements: BTreeMap<String, String>,
+    /// One per distribution and marker, lines for the same one merged into it.
+    requirements: Vec<Requirement>,
     warnings: Vec<String>,
 }
 
 impl Collected {
+    fn has(&self, key: &str) -> bool {
+        self.requirements
+            .iter()
+            .any(|requirement| requirement.key == key)
+    }
+
     fn requirement(&mut self, line: &str, file: &Path) {
-        let name = normalized_name(line);
-        if name.is_empty() {
+        let Some(requirement) = Requirement::parse(line) else {
             self.warnings.push(format!(
                 "`{line}` in `{}` is not a requirement agentprep can read; left out",
                 file.display()
             ));
             return;
-        }
-        if let Some(existing) = self.requirements.get(&name) {
-            if existing != line {
-                self.warnings.push(format!(
-                    "`{line}` repeats `{existing}` in `{}`; the first is kept",
-                    file.display()
-                ));
-            }
+        };
+        if is_stdlib_module(&requirement.key) {
+            self.warnings.push(format!(
+                "left out `{line}` from `{}`: `{}` is part of Python itself, and the old backport on PyPI breaks Python 3",
+                file.display(),
+                requirement.key
+            ));
             return;
         }
-        self.requirements.insert(name, line.to_string());
+        match self
+            .requirements
+            .iter_mut()
+            .find(|existing| existing.same_slot(&requirement))
+        {
+            Some(existing) => {
+                if let Some(note) = existing.merge(&requirement) {
+                    self.warnings
+                        .push(format!("in `{}`: {note}", file.display()));
+                }
+            }
+            None => self.requirements.push(requirement),
+        }
     }
 
     fn finish(
@@ -275,21 +569,24 @@ impl Collected {
         unknown_imports: Vec<String>,
         optional_imports: Vec<String>,
     ) -> Requirements {
-        if !self.requirements.contains_key(RUNTIME_SDK) {
-            self.requirements
-                .insert(RUNTIME_SDK.into(), RUNTIME_SDK.into());
+        if !self.has(RUNTIME_SDK) {
+            self.requirement(RUNTIME_SDK, Path::new("agentprep"));
             if origin != RequirementsOrigin::Imports {
                 self.warnings.push(format!(
                     "added `{RUNTIME_SDK}`: the generated `invoke.py` needs it"
                 ));
             }
         }
+        self.requirements.sort_by(|a, b| {
+            (a.key.as_str(), a.marker.as_deref()).cmp(&(b.key.as_str(), b.marker.as_deref()))
+        });
         let mut lines = self.options;
-        lines.extend(self.requirements.into_values());
+        lines.extend(self.requirements.iter().map(Requirement::line));
         Requirements {
             origin,
             lines,
             unknown_imports,
+            added_from_imports: Vec::new(),
             optional_imports,
             warnings: self.warnings,
         }
@@ -383,58 +680,40 @@ fn has_credentials(line: &str) -> bool {
     })
 }
 
-/// The PEP 503 normalised distribution name at the start of a requirement line.
-pub fn normalized_name(line: &str) -> String {
-    if line.starts_with('-') {
-        return String::new();
-    }
-    let name: String = line
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        .collect();
-    let mut normalized = String::new();
-    for c in name.trim_matches(|c| matches!(c, '-' | '_' | '.')).chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !normalized.ends_with('-') {
-                normalized.push('-');
-            }
-        } else {
-            normalized.push(c.to_ascii_lowercase());
-        }
-    }
-    normalized
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn names_are_normalised_as_pip_does() {
-        assert_eq!(normalized_name("PyYAML>=6"), "pyyaml");
-        assert_eq!(
-            normalized_name("strands_agents[otel]==1.0; python_version>'3.9'"),
-            "strands-agents"
-        );
-        assert_eq!(normalized_name("zope.interface"), "zope-interface");
-        assert_eq!(normalized_name("--index-url x"), "");
+    fn requirements_of(dir: &Path) -> Requirements {
+        let (collected, origin) = declared_requirements(
+            &SourceTree {
+                root: dir.to_path_buf(),
+                single_file: false,
+                files: Vec::new(),
+                skipped: Vec::new(),
+            },
+            None,
+        )
+        .unwrap()
+        .unwrap();
+        collected.finish(origin, Vec::new(), Vec::new())
     }
 
     #[test]
-    fn a_requirements_file_is_read_sorted_with_includes_and_without_what_cannot_ship() {
+    fn a_requirements_file_is_read_sorted_merged_with_includes_and_without_what_cannot_ship() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("base.txt"), "requests==2.32.3\n").unwrap();
+        std::fs::write(
+            dir.path().join("base.txt"),
+            "requests==2.32.3\nstrands-agents[otel]\n",
+        )
+        .unwrap();
         std::fs::write(
             dir.path().join("requirements.txt"),
             "# deps\nstrands-agents>=1.0  # the agent\n-r base.txt\n--extra-index-url https://user:pw@example.invalid/simple\n\
-             --pre\n-e ./local_pkg\nboto3\nStrands_Agents==0.1\n",
+             --pre\n-e ./local_pkg\nboto3\nStrands_Agents==0.1\ntyping\nuvloop; sys_platform != 'win32'\nuvloop>=0.19\n",
         )
         .unwrap();
-        let requirements = from_requirements_file(
-            &dir.path().join("requirements.txt"),
-            RequirementsOrigin::Imports,
-        )
-        .unwrap();
+        let requirements = requirements_of(dir.path());
         assert_eq!(
             requirements.lines,
             [
@@ -442,7 +721,9 @@ mod tests {
                 "bedrock-agentcore",
                 "boto3",
                 "requests==2.32.3",
-                "strands-agents>=1.0"
+                "strands-agents[otel]>=1.0",
+                "uvloop>=0.19",
+                "uvloop; sys_platform != 'win32'",
             ]
         );
         let warnings = requirements.warnings.join("\n");
@@ -452,7 +733,8 @@ mod tests {
             "credentials must not be echoed: {warnings}"
         );
         assert!(warnings.contains("`-e ./local_pkg`"), "{warnings}");
-        assert!(warnings.contains("repeats"), "{warnings}");
+        assert!(warnings.contains("cannot both hold"), "{warnings}");
+        assert!(warnings.contains("left out `typing`"), "{warnings}");
     }
 
     #[test]
@@ -461,17 +743,52 @@ mod tests {
         let file = dir.path().join("pyproject.toml");
         std::fs::write(
             &file,
-            "[project]\nname='x'\ndependencies=['strands-agents', 'bedrock-agentcore>=1.0']\n",
+            "[project]\nname='x'\ndependencies=['strands-agents', 'bedrock-agentcore>=1.0', 'shared-lib']\n\
+             [project.optional-dependencies]\ndev=['pytest']\n[dependency-groups]\ndev=['ruff']\n\
+             [tool.uv.sources]\nshared-lib = { workspace = true }\n",
         )
         .unwrap();
-        let requirements = from_pyproject(&file).unwrap().unwrap();
+        let requirements = requirements_of(dir.path());
         assert_eq!(
             requirements.lines,
-            ["bedrock-agentcore>=1.0", "strands-agents"]
+            ["bedrock-agentcore>=1.0", "strands-agents"],
+            "development groups and workspace members are not deployed"
         );
+        assert!(requirements.warnings[0].contains("left out `shared-lib`"));
         std::fs::write(&file, "[tool.black]\nline-length = 100\n").unwrap();
         assert!(from_pyproject(&file).unwrap().is_none());
         std::fs::write(&file, "[project\n").unwrap();
         assert!(from_pyproject(&file).is_err());
+    }
+
+    #[test]
+    fn poetry_dependencies_become_pip_requirements() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("pyproject.toml"),
+            "[tool.poetry.dependencies]\npython = '^3.11'\nstrands-agents = '^1.2'\nboto3 = '~1.34'\n\
+             langchain = { version = '^0.3', extras = ['aws'] }\nrich = '*'\nhttpx = '0.27.0'\n\
+             local = { path = '../local' }\nextra = { version = '1', optional = true }\n\
+             [tool.poetry.group.dev.dependencies]\npytest = '*'\n",
+        )
+        .unwrap();
+        let requirements = requirements_of(dir.path());
+        assert_eq!(
+            requirements.lines,
+            [
+                "bedrock-agentcore",
+                "boto3>=1.34,<1.35",
+                "httpx==0.27.0",
+                "langchain[aws]>=0.3,<0.4",
+                "rich",
+                "strands-agents>=1.2,<2"
+            ]
+        );
+        assert!(
+            requirements
+                .warnings
+                .iter()
+                .any(|w| w.contains("left out `local`"))
+        );
     }
 }

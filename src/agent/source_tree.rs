@@ -93,6 +93,22 @@ impl SourceTree {
     pub fn total_bytes(&self) -> u64 {
         self.files.iter().map(|file| file.size).sum()
     }
+
+    /// The top-level modules and folders of the source (`config` for `config.py`, `pricing`
+    /// for `pricing/table.py`): what a bare import of the agent's own code names.
+    pub fn top_level_names(&self) -> std::collections::BTreeSet<String> {
+        self.files
+            .iter()
+            .filter_map(|file| file.relative.components().next())
+            .map(|first| {
+                first
+                    .as_os_str()
+                    .to_string_lossy()
+                    .trim_end_matches(".py")
+                    .to_string()
+            })
+            .collect()
+    }
 }
 
 /// Read the source at `source` (a directory or one `.py` file). Paths in `exclude` (the output

@@ -79,6 +79,7 @@ pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
             "status_code": answer.status_code,
             "text": answer.text,
             "events": answer.events,
+            "errors": answer.errors,
         }))?;
     } else {
         if printed_any && !ends_with_newline {
@@ -88,6 +89,17 @@ pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
             "(session {}; the next `agentprep invoke` continues it, `--new-session` starts another)",
             answer.session_id
         );
+    }
+    if let Some(first) = answer.errors.first() {
+        let more = match answer.errors.len() {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        return Err(UserError::failed(format!(
+            "the agent reported an error in its answer{more}: {first}"
+        ))
+        .with_hint("its session log (`.agentprep/logs/` for the local runtime) has the details")
+        .into());
     }
     Ok(())
 }

@@ -10,9 +10,13 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::agent::capabilities::{self, Capabilities};
-use crate::agent::entrypoint::{self, Entry};
-use crate::agent::name::AgentName;
-use crate::agent::python_modules;
+use crate::agent::dotenv_names;
+use crate::agent::entry::{self, Chosen, Entry};
+use crate::agent::import_graph::ImportGraph;
+use crate::agent::name::{self, AgentName};
+use crate::agent::outside_imports;
+use crate::agent::package_name::{self, PackageName};
+use crate::agent::python_modules::{self, PythonModule};
 use crate::agent::requirements::{self, Requirements};
 use crate::agent::source_tree::{self, SourceTree};
 use crate::aws::region::{self, AwsRegion};
@@ -20,13 +24,12 @@ use crate::aws::sdk_config;
 use crate::cli::{OutputFormat, PrepareArgs};
 use crate::commands::prepare_report::{FilesReport, PrepareReport, RoleReport};
 use crate::deployment::invoke_py;
-use crate::deployment::output_dir::{self, Content, PlannedFile};
+use crate::deployment::output_dir::{self, Content, DeploymentIdentity, PlannedFile};
 use crate::error::UserError;
 use crate::iam::policy_documents::{self, ArnParts};
 use crate::iam::role::{self, RoleSpec};
 use crate::output::progress::Progress;
 use crate::output::stdout;
-use crate::python::stdlib_modules::is_stdlib_module;
 
 /// How the execution role is chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +96,11 @@ pub async fn prepare(
     options: &PrepareOptions,
     progress: &Progress,
 ) -> anyhow::Result<PrepareReport> {
-    let agent = agent_name(options)?;
+    let explicit_name = options
+        .name
+        .as_deref()
+        .map(|name| AgentName::parse(name, "`--name`"))
+        .transpose()?;
     let output = absolute(&options.output_dir)?;
     check_output_location(&output, &options.source)?;
 
@@ -117,27 +124,53 @@ pub async fn prepare(
     progress.step(format!("Reading `{}`", options.source.display()));
     let tree = source_tree::scan(&options.source, std::slice::from_ref(&output))?;
     let modules = python_modules::parse_all(&tree)?;
-    for module in &modules {
-        if let Some(line) = module.syntax.syntax_error_line {
-            progress.warn(format!(
-                "`{}` has a syntax error near line {line}; the rest of it was read",
-                module.file
-            ));
+    let package = package_name::choose(&tree, &modules)?;
+    let graph = ImportGraph::build(&modules, &package.name);
+    let chosen = entry::choose(
+        &modules,
+        &graph,
+        options.entrypoint.as_deref(),
+        &package.name,
+    )?;
+    let mut warnings = Vec::new();
+    warnings.extend(syntax_problems(&modules, &graph, &chosen.entry)?);
+    let entry = chosen.entry.clone();
+    let (agent, name_origin) = match explicit_name {
+        Some(name) => (name, "`--name`".to_string()),
+        None => {
+            let derived = derived_name(&tree, &chosen);
+            (derived.name, derived.origin)
         }
+    };
+    if let Some(why) = &package.renamed_because {
+        warnings.push(format!(
+            "the source's folder is the package `{}` in the deployment: {why}",
+            package.name
+        ));
     }
-    let entry = entrypoint::choose(&modules, options.entrypoint.as_deref(), agent.as_str())?;
+    warnings.extend(chosen.warnings.iter().cloned());
     let source_dir_name = tree
         .root
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let requirements = requirements::generate(
-        &tree,
-        &modules,
-        &[agent.as_str(), &source_dir_name],
-        options.requirements.as_deref(),
-    )?;
+    // The folder's own name is the agent's (`from cost_estimator_agent.config import X`)
+    // unless the package had to be renamed because that name is a library's.
+    let mut own_names: Vec<&str> = vec![package.name.as_str()];
+    if package.renamed_because.is_none() {
+        own_names.push(&source_dir_name);
+    }
+    let outside = outside_imports::find(&tree, &modules, &own_names);
+    warnings.extend(outside.iter().map(|import| import.warning()));
+    warnings.extend(dotenv_names::find(&tree, &modules).map(|dotenv| dotenv.warning()));
+    // What resolves beside the source is the user's code, never a PyPI requirement.
+    own_names.extend(outside.iter().map(|import| import.name.as_str()));
+    let requirements =
+        requirements::generate(&tree, &modules, &own_names, options.requirements.as_deref())?;
     warn_about_requirements(&requirements, progress);
+    for warning in &warnings {
+        progress.warn(warning);
+    }
     let uses = capabilities::detect(&modules);
     let mut extra_statements = Vec::new();
     for file in &options.policies {
@@ -178,6 +211,7 @@ pub async fn prepare(
     let planned = plan_files(
         &tree,
         &agent,
+        &package,
         &entry,
         region.as_ref(),
         &requirements,
@@ -215,7 +249,11 @@ pub async fn prepare(
 
     if !options.dry_run {
         progress.step(format!("Writing `{}`", options.output_dir.display()));
-        output_dir::write(&output, &planned)?;
+        let identity = DeploymentIdentity {
+            agent: agent.to_string(),
+            package: package.name.clone(),
+        };
+        output_dir::write(&output, &planned, Some(&identity))?;
         if let (Some(iam), Some(state), Some(caller)) = (&iam, &role_state, &caller_arn) {
             progress.step(format!("Updating role `{role_name}`"));
             let outcome = role::apply(iam, &spec, state, caller).await?;
@@ -225,17 +263,23 @@ pub async fn prepare(
 
     Ok(PrepareReport {
         agent: agent.to_string(),
+        name_origin,
+        package: package.name.clone(),
         source: options.source.display().to_string(),
         region: region.clone(),
         account,
         entrypoint: entry.clone(),
         entrypoint_spec: entry.spec(),
+        entry_reason: chosen.reason.clone(),
         streams: entry.streams(),
+        warnings,
         requirements,
         capabilities: uses_summary(&uses),
         capability_evidence: uses,
         role: role_report,
         files: FilesReport::new(&tree, &planned),
+        replaced_committed: conflicts.committed.clone(),
+        replaced_caches: conflicts.caches.len(),
         replaced_conflicts: if options.force {
             conflicts
                 .foreign
@@ -252,41 +296,91 @@ pub async fn prepare(
     .with_next_steps())
 }
 
-fn agent_name(options: &PrepareOptions) -> Result<AgentName, UserError> {
-    if let Some(name) = &options.name {
-        return check_not_shadowing(AgentName::parse(name, "`--name`")?);
-    }
-    let source = &options.source;
-    let raw = if source.is_file() || source.extension().is_some_and(|ext| ext == "py") {
-        source
-            .file_stem()
-            .map(|stem| stem.to_string_lossy().into_owned())
+/// The agent's name from the source: its folder (or file), or, when that says nothing, the
+/// entry's module, class or object, or the folder above.
+fn derived_name(tree: &SourceTree, chosen: &Chosen) -> name::DerivedName {
+    let source_name = if tree.single_file {
+        tree.files
+            .first()
+            .map(|file| {
+                file.relative
+                    .with_extension("")
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .unwrap_or_default()
     } else {
-        absolute(source).ok().and_then(|path| {
-            path.file_name()
-                .map(|name| name.to_string_lossy().into_owned())
-        })
+        tree.root
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default()
     };
-    let raw = raw.ok_or_else(|| {
-        UserError::usage(format!(
-            "cannot take an agent name from `{}`",
-            source.display()
-        ))
-        .with_hint("pass `--name NAME`")
-    })?;
-    check_not_shadowing(AgentName::parse(&raw, "taken from the source's name")?)
+    let at = chosen.entry.at();
+    let module_stem = Path::new(&at.file)
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let inner = match &chosen.entry {
+        Entry::Method { class, .. } => Some((class.clone(), "the entry's class")),
+        Entry::AgentObject { variable, .. } => Some((variable.clone(), "the agent object")),
+        _ => None,
+    };
+    let parent = tree
+        .root
+        .parent()
+        .and_then(Path::file_name)
+        .map(|name| name.to_string_lossy().into_owned())
+        .filter(|_| !tree.single_file)
+        .unwrap_or_default();
+    let mut hints: Vec<(&str, &str)> = vec![(module_stem.as_str(), "the entry's module")];
+    if let Some((name, what)) = &inner {
+        hints.push((name.as_str(), what));
+    }
+    if !parent.is_empty() {
+        hints.push((parent.as_str(), "the folder above the source"));
+    }
+    name::derive(&source_name, &hints)
 }
 
-/// The agent becomes a top-level package; named like a standard-library module it would hide
-/// that module from every library the agent uses.
-fn check_not_shadowing(name: AgentName) -> Result<AgentName, UserError> {
-    if is_stdlib_module(name.as_str()) {
-        return Err(UserError::usage(format!(
-            "the agent name `{name}` is also a Python standard-library module, which the agent's package would hide"
-        ))
-        .with_hint(format!("pass another name, e.g. `--name {name}_agent`")));
+/// Syntax errors: an error when the entry's module reaches the broken module through its
+/// imports (the agent cannot start), a warning otherwise.
+fn syntax_problems(
+    modules: &[PythonModule],
+    graph: &ImportGraph,
+    entry: &Entry,
+) -> Result<Vec<String>, UserError> {
+    let entry_index = modules
+        .iter()
+        .position(|module| module.file == entry.at().file);
+    let reached = entry_index
+        .map(|index| graph.reachable_from(index))
+        .unwrap_or_default();
+    let mut warnings = Vec::new();
+    for (index, module) in modules.iter().enumerate() {
+        let Some(line) = module.syntax.syntax_error_line else {
+            continue;
+        };
+        if reached.contains(&index) {
+            let how = if Some(index) == entry_index {
+                "the entry's module".to_string()
+            } else {
+                format!("imported by the entry's module `{}`", entry.at().file)
+            };
+            return Err(UserError::failed(format!(
+                "`{}` has a syntax error near line {line}, and it is {how}: the agent cannot start",
+                module.file
+            ))
+            .with_hint(format!(
+                "fix `{}` (`python -m py_compile {}` shows the error)",
+                module.file, module.file
+            )));
+        }
+        warnings.push(format!(
+            "`{}` has a syntax error near line {line}; the entry does not import it, so it was copied as it is",
+            module.file
+        ));
     }
-    Ok(name)
+    Ok(warnings)
 }
 
 fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
@@ -388,9 +482,11 @@ fn uses_summary(uses: &Capabilities) -> Vec<&'static str> {
 
 /// The deployment directory's files: the sources under `<agent>/`, the generated entrypoint and
 /// requirements, and the IAM documents for review.
+#[allow(clippy::too_many_arguments)]
 fn plan_files(
     tree: &SourceTree,
     agent: &AgentName,
+    package: &PackageName,
     entry: &Entry,
     region: Option<&AwsRegion>,
     requirements: &Requirements,
@@ -401,7 +497,7 @@ fn plan_files(
         .files
         .iter()
         .map(|file| PlannedFile {
-            relative: Path::new(agent.as_str()).join(&file.relative),
+            relative: Path::new(&package.name).join(&file.relative),
             content: Content::CopyOf(file.absolute.clone()),
         })
         .collect();
@@ -414,16 +510,22 @@ fn plan_files(
         .any(|file| file.relative == Path::new("__init__.py"))
     {
         files.push(PlannedFile {
-            relative: Path::new(agent.as_str()).join("__init__.py"),
+            relative: Path::new(&package.name).join("__init__.py"),
             content: Content::Generated(format!(
-                "# Generated by agentprep: makes `{agent}` a regular package for `invoke.py`.\n"
+                "# Generated by agentprep: makes `{}` a regular package for `invoke.py`.\n",
+                package.name
             )),
         });
     }
     let generated = [
         (
             "invoke.py",
-            invoke_py::render(entry, agent.as_str(), region.map(|r| r.name.as_str())),
+            invoke_py::render(
+                entry,
+                agent.as_str(),
+                &package.name,
+                region.map(|r| r.name.as_str()),
+            )?,
         ),
         ("requirements.txt", requirements.render()),
         (

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::agent::capabilities::Capabilities;
-use crate::agent::entrypoint::Entry;
+use crate::agent::entry::Entry;
 use crate::agent::requirements::Requirements;
 use crate::agent::source_tree::{Skipped, SourceTree};
 use crate::aws::region::AwsRegion;
@@ -19,12 +19,20 @@ use crate::output::shell_words;
 #[derive(Debug, Serialize)]
 pub struct PrepareReport {
     pub agent: String,
+    /// Where the agent's name came from (`--name`, the source folder, the entry's class...).
+    pub name_origin: String,
+    /// The package the source folder is in the deployment (`<output>/<package>/`).
+    pub package: String,
     pub source: String,
     pub region: Option<AwsRegion>,
     pub account: Option<String>,
     pub entrypoint: Entry,
     pub entrypoint_spec: String,
+    /// Why this entry was chosen.
+    pub entry_reason: String,
     pub streams: bool,
+    /// What the user should know before deploying (also printed on stderr as it happens).
+    pub warnings: Vec<String>,
     pub requirements: Requirements,
     /// Short names of the AgentCore/AWS services the policy grants beyond the essentials.
     pub capabilities: Vec<&'static str>,
@@ -33,6 +41,10 @@ pub struct PrepareReport {
     pub files: FilesReport,
     /// Files replaced because of `--force`.
     pub replaced_conflicts: Vec<String>,
+    /// Files not written by agentprep that were replaced because git keeps them unchanged.
+    pub replaced_committed: Vec<String>,
+    /// Python caches (`__pycache__/`) replaced.
+    pub replaced_caches: usize,
     pub dry_run: bool,
     pub output_dir: PathBuf,
     /// Commands to run next, filled by [`PrepareReport::with_next_steps`].
@@ -260,6 +272,11 @@ impl fmt::Display for PrepareReport {
         };
         row(
             f,
+            "name",
+            format!("{} (from {})", self.agent, self.name_origin),
+        )?;
+        row(
+            f,
             "source",
             format!(
                 "{} ({} files, {}; {} skipped)",
@@ -275,6 +292,7 @@ impl fmt::Display for PrepareReport {
             "entrypoint",
             format!("{}{streaming}", self.entrypoint_spec),
         )?;
+        row(f, "", format!("({})", self.entry_reason))?;
         let names = self.requirements.names();
         row(
             f,
@@ -336,7 +354,7 @@ impl fmt::Display for PrepareReport {
             "output",
             format!(
                 "{dir}/ {written}: invoke.py, requirements.txt, iam/trust-policy.json, iam/execution-policy.json, {}/",
-                self.agent
+                self.package
             ),
         )?;
         if !self.replaced_conflicts.is_empty() {
@@ -344,10 +362,32 @@ impl fmt::Display for PrepareReport {
                 f,
                 "replaced",
                 format!(
-                    "{} file(s) because of `--force`",
+                    "{} file(s) because of `--force`:",
                     self.replaced_conflicts.len()
                 ),
             )?;
+            for path in &self.replaced_conflicts {
+                row(f, "", format!("`{path}`"))?;
+            }
+        }
+        if !self.replaced_committed.is_empty() {
+            row(
+                f,
+                "replaced",
+                format!(
+                    "{} file(s) committed to git and unchanged (`git checkout` restores them):",
+                    self.replaced_committed.len()
+                ),
+            )?;
+            for path in &self.replaced_committed {
+                row(f, "", format!("`{path}`"))?;
+            }
+        }
+        if !self.warnings.is_empty() {
+            writeln!(f, "\nWarnings:")?;
+            for warning in &self.warnings {
+                writeln!(f, "  - {warning}")?;
+            }
         }
 
         if !self.files.skipped.is_empty() {

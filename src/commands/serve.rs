@@ -138,7 +138,8 @@ async fn wait_for_signal() {
     }
 }
 
-/// The agent a deployment directory holds: its one package folder beside `invoke.py`.
+/// The agent a deployment directory holds: the name `prepare` recorded, else (a deployment of
+/// an older agentprep, or one assembled by hand) its one package folder beside `invoke.py`.
 pub fn deployment_agent_name(dir: &Path) -> anyhow::Result<String> {
     if !dir.join("invoke.py").is_file() {
         return Err(UserError::usage(format!(
@@ -150,6 +151,9 @@ pub fn deployment_agent_name(dir: &Path) -> anyhow::Result<String> {
             dir.display()
         ))
         .into());
+    }
+    if let Some(identity) = crate::deployment::output_dir::recorded_identity(dir) {
+        return Ok(identity.agent);
     }
     let packages: Vec<String> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)

@@ -4,14 +4,39 @@
 //! Generated from the entry found in the source, never copied: the seed's hand-written file
 //! built a new agent per request, ignored streaming and crashed on a payload without a prompt.
 //! Here the agent is built once per process (a runtime session is one process, so it keeps its
-//! state between turns), a streaming twin is served as SSE, a missing prompt is a 400 answer,
-//! and the port comes from `PORT` so a local runtime can run many copies.
+//! state between turns), streams are served as SSE with every event made JSON (framework
+//! events carry live objects that would otherwise arrive as their Python repr), a missing
+//! prompt is a 400 answer, and the port comes from `PORT` so a local runtime can run many
+//! copies. An app the agent already has is run as it is; a server it starts while being
+//! imported is kept from starting. Every file is parsed before it is returned: agentprep never
+//! writes an `invoke.py` that does not compile.
 
-use crate::agent::entrypoint::{CallStyle, Entry};
+use crate::agent::entry::{AgentFramework, CallStyle, Entry, ServerStart};
+use crate::error::UserError;
+use crate::python::module_syntax;
 
-/// Render `invoke.py` for `entry` in the package `agent_name`. `region` is the region the agent
-/// was prepared for, used when the process has no `AWS_REGION`.
-pub fn render(entry: &Entry, agent_name: &str, region: Option<&str>) -> String {
+/// Render `invoke.py` for `entry` in the package `package` of the agent `agent_name`. `region`
+/// is the region the agent was prepared for, used when the process has no `AWS_REGION`.
+pub fn render(
+    entry: &Entry,
+    agent_name: &str,
+    package: &str,
+    region: Option<&str>,
+) -> anyhow::Result<String> {
+    let text = compose(entry, agent_name, package, region);
+    let syntax = module_syntax::parse(&text)?;
+    if let Some(line) = syntax.syntax_error_line {
+        return Err(UserError::failed(format!(
+            "agentprep generated an `invoke.py` for `{}` that does not parse (line {line}); nothing was written",
+            entry.spec()
+        ))
+        .with_hint("this is a bug in agentprep: please report it with the entry's name, and meanwhile write the entry with `--entrypoint`")
+        .into());
+    }
+    Ok(text)
+}
+
+fn compose(entry: &Entry, agent_name: &str, package: &str, region: Option<&str>) -> String {
     let version = env!("CARGO_PKG_VERSION");
     let spec = entry.spec();
     let mut out = format!(
@@ -26,43 +51,100 @@ import os
 import sys
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-# The agent is the package `{agent_name}`; modules that import their siblings by bare name
-# (`import config`) find them through the package's own folder on the path as well.
-sys.path[:0] = [_HERE, os.path.join(_HERE, "{agent_name}")]
-
+# The agent's folder is the package `{package}`; modules that import their siblings by bare
+# name (`import config`) find them through the package's own folder on the path as well.
+sys.path[:0] = [_HERE, os.path.join(_HERE, "{package}")]
 "#
     );
-    let import_from = |module: &str| {
-        if module.is_empty() {
-            agent_name.to_string()
+    let at = entry.at();
+    let import_of = |name: &str, alias: &str| -> String {
+        if at.by_path {
+            format!(
+                "{alias} = _load_by_path({}).{name}\n",
+                python_string(&at.file)
+            )
         } else {
-            format!("{agent_name}.{module}")
+            let module = if at.module.is_empty() {
+                package.to_string()
+            } else {
+                format!("{package}.{}", at.module)
+            };
+            if name == alias {
+                format!("from {module} import {name}  # noqa: E402\n")
+            } else {
+                format!("from {module} import {name} as {alias}  # noqa: E402\n")
+            }
         }
     };
+    if at.by_path {
+        out.push_str(&format!(
+            r#"
+import importlib.util  # noqa: E402
+
+
+def _load_by_path(relative):
+    """Load the agent's module from its file: `{file}` is not a name `import` can use."""
+    path = os.path.join(_HERE, "{package}", relative)
+    spec = importlib.util.spec_from_file_location("_agentprep_entry", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["_agentprep_entry"] = module
+    spec.loader.exec_module(module)
+    return module
+"#,
+            file = at.file.replace('"', "'"),
+        ));
+    }
     match entry {
         Entry::ExistingApp {
-            module,
-            variable,
-            function,
+            variable, function, ..
         } => {
+            let what = match function {
+                Some(function) => format!("with its `@{variable}.entrypoint` `{function}`"),
+                None => "with its registered entrypoint".to_string(),
+            };
             out.push_str(&format!(
-                "# The agent's own BedrockAgentCoreApp, with its `@{variable}.entrypoint` `{function}`.\n\
-                 from {} import {variable} as app  # noqa: E402\n",
-                import_from(module)
+                "\n# The agent's own BedrockAgentCoreApp, {what}.\n"
             ));
+            out.push_str(&guarded_import(
+                entry.server_started_on_import(),
+                variable,
+                &import_of(variable, "app"),
+            ));
+            out.push_str(MAIN_APP_RUN);
+        }
+        Entry::AsgiApp { variable, .. } => {
+            out.push_str(
+                "\n# The agent's own ASGI app, which already serves `POST /invocations` and `GET /ping`.\n",
+            );
+            out.push_str(&guarded_import(
+                entry.server_started_on_import(),
+                variable,
+                &import_of(variable, "app"),
+            ));
+            out.push_str(MAIN_UVICORN_RUN);
+        }
+        Entry::AgentObject {
+            variable,
+            framework,
+            ..
+        } => {
+            out.push_str(&prologue(&import_of(variable, "_agent")));
+            out.push_str(match framework {
+                AgentFramework::Strands => STRANDS_HANDLER,
+                AgentFramework::LangGraph => LANGGRAPH_HANDLER,
+                AgentFramework::Callable => CALLABLE_HANDLER,
+            });
+            out.push_str(MAIN_APP_RUN);
         }
         Entry::Method {
-            module,
             class,
             method,
             style,
             stream_method,
             region_param,
+            ..
         } => {
-            out.push_str(&prologue(&format!(
-                "from {} import {class}  # noqa: E402",
-                import_from(module)
-            )));
+            out.push_str(&prologue(&import_of(class, class)));
             let arguments = match region_param {
                 Some(param) => format!("**({{\"{param}\": _REGION}} if _REGION else {{}})"),
                 None => String::new(),
@@ -83,64 +165,114 @@ def _get_agent():
 
 
 "#,
-                region = region.map(|r| format!("\"{r}\"")).unwrap_or_else(|| "None".into()),
+                region = region
+                    .map(python_string)
+                    .unwrap_or_else(|| "None".into()),
             ));
             let callee = format!(
                 "_get_agent().{}",
                 stream_method.as_deref().unwrap_or(method)
             );
-            out.push_str(&handler(
-                &callee,
-                if stream_method.is_some() {
-                    CallStyle::Stream
-                } else {
-                    *style
-                },
-                stream_method.is_some(),
-            ));
+            let style = if stream_method.is_some() {
+                CallStyle::Stream
+            } else {
+                *style
+            };
+            out.push_str(&handler(&callee, style, stream_method.is_some()));
+            out.push_str(MAIN_APP_RUN);
         }
         Entry::Function {
-            module,
             function,
             style,
             stream_function,
+            ..
         } => {
             let callable = stream_function.as_deref().unwrap_or(function);
-            out.push_str(&prologue(&format!(
-                "from {} import {callable}  # noqa: E402",
-                import_from(module)
-            )));
+            out.push_str(&prologue(&import_of(callable, callable)));
             let style = if stream_function.is_some() {
                 CallStyle::Stream
             } else {
                 *style
             };
             out.push_str(&handler(callable, style, stream_function.is_some()));
+            out.push_str(MAIN_APP_RUN);
         }
     }
-    out.push_str(
-        r#"
+    out
+}
+
+/// The import of the agent's app, with a server start at import time turned into a no-op
+/// for the length of the import.
+fn guarded_import(start: Option<ServerStart>, variable: &str, import: &str) -> String {
+    let indented: String = import.lines().map(|line| format!("    {line}\n")).collect();
+    match start {
+        None => import.to_string(),
+        Some(ServerStart::AppRun) => format!(
+            r#"from bedrock_agentcore.runtime import BedrockAgentCoreApp as _App  # noqa: E402
+
+# The module calls `{variable}.run()` outside `if __name__ == "__main__":`; while it is imported
+# here that call does nothing, and the server starts once, below.
+_app_run = _App.run
+_App.run = lambda self, *args, **kwargs: None
+try:
+{indented}finally:
+    _App.run = _app_run
+"#
+        ),
+        Some(ServerStart::Uvicorn) => format!(
+            r#"import uvicorn as _uvicorn  # noqa: E402
+
+# The module calls `uvicorn.run(...)` outside `if __name__ == "__main__":`; while it is
+# imported here that call does nothing, and the server starts once, below.
+_uvicorn_run = _uvicorn.run
+_uvicorn.run = lambda *args, **kwargs: None
+try:
+{indented}finally:
+    _uvicorn.run = _uvicorn_run
+"#
+        ),
+    }
+}
+
+/// A Python string literal holding `text` (JSON's escapes are Python's).
+fn python_string(text: &str) -> String {
+    serde_json::Value::String(text.to_string()).to_string()
+}
+
+const MAIN_APP_RUN: &str = r#"
 
 if __name__ == "__main__":
     # In AgentCore's container the SDK binds 0.0.0.0 by itself; elsewhere it binds 127.0.0.1.
     # AGENTPREP_HOST overrides that choice, PORT chooses the port.
     app.run(port=int(os.environ.get("PORT", "8080")), host=os.environ.get("AGENTPREP_HOST") or None)
-"#,
-    );
-    out
-}
+"#;
 
-/// Imports and helpers shared by the generated wrappers around a method or function.
+const MAIN_UVICORN_RUN: &str = r#"
+
+if __name__ == "__main__":
+    import uvicorn
+
+    # The address BedrockAgentCoreApp would choose: 0.0.0.0 in AgentCore's container, else
+    # 127.0.0.1. AGENTPREP_HOST overrides that choice, PORT chooses the port.
+    _in_container = os.path.exists("/.dockerenv") or os.environ.get("DOCKER_CONTAINER")
+    _host = os.environ.get("AGENTPREP_HOST") or ("0.0.0.0" if _in_container else "127.0.0.1")
+    uvicorn.run(app, host=_host, port=int(os.environ.get("PORT", "8080")))
+"#;
+
+/// Imports and helpers shared by the generated wrappers around an agent.
 fn prologue(agent_import: &str) -> String {
     format!(
-        r#"import threading  # noqa: E402
+        r#"
+import asyncio  # noqa: E402
+import inspect  # noqa: E402
+import threading  # noqa: E402
 
 from bedrock_agentcore.runtime import BedrockAgentCoreApp  # noqa: E402
 from starlette.exceptions import HTTPException  # noqa: E402
 
 {agent_import}
-
 app = BedrockAgentCoreApp()
+_OMIT = object()
 
 
 def _prompt_of(payload):
@@ -151,9 +283,111 @@ def _prompt_of(payload):
     return prompt
 
 
+def _jsonable(value, depth=0):
+    """What JSON can carry of `value`. Framework events hold live objects (the agent, traces,
+    spans): those are left out, so each event arrives as JSON rather than as a Python repr."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if depth > 32:
+        return _OMIT
+    if isinstance(value, dict):
+        kept = ((str(key), _jsonable(item, depth + 1)) for key, item in value.items())
+        return {{key: item for key, item in kept if item is not _OMIT}}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        kept = (_jsonable(item, depth + 1) for item in value)
+        return [item for item in kept if item is not _OMIT]
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        try:
+            return _jsonable(dump(mode="json"), depth + 1)
+        except Exception:
+            return _OMIT
+    if type(value).__str__ is not object.__str__:
+        return str(value)
+    return _OMIT
+
+
+def _answer(value):
+    """A whole answer as JSON, or its text when JSON cannot carry it."""
+    kept = _jsonable(value)
+    return str(value) if kept is _OMIT else kept
+
+
+def _stream(stream):
+    """A generator's events as JSON, async or not (a sync one stays sync, so the SDK runs it
+    off the event loop)."""
+    if hasattr(stream, "__aiter__"):
+        async def events():
+            async for event in stream:
+                event = _jsonable(event)
+                if event is not _OMIT:
+                    yield event
+
+        return events()
+
+    def sync_events():
+        for event in stream:
+            event = _jsonable(event)
+            if event is not _OMIT:
+                yield event
+
+    return sync_events()
+
+
 "#
     )
 }
+
+const STRANDS_HANDLER: &str = r#"@app.entrypoint
+async def invoke(payload):
+    # Strands streams its events: text deltas as {"data": ...}, with tool and lifecycle events.
+    return _stream(_agent.stream_async(_prompt_of(payload)))
+"#;
+
+const LANGGRAPH_HANDLER: &str = r#"@app.entrypoint
+async def invoke(payload, context):
+    prompt = _prompt_of(payload)
+    # The runtime session is the conversation's thread: a graph compiled with a checkpointer
+    # keeps each session's history, one without ignores it.
+    config = {"configurable": {"thread_id": getattr(context, "session_id", None) or "default"}}
+    state = await _agent.ainvoke({"messages": [{"role": "user", "content": prompt}]}, config=config)
+    return _last_message_text(state)
+
+
+def _last_message_text(state):
+    """The text of the graph's last message, or the whole state when it has no messages."""
+    messages = state.get("messages") if isinstance(state, dict) else None
+    if not messages:
+        return _answer(state)
+    last = messages[-1]
+    content = last.get("content") if isinstance(last, dict) else getattr(last, "content", None)
+    if isinstance(content, list):
+        content = "".join(
+            block.get("text", "") if isinstance(block, dict) else str(block) for block in content
+        )
+    return content if isinstance(content, str) else _answer(content)
+"#;
+
+const CALLABLE_HANDLER: &str = r#"@app.entrypoint
+async def invoke(payload, context):
+    prompt = _prompt_of(payload)
+    if hasattr(_agent, "stream_async"):
+        # A Strands agent (built by a factory, so not recognised from the source).
+        return _stream(_agent.stream_async(prompt))
+    if hasattr(_agent, "ainvoke") and hasattr(_agent, "get_graph"):
+        # A compiled LangGraph graph: the session is its thread.
+        thread = {"configurable": {"thread_id": getattr(context, "session_id", None) or "default"}}
+        state = await _agent.ainvoke({"messages": [{"role": "user", "content": prompt}]}, config=thread)
+        messages = state.get("messages") if isinstance(state, dict) else None
+        return _answer(getattr(messages[-1], "content", messages[-1]) if messages else state)
+    # Any other callable: a blocking call runs off the event loop, so `/ping` keeps answering.
+    result = await asyncio.to_thread(_agent, prompt)
+    if inspect.isawaitable(result):
+        result = await result
+    if inspect.isgenerator(result) or hasattr(result, "__aiter__"):
+        return _stream(result)
+    return _answer(result)
+"#;
 
 /// The `@app.entrypoint` function calling `callee(prompt)`.
 fn handler(callee: &str, style: CallStyle, is_twin: bool) -> String {
@@ -167,14 +401,14 @@ fn handler(callee: &str, style: CallStyle, is_twin: bool) -> String {
         // and not an error event inside a 200 stream. An async def returning the generator runs
         // on the SDK's worker loop, which keeps `/ping` answering while the agent works.
         CallStyle::Stream => format!(
-            "@app.entrypoint\nasync def invoke(payload):\n    prompt = _prompt_of(payload)\n    return {callee}(prompt){note}\n"
+            "@app.entrypoint\nasync def invoke(payload):\n    prompt = _prompt_of(payload)\n    return _stream({callee}(prompt)){note}\n"
         ),
         CallStyle::Async => format!(
-            "@app.entrypoint\nasync def invoke(payload):\n    return await {callee}(_prompt_of(payload))\n"
+            "@app.entrypoint\nasync def invoke(payload):\n    return _answer(await {callee}(_prompt_of(payload)))\n"
         ),
         // A plain function runs in the SDK's thread pool, so a blocking agent does not stall `/ping`.
         CallStyle::Sync => format!(
-            "@app.entrypoint\ndef invoke(payload):\n    return {callee}(_prompt_of(payload))\n"
+            "@app.entrypoint\ndef invoke(payload):\n    return _answer({callee}(_prompt_of(payload)))\n"
         ),
     }
 }
@@ -182,61 +416,143 @@ fn handler(callee: &str, style: CallStyle, is_twin: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::agent::entry::ModuleRef;
+
+    fn at(module: &str) -> ModuleRef {
+        ModuleRef {
+            module: module.into(),
+            file: format!("{}.py", module.replace('.', "/")),
+            by_path: false,
+        }
+    }
 
     #[test]
     fn a_method_with_a_streaming_twin_streams_and_builds_the_agent_once() {
         let entry = Entry::Method {
-            module: "cost_estimator_agent".into(),
+            at: at("cost_estimator_agent"),
             class: "AWSCostEstimatorAgent".into(),
             method: "estimate_costs".into(),
             style: CallStyle::Sync,
             stream_method: Some("estimate_costs_stream".into()),
             region_param: Some("region".into()),
         };
-        let text = render(&entry, "cost_estimator_agent", Some("us-west-2"));
+        let text = render(
+            &entry,
+            "estimator",
+            "cost_estimator_agent",
+            Some("us-west-2"),
+        )
+        .unwrap();
         assert!(text.contains(
-            "from cost_estimator_agent.cost_estimator_agent import AWSCostEstimatorAgent"
+            "from cost_estimator_agent.cost_estimator_agent import AWSCostEstimatorAgent  # noqa: E402"
         ));
         assert!(text.contains(
             "_agent = AWSCostEstimatorAgent(**({\"region\": _REGION} if _REGION else {}))"
         ));
         assert!(text.contains("or \"us-west-2\""));
-        assert!(text.contains("async def invoke(payload):\n    prompt = _prompt_of(payload)\n    return _get_agent().estimate_costs_stream(prompt)"));
+        assert!(text.contains("async def invoke(payload):\n    prompt = _prompt_of(payload)\n    return _stream(_get_agent().estimate_costs_stream(prompt))"));
         assert!(text.contains("os.environ.get(\"PORT\", \"8080\")"));
+        assert!(text.contains("the agent `estimator`"));
     }
 
     #[test]
-    fn an_existing_app_is_imported_as_is() {
-        let entry = Entry::ExistingApp {
-            module: "".into(),
+    fn an_existing_app_is_imported_as_is_and_its_import_time_run_neutralised() {
+        let mut entry = Entry::ExistingApp {
+            at: at(""),
             variable: "my_app".into(),
-            function: "handle".into(),
+            function: Some("handle".into()),
+            server_started_on_import: None,
         };
-        let text = render(&entry, "app_agent", None);
+        let text = render(&entry, "app_agent", "app_agent", None).unwrap();
         assert!(text.contains("from app_agent import my_app as app"));
         assert!(!text.contains("BedrockAgentCoreApp()"));
+        if let Entry::ExistingApp {
+            server_started_on_import,
+            ..
+        } = &mut entry
+        {
+            *server_started_on_import = Some(ServerStart::AppRun);
+        }
+        let text = render(&entry, "app_agent", "app_agent", None).unwrap();
+        assert!(text.contains("_App.run = lambda self, *args, **kwargs: None\ntry:\n    from app_agent import my_app as app"));
+    }
+
+    #[test]
+    fn a_module_with_a_dash_is_loaded_by_path() {
+        let entry = Entry::AgentObject {
+            at: ModuleRef {
+                module: "my-agent".into(),
+                file: "my-agent.py".into(),
+                by_path: true,
+            },
+            variable: "agent".into(),
+            framework: AgentFramework::Strands,
+            style: CallStyle::Stream,
+        };
+        let text = render(&entry, "my_agent", "my_agent", None).unwrap();
+        assert!(
+            text.contains("_agent = _load_by_path(\"my-agent.py\").agent"),
+            "{text}"
+        );
+        assert!(text.contains("_agent.stream_async("));
     }
 
     #[test]
     fn sync_and_async_functions_are_called_as_they_must_be() {
         let sync = Entry::Function {
-            module: "m".into(),
+            at: at("m"),
             function: "answer".into(),
             style: CallStyle::Sync,
             stream_function: None,
         };
         assert!(
-            render(&sync, "a", None)
-                .contains("def invoke(payload):\n    return answer(_prompt_of(payload))")
+            render(&sync, "a", "a", None)
+                .unwrap()
+                .contains("def invoke(payload):\n    return _answer(answer(_prompt_of(payload)))")
         );
         let asynchronous = Entry::Function {
-            module: "m".into(),
+            at: at("m"),
             function: "answer".into(),
             style: CallStyle::Async,
             stream_function: None,
         };
         assert!(
-            render(&asynchronous, "a", None).contains("return await answer(_prompt_of(payload))")
+            render(&asynchronous, "a", "a", None)
+                .unwrap()
+                .contains("return _answer(await answer(_prompt_of(payload)))")
         );
+    }
+
+    #[test]
+    fn every_shape_renders_python_that_parses() {
+        let shapes = [
+            Entry::AsgiApp {
+                at: at("server"),
+                variable: "api".into(),
+                server_started_on_import: Some(ServerStart::Uvicorn),
+            },
+            Entry::AgentObject {
+                at: at("graph"),
+                variable: "graph".into(),
+                framework: AgentFramework::LangGraph,
+                style: CallStyle::Async,
+            },
+            Entry::AgentObject {
+                at: at("bot"),
+                variable: "bot".into(),
+                framework: AgentFramework::Callable,
+                style: CallStyle::Sync,
+            },
+        ];
+        for entry in shapes {
+            let text = render(&entry, "a", "pkg", Some("eu-west-1")).unwrap();
+            assert!(
+                crate::python::module_syntax::parse(&text)
+                    .unwrap()
+                    .syntax_error_line
+                    .is_none(),
+                "{text}"
+            );
+        }
     }
 }

@@ -3,9 +3,13 @@
 //! agentprep records what it wrote in a manifest (`.agentprep-manifest.json`: each file's size
 //! and modification time). On a rerun, a file that is not in the manifest was put there by
 //! someone else, and a file whose size or time changed was edited since; both are kept unless
-//! `--force`, and the run stops with a list of them. The new directory is built beside the old
-//! one and swapped in with one `renameat2(RENAME_EXCHANGE)` on Linux (two renames elsewhere),
-//! so a failed or interrupted run never leaves a half-written deployment.
+//! `--force`, and the run stops with a list of them. Two kinds of files are replaced without
+//! `--force` because nothing is lost: what Python writes by itself after a local run
+//! (`__pycache__/`, `*.pyc`), and files git keeps committed and unchanged (the tutorial's own
+//! `deployment/` folder). The new directory is built beside the old one and swapped in with
+//! one `renameat2(RENAME_EXCHANGE)` on Linux (two renames elsewhere), so a failed or
+//! interrupted run never leaves a half-written deployment. The manifest also records the
+//! agent's name and its package, which `serve` and `deploy` read back.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -15,6 +19,7 @@ use std::time::UNIX_EPOCH;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
+use crate::deployment::git_tracked;
 use crate::error::UserError;
 
 pub const MANIFEST_NAME: &str = ".agentprep-manifest.json";
@@ -38,7 +43,30 @@ pub enum Content {
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Manifest {
     written_by: String,
+    /// The agent's name and its package folder (absent in manifests of agentprep 0.1.0 runs
+    /// before the two were told apart, where the folder was named after the agent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    agent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    package: Option<String>,
     files: BTreeMap<String, FileStamp>,
+}
+
+/// Which agent a deployment directory holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentIdentity {
+    pub agent: String,
+    pub package: String,
+}
+
+/// The agent recorded in `dir`'s manifest, when agentprep wrote it and recorded one.
+pub fn recorded_identity(dir: &Path) -> Option<DeploymentIdentity> {
+    let manifest: Manifest =
+        serde_json::from_slice(&fs::read(dir.join(MANIFEST_NAME)).ok()?).ok()?;
+    Some(DeploymentIdentity {
+        agent: manifest.agent?,
+        package: manifest.package?,
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,16 +75,21 @@ struct FileStamp {
     modified_ns: u128,
 }
 
-/// Files in an existing output directory that agentprep must not replace on its own.
+/// What an existing output directory holds besides agentprep's own untouched files.
 #[derive(Debug, Default, Serialize)]
 pub struct Conflicts {
-    /// Not written by agentprep.
+    /// Not written by agentprep: kept unless `--force`.
     pub foreign: Vec<String>,
-    /// Written by agentprep, changed since.
+    /// Written by agentprep, changed since: kept unless `--force`.
     pub edited: Vec<String>,
+    /// Not written by agentprep but committed to git and unchanged: replaced, as git keeps them.
+    pub committed: Vec<String>,
+    /// Bytecode and tool caches Python wrote after a local run: replaced, as they are remade.
+    pub caches: Vec<String>,
 }
 
 impl Conflicts {
+    /// Nothing that needs `--force`.
     pub fn is_empty(&self) -> bool {
         self.foreign.is_empty() && self.edited.is_empty()
     }
@@ -117,6 +150,7 @@ pub fn inspect(output: &Path) -> anyhow::Result<Conflicts> {
             continue;
         }
         match manifest.files.get(&relative) {
+            None if is_python_cache(&relative) => conflicts.caches.push(relative),
             None => conflicts.foreign.push(relative),
             Some(stamp) if stamp_of(&output.join(&relative)).ok() != Some(*stamp) => {
                 conflicts.edited.push(relative)
@@ -124,7 +158,23 @@ pub fn inspect(output: &Path) -> anyhow::Result<Conflicts> {
             Some(_) => {}
         }
     }
+    let committed = git_tracked::committed_and_unchanged(output, &conflicts.foreign);
+    conflicts.foreign.retain(|file| !committed.contains(file));
+    conflicts.committed = committed.into_iter().collect();
     Ok(conflicts)
+}
+
+/// What Python and its tools write next to the code by themselves.
+fn is_python_cache(relative: &str) -> bool {
+    let mut parts = relative.split('/');
+    let file = relative.rsplit('/').next().unwrap_or(relative);
+    parts.any(|part| {
+        matches!(
+            part,
+            "__pycache__" | ".pytest_cache" | ".mypy_cache" | ".ruff_cache"
+        )
+    }) || file.ends_with(".pyc")
+        || file.ends_with(".pyo")
 }
 
 /// Every file below `dir` (symlinks included, not followed), `/`-separated and sorted.
@@ -164,7 +214,11 @@ fn stamp_of(path: &Path) -> std::io::Result<FileStamp> {
 }
 
 /// Build the deployment beside `output` and swap it in. The caller has checked conflicts.
-pub fn write(output: &Path, files: &[PlannedFile]) -> anyhow::Result<()> {
+pub fn write(
+    output: &Path,
+    files: &[PlannedFile],
+    identity: Option<&DeploymentIdentity>,
+) -> anyhow::Result<()> {
     let parent = match output.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
@@ -178,7 +232,7 @@ pub fn write(output: &Path, files: &[PlannedFile]) -> anyhow::Result<()> {
         .prefix(&format!(".{name}.agentprep-new-"))
         .tempdir_in(&parent)
         .with_context(|| format!("creating a staging directory in `{}`", parent.display()))?;
-    build(staging.path(), files)?;
+    build(staging.path(), files, identity)?;
     let staged = staging.keep();
     let swapped = swap_in(&staged, output);
     if swapped.is_err() {
@@ -188,7 +242,11 @@ pub fn write(output: &Path, files: &[PlannedFile]) -> anyhow::Result<()> {
 }
 
 /// Write every file into `dir`, copies in parallel, then the manifest.
-fn build(dir: &Path, files: &[PlannedFile]) -> anyhow::Result<()> {
+fn build(
+    dir: &Path,
+    files: &[PlannedFile],
+    identity: Option<&DeploymentIdentity>,
+) -> anyhow::Result<()> {
     let mut folders: Vec<PathBuf> = files
         .iter()
         .filter_map(|file| file.relative.parent().map(|p| dir.join(p)))
@@ -235,6 +293,8 @@ fn build(dir: &Path, files: &[PlannedFile]) -> anyhow::Result<()> {
     });
     let mut manifest = Manifest {
         written_by: format!("agentprep {}", env!("CARGO_PKG_VERSION")),
+        agent: identity.map(|identity| identity.agent.clone()),
+        package: identity.map(|identity| identity.package.clone()),
         files: BTreeMap::new(),
     };
     for stamps in results {
@@ -319,10 +379,11 @@ mod tests {
         write(
             &output,
             &[generated("invoke.py", "one"), generated("pkg/a.py", "a")],
+            None,
         )
         .unwrap();
         assert!(inspect(&output).unwrap().is_empty());
-        write(&output, &[generated("invoke.py", "two")]).unwrap();
+        write(&output, &[generated("invoke.py", "two")], None).unwrap();
         assert_eq!(fs::read_to_string(output.join("invoke.py")).unwrap(), "two");
         assert!(
             !output.join("pkg/a.py").exists(),
@@ -373,7 +434,7 @@ mod tests {
             });
         }
         let output = dir.path().join("deployment");
-        write(&output, &planned).unwrap();
+        write(&output, &planned, None).unwrap();
         for (name, mode) in [
             ("run.sh", 0o755),
             ("shared.txt", 0o666),
@@ -394,6 +455,27 @@ mod tests {
             inspect(&output).unwrap().is_empty(),
             "the manifest's stamps match the copies"
         );
+    }
+
+    #[test]
+    fn python_caches_from_a_local_run_are_not_conflicts_and_the_identity_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("deployment");
+        let identity = DeploymentIdentity {
+            agent: "estimator".into(),
+            package: "cost_estimator_agent".into(),
+        };
+        write(&output, &[generated("pkg/a.py", "a")], Some(&identity)).unwrap();
+        fs::create_dir_all(output.join("pkg/__pycache__")).unwrap();
+        fs::write(output.join("pkg/__pycache__/a.cpython-311.pyc"), "x").unwrap();
+        fs::write(output.join("stray.pyc"), "x").unwrap();
+        let conflicts = inspect(&output).unwrap();
+        assert!(conflicts.is_empty(), "{conflicts:?}");
+        assert_eq!(
+            conflicts.caches,
+            ["pkg/__pycache__/a.cpython-311.pyc", "stray.pyc"]
+        );
+        assert_eq!(recorded_identity(&output), Some(identity));
     }
 
     #[test]

@@ -1,24 +1,106 @@
 //! What an agent's answer looks like to a person: SSE `data:` payloads unwrapped to their
 //! text, JSON strings unquoted, other JSON pretty-printed; never `b'...'` bytes.
+//!
+//! Frameworks stream more than text. Strands, for one, sends each text delta as
+//! `{"data": "..."}` among lifecycle events (`{"start": true}`, `{"event": {...}}`,
+//! `{"message": {...}}`) that repeat what the deltas said; those are kept in `--output json`
+//! and left out of the text. An event that reports an error (`{"error": ...}`, as the SDK
+//! sends when a stream breaks) is told apart, so `invoke` can fail with it.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-/// The text of one SSE event's data: a JSON string's contents, other JSON compactly, or the
-/// raw data when it is not JSON.
-pub fn event_text(data: &str) -> String {
+/// How one streamed event reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventView {
+    /// Text of the answer, printed as it comes.
+    Text(String),
+    /// The agent reported an error.
+    Error(String),
+    /// Bookkeeping of a framework, not shown as text.
+    Hidden,
+}
+
+/// Keys of the events agent frameworks stream around their text (Strands' event loop,
+/// callbacks and results); an event holding only these says nothing the text does not.
+const FRAMEWORK_EVENT_KEYS: &[&str] = &[
+    "agent",
+    "callback",
+    "complete",
+    "current_tool_use",
+    "delta",
+    "event",
+    "event_loop_cycle_id",
+    "event_loop_cycle_span",
+    "event_loop_cycle_trace",
+    "event_loop_parent_cycle_id",
+    "event_loop_parent_span",
+    "force_stop",
+    "force_stop_reason",
+    "init_event_loop",
+    "invocation_state",
+    "message",
+    "reasoning",
+    "reasoningText",
+    "reasoning_signature",
+    "request_state",
+    "result",
+    "start",
+    "start_event_loop",
+    "tool_result",
+    "tool_stream_event",
+    "tool_use_stream",
+    "type",
+];
+
+/// Read one SSE event's data.
+pub fn event_view(data: &str) -> EventView {
     match serde_json::from_str::<Value>(data) {
-        Ok(Value::String(text)) => text,
-        Ok(value) => {
-            if let Some(text) = value
-                .get("text")
-                .or_else(|| value.get("data"))
-                .and_then(Value::as_str)
-            {
-                return text.to_string();
-            }
-            format!("{value}\n")
-        }
-        Err(_) => data.to_string(),
+        Ok(Value::String(text)) => EventView::Text(text),
+        Ok(Value::Object(object)) => object_view(&object),
+        Ok(value) => EventView::Text(format!("{value}\n")),
+        Err(_) => EventView::Text(data.to_string()),
+    }
+}
+
+fn object_view(object: &Map<String, Value>) -> EventView {
+    if let Some(error) = object.get("error").filter(|error| is_truthy(error)) {
+        let text = ["data", "message", "detail"]
+            .iter()
+            .filter_map(|key| object.get(*key).and_then(Value::as_str))
+            .find(|text| !text.is_empty() && *text != "An error occurred during streaming");
+        let message = match (error, text) {
+            (Value::String(error), _) => match object.get("error_type").and_then(Value::as_str) {
+                Some(kind) => format!("{kind}: {error}"),
+                None => error.clone(),
+            },
+            (_, Some(text)) => text.to_string(),
+            (other, None) => other.to_string(),
+        };
+        return EventView::Error(message);
+    }
+    if let Some(text) = ["data", "text"]
+        .iter()
+        .find_map(|key| object.get(*key).and_then(Value::as_str))
+    {
+        return EventView::Text(text.to_string());
+    }
+    if object
+        .keys()
+        .all(|key| FRAMEWORK_EVENT_KEYS.contains(&key.as_str()))
+    {
+        return EventView::Hidden;
+    }
+    EventView::Text(format!("{}\n", Value::Object(object.clone())))
+}
+
+fn is_truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(flag) => *flag,
+        Value::String(text) => !text.is_empty(),
+        Value::Object(object) => !object.is_empty(),
+        Value::Array(items) => !items.is_empty(),
+        Value::Number(_) => true,
     }
 }
 
@@ -36,13 +118,54 @@ pub fn body_text(body: &[u8]) -> String {
 mod tests {
     use super::*;
 
+    fn text(data: &str) -> String {
+        match event_view(data) {
+            EventView::Text(text) => text,
+            other => panic!("{data} read as {other:?}"),
+        }
+    }
+
     #[test]
     fn answers_read_as_text() {
-        assert_eq!(event_text("\"月額合計\""), "月額合計");
-        assert_eq!(event_text("{\"text\": \"hi\"}"), "hi");
-        assert_eq!(event_text("{\"n\": 1}"), "{\"n\":1}\n");
-        assert_eq!(event_text("plain"), "plain");
+        assert_eq!(text("\"月額合計\""), "月額合計");
+        assert_eq!(text("{\"text\": \"hi\"}"), "hi");
+        assert_eq!(text("{\"n\": 1}"), "{\"n\":1}\n");
+        assert_eq!(text("plain"), "plain");
         assert_eq!(body_text("\"こんにちは\"".as_bytes()), "こんにちは");
         assert_eq!(body_text(b"{\"a\":1}"), "{\n  \"a\": 1\n}");
+    }
+
+    #[test]
+    fn strands_events_show_only_their_text() {
+        assert_eq!(
+            text(
+                "{\"data\": \"Hel\", \"delta\": {\"text\": \"Hel\"}, \"event_loop_cycle_id\": \"x\"}"
+            ),
+            "Hel"
+        );
+        for bookkeeping in [
+            "{\"init_event_loop\": true}",
+            "{\"start\": true}",
+            "{\"event\": {\"contentBlockDelta\": {\"delta\": {\"text\": \"Hel\"}}}}",
+            "{\"message\": {\"role\": \"assistant\", \"content\": [{\"text\": \"Hello\"}]}}",
+            "{\"result\": \"Hello\"}",
+        ] {
+            assert_eq!(event_view(bookkeeping), EventView::Hidden, "{bookkeeping}");
+        }
+    }
+
+    #[test]
+    fn error_events_are_told_apart() {
+        assert_eq!(
+            event_view(
+                "{\"error\": \"boom\", \"error_type\": \"ValueError\", \"message\": \"An error occurred during streaming\"}"
+            ),
+            EventView::Error("ValueError: boom".into())
+        );
+        assert_eq!(
+            event_view("{\"error\": true, \"data\": \"❌ failed: no credentials\"}"),
+            EventView::Error("❌ failed: no credentials".into())
+        );
+        assert_eq!(text("{\"error\": null, \"data\": \"fine\"}"), "fine");
     }
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::aws::errors::code_of;
 use crate::error::UserError;
-use crate::invoke::answer_text::{body_text, event_text};
+use crate::invoke::answer_text::{EventView, body_text, event_view};
 use crate::invoke::sse_decoder::SseDecoder;
 
 /// Where to send the invocation.
@@ -41,6 +41,8 @@ pub struct Answer {
     pub text: String,
     /// Each SSE event's data, for streamed answers.
     pub events: Vec<String>,
+    /// Errors the agent reported inside its stream.
+    pub errors: Vec<String>,
 }
 
 /// Invoke and stream the answer's text to `sink` as it arrives.
@@ -97,13 +99,19 @@ pub async fn invoke(
         status_code,
         text: String::new(),
         events: Vec::new(),
+        errors: Vec::new(),
     };
     if content_type.starts_with("text/event-stream") {
         let mut decoder = SseDecoder::default();
         let emit = |data: String, answer: &mut Answer, sink: &mut dyn FnMut(&str)| {
-            let text = event_text(&data);
-            sink(&text);
-            answer.text.push_str(&text);
+            match event_view(&data) {
+                EventView::Text(text) => {
+                    sink(&text);
+                    answer.text.push_str(&text);
+                }
+                EventView::Error(message) => answer.errors.push(message),
+                EventView::Hidden => {}
+            }
             answer.events.push(data);
         };
         while let Some(chunk) = stream

@@ -16,7 +16,13 @@
 //!   (`protobuf`, `google-generativeai`, `google-cloud-*`), `azure`,
 //!   `awslabs` or `snowflake`;
 //! - names that several unrelated distributions install, such as `whisper`,
-//!   `bson`, `multipart`, `slugify`, `ffmpeg`, `fpdf` or `agents`.
+//!   `bson`, `multipart`, `slugify`, `ffmpeg` or `fpdf`.
+//!
+//! `agents` is the OpenAI Agents SDK's package, by far the most common import of
+//! that name in agent code (a local `agents/` folder is the agent's own and is
+//! never looked up here). Namespace packages are resolved by their next part
+//! instead ([`distribution_for_module`]): `google.adk` is `google-adk`,
+//! `google.cloud.storage` is `google-cloud-storage`.
 //!
 //! Several keys may map to one distribution (`pywin32` installs `win32api`,
 //! `win32con`, `pythoncom` and more). The table was written by hand; every
@@ -39,6 +45,9 @@ pub const IMPORT_TO_DISTRIBUTION: &[(&str, &str)] = &[
     ("PyPDF2", "PyPDF2"),
     ("a2a", "a2a-sdk"),
     ("accelerate", "accelerate"),
+    ("ag_ui", "ag-ui-protocol"),
+    ("agents", "openai-agents"),
+    ("agno", "agno"),
     ("aioboto3", "aioboto3"),
     ("aiobotocore", "aiobotocore"),
     ("aiofiles", "aiofiles"),
@@ -51,6 +60,7 @@ pub const IMPORT_TO_DISTRIBUTION: &[(&str, &str)] = &[
     ("asyncpg", "asyncpg"),
     ("atlassian", "atlassian-python-api"),
     ("attr", "attrs"),
+    ("autogen", "ag2"),
     ("autogen_agentchat", "autogen-agentchat"),
     ("autogen_core", "autogen-core"),
     ("autogen_ext", "autogen-ext"),
@@ -73,15 +83,18 @@ pub const IMPORT_TO_DISTRIBUTION: &[(&str, &str)] = &[
     ("certifi", "certifi"),
     ("charset_normalizer", "charset-normalizer"),
     ("chromadb", "chromadb"),
+    ("claude_agent_sdk", "claude-agent-sdk"),
     ("click", "click"),
     ("cohere", "cohere"),
     ("confluent_kafka", "confluent-kafka"),
     ("crewai", "crewai"),
+    ("crewai_tools", "crewai-tools"),
     ("cryptography", "cryptography"),
     ("cv2", "opencv-python"),
     ("dataclasses_json", "dataclasses-json"),
     ("datasets", "datasets"),
     ("dateutil", "python-dateutil"),
+    ("ddgs", "ddgs"),
     ("decouple", "python-decouple"),
     ("defusedxml", "defusedxml"),
     ("discord", "discord.py"),
@@ -90,6 +103,7 @@ pub const IMPORT_TO_DISTRIBUTION: &[(&str, &str)] = &[
     ("docker", "docker"),
     ("docx", "python-docx"),
     ("dotenv", "python-dotenv"),
+    ("dspy", "dspy"),
     ("duckdb", "duckdb"),
     ("duckduckgo_search", "duckduckgo-search"),
     ("elasticsearch", "elasticsearch"),
@@ -115,6 +129,7 @@ pub const IMPORT_TO_DISTRIBUTION: &[(&str, &str)] = &[
     ("grpc_tools", "grpcio-tools"),
     ("gtts", "gTTS"),
     ("guardrails", "guardrails-ai"),
+    ("haystack", "haystack-ai"),
     ("html2text", "html2text"),
     ("httpx", "httpx"),
     ("httpx_sse", "httpx-sse"),
@@ -122,6 +137,7 @@ pub const IMPORT_TO_DISTRIBUTION: &[(&str, &str)] = &[
     ("hydra", "hydra-core"),
     ("instructor", "instructor"),
     ("jinja2", "Jinja2"),
+    ("jira", "jira"),
     ("jmespath", "jmespath"),
     ("jose", "python-jose"),
     ("json_repair", "json-repair"),
@@ -142,10 +158,14 @@ pub const IMPORT_TO_DISTRIBUTION: &[(&str, &str)] = &[
     ("langchain_mcp_adapters", "langchain-mcp-adapters"),
     ("langchain_ollama", "langchain-ollama"),
     ("langchain_openai", "langchain-openai"),
+    ("langchain_tavily", "langchain-tavily"),
     ("langchain_text_splitters", "langchain-text-splitters"),
     ("langfuse", "langfuse"),
     ("langgraph", "langgraph"),
+    ("langgraph_checkpoint_aws", "langgraph-checkpoint-aws"),
     ("langgraph_sdk", "langgraph-sdk"),
+    ("langgraph_supervisor", "langgraph-supervisor"),
+    ("langgraph_swarm", "langgraph-swarm"),
     ("langsmith", "langsmith"),
     ("litellm", "litellm"),
     ("llama_cpp", "llama-cpp-python"),
@@ -158,6 +178,7 @@ pub const IMPORT_TO_DISTRIBUTION: &[(&str, &str)] = &[
     ("markdown_it", "markdown-it-py"),
     ("markdownify", "markdownify"),
     ("markupsafe", "MarkupSafe"),
+    ("marvin", "marvin"),
     ("matplotlib", "matplotlib"),
     ("mcp", "mcp"),
     ("mem0", "mem0ai"),
@@ -166,6 +187,7 @@ pub const IMPORT_TO_DISTRIBUTION: &[(&str, &str)] = &[
     ("moto", "moto"),
     ("mypy_extensions", "mypy-extensions"),
     ("nacl", "PyNaCl"),
+    ("neo4j", "neo4j"),
     ("nest_asyncio", "nest-asyncio"),
     ("nltk", "nltk"),
     ("notion_client", "notion-client"),
@@ -184,6 +206,7 @@ pub const IMPORT_TO_DISTRIBUTION: &[(&str, &str)] = &[
     ("pdfminer", "pdfminer.six"),
     ("pdfplumber", "pdfplumber"),
     ("pgvector", "pgvector"),
+    ("phi", "phidata"),
     ("pinecone", "pinecone"),
     ("pkg_resources", "setuptools"),
     ("playwright", "playwright"),
@@ -231,6 +254,7 @@ pub const IMPORT_TO_DISTRIBUTION: &[(&str, &str)] = &[
     ("sentence_transformers", "sentence-transformers"),
     ("sentry_sdk", "sentry-sdk"),
     ("serial", "pyserial"),
+    ("serpapi", "google-search-results"),
     ("setuptools", "setuptools"),
     ("skimage", "scikit-image"),
     ("sklearn", "scikit-learn"),
@@ -244,8 +268,10 @@ pub const IMPORT_TO_DISTRIBUTION: &[(&str, &str)] = &[
     ("sse_starlette", "sse-starlette"),
     ("starlette", "starlette"),
     ("strands", "strands-agents"),
+    ("strands_agents_builder", "strands-agents-builder"),
     ("strands_tools", "strands-agents-tools"),
     ("streamlit", "streamlit"),
+    ("stripe", "stripe"),
     ("structlog", "structlog"),
     ("tabulate", "tabulate"),
     ("tavily", "tavily-python"),
@@ -258,11 +284,13 @@ pub const IMPORT_TO_DISTRIBUTION: &[(&str, &str)] = &[
     ("trafilatura", "trafilatura"),
     ("transformers", "transformers"),
     ("tree_sitter", "tree-sitter"),
+    ("twilio", "twilio"),
     ("typer", "typer"),
     ("typing_extensions", "typing_extensions"),
     ("unidecode", "Unidecode"),
     ("urllib3", "urllib3"),
     ("usb", "pyusb"),
+    ("uv", "uv"),
     ("uvicorn", "uvicorn"),
     ("wandb", "wandb"),
     ("weaviate", "weaviate-client"),
@@ -277,6 +305,7 @@ pub const IMPORT_TO_DISTRIBUTION: &[(&str, &str)] = &[
     ("xlsxwriter", "XlsxWriter"),
     ("xmltodict", "xmltodict"),
     ("yaml", "PyYAML"),
+    ("yfinance", "yfinance"),
     ("yt_dlp", "yt-dlp"),
     ("zmq", "pyzmq"),
 ];
@@ -289,6 +318,56 @@ pub fn distribution_for_import(top_level: &str) -> Option<&'static str> {
         .ok()
         .and_then(|index| IMPORT_TO_DISTRIBUTION.get(index))
         .map(|(_, distribution)| *distribution)
+}
+
+/// Namespace packages whose distribution is named by a longer prefix of the import.
+const NAMESPACE_TO_DISTRIBUTION: &[(&str, &str)] = &[
+    ("google.adk", "google-adk"),
+    ("google.api_core", "google-api-core"),
+    ("google.auth", "google-auth"),
+    ("google.genai", "google-genai"),
+    ("google.generativeai", "google-generativeai"),
+    ("google.oauth2", "google-auth"),
+    ("google.protobuf", "protobuf"),
+    ("llama_index.core", "llama-index-core"),
+    ("opentelemetry.exporter.otlp", "opentelemetry-exporter-otlp"),
+    ("opentelemetry.sdk", "opentelemetry-sdk"),
+];
+
+/// Families whose distribution is the first `parts` parts of the import joined with `-`:
+/// `google.cloud.storage` -> `google-cloud-storage`.
+const NAMESPACE_FAMILIES: &[(&str, usize)] = &[
+    ("awslabs", 2),
+    ("google.cloud", 3),
+    ("llama_index.embeddings", 3),
+    ("llama_index.llms", 3),
+    ("llama_index.readers", 3),
+    ("llama_index.tools", 3),
+    ("llama_index.vector_stores", 3),
+    ("opentelemetry.instrumentation", 3),
+];
+
+/// The PyPI distribution that provides the module `dotted` (`google.adk.agents`,
+/// `strands.models`), if this table knows it: namespace packages by their longer prefix,
+/// everything else by its top-level name.
+pub fn distribution_for_module(dotted: &str) -> Option<String> {
+    let parts: Vec<&str> = dotted.split('.').collect();
+    for length in (2..=parts.len()).rev() {
+        let prefix = parts[..length].join(".");
+        if let Some((_, distribution)) = NAMESPACE_TO_DISTRIBUTION
+            .iter()
+            .find(|(namespace, _)| *namespace == prefix)
+        {
+            return Some((*distribution).to_string());
+        }
+    }
+    for (family, length) in NAMESPACE_FAMILIES {
+        let inside = dotted == *family || dotted.starts_with(&format!("{family}."));
+        if inside && parts.len() >= *length {
+            return Some(parts[..*length].join("-").replace('_', "-"));
+        }
+    }
+    distribution_for_import(parts[0]).map(str::to_string)
 }
 
 #[cfg(test)]
@@ -345,6 +424,35 @@ mod tests {
         assert_eq!(distribution_for_import("PIL"), Some("pillow"));
         assert_eq!(distribution_for_import("sklearn"), Some("scikit-learn"));
         assert_eq!(distribution_for_import("pkg_resources"), Some("setuptools"));
+    }
+
+    #[test]
+    fn namespace_packages_resolve_by_their_next_part() {
+        let of = |dotted: &str| distribution_for_module(dotted);
+        assert_eq!(of("google.adk.agents").as_deref(), Some("google-adk"));
+        assert_eq!(of("google.genai").as_deref(), Some("google-genai"));
+        assert_eq!(
+            of("google.cloud.storage.blob").as_deref(),
+            Some("google-cloud-storage")
+        );
+        assert_eq!(
+            of("llama_index.llms.bedrock_converse").as_deref(),
+            Some("llama-index-llms-bedrock-converse")
+        );
+        assert_eq!(
+            of("llama_index.core.agent").as_deref(),
+            Some("llama-index-core")
+        );
+        assert_eq!(
+            of("awslabs.aws_pricing_mcp_server").as_deref(),
+            Some("awslabs-aws-pricing-mcp-server")
+        );
+        assert_eq!(of("strands.models").as_deref(), Some("strands-agents"));
+        assert_eq!(of("agents").as_deref(), Some("openai-agents"));
+        assert_eq!(of("a2a.server.apps").as_deref(), Some("a2a-sdk"));
+        assert_eq!(of("uv._find_uv").as_deref(), Some("uv"));
+        assert_eq!(of("google"), None);
+        assert_eq!(of("google.mystery"), None);
     }
 
     #[test]

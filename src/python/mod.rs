@@ -3,4 +3,5 @@
 
 pub mod import_distributions;
 pub mod module_syntax;
+pub mod requirement_line;
 pub mod stdlib_modules;

@@ -2,9 +2,13 @@
 //!
 //! tree-sitter-python gives a concrete syntax tree that survives syntax errors, so one broken
 //! file does not stop `prepare`; its first error line is reported instead. From the tree we
-//! keep only facts: imports (and whether they are optional), module-level functions and
-//! classes with their parameters, `BedrockAgentCoreApp` instances with their
-//! `@app.entrypoint`, and the string arguments that reveal AWS services in use.
+//! keep only facts: imports (and whether they are optional) with the names they bind,
+//! module-level functions and classes with their parameters and decorators, module-level
+//! assignments from calls (`agent = Agent(...)`, `graph = builder.compile()`) and bare calls
+//! (`app.run()`), `BedrockAgentCoreApp` instances with their `@app.entrypoint`, the names
+//! called anywhere, and the string arguments that reveal AWS services in use.
+
+use std::collections::BTreeSet;
 
 use tree_sitter::{Node, Parser};
 
@@ -45,6 +49,8 @@ pub struct Param {
     pub name: String,
     pub kind: ParamKind,
     pub has_default: bool,
+    /// The annotation as written (`str`, `AgentState`), if any.
+    pub annotation: Option<String>,
 }
 
 /// A `def` or `async def`.
@@ -55,7 +61,7 @@ pub struct Function {
     pub is_async: bool,
     /// The body yields: calling it gives a (sync or async) generator.
     pub is_generator: bool,
-    /// Decorator expressions as written, without the `@`.
+    /// Decorator expressions as written, without the `@` and without a trailing comment.
     pub decorators: Vec<String>,
     /// 1-based line of the `def`.
     pub line: usize,
@@ -85,6 +91,8 @@ impl Function {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Class {
     pub name: String,
+    /// Base class expressions as written (`Agent`, `unittest.TestCase`).
+    pub bases: Vec<String>,
     pub methods: Vec<Function>,
     pub line: usize,
 }
@@ -104,12 +112,44 @@ pub struct RuntimeApp {
     pub line: usize,
 }
 
+/// A name an import binds: `Agent` for `from strands import Agent` (origin `strands.Agent`),
+/// `np` for `import numpy as np` (origin `numpy`), `config` for `from . import config`
+/// (origin `.config`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub local: String,
+    pub origin: String,
+}
+
+/// A module-level `target = callee(...)` (annotated or not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub target: String,
+    /// The called expression as written: `Agent`, `builder.compile`, `StateGraph(S).compile`.
+    pub callee: String,
+    pub line: usize,
+}
+
+/// A call made by a module-level expression statement (`app.run()`, `load_dotenv()`), outside
+/// any `if`: it runs whenever the module is imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleCall {
+    pub callee: String,
+    pub line: usize,
+}
+
 /// Everything kept from one module.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ModuleSyntax {
     pub imports: Vec<Import>,
+    /// Names bound by imports anywhere in the module, in source order.
+    pub bindings: Vec<Binding>,
     pub functions: Vec<Function>,
     pub classes: Vec<Class>,
+    pub assignments: Vec<Assignment>,
+    pub module_calls: Vec<ModuleCall>,
+    /// The last name of every called expression anywhere (`load_dotenv`, `invoke_agent_runtime`).
+    pub called_names: BTreeSet<String>,
     pub apps: Vec<RuntimeApp>,
     /// First argument of every `<x>.client("service")` / `client("service")` call: the AWS
     /// services a boto3 user talks to.
@@ -118,6 +158,33 @@ pub struct ModuleSyntax {
     pub strings: Vec<String>,
     /// 1-based line of the first syntax error, if the module does not parse cleanly.
     pub syntax_error_line: Option<usize>,
+}
+
+impl ModuleSyntax {
+    /// Where the module-level name `local` comes from, when an import bound it: `strands.Agent`
+    /// for `Agent` after `from strands import Agent`.
+    pub fn origin_of(&self, local: &str) -> Option<&str> {
+        self.bindings
+            .iter()
+            .rev()
+            .find(|binding| binding.local == local)
+            .map(|binding| binding.origin.as_str())
+    }
+
+    /// The dotted origin of an expression such as `strands.Agent` or `Agent`, resolved
+    /// through the module's imports (`None` when its first name was not imported).
+    pub fn resolve(&self, expression: &str) -> Option<String> {
+        let head = expression.split(['(', '[']).next().unwrap_or(expression);
+        let (first, rest) = match head.split_once('.') {
+            Some((first, rest)) => (first, Some(rest)),
+            None => (head, None),
+        };
+        let origin = self.origin_of(first.trim())?;
+        Some(match rest {
+            Some(rest) => format!("{origin}.{rest}"),
+            None => origin.to_string(),
+        })
+    }
 }
 
 /// Parse one module's source.
@@ -156,13 +223,27 @@ impl Reader<'_> {
             "import_statement" => {
                 let mut cursor = node.walk();
                 for name in node.children_by_field_name("name", &mut cursor) {
-                    let dotted = match name.kind() {
-                        "aliased_import" => name
-                            .child_by_field_name("name")
-                            .map(|n| self.text(n))
-                            .unwrap_or_default(),
-                        _ => self.text(name),
+                    let (dotted, local) = match name.kind() {
+                        "aliased_import" => {
+                            let dotted = name
+                                .child_by_field_name("name")
+                                .map(|n| self.text(n))
+                                .unwrap_or_default();
+                            let alias = name
+                                .child_by_field_name("alias")
+                                .map(|n| self.text(n))
+                                .unwrap_or_default();
+                            (dotted.clone(), Some((alias, dotted)))
+                        }
+                        _ => {
+                            let dotted = self.text(name);
+                            let top = dotted.split('.').next().unwrap_or_default().to_string();
+                            (dotted, Some((top.clone(), top)))
+                        }
                     };
+                    if let Some((local, origin)) = local.filter(|(local, _)| !local.is_empty()) {
+                        module.bindings.push(Binding { local, origin });
+                    }
                     module.imports.push(Import {
                         module: dotted,
                         names: Vec::new(),
@@ -173,12 +254,25 @@ impl Reader<'_> {
                 return;
             }
             "import_from_statement" => {
-                module.imports.push(self.read_from_import(node, optional));
+                let import = self.read_from_import(node, optional, &mut module.bindings);
+                module.imports.push(import);
                 return;
             }
             "call" => {
                 if let Some(service) = self.boto3_client_service(node) {
                     module.boto3_services.push(service);
+                }
+                if let Some(function) = node.child_by_field_name("function") {
+                    let name = match function.kind() {
+                        "attribute" => function
+                            .child_by_field_name("attribute")
+                            .map(|n| self.text(n)),
+                        "identifier" => Some(self.text(function)),
+                        _ => None,
+                    };
+                    if let Some(name) = name {
+                        module.called_names.insert(name);
+                    }
                 }
             }
             "string" => {
@@ -199,7 +293,7 @@ impl Reader<'_> {
         }
     }
 
-    fn read_from_import(&self, node: Node, optional: bool) -> Import {
+    fn read_from_import(&self, node: Node, optional: bool, bindings: &mut Vec<Binding>) -> Import {
         let (module_path, level) = match node.child_by_field_name("module_name") {
             Some(name) if name.kind() == "relative_import" => {
                 let text = self.text(name);
@@ -209,17 +303,34 @@ impl Reader<'_> {
             Some(name) => (self.text(name), 0),
             None => (String::new(), 0),
         };
+        let prefix = format!("{}{module_path}", ".".repeat(level));
         let mut cursor = node.walk();
-        let names = node
-            .children_by_field_name("name", &mut cursor)
-            .map(|name| match name.kind() {
-                "aliased_import" => name
-                    .child_by_field_name("name")
-                    .map(|n| self.text(n))
-                    .unwrap_or_default(),
-                _ => self.text(name),
-            })
-            .collect();
+        let mut names = Vec::new();
+        for name in node.children_by_field_name("name", &mut cursor) {
+            let (original, local) = match name.kind() {
+                "aliased_import" => (
+                    name.child_by_field_name("name")
+                        .map(|n| self.text(n))
+                        .unwrap_or_default(),
+                    name.child_by_field_name("alias")
+                        .map(|n| self.text(n))
+                        .unwrap_or_default(),
+                ),
+                _ => {
+                    let text = self.text(name);
+                    (text.clone(), text)
+                }
+            };
+            let origin = if prefix.is_empty() || prefix.ends_with('.') {
+                format!("{prefix}{original}")
+            } else {
+                format!("{prefix}.{original}")
+            };
+            if !local.is_empty() && !local.contains('.') {
+                bindings.push(Binding { local, origin });
+            }
+            names.push(original);
+        }
         Import {
             module: module_path,
             names,
@@ -294,21 +405,72 @@ impl Reader<'_> {
                     }
                 }
                 "expression_statement" => {
-                    if let Some(app) = self.runtime_app(statement) {
-                        module.apps.push(app);
+                    let Some(expression) = statement.named_child(0) else {
+                        continue;
+                    };
+                    let line = statement.start_position().row + 1;
+                    match expression.kind() {
+                        "assignment" => {
+                            if let Some(assignment) = self.assignment(expression, line) {
+                                module.assignments.push(assignment);
+                            }
+                        }
+                        "call" => {
+                            if let Some(function) = expression.child_by_field_name("function") {
+                                module.module_calls.push(ModuleCall {
+                                    callee: self.text(function),
+                                    line,
+                                });
+                            }
+                        }
+                        _ => {}
                     }
                 }
                 _ => {}
             }
         }
+        module.apps = module
+            .assignments
+            .iter()
+            .filter(|assignment| {
+                let callee = assignment.callee.as_str();
+                callee == "BedrockAgentCoreApp" || callee.ends_with(".BedrockAgentCoreApp")
+            })
+            .map(|assignment| RuntimeApp {
+                variable: assignment.target.clone(),
+                entrypoint: None,
+                line: assignment.line,
+            })
+            .collect();
         for app in &mut module.apps {
             let decorator = format!("{}.entrypoint", app.variable);
             app.entrypoint = module
                 .functions
                 .iter()
-                .find(|function| function.decorators.iter().any(|d| d == &decorator))
+                .find(|function| {
+                    function.decorators.iter().any(|d| {
+                        d == &decorator
+                            || d.strip_prefix(decorator.as_str())
+                                .is_some_and(|rest| rest.starts_with('('))
+                    })
+                })
                 .map(|function| function.name.clone());
         }
+    }
+
+    /// `name = callee(...)` or `name: Type = callee(...)` with a plain name on the left.
+    fn assignment(&self, assignment: Node, line: usize) -> Option<Assignment> {
+        let left = assignment
+            .child_by_field_name("left")
+            .filter(|node| node.kind() == "identifier")?;
+        let right = assignment
+            .child_by_field_name("right")
+            .filter(|node| node.kind() == "call")?;
+        Some(Assignment {
+            target: self.text(left),
+            callee: compact(&self.text(right.child_by_field_name("function")?)),
+            line,
+        })
     }
 
     fn unwrap_decorated<'t>(&self, node: Node<'t>) -> (Vec<String>, Option<Node<'t>>) {
@@ -320,10 +482,20 @@ impl Reader<'_> {
             .named_children(&mut cursor)
             .filter(|child| child.kind() == "decorator")
             .map(|decorator| {
-                self.text(decorator)
-                    .trim_start_matches('@')
-                    .trim()
-                    .to_string()
+                // The expression alone: a comment after it (`@app.entrypoint  # note`) is a
+                // child of the decorator node too.
+                let mut inner = decorator.walk();
+                let expression = decorator
+                    .named_children(&mut inner)
+                    .find(|child| child.kind() != "comment");
+                match expression {
+                    Some(expression) => compact(&self.text(expression)),
+                    None => self
+                        .text(decorator)
+                        .trim_start_matches('@')
+                        .trim()
+                        .to_string(),
+                }
             })
             .collect();
         (decorators, node.child_by_field_name("definition"))
@@ -362,6 +534,9 @@ impl Reader<'_> {
             } else {
                 ParamKind::Positional
             };
+            let annotation = node
+                .child_by_field_name("type")
+                .map(|annotation| compact(&self.text(annotation)));
             let (name, kind, has_default) = match node.kind() {
                 "identifier" => (self.text(node), positional_kind, false),
                 "typed_parameter" => {
@@ -415,6 +590,7 @@ impl Reader<'_> {
                 name,
                 kind,
                 has_default,
+                annotation,
             });
         }
         params
@@ -431,37 +607,42 @@ impl Reader<'_> {
                 }
             }
         }
+        let bases = node
+            .child_by_field_name("superclasses")
+            .map(|list| {
+                let mut cursor = list.walk();
+                list.named_children(&mut cursor)
+                    .filter(|base| base.kind() != "keyword_argument")
+                    .map(|base| compact(&self.text(base)))
+                    .collect()
+            })
+            .unwrap_or_default();
         Class {
             name: node
                 .child_by_field_name("name")
                 .map(|n| self.text(n))
                 .unwrap_or_default(),
+            bases,
             methods,
             line: node.start_position().row + 1,
         }
     }
+}
 
-    /// `app = BedrockAgentCoreApp(...)` (also `bedrock_agentcore.runtime.BedrockAgentCoreApp()`).
-    fn runtime_app(&self, statement: Node) -> Option<RuntimeApp> {
-        let assignment = statement
-            .named_child(0)
-            .filter(|node| node.kind() == "assignment")?;
-        let left = assignment
-            .child_by_field_name("left")
-            .filter(|node| node.kind() == "identifier")?;
-        let right = assignment
-            .child_by_field_name("right")
-            .filter(|node| node.kind() == "call")?;
-        let function = self.text(right.child_by_field_name("function")?);
-        if function != "BedrockAgentCoreApp" && !function.ends_with(".BedrockAgentCoreApp") {
-            return None;
+/// An expression's text on one line, its runs of white space made single spaces, so that a
+/// decorator or callee split over lines compares as written on one.
+fn compact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty()
+            && !out.ends_with(['(', '[', '.'])
+            && !word.starts_with([')', ']', '.', ','])
+        {
+            out.push(' ');
         }
-        Some(RuntimeApp {
-            variable: self.text(left),
-            entrypoint: None,
-            line: statement.start_position().row + 1,
-        })
+        out.push_str(word);
     }
+    out
 }
 
 /// A `yield` in this body that belongs to this function, not to a nested def, lambda or class.
@@ -606,5 +787,70 @@ mod tests {
         .unwrap();
         assert_eq!(module.syntax_error_line, Some(3));
         assert!(module.functions.iter().any(|f| f.name == "fine"));
+    }
+
+    #[test]
+    fn a_comment_after_a_decorator_is_not_part_of_it() {
+        let module = parse(
+            "app = BedrockAgentCoreApp()\n\n@app.entrypoint  # the runtime calls this\n\
+             def handler(payload):\n    return {}\n\n@tool(\n    name='x',\n)\ndef lookup(q):\n    pass\n",
+        )
+        .unwrap();
+        assert_eq!(module.functions[0].decorators, ["app.entrypoint"]);
+        assert_eq!(module.apps[0].entrypoint.as_deref(), Some("handler"));
+        assert_eq!(module.functions[1].decorators, ["tool(name='x',)"]);
+    }
+
+    #[test]
+    fn bindings_say_where_names_come_from() {
+        let module = parse(
+            "import numpy as np\nimport strands.models\nfrom strands import Agent, tool as strands_tool\n\
+             from . import config\nfrom .pricing import table as t\n",
+        )
+        .unwrap();
+        assert_eq!(module.origin_of("np"), Some("numpy"));
+        assert_eq!(module.origin_of("strands"), Some("strands"));
+        assert_eq!(module.origin_of("Agent"), Some("strands.Agent"));
+        assert_eq!(module.origin_of("strands_tool"), Some("strands.tool"));
+        assert_eq!(module.origin_of("config"), Some(".config"));
+        assert_eq!(module.origin_of("t"), Some(".pricing.table"));
+        assert_eq!(
+            module.resolve("strands.models.BedrockModel").as_deref(),
+            Some("strands.models.BedrockModel")
+        );
+        assert_eq!(module.resolve("local_name"), None);
+    }
+
+    #[test]
+    fn module_level_assignments_calls_and_annotations() {
+        let module = parse(
+            "agent = Agent(\n    model=m,\n)\ngraph: CompiledGraph = builder.compile()\nx = 3\n\
+             app.run()\nif __name__ == '__main__':\n    main()\n\
+             def node(state: AgentState, config: dict = None):\n    load_dotenv()\n\
+             class Tests(unittest.TestCase, metaclass=M):\n    pass\n",
+        )
+        .unwrap();
+        let assigned: Vec<(&str, &str)> = module
+            .assignments
+            .iter()
+            .map(|a| (a.target.as_str(), a.callee.as_str()))
+            .collect();
+        assert_eq!(assigned, [("agent", "Agent"), ("graph", "builder.compile")]);
+        let calls: Vec<&str> = module
+            .module_calls
+            .iter()
+            .map(|c| c.callee.as_str())
+            .collect();
+        assert_eq!(
+            calls,
+            ["app.run"],
+            "a call under `if __name__` is not made on import"
+        );
+        assert!(module.called_names.contains("load_dotenv"));
+        assert!(module.called_names.contains("main"));
+        let params = &module.functions[0].params;
+        assert_eq!(params[0].annotation.as_deref(), Some("AgentState"));
+        assert_eq!(params[1].annotation.as_deref(), Some("dict"));
+        assert_eq!(module.classes[0].bases, ["unittest.TestCase"]);
     }
 }

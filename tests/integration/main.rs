@@ -3,6 +3,8 @@
 mod serve_support;
 mod support;
 
+mod corpus;
+mod corpus_runs;
 mod demo;
 mod deploy;
 mod generated_invoke;

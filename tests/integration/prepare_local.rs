@@ -268,7 +268,7 @@ fn bad_source_paths_are_usage_errors_that_name_the_input() {
 }
 
 #[test]
-fn an_invalid_agent_name_is_refused_with_the_corrected_suggestion() {
+fn a_folder_name_is_made_valid_and_only_an_explicit_invalid_name_is_refused() {
     let work = tempfile::tempdir().unwrap();
     let source = work.path().join("my-agent");
     write_files(
@@ -276,6 +276,10 @@ fn an_invalid_agent_name_is_refused_with_the_corrected_suggestion() {
         &[("agent.py", "def invoke(prompt):\n    return prompt\n")],
     );
     let ran = prepare(work.path(), &source, &[]);
+    ran.success();
+    assert_eq!(ran.json()["agent"], "my_agent");
+    assert_eq!(ran.json()["name_origin"], "the source `my-agent`");
+    let ran = prepare(work.path(), &source, &["--name", "my-agent"]);
     ran.failure(2);
     assert!(ran.stderr.contains("`my-agent`"), "{}", ran.stderr);
     assert!(
@@ -283,16 +287,12 @@ fn an_invalid_agent_name_is_refused_with_the_corrected_suggestion() {
         "{}",
         ran.stderr
     );
-    let ran = prepare(work.path(), &source, &["--name", "my_agent"]);
+    // The agent's name is not its package's: `json` is a fine runtime name, and the package
+    // keeps the folder's name.
+    let ran = prepare(work.path(), &source, &["--name", "json"]);
     ran.success();
+    assert_eq!(ran.json()["agent"], "json");
     assert!(work.path().join("deployment/my_agent/agent.py").is_file());
-    let ran = prepare(work.path(), &source, &["--name", "json", "--force"]);
-    ran.failure(2);
-    assert!(
-        ran.stderr.contains("standard-library module"),
-        "{}",
-        ran.stderr
-    );
 }
 
 #[test]
@@ -315,8 +315,8 @@ fn a_single_file_source_becomes_a_package_named_after_its_stem() {
     );
     let invoke = fs::read_to_string(work.path().join("deployment/invoke.py")).unwrap();
     assert!(
-        invoke.contains("from echo_bot.echo_bot import reply")
-            && invoke.contains("return await reply("),
+        invoke.contains("from echo_bot.echo_bot import reply  # noqa: E402")
+            && invoke.contains("return _answer(await reply("),
         "{invoke}"
     );
 }
@@ -519,13 +519,22 @@ fn requirements_come_from_the_source_project_or_the_flag() {
         "bedrock-agentcore==1.25.0\nhttpx==0.28.1\n",
     )
     .unwrap();
-    prepare(work.path(), &source, &["--requirements", "pinned.txt"]).success();
+    let pinned = prepare(work.path(), &source, &["--requirements", "pinned.txt"]);
+    pinned.success();
     let text = fs::read_to_string(work.path().join("deployment/requirements.txt")).unwrap();
     assert_eq!(
         text.lines()
             .filter(|l| !l.starts_with('#'))
             .collect::<Vec<_>>(),
-        ["bedrock-agentcore==1.25.0", "httpx==0.28.1"]
+        ["bedrock-agentcore==1.25.0", "httpx==0.28.1"],
+        "a file named with `--requirements` is taken as it is"
+    );
+    assert!(
+        pinned
+            .stderr
+            .contains("`agent.py` imports `requests`, which `pinned.txt` does not list"),
+        "{}",
+        pinned.stderr
     );
 
     let ran = prepare(work.path(), &source, &["--requirements", "missing.txt"]);

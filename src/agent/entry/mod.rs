@@ -1,0 +1,749 @@
+//! Finding the agent's entry: what the generated `invoke.py` calls with the prompt.
+//!
+//! In order of preference: the `--entrypoint` the user named; an app the agent already has
+//! (a `BedrockAgentCoreApp` with `@app.entrypoint`, or a FastAPI/Starlette app serving
+//! `POST /invocations` and `GET /ping`); an agent the module builds at import time (a Strands
+//! `Agent`, a compiled LangGraph graph, a callable object); a method of a class that can be
+//! built without arguments; a module-level function. Tests, scripts, clients, tools and
+//! helpers are never candidates ([`prompt_callables`]). Among several of one shape, those in
+//! modules nothing else imports come first. What was chosen is reported with the reason; a
+//! tie or nothing at all is an error that lists what was found, each with an `--entrypoint`
+//! that works.
+
+mod agent_objects;
+mod prompt_callables;
+mod protocol_servers;
+mod spec;
+
+use serde::Serialize;
+
+pub use agent_objects::AgentFramework;
+
+use crate::agent::import_graph::ImportGraph;
+use crate::agent::python_modules::PythonModule;
+use crate::error::UserError;
+use crate::python::module_syntax::{Class, Function};
+use prompt_callables::Tier;
+
+/// How the entry's callable answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallStyle {
+    /// `def f(prompt) -> answer`
+    Sync,
+    /// `async def f(prompt) -> answer`
+    Async,
+    /// `def f(prompt): yield ...` or `async def f(prompt): yield ...`: streamed as SSE.
+    Stream,
+}
+
+impl CallStyle {
+    pub fn of(function: &Function) -> CallStyle {
+        match (function.is_async, function.is_generator) {
+            (_, true) => CallStyle::Stream,
+            (true, false) => CallStyle::Async,
+            (false, false) => CallStyle::Sync,
+        }
+    }
+}
+
+/// The module an entry lives in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModuleRef {
+    /// Dotted name below the agent's package (`""` for its own `__init__.py`).
+    pub module: String,
+    /// The file, relative to the source directory.
+    pub file: String,
+    /// Its path is not a Python name (`my-agent.py`): `invoke.py` loads it by path.
+    pub by_path: bool,
+}
+
+impl ModuleRef {
+    fn of(module: &PythonModule) -> ModuleRef {
+        ModuleRef {
+            module: module.dotted.clone(),
+            file: module.file.clone(),
+            by_path: !module.importable,
+        }
+    }
+
+    /// How `--entrypoint` spells the module: its dotted name, the file for one that is not
+    /// importable, `__init__` for the package itself.
+    fn label(&self) -> &str {
+        if self.by_path {
+            &self.file
+        } else if self.module.is_empty() {
+            "__init__"
+        } else {
+            &self.module
+        }
+    }
+}
+
+/// A server the module starts as it is imported (`app.run()` outside `if __name__ ==
+/// "__main__":`), which the generated `invoke.py` must keep from running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServerStart {
+    /// `<app>.run(...)` on the module's `BedrockAgentCoreApp`.
+    AppRun,
+    /// `uvicorn.run(...)`.
+    Uvicorn,
+}
+
+/// What `invoke.py` calls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Entry {
+    /// The agent's own `BedrockAgentCoreApp`: `invoke.py` imports and runs it.
+    ExistingApp {
+        #[serde(flatten)]
+        at: ModuleRef,
+        variable: String,
+        /// The `@app.entrypoint` function, when it is a decorated one.
+        function: Option<String>,
+        /// A server start at import time that `invoke.py` neutralises.
+        server_started_on_import: Option<ServerStart>,
+    },
+    /// A FastAPI/Starlette app serving `/invocations` and `/ping`: run with uvicorn as it is.
+    AsgiApp {
+        #[serde(flatten)]
+        at: ModuleRef,
+        variable: String,
+        server_started_on_import: Option<ServerStart>,
+    },
+    /// An agent the module builds at import time, called with the prompt.
+    AgentObject {
+        #[serde(flatten)]
+        at: ModuleRef,
+        variable: String,
+        framework: AgentFramework,
+        style: CallStyle,
+    },
+    /// `Class(region=...)` built once per process, then `instance.method(prompt)`.
+    Method {
+        #[serde(flatten)]
+        at: ModuleRef,
+        class: String,
+        method: String,
+        style: CallStyle,
+        /// The streaming twin, used instead of `method` when present.
+        stream_method: Option<String>,
+        /// The constructor's region parameter, filled from `AWS_REGION`.
+        region_param: Option<String>,
+    },
+    /// `function(prompt)`.
+    Function {
+        #[serde(flatten)]
+        at: ModuleRef,
+        function: String,
+        style: CallStyle,
+        stream_function: Option<String>,
+    },
+}
+
+impl Entry {
+    pub fn at(&self) -> &ModuleRef {
+        match self {
+            Entry::ExistingApp { at, .. }
+            | Entry::AsgiApp { at, .. }
+            | Entry::AgentObject { at, .. }
+            | Entry::Method { at, .. }
+            | Entry::Function { at, .. } => at,
+        }
+    }
+
+    /// The `--entrypoint` spelling of this entry.
+    pub fn spec(&self) -> String {
+        let module = self.at().label();
+        match self {
+            Entry::ExistingApp { variable, .. }
+            | Entry::AsgiApp { variable, .. }
+            | Entry::AgentObject { variable, .. } => format!("{module}:{variable}"),
+            Entry::Method { class, method, .. } => format!("{module}:{class}.{method}"),
+            Entry::Function { function, .. } => format!("{module}:{function}"),
+        }
+    }
+
+    /// Whether the generated entrypoint answers with SSE (unknown for an existing app).
+    pub fn streams(&self) -> bool {
+        match self {
+            Entry::ExistingApp { .. } | Entry::AsgiApp { .. } => false,
+            Entry::AgentObject {
+                framework, style, ..
+            } => *framework == AgentFramework::Strands || *style == CallStyle::Stream,
+            Entry::Method {
+                style,
+                stream_method,
+                ..
+            } => stream_method.is_some() || *style == CallStyle::Stream,
+            Entry::Function {
+                style,
+                stream_function,
+                ..
+            } => stream_function.is_some() || *style == CallStyle::Stream,
+        }
+    }
+
+    /// The server start at import time that `invoke.py` keeps from running, if any.
+    pub fn server_started_on_import(&self) -> Option<ServerStart> {
+        match self {
+            Entry::ExistingApp {
+                server_started_on_import,
+                ..
+            }
+            | Entry::AsgiApp {
+                server_started_on_import,
+                ..
+            } => *server_started_on_import,
+            _ => None,
+        }
+    }
+}
+
+/// The entry with why it was chosen, and what the user should know about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Chosen {
+    pub entry: Entry,
+    pub reason: String,
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+}
+
+/// One candidate, with where it was found.
+struct Found {
+    entry: Entry,
+    line: usize,
+    /// Another of the agent's modules imports this one: less likely to be where it starts.
+    imported: bool,
+    /// Methods and functions only: how strongly it reads as the prompt entry.
+    tier: Tier,
+}
+
+impl Found {
+    fn listing(&self) -> String {
+        format!(
+            "  - `{}` ({}:{})",
+            self.entry.spec(),
+            self.entry.at().file,
+            self.line
+        )
+    }
+}
+
+/// Choose the entry from the parsed modules, or from `spec` when the user gave one.
+/// `package` is the name the source folder is imported by in the deployment.
+pub fn choose(
+    modules: &[PythonModule],
+    graph: &ImportGraph,
+    spec: Option<&str>,
+    package: &str,
+) -> Result<Chosen, UserError> {
+    let mut chosen = match spec {
+        Some(spec) => spec::resolve(modules, spec, package)?,
+        None => detect(modules, graph)?,
+    };
+    chosen.warnings = import_time_warnings(modules, &chosen.entry);
+    if let Some(module) = modules.iter().find(|m| m.file == chosen.entry.at().file)
+        && let Some(protocol) = protocol_servers::server_protocol(&module.syntax)
+    {
+        chosen.warnings.push(format!(
+            "`{}` also serves the agent over {}; agentprep prepares it as an HTTP agent \
+             (`POST /invocations`), as {} deployment is not supported yet",
+            module.file,
+            protocol.name(),
+            protocol.name()
+        ));
+    }
+    Ok(chosen)
+}
+
+fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserError> {
+    let agent_modules = || {
+        modules
+            .iter()
+            .enumerate()
+            .filter(|(_, module)| !module.is_support())
+    };
+    let apps: Vec<Found> = agent_modules()
+        .flat_map(|(index, module)| apps_in(module, graph.is_imported(index)))
+        .collect();
+    match apps.as_slice() {
+        [only] => {
+            return Ok(Chosen {
+                reason: app_reason(&only.entry),
+                entry: only.entry.clone(),
+                warnings: Vec::new(),
+            });
+        }
+        [] => {}
+        several => {
+            let listing: Vec<String> = several.iter().map(Found::listing).collect();
+            return Err(UserError::failed(format!(
+                "the source defines several apps that could serve the agent:\n{}",
+                listing.join("\n")
+            ))
+            .with_hint(format!(
+                "choose one with `--entrypoint {}`",
+                several[0].entry.spec()
+            )));
+        }
+    }
+
+    let objects: Vec<Found> = agent_modules()
+        .flat_map(|(index, module)| objects_in(module, graph.is_imported(index)))
+        .collect();
+    let callables: Vec<Found> = agent_modules()
+        .flat_map(|(index, module)| callables_in(module, graph.is_imported(index)))
+        .collect();
+
+    if let Some(best) = best_of(&objects, |found| found.imported)? {
+        let mut reason = object_reason(&best.entry);
+        if !callables.is_empty() {
+            reason.push_str(&format!(
+                "; preferred over {} because an agent the module builds comes before a method or function",
+                spec_list(&callables)
+            ));
+        }
+        return Ok(Chosen {
+            entry: best.entry.clone(),
+            reason,
+            warnings: Vec::new(),
+        });
+    }
+    let kind_rank = |found: &Found| u8::from(matches!(found.entry, Entry::Function { .. }));
+    if let Some(best) = best_of(&callables, |found| {
+        (found.tier, found.imported, kind_rank(found))
+    })? {
+        let others: Vec<&Found> = callables
+            .iter()
+            .filter(|other| other.entry != best.entry)
+            .collect();
+        let mut reason = callable_reason(best);
+        if !others.is_empty() {
+            let names: Vec<String> = others
+                .iter()
+                .take(4)
+                .map(|other| format!("`{}`", other.entry.spec()))
+                .collect();
+            reason.push_str(&format!(
+                "; ranked above {}{}",
+                names.join(", "),
+                if others.len() > 4 { ", ..." } else { "" }
+            ));
+        }
+        return Ok(Chosen {
+            entry: best.entry.clone(),
+            reason,
+            warnings: Vec::new(),
+        });
+    }
+    Err(nothing_found(modules))
+}
+
+/// The one best candidate by `key` (lower is better); `None` when there is none; an error
+/// listing them when several share the best key.
+fn best_of<K: Ord>(
+    candidates: &[Found],
+    key: impl Fn(&Found) -> K,
+) -> Result<Option<&Found>, UserError> {
+    let Some(best_key) = candidates.iter().map(&key).min() else {
+        return Ok(None);
+    };
+    let best: Vec<&Found> = candidates
+        .iter()
+        .filter(|found| key(found) == best_key)
+        .collect();
+    if let [only] = best.as_slice() {
+        return Ok(Some(only));
+    }
+    let listing: Vec<String> = best.iter().map(|found| found.listing()).collect();
+    Err(UserError::failed(format!(
+        "the source offers several entries that could take the prompt:\n{}",
+        listing.join("\n")
+    ))
+    .with_hint(format!(
+        "choose one with `--entrypoint {}`",
+        best[0].entry.spec()
+    )))
+}
+
+fn spec_list(found: &[Found]) -> String {
+    let names: Vec<String> = found
+        .iter()
+        .take(3)
+        .map(|found| format!("`{}`", found.entry.spec()))
+        .collect();
+    format!(
+        "{}{}",
+        names.join(", "),
+        if found.len() > 3 { ", ..." } else { "" }
+    )
+}
+
+fn apps_in(module: &PythonModule, imported: bool) -> Vec<Found> {
+    let mut found = Vec::new();
+    for app in &module.syntax.apps {
+        let registered_by_call = module
+            .syntax
+            .module_calls
+            .iter()
+            .any(|call| call.callee == format!("{}.entrypoint", app.variable));
+        if app.entrypoint.is_none() && !registered_by_call {
+            continue;
+        }
+        found.push(Found {
+            entry: Entry::ExistingApp {
+                at: ModuleRef::of(module),
+                variable: app.variable.clone(),
+                function: app.entrypoint.clone(),
+                server_started_on_import: server_start(module, &app.variable),
+            },
+            line: app.line,
+            imported,
+            tier: Tier::Plain,
+        });
+    }
+    for app in agent_objects::asgi_apps(&module.syntax) {
+        found.push(Found {
+            entry: Entry::AsgiApp {
+                at: ModuleRef::of(module),
+                server_started_on_import: server_start(module, &app.variable),
+                variable: app.variable,
+            },
+            line: app.line,
+            imported,
+            tier: Tier::Plain,
+        });
+    }
+    found
+}
+
+fn server_start(module: &PythonModule, variable: &str) -> Option<ServerStart> {
+    agent_objects::import_time_server(&module.syntax, variable).map(|call| {
+        if call.callee == format!("{variable}.run") {
+            ServerStart::AppRun
+        } else {
+            ServerStart::Uvicorn
+        }
+    })
+}
+
+fn objects_in(module: &PythonModule, imported: bool) -> Vec<Found> {
+    agent_objects::agent_objects(&module.syntax)
+        .into_iter()
+        .map(|object| Found {
+            entry: Entry::AgentObject {
+                at: ModuleRef::of(module),
+                variable: object.variable,
+                framework: object.framework,
+                style: object.style,
+            },
+            line: object.line,
+            imported,
+            tier: Tier::Plain,
+        })
+        .collect()
+}
+
+/// `Some(region_param)` when the class can be built without arguments (a parameter called
+/// `region`/`region_name` is filled in); `None` when it needs other arguments.
+fn constructor_region(class: &Class) -> Option<Option<String>> {
+    let Some(init) = class.method("__init__") else {
+        return Some(None);
+    };
+    let is_region = |name: &str| name == "region" || name == "region_name";
+    let region = init
+        .params
+        .iter()
+        .skip(1)
+        .find(|p| is_region(&p.name))
+        .map(|p| p.name.clone());
+    let required_other = init
+        .required_positional(true)
+        .iter()
+        .chain(init.required_keyword_only().iter())
+        .any(|param| !is_region(&param.name));
+    (!required_other).then_some(region)
+}
+
+/// The streaming twin of `name` among `functions`: `name_stream`, `stream_name` or
+/// `name_streaming`, a generator taking the prompt too.
+fn stream_twin<'f>(
+    name: &str,
+    mut functions: impl Iterator<Item = &'f Function>,
+    is_method: bool,
+) -> Option<&'f Function> {
+    let names = [
+        format!("{name}_stream"),
+        format!("stream_{name}"),
+        format!("{name}_streaming"),
+    ];
+    functions.find(|f| {
+        names.contains(&f.name)
+            && f.is_generator
+            && f.required_positional(is_method).len() == 1
+            && f.required_keyword_only().is_empty()
+    })
+}
+
+/// Names that are some other function's streaming twin (offered through it, not alone).
+fn twin_names(functions: &[Function], is_method: bool) -> Vec<&str> {
+    functions
+        .iter()
+        .filter(|f| !f.is_generator)
+        .filter_map(|f| stream_twin(&f.name, functions.iter(), is_method))
+        .map(|twin| twin.name.as_str())
+        .collect()
+}
+
+fn callables_in(module: &PythonModule, imported: bool) -> Vec<Found> {
+    let syntax = &module.syntax;
+    let mut found = Vec::new();
+    for class in syntax
+        .classes
+        .iter()
+        .filter(|class| !class.name.starts_with('_'))
+    {
+        let Some(region_param) = constructor_region(class) else {
+            continue;
+        };
+        let twins = twin_names(&class.methods, true);
+        for method in class.methods.iter().filter(|method| {
+            !twins.contains(&method.name.as_str())
+                && prompt_callables::exclusion(syntax, method, true).is_none()
+        }) {
+            let stream_method = (!method.is_generator)
+                .then(|| stream_twin(&method.name, class.methods.iter(), true))
+                .flatten()
+                .map(|twin| twin.name.clone());
+            found.push(Found {
+                entry: Entry::Method {
+                    at: ModuleRef::of(module),
+                    class: class.name.clone(),
+                    method: method.name.clone(),
+                    style: CallStyle::of(method),
+                    stream_method,
+                    region_param: region_param.clone(),
+                },
+                line: method.line,
+                imported,
+                tier: prompt_callables::tier(method, Some(class)),
+            });
+        }
+    }
+    // The functions of a helper module (`utils.py`, `postgresql_query_utils.py`, `tools.py`)
+    // serve the agent; they are not where it starts.
+    if prompt_callables::is_helper_module(&module.file) {
+        return found;
+    }
+    let twins = twin_names(&syntax.functions, false);
+    for function in syntax.functions.iter().filter(|function| {
+        !twins.contains(&function.name.as_str())
+            && prompt_callables::exclusion(syntax, function, false).is_none()
+    }) {
+        let stream_function = (!function.is_generator)
+            .then(|| stream_twin(&function.name, syntax.functions.iter(), false))
+            .flatten()
+            .map(|twin| twin.name.clone());
+        found.push(Found {
+            entry: Entry::Function {
+                at: ModuleRef::of(module),
+                function: function.name.clone(),
+                style: CallStyle::of(function),
+                stream_function,
+            },
+            line: function.line,
+            imported,
+            tier: prompt_callables::tier(function, None),
+        });
+    }
+    found
+}
+
+fn app_reason(entry: &Entry) -> String {
+    match entry {
+        Entry::ExistingApp {
+            at,
+            variable,
+            function,
+            ..
+        } => format!(
+            "`{}` has its own `BedrockAgentCoreApp` `{variable}`{}: reused as it is",
+            at.file,
+            function
+                .as_ref()
+                .map(|f| format!(" with `@{variable}.entrypoint` `{f}`"))
+                .unwrap_or_default()
+        ),
+        Entry::AsgiApp { at, variable, .. } => format!(
+            "`{variable}` in `{}` already serves `POST /invocations` and `GET /ping`: served as it is",
+            at.file
+        ),
+        _ => String::new(),
+    }
+}
+
+fn object_reason(entry: &Entry) -> String {
+    let Entry::AgentObject {
+        at,
+        variable,
+        framework,
+        ..
+    } = entry
+    else {
+        return String::new();
+    };
+    let how = match framework {
+        AgentFramework::Strands => "called with the prompt through its streaming API",
+        AgentFramework::LangGraph => "invoked with the prompt as a user message",
+        AgentFramework::Callable => "called with the prompt",
+    };
+    format!(
+        "`{}` builds {} `{variable}` when imported: {how}",
+        at.file,
+        framework.describe()
+    )
+}
+
+fn callable_reason(found: &Found) -> String {
+    let why = match found.tier {
+        Tier::AgentMethod => "a public method of an agent class that takes one argument",
+        Tier::PromptLike => "its name or argument says it takes the prompt",
+        Tier::Plain => "the only callable that takes one argument",
+    };
+    let twin = match &found.entry {
+        Entry::Method {
+            stream_method: Some(twin),
+            ..
+        }
+        | Entry::Function {
+            stream_function: Some(twin),
+            ..
+        } => format!("; its streaming twin `{twin}` answers"),
+        _ => String::new(),
+    };
+    format!("`{}`: {why}{twin}", found.entry.spec())
+}
+
+/// What runs when the entry's module is imported and should not.
+fn import_time_warnings(modules: &[PythonModule], entry: &Entry) -> Vec<String> {
+    let Some(module) = modules.iter().find(|module| module.file == entry.at().file) else {
+        return Vec::new();
+    };
+    let mut warnings = Vec::new();
+    if let Some(start) = entry.server_started_on_import() {
+        let variable = match entry {
+            Entry::ExistingApp { variable, .. } | Entry::AsgiApp { variable, .. } => variable,
+            _ => "app",
+        };
+        if let Some(call) = agent_objects::import_time_server(&module.syntax, variable) {
+            let what = match start {
+                ServerStart::AppRun => format!("`{}()`", call.callee),
+                ServerStart::Uvicorn => "`uvicorn.run(...)`".to_string(),
+            };
+            warnings.push(format!(
+                "{what} at `{}:{}` is not under `if __name__ == \"__main__\":`, so importing the \
+                 module starts a server; the generated `invoke.py` keeps it from running",
+                module.file, call.line
+            ));
+        }
+    }
+    let objects: Vec<&str> = match entry {
+        Entry::AgentObject { variable, .. } => vec![variable.as_str()],
+        _ => Vec::new(),
+    };
+    for call in agent_objects::import_time_work(&module.syntax, &objects) {
+        warnings.push(format!(
+            "`{}(...)` at `{}:{}` runs every time the module is imported (in every session, \
+             before the first request); move it under `if __name__ == \"__main__\":`",
+            call.callee, module.file, call.line
+        ));
+    }
+    warnings
+}
+
+fn nothing_found(modules: &[PythonModule]) -> UserError {
+    let mut passed_over = Vec::new();
+    for module in modules {
+        if module.is_support() {
+            continue;
+        }
+        for class in &module.syntax.classes {
+            if constructor_region(class).is_none()
+                && let Some(init) = class.method("__init__")
+            {
+                let needed: Vec<&str> = init
+                    .required_positional(true)
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect();
+                passed_over.push(format!(
+                    "  - class `{}` in {} needs constructor arguments: {}",
+                    class.name,
+                    module.file,
+                    needed.join(", ")
+                ));
+            }
+        }
+        for function in &module.syntax.functions {
+            if function.required_positional(false).len() == 1
+                && let Some(why) = prompt_callables::exclusion(&module.syntax, function, false)
+            {
+                passed_over.push(format!("  - `{}` in {}: {why}", function.name, module.file));
+            }
+        }
+    }
+    let servers: Vec<String> = modules
+        .iter()
+        .filter(|module| !module.is_support())
+        .filter_map(|module| {
+            protocol_servers::server_protocol(&module.syntax)
+                .map(|protocol| format!("`{}` ({} server)", module.file, protocol.name()))
+        })
+        .collect();
+    if !servers.is_empty() {
+        passed_over.truncate(6);
+        let mut message = format!(
+            "the source is a protocol server, not an HTTP agent: {}. AgentCore runs MCP and A2A \
+             servers with their own protocol, which `agentprep prepare` does not support yet; \
+             it prepares agents that answer `POST /invocations`",
+            servers.join(", ")
+        );
+        if !passed_over.is_empty() {
+            message.push_str(&format!("\npassed over:\n{}", passed_over.join("\n")));
+        }
+        return UserError::failed(message).with_hint(
+            "deploy it with the official AgentCore CLI (`--protocol MCP` or `A2A`), or give \
+             agentprep the agent behind it with `--entrypoint module:agent`",
+        );
+    }
+    let support: Vec<&str> = modules
+        .iter()
+        .filter(|module| module.is_support())
+        .map(|module| module.file.as_str())
+        .collect();
+    let mut message = String::from(
+        "no entry found in the agent's source: no app (`BedrockAgentCoreApp` with \
+         `@app.entrypoint`, or FastAPI/Starlette serving `/invocations`), no agent built at \
+         import time (Strands `Agent`, LangGraph graph), no agent class with a public method \
+         taking the prompt, no module-level function taking it",
+    );
+    if !passed_over.is_empty() {
+        passed_over.truncate(12);
+        message.push_str(&format!("\npassed over:\n{}", passed_over.join("\n")));
+    }
+    if !support.is_empty() {
+        message.push_str(&format!(
+            "\nnot searched (tests, scripts, clients): {}",
+            support.join(", ")
+        ));
+    }
+    UserError::failed(message).with_hint(
+        "add a function such as `def invoke(prompt: str) -> str`, or name the entry with \
+         `--entrypoint module:Class.method`, `--entrypoint module:function` or `--entrypoint module:agent`",
+    )
+}
+
+#[cfg(test)]
+mod tests;

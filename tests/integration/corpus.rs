@@ -1,0 +1,554 @@
+//! `prepare` on the fixture corpus (`tests/fixtures/corpus/`): agents written here in the
+//! shapes and with the pitfalls of real public agents. Each case runs the real binary with no
+//! flags but `--no-role` and asserts what a user sees: the exit code, the entry chosen, the
+//! agent's name, its package, the requirements and the warnings; and that the generated
+//! `invoke.py` compiles with the test environment's Python.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::*;
+
+pub fn corpus(name: &str) -> PathBuf {
+    repo_root().join("tests/fixtures/corpus").join(name)
+}
+
+/// What `prepare` must do with one fixture.
+struct Case {
+    source: &'static str,
+    args: &'static [&'static str],
+    /// The entry's `--entrypoint` spelling and kind; empty when `prepare` must fail.
+    entry: &'static str,
+    kind: &'static str,
+    agent: &'static str,
+    package: &'static str,
+    requirements: &'static [&'static str],
+    /// Each must appear in a warning (or, for a failure, in the error).
+    says: &'static [&'static str],
+    /// The exit code of a failure: 1 for a failed run, 2 for bad usage.
+    code: i32,
+}
+
+const FAILS: Case = Case {
+    source: "",
+    args: &[],
+    entry: "",
+    kind: "",
+    agent: "",
+    package: "",
+    requirements: &[],
+    says: &[],
+    code: 1,
+};
+
+fn check(case: &Case) {
+    let work = tempfile::tempdir().unwrap();
+    let ran = run(agentprep(work.path())
+        .args(["prepare", "--no-role", "--output", "json", "--source-dir"])
+        .arg(corpus(case.source))
+        .args(case.args));
+    if case.entry.is_empty() {
+        ran.failure(case.code);
+        for said in case.says {
+            assert!(
+                ran.stderr.contains(said),
+                "`{said}` not in:\n{}",
+                ran.stderr
+            );
+        }
+        assert!(
+            !work.path().join("deployment").exists(),
+            "a failed prepare writes nothing"
+        );
+        return;
+    }
+    ran.success();
+    let report = ran.json();
+    assert_eq!(report["entrypoint_spec"], case.entry, "{}", ran.stderr);
+    assert_eq!(report["entrypoint"]["kind"], case.kind);
+    assert_eq!(report["agent"], case.agent);
+    assert_eq!(report["package"], case.package);
+    assert_eq!(
+        report["requirements"]["lines"],
+        serde_json::json!(case.requirements),
+        "requirements of {}",
+        case.source
+    );
+    let warnings: Vec<String> = report["warnings"]
+        .as_array()
+        .into_iter()
+        .chain(report["requirements"]["warnings"].as_array())
+        .flatten()
+        .filter_map(|w| w.as_str().map(str::to_string))
+        .collect();
+    for said in case.says {
+        assert!(
+            warnings.iter().any(|w| w.contains(said)),
+            "`{said}` not in the warnings: {warnings:#?}"
+        );
+        assert!(
+            ran.stderr.contains(said),
+            "warnings are printed as they happen"
+        );
+    }
+    let deployment = work.path().join("deployment");
+    assert!(deployment.join(case.package).is_dir());
+    compiles(&deployment.join("invoke.py"));
+}
+
+/// `python -m py_compile FILE` with the test environment's Python.
+pub fn compiles(file: &Path) {
+    let output = std::process::Command::new(venv_python())
+        .args(["-m", "py_compile"])
+        .arg(file)
+        .output()
+        .expect("the test Python runs");
+    assert!(
+        output.status.success(),
+        "`{}` does not compile: {}",
+        file.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+macro_rules! corpus_case {
+    ($name:ident, $case:expr) => {
+        #[test]
+        fn $name() {
+            check(&$case);
+        }
+    };
+}
+
+corpus_case!(
+    a_strands_agent_built_at_import_in_a_numbered_folder,
+    Case {
+        source: "01-strands-echo-agent",
+        entry: "agent:agent",
+        kind: "agent_object",
+        agent: "strands_echo_agent",
+        package: "agent_01_strands_echo_agent",
+        requirements: &[
+            "bedrock-agentcore",
+            "requests>=2.28.0",
+            "strands-agents[otel]>=1.0",
+            "tomli>=2; python_version < \"3.11\"",
+        ],
+        says: &[
+            "`01-strands-echo-agent` is not a Python name",
+            "left out `typing`",
+        ],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    a_langgraph_graph_in_a_folder_named_like_the_library,
+    Case {
+        source: "langgraph",
+        entry: "graph:graph",
+        kind: "agent_object",
+        agent: "langgraph",
+        package: "langgraph_agent",
+        requirements: &["bedrock-agentcore", "langchain-core", "langgraph"],
+        says: &["the agent imports the library `langgraph`"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    a_prebuilt_graph_from_a_factory,
+    Case {
+        source: "prebuilt_graph",
+        entry: "agent:agent",
+        kind: "agent_object",
+        agent: "prebuilt_graph",
+        package: "prebuilt_graph",
+        requirements: &["bedrock-agentcore", "langchain-aws", "langgraph"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    an_asgi_app_that_serves_the_contract_and_starts_uvicorn_on_import,
+    Case {
+        source: "asgi_app",
+        entry: "server:app",
+        kind: "asgi_app",
+        agent: "asgi_app",
+        package: "asgi_app",
+        requirements: &["bedrock-agentcore", "fastapi", "uvicorn"],
+        says: &["`uvicorn.run(...)` at `server.py:23` is not under `if __name__ == \"__main__\":`"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    an_app_with_a_commented_decorator_and_an_unguarded_run,
+    Case {
+        source: "unguarded_app",
+        entry: "app_agent:app",
+        kind: "existing_app",
+        agent: "unguarded_app",
+        package: "unguarded_app",
+        requirements: &["bedrock-agentcore"],
+        says: &["`app.run()` at `app_agent.py:15`"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    a_callable_object,
+    Case {
+        source: "callable_bot",
+        entry: "bot:bot",
+        kind: "agent_object",
+        agent: "callable_bot",
+        package: "callable_bot",
+        requirements: &["bedrock-agentcore"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    a_module_whose_file_name_is_not_a_python_name,
+    Case {
+        source: "dashed_module",
+        entry: "my-agent.py:echo",
+        kind: "agent_object",
+        agent: "dashed_module",
+        package: "dashed_module",
+        requirements: &["bedrock-agentcore"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    a_folder_whose_name_says_nothing_gives_way_to_the_entry,
+    Case {
+        source: "agent-code",
+        entry: "weather:WeatherAgent.ask",
+        kind: "method",
+        agent: "weather",
+        package: "agent_code",
+        requirements: &["bedrock-agentcore", "boto3", "strands-agents"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    a_folder_with_a_space,
+    Case {
+        source: "my agent",
+        entry: "assistant:answer",
+        kind: "function",
+        agent: "my_agent",
+        package: "my_agent",
+        requirements: &["bedrock-agentcore"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    src_and_main_give_way_to_the_agent_class,
+    Case {
+        source: "src",
+        entry: "main:TravelPlannerAgent.plan",
+        kind: "method",
+        agent: "travel_planner_agent",
+        package: "src",
+        requirements: &["bedrock-agentcore", "strands-agents"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    an_explicit_invalid_name_is_the_only_name_error,
+    Case {
+        source: "src",
+        args: &["--name", "my-agent"],
+        says: &[
+            "the agent name `my-agent` (`--name`) is not valid",
+            "pass `--name my_agent`"
+        ],
+        code: 2,
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    a_real_package_hiding_the_library_it_imports_by_name,
+    Case {
+        source: "mcp",
+        says: &[
+            "the agent's package `mcp` cannot keep its name",
+            "rename the folder `mcp`",
+        ],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    tools_of_every_framework_are_never_the_entry,
+    Case {
+        source: "tools_everywhere",
+        entry: "agent:chat",
+        kind: "function",
+        agent: "tools_everywhere",
+        package: "tools_everywhere",
+        requirements: &[
+            "bedrock-agentcore",
+            "langchain-core",
+            "openai-agents",
+            "strands-agents"
+        ],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    tests_scripts_and_clients_are_neither_entries_nor_requirements,
+    Case {
+        source: "with_tests",
+        entry: "agent:invoke",
+        kind: "function",
+        agent: "with_tests",
+        package: "with_tests",
+        requirements: &["bedrock-agentcore", "httpx"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    typed_nodes_helpers_and_health_checks_are_passed_over,
+    Case {
+        source: "typed_helpers",
+        entry: "agent:answer",
+        kind: "function",
+        agent: "typed_helpers",
+        package: "typed_helpers",
+        requirements: &["bedrock-agentcore", "boto3"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    a_syntax_error_in_an_unused_script_is_a_warning,
+    Case {
+        source: "broken_script",
+        entry: "agent:reply",
+        kind: "function",
+        agent: "broken_script",
+        package: "broken_script",
+        requirements: &["bedrock-agentcore"],
+        says: &["`migrate.py` has a syntax error near line 2; the entry does not import it"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    a_syntax_error_in_the_entry_is_an_error,
+    Case {
+        source: "broken_entry",
+        says: &["`agent.py` has a syntax error near line 2, and it is the entry's module"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    a_syntax_error_in_a_module_the_entry_imports_is_an_error,
+    Case {
+        source: "broken_import",
+        says: &[
+            "`helpers.py` has a syntax error near line 1, and it is imported by the entry's module `agent.py`"
+        ],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    imports_map_to_the_distributions_that_provide_them,
+    Case {
+        source: "namespaces",
+        entry: "agent:run",
+        kind: "function",
+        agent: "namespaces",
+        package: "namespaces",
+        requirements: &[
+            "a2a-sdk",
+            "bedrock-agentcore",
+            "crewai",
+            "google-adk",
+            "google-genai",
+            "mcp",
+            "openai-agents",
+            "pydantic-ai",
+            "PyYAML",
+            "uv"
+        ],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    poetry_dependencies_without_dev_groups_or_local_paths,
+    Case {
+        source: "poetry_agent",
+        entry: "agent:ask",
+        kind: "function",
+        agent: "poetry_agent",
+        package: "poetry_agent",
+        requirements: &[
+            "bedrock-agentcore",
+            "boto3>=1.34,<1.35",
+            "httpx[http2]==0.27.0",
+            "strands-agents>=1.2,<2"
+        ],
+        says: &["left out `internal-lib`", "added `bedrock-agentcore`"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    an_import_of_the_folder_above_is_named_with_the_source_dir_that_includes_it,
+    Case {
+        source: "parent_imports/agent",
+        entry: "agent:reply",
+        kind: "function",
+        agent: "parent_imports",
+        package: "agent",
+        requirements: &["bedrock-agentcore"],
+        says: &[
+            "`agent.py` imports `shared`",
+            "parent_imports` to include it"
+        ],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    a_dotenv_agent_is_told_the_names_it_needs,
+    Case {
+        source: "dotenv_agent",
+        entry: "agent:reply",
+        kind: "function",
+        agent: "dotenv_agent",
+        package: "dotenv_agent",
+        requirements: &["bedrock-agentcore", "python-dotenv"],
+        says: &[
+            "`OPENAI_API_KEY`, `MODEL_ID`",
+            "--env OPENAI_API_KEY=... --env MODEL_ID=..."
+        ],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    the_agent_a_module_builds_beats_its_wrapper_function,
+    Case {
+        source: "object_and_function",
+        entry: "agent:agent",
+        kind: "agent_object",
+        agent: "object_and_function",
+        package: "object_and_function",
+        requirements: &["bedrock-agentcore", "strands-agents"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    several_apps_are_listed_each_with_a_working_entrypoint,
+    Case {
+        source: "two_apps",
+        says: &[
+            "`agent:app` (agent.py:3)",
+            "`agent_with_memory:app` (agent_with_memory.py:3)",
+            "--entrypoint agent:app",
+        ],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    one_of_several_apps_named_with_entrypoint,
+    Case {
+        source: "two_apps",
+        args: &["--entrypoint", "agent_with_memory:app"],
+        entry: "agent_with_memory:app",
+        kind: "existing_app",
+        agent: "two_apps",
+        package: "two_apps",
+        requirements: &["bedrock-agentcore"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    an_mcp_server_is_named_as_one,
+    Case {
+        source: "mcp_server",
+        says: &["`server.py` (MCP server)", "does not support yet"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    an_a2a_server_is_prepared_as_http_and_says_so,
+    Case {
+        source: "a2a_server",
+        entry: "agent:agent",
+        kind: "agent_object",
+        agent: "a2a_server",
+        package: "a2a_server",
+        requirements: &["bedrock-agentcore", "strands-agents"],
+        says: &["also serves the agent over A2A"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    only_helpers_is_nothing_found_with_what_was_passed_over,
+    Case {
+        source: "helpers_only",
+        says: &["no entry found", "`get_client` in utils.py"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    a_class_that_needs_arguments_gives_way_to_a_function,
+    Case {
+        source: "ctor_args",
+        entry: "agent:research",
+        kind: "function",
+        agent: "ctor_args",
+        package: "ctor_args",
+        requirements: &["bedrock-agentcore"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    a_flat_folder_whose_module_has_its_name,
+    Case {
+        source: "weather",
+        entry: "weather:forecast",
+        kind: "function",
+        agent: "weather",
+        package: "weather",
+        requirements: &["bedrock-agentcore"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    a_single_file,
+    Case {
+        source: "single_file/chatbot.py",
+        entry: "chatbot:chat",
+        kind: "function",
+        agent: "chatbot",
+        package: "chatbot",
+        requirements: &["bedrock-agentcore"],
+        ..FAILS
+    }
+);
