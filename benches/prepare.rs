@@ -8,6 +8,9 @@
 //!   same with `--no-role` (nothing but local work). Target: under 100 ms.
 //! - Copying a synthetic source of 5,000 files / 200 MB: `agentprep prepare --no-role` against
 //!   `cp -r` of the same tree on the same disk, alternating the two. Target: within 1.5x of `cp`.
+//! - The fixture corpus (`tests/fixtures/corpus/`, agents in the shapes of real public ones):
+//!   `prepare --no-role` of each agent that prepares, the median per agent. Target: every
+//!   agent under 20 ms.
 //!
 //! Targets are reported, never asserted: the process fails only when a run fails. Whole
 //! processes are timed (not functions) because start-up, the SDK's configuration and the
@@ -28,6 +31,36 @@ use support::{Moto, agentprep, example};
 const PREPARE_RUNS: usize = 30;
 /// Timed copies per tool (after one warm-up each).
 const COPY_RUNS: usize = 7;
+/// Runs of `prepare --no-role` per corpus agent (after one warm-up).
+const CORPUS_RUNS: usize = 15;
+
+/// The corpus agents that prepare (those whose preparation is an error are not timed).
+const CORPUS_AGENTS: &[&str] = &[
+    "tutorial_repo/01_code_interpreter/cost_estimator_agent",
+    "01-strands-echo-agent",
+    "langgraph",
+    "prebuilt_graph",
+    "asgi_app",
+    "unguarded_app",
+    "callable_bot",
+    "dashed_module",
+    "agent-code",
+    "my agent",
+    "src",
+    "tools_everywhere",
+    "with_tests",
+    "typed_helpers",
+    "broken_script",
+    "namespaces",
+    "poetry_agent",
+    "parent_imports/agent",
+    "dotenv_agent",
+    "object_and_function",
+    "a2a_server",
+    "ctor_args",
+    "weather",
+    "single_file/chatbot.py",
+];
 
 /// The synthetic source: file count, total size, and how it is laid out.
 const TREE_FILES: usize = 5_000;
@@ -52,6 +85,7 @@ fn bench() -> Result<(), String> {
         .unwrap_or(1);
     let prepare = bench_prepare()?;
     let copy = bench_copy()?;
+    let corpus = bench_corpus()?;
 
     println!();
     println!("agentprep prepare benchmark (nproc = {nproc}; wall time of whole runs)");
@@ -86,6 +120,34 @@ fn bench() -> Result<(), String> {
             "within the 1.5x target"
         } else {
             "above the 1.5x target"
+        }
+    );
+    println!();
+    println!("| Corpus agent (`prepare --no-role`) | Runs | Median | p90 | Min |");
+    println!("|---|---|---|---|---|");
+    for (agent, times) in &corpus {
+        let mut sorted = times.clone();
+        sorted.sort();
+        println!(
+            "| `{agent}` | {} | {} | {} | {} |",
+            sorted.len(),
+            ms(median(&sorted)),
+            ms(p90(&sorted)),
+            ms(sorted[0])
+        );
+    }
+    let medians: Vec<Duration> = corpus.iter().map(|(_, times)| median(times)).collect();
+    let slowest = medians.iter().max().copied().unwrap_or_default();
+    println!();
+    println!(
+        "corpus: {} agents, median of the medians {}, slowest median {} ({})",
+        corpus.len(),
+        ms(median(&medians)),
+        ms(slowest),
+        if slowest < Duration::from_millis(20) {
+            "every agent under the 20 ms target"
+        } else {
+            "above the 20 ms target"
         }
     );
     let rerun = median(&prepare.reruns);
@@ -148,6 +210,36 @@ fn bench_prepare() -> Result<PrepareTimes, String> {
         reruns,
         local,
     })
+}
+
+/// `prepare --no-role` of each corpus agent into its own output directory, reruns included
+/// (each run replaces the previous deployment, as a user's rerun does).
+fn bench_corpus() -> Result<Vec<(String, Vec<Duration>)>, String> {
+    let work = tempfile::tempdir().map_err(|e| format!("creating a temporary directory: {e}"))?;
+    let corpus = support::repo_root().join("tests/fixtures/corpus");
+    progress(&format!(
+        "corpus: {} agents, {CORPUS_RUNS} runs each after a warm-up",
+        CORPUS_AGENTS.len()
+    ));
+    let mut results = Vec::new();
+    for (index, agent) in CORPUS_AGENTS.iter().enumerate() {
+        let output = work.path().join(format!("deployment-{index}"));
+        let prepare = || {
+            let mut command = agentprep(work.path());
+            command
+                .args(["prepare", "--no-role", "--source-dir"])
+                .arg(corpus.join(agent))
+                .arg("--output-dir")
+                .arg(&output);
+            command
+        };
+        timed(&mut prepare())?;
+        let times = (0..CORPUS_RUNS)
+            .map(|_| timed(&mut prepare()))
+            .collect::<Result<Vec<_>, _>>()?;
+        results.push((agent.to_string(), times));
+    }
+    Ok(results)
 }
 
 struct CopyTimes {
@@ -214,8 +306,9 @@ fn bench_copy() -> Result<CopyTimes, String> {
         let cp_time = timed_into_fresh(&cp_target, &mut cp(&cp_target))?;
         let agentprep_time = timed_into_fresh(&agentprep_target, &mut prepare(&agentprep_target))?;
         if round == 0 {
-            // A copy that left files out would make the comparison meaningless.
-            for copied in [cp_target.clone(), agentprep_target.join("synthetic_agent")] {
+            // A copy that left files out would make the comparison meaningless. The package
+            // keeps the source folder's name, whatever the agent is called.
+            for copied in [cp_target.clone(), agentprep_target.join("synthetic_source")] {
                 let found = tree_size(&copied)
                     .map_err(|e| format!("reading `{}`: {e}", copied.display()))?;
                 if found != (TREE_FILES, bytes) {

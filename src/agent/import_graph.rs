@@ -52,6 +52,40 @@ impl ImportGraph {
             .any(|(from, targets)| from != index && targets.contains(&index))
     }
 
+    /// Every own module that runs when module `index` is imported: those it reaches through
+    /// its imports, and the `__init__.py` of each package on the way (importing
+    /// `pkg.sub.mod` runs `pkg/__init__.py` and `pkg/sub/__init__.py` first), with theirs.
+    pub fn loaded_with(&self, modules: &[PythonModule], index: usize) -> Vec<usize> {
+        let position: HashMap<&str, usize> = modules
+            .iter()
+            .enumerate()
+            .map(|(i, module)| (module.dotted.as_str(), i))
+            .collect();
+        let mut loaded: Vec<usize> = Vec::new();
+        let mut pending = vec![index];
+        while let Some(next) = pending.pop() {
+            for reached in self.reachable_from(next) {
+                if loaded.contains(&reached) {
+                    continue;
+                }
+                loaded.push(reached);
+                // The packages above it: `a.b.c` runs `a.b` and `a` (and the root's `""`).
+                let dotted = &modules[reached].dotted;
+                let mut parts: Vec<&str> = dotted.split('.').filter(|p| !p.is_empty()).collect();
+                while !parts.is_empty() {
+                    parts.pop();
+                    if let Some(&package) = position.get(parts.join(".").as_str())
+                        && !loaded.contains(&package)
+                    {
+                        pending.push(package);
+                    }
+                }
+            }
+        }
+        loaded.sort_unstable();
+        loaded
+    }
+
     /// Module `index` and every own module it reaches through imports, in visiting order.
     pub fn reachable_from(&self, index: usize) -> Vec<usize> {
         let mut seen = vec![false; self.imports.len()];
@@ -150,6 +184,26 @@ mod tests {
             ]
         );
         assert!(graph.is_imported(1), "unused.py imports agent");
+        let table = modules
+            .iter()
+            .position(|m| m.file == "pricing/table.py")
+            .unwrap();
+        let loaded: Vec<&str> = graph
+            .loaded_with(&modules, table)
+            .into_iter()
+            .map(|i| modules[i].file.as_str())
+            .collect();
+        assert_eq!(
+            loaded,
+            [
+                "__init__.py",
+                "config.py",
+                "pricing/__init__.py",
+                "pricing/table.py",
+                "pricing/parser.py"
+            ],
+            "importing a submodule runs its packages' `__init__.py`"
+        );
         assert!(!graph.is_imported(7));
         assert!(graph.is_imported(2));
     }

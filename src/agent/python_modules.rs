@@ -10,7 +10,7 @@ use crate::agent::source_tree::SourceTree;
 use crate::python::module_syntax::{self, ModuleSyntax};
 
 /// One parsed module of the agent.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PythonModule {
     /// Dotted path below the agent's package: `pricing.parser` for `pricing/parser.py`, `""` for
     /// the package's own `__init__.py`.

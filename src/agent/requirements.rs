@@ -6,8 +6,8 @@
 //! (the tutorial's agent imports `uv` and `mcp` that its project never lists). Otherwise they
 //! are read from the imports: the standard library (3.10-3.13), the agent's own modules and
 //! its tests are skipped, import names are mapped to distributions (`yaml` -> `PyYAML`,
-//! `google.adk` -> `google-adk`), and names the table does not know are kept as they are with
-//! a warning. Lines for one distribution are merged without loss (extras united, version
+//! `google.adk` -> `google-adk`); a name the table does not know is never guessed into a
+//! requirement (a PyPI package of that name may be a stranger's), it is named in a warning. Lines for one distribution are merged without loss (extras united, version
 //! clauses kept, markers kept apart); development groups are never deployed.
 //! `bedrock-agentcore` is always present because the generated `invoke.py` imports it. Output
 //! is sorted and deterministic.
@@ -75,8 +75,7 @@ pub struct Requirements {
     pub origin: RequirementsOrigin,
     /// Option lines (`--index-url ...`) first, then requirements sorted by normalised name.
     pub lines: Vec<String>,
-    /// Imports not in the mapping table, kept under their own name (or, when the agent
-    /// declares its requirements, imports no requirement is known to provide).
+    /// Imports that no known distribution and no requirement provides: not added, warned about.
     pub unknown_imports: Vec<String>,
     /// Distributions the agent imports but did not declare, added.
     pub added_from_imports: Vec<String>,
@@ -169,7 +168,7 @@ pub fn generate(
     let mut added = Vec::new();
     for (distribution, importer) in &imports.known {
         let key = normalized_name(distribution);
-        if collected.has(&key) {
+        if collected.has(&key) || collected.brings_through_extra(&key) {
             continue;
         }
         if complete {
@@ -510,9 +509,6 @@ fn from_imports(scan: ImportScan) -> Requirements {
     for distribution in scan.known.keys() {
         collected.requirement(distribution, Path::new("imports"));
     }
-    for top in scan.unknown.keys() {
-        collected.requirement(&top.replace('_', "-"), Path::new("imports"));
-    }
     let unknown = scan.unknown.keys().cloned().collect();
     collected.finish(RequirementsOrigin::Imports, unknown, scan.optional)
 }
@@ -530,6 +526,17 @@ impl Collected {
         self.requirements
             .iter()
             .any(|requirement| requirement.key == key)
+    }
+
+    /// Whether a listed requirement brings `key` through an extra named after it:
+    /// `langchain[aws]` installs `langchain-aws`.
+    fn brings_through_extra(&self, key: &str) -> bool {
+        self.requirements.iter().any(|requirement| {
+            requirement
+                .extras
+                .iter()
+                .any(|extra| format!("{}-{}", requirement.key, extra.replace('_', "-")) == key)
+        })
     }
 
     fn requirement(&mut self, line: &str, file: &Path) {
@@ -569,6 +576,20 @@ impl Collected {
         unknown_imports: Vec<String>,
         optional_imports: Vec<String>,
     ) -> Requirements {
+        if !unknown_imports.is_empty() {
+            let names: Vec<String> = unknown_imports
+                .iter()
+                .map(|name| format!("`{name}`"))
+                .collect();
+            self.warnings.push(format!(
+                "the agent imports {}, which no requirement provides, no known distribution is \
+                 named after, and the source does not hold: not added to the requirements, as a \
+                 PyPI package of that name may be a stranger's. List the right distribution in a \
+                 `requirements.txt` beside the agent (or pass `--requirements FILE`); if it is \
+                 your own code, include it with `--source-dir`",
+                names.join(", ")
+            ));
+        }
         if !self.has(RUNTIME_SDK) {
             self.requirement(RUNTIME_SDK, Path::new("agentprep"));
             if origin != RequirementsOrigin::Imports {
@@ -735,6 +756,14 @@ mod tests {
         assert!(warnings.contains("`-e ./local_pkg`"), "{warnings}");
         assert!(warnings.contains("cannot both hold"), "{warnings}");
         assert!(warnings.contains("left out `typing`"), "{warnings}");
+    }
+
+    #[test]
+    fn a_distribution_an_extra_brings_is_not_added_again() {
+        let mut collected = Collected::default();
+        collected.requirement("langchain[aws]>=0.3", Path::new("requirements.txt"));
+        assert!(collected.brings_through_extra("langchain-aws"));
+        assert!(!collected.brings_through_extra("langchain-openai"));
     }
 
     #[test]

@@ -160,18 +160,25 @@ pub async fn prepare(
     if package.renamed_because.is_none() {
         own_names.push(&source_dir_name);
     }
-    let outside = outside_imports::find(&tree, &modules, &own_names);
+    // What the agent needs at run time is what its entry loads; tests, scripts and a Streamlit
+    // UI beside it ship as files but bring no requirements, permissions or warnings.
+    let runtime_modules = loaded_by_entry(&modules, &graph, &entry);
+    let outside = outside_imports::find(&tree, &runtime_modules, &own_names);
     warnings.extend(outside.iter().map(|import| import.warning()));
-    warnings.extend(dotenv_names::find(&tree, &modules).map(|dotenv| dotenv.warning()));
+    warnings.extend(dotenv_names::find(&tree, &runtime_modules).map(|dotenv| dotenv.warning()));
     // What resolves beside the source is the user's code, never a PyPI requirement.
     own_names.extend(outside.iter().map(|import| import.name.as_str()));
-    let requirements =
-        requirements::generate(&tree, &modules, &own_names, options.requirements.as_deref())?;
+    let requirements = requirements::generate(
+        &tree,
+        &runtime_modules,
+        &own_names,
+        options.requirements.as_deref(),
+    )?;
     warn_about_requirements(&requirements, progress);
     for warning in &warnings {
         progress.warn(warning);
     }
-    let uses = capabilities::detect(&modules);
+    let uses = capabilities::detect(&runtime_modules);
     let mut extra_statements = Vec::new();
     for file in &options.policies {
         extra_statements.extend(policy_documents::read_extra_statements(file)?);
@@ -342,6 +349,25 @@ fn derived_name(tree: &SourceTree, chosen: &Chosen) -> name::DerivedName {
     name::derive(&source_name, &hints)
 }
 
+/// The modules that run when `invoke.py` imports the entry's module.
+fn loaded_by_entry(
+    modules: &[PythonModule],
+    graph: &ImportGraph,
+    entry: &Entry,
+) -> Vec<PythonModule> {
+    match modules
+        .iter()
+        .position(|module| module.file == entry.at().file)
+    {
+        Some(index) => graph
+            .loaded_with(modules, index)
+            .into_iter()
+            .map(|index| modules[index].clone())
+            .collect(),
+        None => modules.to_vec(),
+    }
+}
+
 /// Syntax errors: an error when the entry's module reaches the broken module through its
 /// imports (the agent cannot start), a warning otherwise.
 fn syntax_problems(
@@ -448,18 +474,6 @@ fn parse_role_arn(arn: &str) -> Result<GivenRole, UserError> {
 fn warn_about_requirements(requirements: &Requirements, progress: &Progress) {
     for warning in &requirements.warnings {
         progress.warn(warning);
-    }
-    if !requirements.unknown_imports.is_empty() {
-        let names: Vec<String> = requirements
-            .unknown_imports
-            .iter()
-            .map(|name| format!("`{name}`"))
-            .collect();
-        progress.warn(format!(
-            "no known distribution for the import(s) {}; they were listed under their own name. \
-             Pin them in a `requirements.txt` beside the agent (or pass `--requirements FILE`)",
-            names.join(", ")
-        ));
     }
 }
 

@@ -74,7 +74,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
         startup_timeout: Duration::from_secs(args.startup_timeout.max(1)),
         log_dir: args.log_dir.clone(),
-        worker_env: vec![("AWS_REGION".into(), region)],
+        // Both names, as AWS's managed runtimes set them: boto3 reads only the second.
+        worker_env: vec![
+            ("AWS_REGION".into(), region.clone()),
+            ("AWS_DEFAULT_REGION".into(), region),
+        ],
         echo_worker_output: true,
     };
     let runtime = LocalRuntime::new(&agents, &options)?;

@@ -128,7 +128,13 @@ def _load_by_path(relative):
             framework,
             ..
         } => {
-            out.push_str(&prologue(&import_of(variable, "_agent")));
+            let extra = match framework {
+                AgentFramework::Callable => {
+                    "import asyncio  # noqa: E402\nimport inspect  # noqa: E402\n"
+                }
+                _ => "",
+            };
+            out.push_str(&prologue(&import_of(variable, "_agent"), extra));
             out.push_str(match framework {
                 AgentFramework::Strands => STRANDS_HANDLER,
                 AgentFramework::LangGraph => LANGGRAPH_HANDLER,
@@ -144,7 +150,12 @@ def _load_by_path(relative):
             region_param,
             ..
         } => {
-            out.push_str(&prologue(&import_of(class, class)));
+            // Imported under a private name: the agent's own names (`invoke`, `app`) must not
+            // collide with the ones this file defines.
+            out.push_str(&prologue(
+                &import_of(class, "_AgentClass"),
+                "import threading  # noqa: E402\n",
+            ));
             let arguments = match region_param {
                 Some(param) => format!("**({{\"{param}\": _REGION}} if _REGION else {{}})"),
                 None => String::new(),
@@ -160,7 +171,7 @@ def _get_agent():
     global _agent
     with _agent_lock:
         if _agent is None:
-            _agent = {class}({arguments})
+            _agent = _AgentClass({arguments})  # {class}
         return _agent
 
 
@@ -188,13 +199,17 @@ def _get_agent():
             ..
         } => {
             let callable = stream_function.as_deref().unwrap_or(function);
-            out.push_str(&prologue(&import_of(callable, callable)));
+            out.push_str(&prologue(&import_of(callable, "_entry_function"), ""));
             let style = if stream_function.is_some() {
                 CallStyle::Stream
             } else {
                 *style
             };
-            out.push_str(&handler(callable, style, stream_function.is_some()));
+            out.push_str(&handler(
+                "_entry_function",
+                style,
+                stream_function.is_some(),
+            ));
             out.push_str(MAIN_APP_RUN);
         }
     }
@@ -259,14 +274,12 @@ if __name__ == "__main__":
     uvicorn.run(app, host=_host, port=int(os.environ.get("PORT", "8080")))
 "#;
 
-/// Imports and helpers shared by the generated wrappers around an agent.
-fn prologue(agent_import: &str) -> String {
+/// Imports and helpers shared by the generated wrappers around an agent; `standard_imports`
+/// are the standard modules the wrapper needs besides.
+fn prologue(agent_import: &str, standard_imports: &str) -> String {
     format!(
         r#"
-import asyncio  # noqa: E402
-import inspect  # noqa: E402
-import threading  # noqa: E402
-
+{standard_imports}
 from bedrock_agentcore.runtime import BedrockAgentCoreApp  # noqa: E402
 from starlette.exceptions import HTTPException  # noqa: E402
 
@@ -368,7 +381,15 @@ def _last_message_text(state):
     return content if isinstance(content, str) else _answer(content)
 "#;
 
-const CALLABLE_HANDLER: &str = r#"@app.entrypoint
+const CALLABLE_HANDLER: &str = r#"if not (callable(_agent) or hasattr(_agent, "stream_async") or hasattr(_agent, "ainvoke")):
+    # Fail as the worker starts, with the reason, rather than on every request.
+    raise TypeError(
+        f"the entry `{type(_agent).__name__}` cannot be called with a prompt; "
+        "write a function that takes the prompt and calls it, and name that with --entrypoint"
+    )
+
+
+@app.entrypoint
 async def invoke(payload, context):
     prompt = _prompt_of(payload)
     if hasattr(_agent, "stream_async"):
@@ -444,10 +465,10 @@ mod tests {
         )
         .unwrap();
         assert!(text.contains(
-            "from cost_estimator_agent.cost_estimator_agent import AWSCostEstimatorAgent  # noqa: E402"
+            "from cost_estimator_agent.cost_estimator_agent import AWSCostEstimatorAgent as _AgentClass  # noqa: E402"
         ));
         assert!(text.contains(
-            "_agent = AWSCostEstimatorAgent(**({\"region\": _REGION} if _REGION else {}))"
+            "_agent = _AgentClass(**({\"region\": _REGION} if _REGION else {}))  # AWSCostEstimatorAgent"
         ));
         assert!(text.contains("or \"us-west-2\""));
         assert!(text.contains("async def invoke(payload):\n    prompt = _prompt_of(payload)\n    return _stream(_get_agent().estimate_costs_stream(prompt))"));
@@ -505,11 +526,9 @@ mod tests {
             style: CallStyle::Sync,
             stream_function: None,
         };
-        assert!(
-            render(&sync, "a", "a", None)
-                .unwrap()
-                .contains("def invoke(payload):\n    return _answer(answer(_prompt_of(payload)))")
-        );
+        assert!(render(&sync, "a", "a", None).unwrap().contains(
+            "def invoke(payload):\n    return _answer(_entry_function(_prompt_of(payload)))"
+        ));
         let asynchronous = Entry::Function {
             at: at("m"),
             function: "answer".into(),
@@ -519,8 +538,25 @@ mod tests {
         assert!(
             render(&asynchronous, "a", "a", None)
                 .unwrap()
-                .contains("return _answer(await answer(_prompt_of(payload)))")
+                .contains("return _answer(await _entry_function(_prompt_of(payload)))")
         );
+    }
+
+    #[test]
+    fn an_entry_named_like_the_wrappers_own_names_is_not_shadowed() {
+        for name in ["invoke", "app"] {
+            let entry = Entry::Function {
+                at: at("agent"),
+                function: name.into(),
+                style: CallStyle::Sync,
+                stream_function: None,
+            };
+            let text = render(&entry, "a", "a", None).unwrap();
+            assert!(
+                text.contains(&format!("from a.agent import {name} as _entry_function")),
+                "{text}"
+            );
+        }
     }
 
     #[test]

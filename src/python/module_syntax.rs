@@ -63,6 +63,9 @@ pub struct Function {
     pub is_generator: bool,
     /// Decorator expressions as written, without the `@` and without a trailing comment.
     pub decorators: Vec<String>,
+    /// The body is `...` or `raise NotImplementedError` (after an optional docstring): a
+    /// placeholder, not an implementation.
+    pub is_stub: bool,
     /// 1-based line of the `def`.
     pub line: usize,
 }
@@ -519,9 +522,38 @@ impl Reader<'_> {
             is_generator: node
                 .child_by_field_name("body")
                 .is_some_and(contains_own_yield),
+            is_stub: node
+                .child_by_field_name("body")
+                .is_some_and(|body| self.is_stub_body(body)),
             decorators,
             line: node.start_position().row + 1,
         }
+    }
+
+    fn is_stub_body(&self, body: Node) -> bool {
+        let mut cursor = body.walk();
+        let statements: Vec<Node> = body
+            .named_children(&mut cursor)
+            .filter(|statement| statement.kind() != "comment")
+            .collect();
+        let placeholder = |statement: &Node| match statement.kind() {
+            "pass_statement" => true,
+            "raise_statement" => self.text(*statement).contains("NotImplementedError"),
+            "expression_statement" => {
+                let text = self.text(*statement);
+                text == "..."
+                    || statement
+                        .named_child(0)
+                        .is_some_and(|e| e.kind() == "string")
+            }
+            _ => false,
+        };
+        // A bare `pass` body is left alone (tests and sketches use it); a placeholder says so
+        // with `...` or `raise NotImplementedError`.
+        let says_placeholder = |statement: &Node| {
+            statement.kind() == "raise_statement" || self.text(*statement) == "..."
+        };
+        statements.iter().all(placeholder) && statements.iter().any(says_placeholder)
     }
 
     fn params(&self, parameters: Node) -> Vec<Param> {
@@ -728,6 +760,7 @@ mod tests {
             ["text"]
         );
         assert!(!ask.is_generator);
+        assert!(!ask.is_stub);
         let twin = class.method("ask_stream").unwrap();
         assert!(twin.is_async && twin.is_generator);
         let helper = class.method("helper").unwrap();
@@ -743,6 +776,18 @@ mod tests {
                 .required_positional(true)
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn placeholders_are_told_from_implementations() {
+        let module = parse(
+            "class A:\n    async def stream(self, query):\n        \"\"\"Not here.\"\"\"\n        raise NotImplementedError('no')\n\
+             def ellipsis(x):\n    ...\ndef real(x):\n    return x\n",
+        )
+        .unwrap();
+        assert!(module.classes[0].methods[0].is_stub);
+        assert!(module.functions[0].is_stub);
+        assert!(!module.functions[1].is_stub);
     }
 
     #[test]

@@ -144,7 +144,7 @@ async fn install_step(command: &mut Command, what: &str) -> anyhow::Result<()> {
     let lines: Vec<&str> = text.lines().collect();
     let tail = lines[lines.len().saturating_sub(ERROR_LINES)..].join("\n");
     Err(UserError::failed(format!("`{what}` failed ({}); its last output:\n{tail}", output.status))
-        .with_hint("fix the deployment's `requirements.txt` (or pass `--python PATH` with an environment that has them)")
+        .with_hint("fix the agent's own requirements and run `agentprep prepare` again (the deployment's `requirements.txt` is generated from them), or pass `--python PATH` with an environment that has them")
         .into())
 }
 

@@ -500,7 +500,7 @@ corpus_case!(
         agent: "a2a_server",
         package: "a2a_server",
         requirements: &["bedrock-agentcore", "strands-agents"],
-        says: &["also serves the agent over A2A"],
+        says: &["`agent.py` is written for an A2A server"],
         ..FAILS
     }
 );
@@ -548,6 +548,42 @@ corpus_case!(
         kind: "function",
         agent: "chatbot",
         package: "chatbot",
+        requirements: &["bedrock-agentcore"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    an_agent_that_takes_no_prompt_call_is_refused_with_how_to_wrap_it,
+    Case {
+        source: "adk_agent",
+        says: &[
+            "`agent.py:5` builds `root_agent`, a Google ADK agent",
+            "`InMemoryRunner`",
+        ],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    naming_such_an_agent_is_refused_too,
+    Case {
+        source: "adk_agent",
+        args: &["--entrypoint", "agent:root_agent"],
+        says: &["`root_agent` is a Google ADK agent, which is not called with a prompt"],
+        code: 2,
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    an_entry_named_invoke,
+    Case {
+        source: "invoke_named",
+        entry: "agent:invoke",
+        kind: "function",
+        agent: "invoke_named",
+        package: "invoke_named",
         requirements: &["bedrock-agentcore"],
         ..FAILS
     }

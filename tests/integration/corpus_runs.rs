@@ -137,6 +137,7 @@ fn every_entry_shape_answers_under_serve_with_its_real_framework() {
         "unguarded_app",
         "callable_bot",
         "dashed_module",
+        "invoke_named",
     ];
     let mut deployments: Vec<PathBuf> = shapes
         .iter()
@@ -182,6 +183,7 @@ fn every_entry_shape_answers_under_serve_with_its_real_framework() {
         ),
         ("callable_bot", "hello there", "HELLO THERE! (turn 1)\n"),
         ("dashed_module", "hello there", "dashed: hello there\n"),
+        ("invoke_named", "hello there", "named invoke: hello there\n"),
     ] {
         let ran = ask(cwd, &endpoint, agent, &["--new-session"], prompt);
         ran.success();

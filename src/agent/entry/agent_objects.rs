@@ -111,6 +111,78 @@ fn callable_class_style(syntax: &ModuleSyntax, callee: &str) -> Option<CallStyle
         .then(|| CallStyle::of(call))
 }
 
+/// An agent object of a framework whose agents are not called with the prompt, so the
+/// generated `invoke.py` cannot drive it; the user is told how to wrap it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UncallableObject {
+    pub variable: String,
+    pub line: usize,
+    /// `a Google ADK agent`
+    pub what: &'static str,
+    /// How to call it from a function agentprep can use.
+    pub how: &'static str,
+}
+
+/// (origin prefix, what it is, how to call it).
+const UNCALLABLE: &[(&str, &str, &str)] = &[
+    (
+        "google.adk.",
+        "a Google ADK agent",
+        "run it with ADK's `InMemoryRunner` in a function such as `async def ask(prompt)`",
+    ),
+    (
+        "crewai.Crew",
+        "a CrewAI crew",
+        "return `crew.kickoff(inputs={...}).raw` from a function such as `def ask(prompt)`",
+    ),
+    (
+        "crewai.crew.Crew",
+        "a CrewAI crew",
+        "return `crew.kickoff(inputs={...}).raw` from a function such as `def ask(prompt)`",
+    ),
+    (
+        "pydantic_ai.Agent",
+        "a PydanticAI agent",
+        "return `(await agent.run(prompt)).output` from a function such as `async def ask(prompt)`",
+    ),
+    (
+        "agents.Agent",
+        "an OpenAI Agents SDK agent",
+        "return `(await Runner.run(agent, prompt)).final_output` from a function such as `async def ask(prompt)`",
+    ),
+    (
+        "llama_index.",
+        "a LlamaIndex agent",
+        "return `str(await agent.run(user_msg=prompt))` from a function such as `async def ask(prompt)`",
+    ),
+];
+
+/// Module-level agents of frameworks that agentprep cannot call with a prompt.
+pub fn uncallable_objects(syntax: &ModuleSyntax) -> Vec<UncallableObject> {
+    syntax
+        .assignments
+        .iter()
+        .filter_map(|assignment| {
+            let origin = syntax.resolve(&assignment.callee)?;
+            let (_, what, how) = UNCALLABLE.iter().find(|(prefix, _, _)| {
+                if prefix.ends_with('.') {
+                    origin.starts_with(prefix)
+                } else {
+                    origin == *prefix
+                }
+            })?;
+            // Only agents: a model or a tool of those frameworks is not one.
+            let class = origin.rsplit('.').next().unwrap_or_default();
+            (class.contains("Agent") || class == "Crew").then(|| UncallableObject {
+                variable: assignment.target.clone(),
+                line: assignment.line,
+                what,
+                how,
+            })
+        })
+        .collect()
+}
+
 /// A FastAPI or Starlette app that answers `POST /invocations` and `GET /ping`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AsgiApp {
@@ -123,6 +195,23 @@ const ASGI_APPS: &[&str] = &[
     "fastapi.applications.FastAPI",
     "starlette.applications.Starlette",
 ];
+
+/// Every FastAPI or Starlette app the module builds, whatever it serves.
+pub fn web_apps(syntax: &ModuleSyntax) -> Vec<AsgiApp> {
+    syntax
+        .assignments
+        .iter()
+        .filter(|assignment| {
+            syntax
+                .resolve(&assignment.callee)
+                .is_some_and(|origin| ASGI_APPS.contains(&origin.as_str()))
+        })
+        .map(|assignment| AsgiApp {
+            variable: assignment.target.clone(),
+            line: assignment.line,
+        })
+        .collect()
+}
 
 /// ASGI apps that implement AgentCore's HTTP contract themselves.
 pub fn asgi_apps(syntax: &ModuleSyntax) -> Vec<AsgiApp> {
@@ -179,20 +268,31 @@ pub fn import_time_server(syntax: &ModuleSyntax, variable: &str) -> Option<Modul
         .cloned()
 }
 
-/// Module-level calls other than a server start that run when the module is imported and
-/// look like a script's work (`main()`, `asyncio.run(main())`, `agent("Hello")`).
-pub fn import_time_work<'s>(syntax: &'s ModuleSyntax, objects: &[&str]) -> Vec<&'s ModuleCall> {
-    syntax
+/// Work a module does when it is imported, outside `if __name__ == "__main__":`, that looks like
+/// a script's: `main()`, `asyncio.run(main())`, or a call of the agent (`agent("Hello")`,
+/// `result = travel_agent(query)`, `crew.kickoff()`, `graph.invoke(...)`), as (callee, line).
+pub fn import_time_work<'s>(syntax: &'s ModuleSyntax, objects: &[&str]) -> Vec<(&'s str, usize)> {
+    let runs_work = |callee: &str| {
+        matches!(callee, "main" | "asyncio.run" | "run")
+            || objects.contains(&callee)
+            || [".invoke", ".ainvoke", ".kickoff", ".run_sync", ".stream"]
+                .iter()
+                .any(|suffix| callee.ends_with(suffix))
+    };
+    let mut found: Vec<(&str, usize)> = syntax
         .module_calls
         .iter()
-        .filter(|call| {
-            let callee = call.callee.as_str();
-            matches!(callee, "main" | "asyncio.run" | "run")
-                || objects.contains(&callee)
-                || callee.ends_with(".invoke")
-                || callee.ends_with(".kickoff")
-        })
-        .collect()
+        .map(|call| (call.callee.as_str(), call.line))
+        .chain(
+            syntax
+                .assignments
+                .iter()
+                .map(|assignment| (assignment.callee.as_str(), assignment.line)),
+        )
+        .filter(|(callee, _)| runs_work(callee))
+        .collect();
+    found.sort_by_key(|(_, line)| *line);
+    found
 }
 
 #[cfg(test)]
@@ -239,6 +339,28 @@ mod tests {
     }
 
     #[test]
+    fn agents_of_frameworks_that_take_no_prompt_call_are_named() {
+        let syntax = parse(
+            "from google.adk.agents import Agent\nfrom crewai import Crew, Agent as CrewAgent\n\
+             from google.adk.models import Gemini\nroot_agent = Agent(name='facts')\ncrew = Crew(agents=[])\n\
+             model = Gemini()\nwriter = CrewAgent(role='w')\n",
+        )
+        .unwrap();
+        let objects = uncallable_objects(&syntax);
+        let found: Vec<(&str, &str)> = objects
+            .iter()
+            .map(|o| (o.variable.as_str(), o.what))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("root_agent", "a Google ADK agent"),
+                ("crew", "a CrewAI crew")
+            ]
+        );
+    }
+
+    #[test]
     fn contract_apps_need_both_routes() {
         let both = parse(
             "from fastapi import FastAPI\napp = FastAPI()\n@app.post(\"/invocations\")\nasync def invocations(request):\n    pass\n\
@@ -251,6 +373,17 @@ mod tests {
         )
         .unwrap();
         assert!(asgi_apps(&web).is_empty());
+    }
+
+    #[test]
+    fn a_call_of_the_agent_at_import_is_found() {
+        let syntax = parse(
+            "agent = Agent()\nresult = agent('What to see in Paris?')\nprint(result)\n\
+             crew.kickoff()\nif __name__ == '__main__':\n    main()\n",
+        )
+        .unwrap();
+        let found = import_time_work(&syntax, &["agent"]);
+        assert_eq!(found, [("agent", 2), ("crew.kickoff", 4)]);
     }
 
     #[test]

@@ -248,9 +248,10 @@ pub fn choose(
         && let Some(protocol) = protocol_servers::server_protocol(&module.syntax)
     {
         chosen.warnings.push(format!(
-            "`{}` also serves the agent over {}; agentprep prepares it as an HTTP agent \
-             (`POST /invocations`), as {} deployment is not supported yet",
+            "`{}` is written for an {} server (it imports the {} server SDK); agentprep prepares \
+             the agent as an HTTP agent (`POST /invocations`), as {} deployment is not supported yet",
             module.file,
+            protocol.name(),
             protocol.name(),
             protocol.name()
         ));
@@ -297,6 +298,31 @@ fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserE
         .flat_map(|(index, module)| callables_in(module, graph.is_imported(index)))
         .collect();
 
+    // Several agents in one module and a function there that takes the prompt: the function
+    // is the orchestrator (`optimize_query` running an analyser, a rewriter, a validator).
+    let tied_objects = objects.len() > 1 && best_of(&objects, |found| found.imported).is_err();
+    if tied_objects
+        && let Some(orchestrator) = callables
+            .iter()
+            .filter(|found| {
+                matches!(found.entry, Entry::Function { .. })
+                    && found.tier <= Tier::PromptLike
+                    && objects
+                        .iter()
+                        .any(|object| object.entry.at().file == found.entry.at().file)
+            })
+            .min_by_key(|found| (found.tier, found.imported))
+    {
+        return Ok(Chosen {
+            entry: orchestrator.entry.clone(),
+            reason: format!(
+                "`{}` builds several agents ({}), and this function takes the prompt",
+                orchestrator.entry.at().file,
+                spec_list(&objects)
+            ),
+            warnings: Vec::new(),
+        });
+    }
     if let Some(best) = best_of(&objects, |found| found.imported)? {
         let mut reason = object_reason(&best.entry);
         if !callables.is_empty() {
@@ -500,11 +526,9 @@ fn twin_names(functions: &[Function], is_method: bool) -> Vec<&str> {
 fn callables_in(module: &PythonModule, imported: bool) -> Vec<Found> {
     let syntax = &module.syntax;
     let mut found = Vec::new();
-    for class in syntax
-        .classes
-        .iter()
-        .filter(|class| !class.name.starts_with('_'))
-    {
+    for class in syntax.classes.iter().filter(|class| {
+        !class.name.starts_with('_') && prompt_callables::class_exclusion(syntax, class).is_none()
+    }) {
         let Some(region_param) = constructor_region(class) else {
             continue;
         };
@@ -649,15 +673,20 @@ fn import_time_warnings(modules: &[PythonModule], entry: &Entry) -> Vec<String> 
             ));
         }
     }
-    let objects: Vec<&str> = match entry {
-        Entry::AgentObject { variable, .. } => vec![variable.as_str()],
-        _ => Vec::new(),
-    };
-    for call in agent_objects::import_time_work(&module.syntax, &objects) {
+    let built = agent_objects::agent_objects(&module.syntax);
+    let mut objects: Vec<&str> = built
+        .iter()
+        .map(|object| object.variable.as_str())
+        .collect();
+    if let Entry::AgentObject { variable, .. } = entry {
+        objects.push(variable);
+    }
+    for (callee, line) in agent_objects::import_time_work(&module.syntax, &objects) {
         warnings.push(format!(
-            "`{}(...)` at `{}:{}` runs every time the module is imported (in every session, \
-             before the first request); move it under `if __name__ == \"__main__\":`",
-            call.callee, module.file, call.line
+            "`{callee}(...)` at `{}:{line}` runs every time the module is imported (in every \
+             session, before its first request, and a failure there stops the session from \
+             starting); move it under `if __name__ == \"__main__\":`",
+            module.file
         ));
     }
     warnings
@@ -692,6 +721,38 @@ fn nothing_found(modules: &[PythonModule]) -> UserError {
             {
                 passed_over.push(format!("  - `{}` in {}: {why}", function.name, module.file));
             }
+        }
+    }
+    let uncallable: Vec<String> = modules
+        .iter()
+        .filter(|module| !module.is_support())
+        .flat_map(|module| {
+            agent_objects::uncallable_objects(&module.syntax)
+                .into_iter()
+                .map(move |object| {
+                    format!(
+                        "`{}:{}` builds `{}`, {}, which is not called with a prompt: {}, and name that function with `--entrypoint`",
+                        module.file, object.line, object.variable, object.what, object.how
+                    )
+                })
+        })
+        .collect();
+    if !uncallable.is_empty() {
+        return UserError::failed(format!(
+            "no entry agentprep can call: {}",
+            uncallable.join("; ")
+        ))
+        .with_hint("for example `--entrypoint agent:ask` once `agent.py` has `def ask(prompt)`");
+    }
+    for module in modules.iter().filter(|module| !module.is_support()) {
+        for app in agent_objects::web_apps(&module.syntax) {
+            passed_over.insert(
+                0,
+                format!(
+                    "  - the web app `{}` in {}:{} serves other routes than `POST /invocations` and `GET /ping`",
+                    app.variable, module.file, app.line
+                ),
+            );
         }
     }
     let servers: Vec<String> = modules

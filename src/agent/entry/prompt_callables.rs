@@ -85,6 +85,34 @@ const NON_PROMPT_PARAMS: &[&str] = &[
     "level",
     "port",
     "host",
+    "o",
+    "obj",
+    "value",
+    "item",
+    "record",
+    "row",
+    "node",
+    "element",
+];
+
+/// Base classes of things that are not agents: a method of a JSON encoder, an exception or a
+/// data model is never the prompt entry.
+const NON_AGENT_BASES: &[&str] = &[
+    "Exception",
+    "BaseException",
+    "Enum",
+    "IntEnum",
+    "StrEnum",
+    "TypedDict",
+    "NamedTuple",
+    "BaseModel",
+    "BaseSettings",
+    "Protocol",
+    "dict",
+    "list",
+    "str",
+    "int",
+    "Thread",
 ];
 
 /// Verbs that start helper names (`get_client`, `create_token`, `setup_logging`).
@@ -224,6 +252,9 @@ pub fn exclusion(syntax: &ModuleSyntax, function: &Function, is_method: bool) ->
     if function.name.starts_with('_') {
         return Some("private".into());
     }
+    if function.is_stub {
+        return Some("a placeholder (`raise NotImplementedError`)".into());
+    }
     let required = function.required_positional(is_method);
     if required.len() != 1 || !function.required_keyword_only().is_empty() {
         return Some("does not take exactly one argument".into());
@@ -245,6 +276,20 @@ pub fn exclusion(syntax: &ModuleSyntax, function: &Function, is_method: bool) ->
         return Some(format!("`{}` is not a prompt entry", function.name));
     }
     None
+}
+
+/// Why the methods of `class` are not entries, if they are not: it extends a standard-library
+/// class (`json.JSONEncoder`), or an exception, enum or data model.
+pub fn class_exclusion(syntax: &ModuleSyntax, class: &Class) -> Option<String> {
+    class.bases.iter().find_map(|base| {
+        let name = base.rsplit('.').next().unwrap_or(base);
+        let standard = syntax.resolve(base).is_some_and(|origin| {
+            crate::python::stdlib_modules::is_stdlib_module(
+                origin.split('.').next().unwrap_or_default(),
+            ) && !origin.starts_with("abc.")
+        });
+        (standard || NON_AGENT_BASES.contains(&name)).then(|| format!("it extends `{base}`"))
+    })
 }
 
 /// How strongly `function` (a method of `class`, if any) reads as the prompt entry.
@@ -347,6 +392,9 @@ fn is_helper_name(name: &str) -> bool {
         || name.ends_with("_token")
         // Conversions: `datetime_to_iso`, `messages_to_text`.
         || name.contains("_to_")
+        // Tools by name: `tool_list_wifi_networks`, `weather_tool`.
+        || name.starts_with("tool_")
+        || name.ends_with("_tool")
 }
 
 #[cfg(test)]
@@ -409,6 +457,22 @@ mod tests {
             None
         );
         assert_eq!(why_not("def get_response(prompt):\n    pass\n"), None);
+    }
+
+    #[test]
+    fn encoders_exceptions_and_models_are_not_agent_classes() {
+        let syntax = parse(
+            "import json\nfrom pydantic import BaseModel\nfrom abc import ABC\n\
+             class DecimalEncoder(json.JSONEncoder):\n    def default(self, o):\n        pass\n\
+             class Reply(BaseModel):\n    text: str\nclass Base(ABC):\n    pass\nclass Bot(Base):\n    pass\n",
+        )
+        .unwrap();
+        let excluded: Vec<bool> = syntax
+            .classes
+            .iter()
+            .map(|class| class_exclusion(&syntax, class).is_some())
+            .collect();
+        assert_eq!(excluded, [true, true, false, false]);
     }
 
     #[test]

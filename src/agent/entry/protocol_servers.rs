@@ -33,6 +33,7 @@ pub fn server_protocol(syntax: &ModuleSyntax) -> Option<Protocol> {
     };
     let mcp = origins().any(|origin| {
         origin.ends_with(".FastMCP")
+            || origin.ends_with(".MCPServer")
             || origin == "mcp.server.Server"
             || origin == "mcp.server.lowlevel.Server"
     });
@@ -40,7 +41,9 @@ pub fn server_protocol(syntax: &ModuleSyntax) -> Option<Protocol> {
         return Some(Protocol::Mcp);
     }
     let a2a = syntax.imports.iter().any(|import| {
-        import.module.starts_with("a2a.server") || import.module == "strands.multiagent.a2a"
+        import.module.starts_with("a2a.server")
+            || import.module == "strands.multiagent.a2a"
+            || import.module.starts_with("google.adk.a2a")
     });
     a2a.then_some(Protocol::A2a)
 }
@@ -58,6 +61,14 @@ mod tests {
             Some(Protocol::Mcp)
         );
         assert_eq!(server("from fastmcp import FastMCP\n"), Some(Protocol::Mcp));
+        assert_eq!(
+            server("from mcp.server.mcpserver import MCPServer\n"),
+            Some(Protocol::Mcp)
+        );
+        assert_eq!(
+            server("from google.adk.a2a.utils.agent_to_a2a import to_a2a\n"),
+            Some(Protocol::A2a)
+        );
         assert_eq!(
             server("from a2a.server.apps import A2AStarletteApplication\n"),
             Some(Protocol::A2a)

@@ -119,6 +119,16 @@ pub fn resolve(modules: &[PythonModule], spec: &str, package: &str) -> Result<Ch
     }
     // A module-level variable: a recognised agent object, or any other object, called with
     // the prompt (the generated code finds out at run time how it answers).
+    if let Some(object) = agent_objects::uncallable_objects(syntax)
+        .into_iter()
+        .find(|object| object.variable == attribute)
+    {
+        return Err(UserError::usage(format!(
+            "`--entrypoint {spec}`: `{attribute}` is {}, which is not called with a prompt",
+            object.what
+        ))
+        .with_hint(format!("{}, and name that function instead", object.how)));
+    }
     if syntax
         .assignments
         .iter()

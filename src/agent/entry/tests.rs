@@ -248,3 +248,19 @@ fn bad_specs_say_what_exists() {
     let error = pick(&modules, Some("m:missing")).unwrap_err();
     assert_eq!(error.hint.as_deref(), Some("defined there: answer"));
 }
+
+#[test]
+fn a_function_running_several_agents_of_its_module_is_the_entry() {
+    let modules = [module(
+        "main.py",
+        "from strands import Agent\nanalyzer = Agent()\nrewriter = Agent()\n\
+         def optimize_query(query: str) -> str:\n    return str(rewriter(str(analyzer(query))))\n",
+    )];
+    let chosen = pick(&modules, None).unwrap();
+    assert_eq!(chosen.entry.spec(), "main:optimize_query");
+    assert!(
+        chosen.reason.contains("builds several agents"),
+        "{}",
+        chosen.reason
+    );
+}
