@@ -294,11 +294,19 @@ impl fmt::Display for PrepareReport {
         )?;
         row(f, "", format!("({})", self.entry_reason))?;
         let names = self.requirements.names();
+        let pinned = match &self.requirements.pinned_by {
+            Some(lock) => format!(
+                ", {} pinned by `{}`",
+                self.requirements.pinned,
+                lock.display()
+            ),
+            None => String::new(),
+        };
         row(
             f,
             "requirements",
             format!(
-                "{} (from {})",
+                "{} (from {}{pinned})",
                 names.join(", "),
                 self.requirements.origin.describe()
             ),
@@ -383,9 +391,14 @@ impl fmt::Display for PrepareReport {
                 row(f, "", format!("`{path}`"))?;
             }
         }
-        if !self.warnings.is_empty() {
+        let warnings: Vec<&String> = self
+            .warnings
+            .iter()
+            .chain(&self.requirements.warnings)
+            .collect();
+        if !warnings.is_empty() {
             writeln!(f, "\nWarnings:")?;
-            for warning in &self.warnings {
+            for warning in warnings {
                 writeln!(f, "  - {warning}")?;
             }
         }

@@ -2,6 +2,7 @@
 //! library and PyPI distributions apart.
 
 pub mod import_distributions;
+pub mod lock_versions;
 pub mod module_syntax;
 pub mod requirement_line;
 pub mod stdlib_modules;

@@ -140,6 +140,24 @@ impl Requirement {
         note
     }
 
+    /// Pin to `version` (the one a lock file holds) when the line's clauses allow it. Returns
+    /// `Err` with the clause that excludes it; `Ok(false)` when there was nothing to do (a
+    /// direct reference, or already pinned there).
+    pub fn pin(&mut self, version: &str) -> Result<bool, String> {
+        let pinned = format!("=={version}");
+        if self.url.is_some() || self.clauses == [pinned.clone()] {
+            return Ok(false);
+        }
+        let mut clauses = self.clauses.clone();
+        clauses.push(pinned.clone());
+        if let Some((_, clause)) = contradiction(&clauses) {
+            return Err(clause);
+        }
+        self.clauses = vec![pinned];
+        self.merged = true;
+        Ok(true)
+    }
+
     /// The line to write: as written when nothing was merged into it.
     pub fn line(&self) -> String {
         if self.merged {
@@ -282,6 +300,20 @@ mod tests {
             merged(&["boto3==1.34.0", "boto3>=1.34"]),
             "boto3==1.34.0,>=1.34"
         );
+    }
+
+    #[test]
+    fn a_locked_version_pins_a_line_its_clauses_allow() {
+        let mut requirement =
+            Requirement::parse("strands-agents[otel]>=1.0.1; python_version >= '3.10'").unwrap();
+        assert_eq!(requirement.pin("1.2.0"), Ok(true));
+        assert_eq!(
+            requirement.line(),
+            "strands-agents[otel]==1.2.0; python_version >= '3.10'"
+        );
+        let mut old = Requirement::parse("mcp>=2").unwrap();
+        assert_eq!(old.pin("1.27.2"), Err(">=2".to_string()));
+        assert_eq!(old.line(), "mcp>=2");
     }
 
     #[test]

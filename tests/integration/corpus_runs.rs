@@ -96,15 +96,17 @@ fn the_tutorial_agent_prepares_from_the_tutorials_folder_with_no_flags() {
     assert_eq!(
         report["requirements"]["lines"],
         serde_json::json!([
-            "bedrock-agentcore>=0.1.1",
-            "boto3>=1.39.9",
-            "botocore",
-            "ruff>=0.12.4",
-            "strands-agents>=1.0.1",
+            "bedrock-agentcore==1.25.0",
+            "boto3==1.44.8",
+            "botocore==1.44.8",
+            "ruff==0.12.4",
+            "strands-agents==1.62.0",
             "uv"
         ]),
-        "the project's list, pytest of its dev group left out, the undeclared imports added"
+        "the project's list, pytest of its dev group left out, the undeclared imports added, \
+         each pinned to the version the repository's `uv.lock` holds"
     );
+    assert_eq!(report["requirements"]["pinned"], 5);
     let warnings = report["requirements"]["warnings"].to_string();
     assert!(
         warnings.contains("the project above the source"),

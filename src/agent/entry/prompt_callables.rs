@@ -85,6 +85,7 @@ const NON_PROMPT_PARAMS: &[&str] = &[
     "level",
     "port",
     "host",
+    "messages",
     "o",
     "obj",
     "value",
@@ -288,7 +289,13 @@ pub fn class_exclusion(syntax: &ModuleSyntax, class: &Class) -> Option<String> {
                 origin.split('.').next().unwrap_or_default(),
             ) && !origin.starts_with("abc.")
         });
-        (standard || NON_AGENT_BASES.contains(&name)).then(|| format!("it extends `{base}`"))
+        // A framework's model, tool or hook class (`strands.models.Model`), not its agent.
+        let framework_part = syntax.resolve(base).is_some_and(|origin| {
+            FRAMEWORK_MODULES.contains(&origin.split('.').next().unwrap_or_default())
+                && !name.contains("Agent")
+        });
+        (standard || framework_part || NON_AGENT_BASES.contains(&name))
+            .then(|| format!("it extends `{base}`"))
     })
 }
 
@@ -464,7 +471,8 @@ mod tests {
         let syntax = parse(
             "import json\nfrom pydantic import BaseModel\nfrom abc import ABC\n\
              class DecimalEncoder(json.JSONEncoder):\n    def default(self, o):\n        pass\n\
-             class Reply(BaseModel):\n    text: str\nclass Base(ABC):\n    pass\nclass Bot(Base):\n    pass\n",
+             class Reply(BaseModel):\n    text: str\nclass Base(ABC):\n    pass\nclass Bot(Base):\n    pass\n\
+             from strands.models import Model\nclass EchoModel(Model):\n    pass\n",
         )
         .unwrap();
         let excluded: Vec<bool> = syntax
@@ -472,7 +480,7 @@ mod tests {
             .iter()
             .map(|class| class_exclusion(&syntax, class).is_some())
             .collect();
-        assert_eq!(excluded, [true, true, false, false]);
+        assert_eq!(excluded, [true, true, false, false, true]);
     }
 
     #[test]
