@@ -5,18 +5,18 @@
 
 mod agent;
 mod aws;
+mod aws_deploy;
+mod bundle;
 mod cli;
 mod commands;
-mod deploy;
-mod deployment;
 mod error;
 mod example_agent;
 mod iam;
 mod invoke;
+mod local_runtime;
 mod output;
 mod project_state;
 mod python;
-mod runtime;
 
 use std::process::ExitCode;
 

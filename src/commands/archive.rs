@@ -1,10 +1,10 @@
 //! `agentprep archive DIR OUT` (hidden): zip a directory exactly as `deploy` zips a package,
 //! so the packaging benchmark can compare it with `zip -qr` on the same tree.
 
+use crate::aws_deploy::arm64_dependencies::tree_files;
+use crate::aws_deploy::package::COMPRESSION_LEVEL;
+use crate::aws_deploy::zip_archive::ZipBuilder;
 use crate::cli::ArchiveArgs;
-use crate::deploy::arm64_dependencies::tree_files;
-use crate::deploy::package::COMPRESSION_LEVEL;
-use crate::deploy::zip_archive::ZipBuilder;
 use crate::error::UserError;
 
 pub async fn run(args: ArchiveArgs) -> anyhow::Result<()> {

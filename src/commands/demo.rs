@@ -15,10 +15,10 @@ use crate::commands::serve::deployment_agent_name;
 use crate::example_agent;
 use crate::invoke::client::{self, Target};
 use crate::invoke::session_store::new_session_id;
+use crate::local_runtime::lifecycle::Limits;
+use crate::local_runtime::python_env::{self, cache_dir};
+use crate::local_runtime::server::{AgentToHost, LocalRuntime, RuntimeOptions};
 use crate::output::progress::Progress;
-use crate::runtime::lifecycle::Limits;
-use crate::runtime::local_runtime::{AgentToHost, LocalRuntime, RuntimeOptions};
-use crate::runtime::python_env::{self, cache_dir};
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let progress = Progress::for_stderr();

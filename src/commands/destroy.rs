@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use crate::aws::region::AwsRegion;
 use crate::aws::sdk_config;
+use crate::aws_deploy::runtime_upsert;
+use crate::aws_deploy::s3_upload;
 use crate::cli::DestroyArgs;
-use crate::deploy::runtime_upsert;
-use crate::deploy::s3_upload;
 use crate::error::UserError;
 use crate::iam::role_teardown;
 use crate::output::progress::Progress;

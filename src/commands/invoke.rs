@@ -7,9 +7,9 @@ use crate::cli::{InvokeArgs, OutputFormat};
 use crate::error::UserError;
 use crate::invoke::client::{self, Target};
 use crate::invoke::session_store;
+use crate::local_runtime::serve_state;
 use crate::output::stdout;
 use crate::project_state::{ProjectState, STATE_FILE};
-use crate::runtime::serve_state;
 
 /// Where `serve` listens unless told otherwise.
 pub const DEFAULT_LOCAL_ENDPOINT: &str = "http://127.0.0.1:8080";

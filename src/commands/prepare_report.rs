@@ -12,7 +12,7 @@ use crate::agent::entry::Entry;
 use crate::agent::requirements::Requirements;
 use crate::agent::source_tree::{Skipped, SourceTree};
 use crate::aws::region::AwsRegion;
-use crate::deployment::output_dir::{Content, PlannedFile};
+use crate::bundle::output_dir::{Content, PlannedFile};
 use crate::iam::role::{RoleOutcome, RoleSpec, RoleState};
 use crate::output::shell_words;
 

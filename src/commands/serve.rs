@@ -13,12 +13,12 @@ use tokio::sync::watch;
 use crate::aws::region;
 use crate::cli::ServeArgs;
 use crate::error::UserError;
+use crate::local_runtime::lifecycle::Limits;
+use crate::local_runtime::python_env;
+use crate::local_runtime::serve_state::{self, HostedAgentInfo, ServeState};
+use crate::local_runtime::server::{AgentToHost, LocalRuntime, RuntimeOptions};
 use crate::output::progress::Progress;
 use crate::output::stdout;
-use crate::runtime::lifecycle::Limits;
-use crate::runtime::local_runtime::{AgentToHost, LocalRuntime, RuntimeOptions};
-use crate::runtime::python_env;
-use crate::runtime::serve_state::{self, HostedAgentInfo, ServeState};
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if args.idle_timeout == 0 || args.max_lifetime == 0 || args.idle_timeout > args.max_lifetime {
@@ -156,7 +156,7 @@ pub fn deployment_agent_name(dir: &Path) -> anyhow::Result<String> {
         ))
         .into());
     }
-    if let Some(identity) = crate::deployment::output_dir::recorded_identity(dir) {
+    if let Some(identity) = crate::bundle::output_dir::recorded_identity(dir) {
         return Ok(identity.agent);
     }
     let packages: Vec<String> = std::fs::read_dir(dir)?

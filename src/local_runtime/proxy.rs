@@ -17,10 +17,10 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, Response};
 use bytes::Bytes;
 use hyper::body::{Frame, Incoming};
 
-use crate::runtime::api_error::ApiError;
-use crate::runtime::sessions::{InFlight, Session};
-use crate::runtime::worker::Worker;
-use crate::runtime::worker_client::WorkerClient;
+use crate::local_runtime::api_error::ApiError;
+use crate::local_runtime::sessions::{InFlight, Session};
+use crate::local_runtime::worker::Worker;
+use crate::local_runtime::worker_client::WorkerClient;
 
 pub const SESSION_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-session-id";
 pub const REQUEST_ID_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-request-id";

@@ -14,10 +14,10 @@ use anyhow::Context;
 use sha2::{Digest, Sha256};
 use tokio::process::Command;
 
-use crate::deploy::zip_archive::{FileToZip, ZipBuilder};
+use crate::aws_deploy::zip_archive::{FileToZip, ZipBuilder};
 use crate::error::UserError;
+use crate::local_runtime::python_env::{cache_dir, which};
 use crate::output::progress::Progress;
-use crate::runtime::python_env::{cache_dir, which};
 
 /// The platforms tried in order.
 pub const ARM64_PLATFORMS: &[&str] = &[

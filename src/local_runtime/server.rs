@@ -9,15 +9,15 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::runtime::api_error::ApiError;
-use crate::runtime::child_spawner::ChildSpawner;
-use crate::runtime::data_plane;
-use crate::runtime::hosted_agent::HostedAgent;
-use crate::runtime::lifecycle::Limits;
-use crate::runtime::local_arn::local_runtime_arn;
-use crate::runtime::sessions::{STOP_GRACE, SessionTable};
-use crate::runtime::worker::WorkerSpec;
-use crate::runtime::worker_client::{WorkerClient, new_client};
+use crate::local_runtime::api_error::ApiError;
+use crate::local_runtime::child_spawner::ChildSpawner;
+use crate::local_runtime::data_plane;
+use crate::local_runtime::hosted_agent::HostedAgent;
+use crate::local_runtime::lifecycle::Limits;
+use crate::local_runtime::local_arn::local_runtime_arn;
+use crate::local_runtime::sessions::{STOP_GRACE, SessionTable};
+use crate::local_runtime::worker::WorkerSpec;
+use crate::local_runtime::worker_client::{WorkerClient, new_client};
 
 /// How long in-flight requests may take to finish once shutdown begins.
 pub const DRAIN_BOUND: Duration = Duration::from_secs(10);

@@ -8,9 +8,9 @@ use anyhow::Context;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::deploy::arm64_dependencies::{self, Dependencies, tree_files};
-use crate::deploy::zip_archive::{FileToZip, WrittenEntry, ZipBuilder};
-use crate::deployment::output_dir::MANIFEST_NAME;
+use crate::aws_deploy::arm64_dependencies::{self, Dependencies, tree_files};
+use crate::aws_deploy::zip_archive::{FileToZip, WrittenEntry, ZipBuilder};
+use crate::bundle::output_dir::MANIFEST_NAME;
 use crate::error::UserError;
 use crate::output::progress::Progress;
 

@@ -14,9 +14,9 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::invoke::session_store::SESSION_ID_LENGTH;
-use crate::runtime::api_error::ApiError;
-use crate::runtime::local_runtime::LocalRuntime;
-use crate::runtime::proxy::{self, MAX_PAYLOAD_BYTES, SESSION_HEADER};
+use crate::local_runtime::api_error::ApiError;
+use crate::local_runtime::proxy::{self, MAX_PAYLOAD_BYTES, SESSION_HEADER};
+use crate::local_runtime::server::LocalRuntime;
 
 pub fn router(runtime: Arc<LocalRuntime>) -> Router {
     Router::new()
@@ -65,7 +65,7 @@ async fn invoke_default_agent(
 
 async fn invoke(
     runtime: &LocalRuntime,
-    agent: Arc<crate::runtime::hosted_agent::HostedAgent>,
+    agent: Arc<crate::local_runtime::hosted_agent::HostedAgent>,
     headers: &HeaderMap,
     body: Body,
     request_id: &str,

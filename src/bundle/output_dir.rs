@@ -19,7 +19,7 @@ use std::time::UNIX_EPOCH;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use crate::deployment::git_tracked;
+use crate::bundle::git_tracked;
 use crate::error::UserError;
 
 pub const MANIFEST_NAME: &str = ".agentprep-manifest.json";

@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::runtime::child_spawner::ChildSpawner;
-use crate::runtime::worker::{StartFailure, Worker, WorkerSpec};
-use crate::runtime::worker_client::WorkerClient;
+use crate::local_runtime::child_spawner::ChildSpawner;
+use crate::local_runtime::worker::{StartFailure, Worker, WorkerSpec};
+use crate::local_runtime::worker_client::WorkerClient;
 
 pub struct HostedAgent {
     pub name: String,

@@ -17,8 +17,8 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 use tokio::sync::watch;
 
-use crate::runtime::child_spawner::ChildSpawner;
-use crate::runtime::worker_client::{WorkerClient, ping};
+use crate::local_runtime::child_spawner::ChildSpawner;
+use crate::local_runtime::worker_client::{WorkerClient, ping};
 
 /// How many of a worker's last output lines are kept for error messages.
 const TAIL_LINES: usize = 30;

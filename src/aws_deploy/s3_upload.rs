@@ -7,7 +7,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 
 use crate::aws::errors::{AwsCall, code_of, explain};
-use crate::deploy::package::Package;
+use crate::aws_deploy::package::Package;
 
 /// Metadata key holding the package's SHA-256.
 pub const CHECKSUM_METADATA: &str = "agentprep-sha256";

@@ -16,7 +16,7 @@ use aws_sdk_bedrockagentcorecontrol::types::{
 use serde::Serialize;
 
 use crate::aws::errors::{AwsCall, code_of, explain};
-use crate::deploy::role_propagation::retry_while_role_propagates;
+use crate::aws_deploy::role_propagation::retry_while_role_propagates;
 use crate::error::UserError;
 use crate::output::progress::Progress;
 
@@ -167,7 +167,7 @@ pub async fn create(
         control,
         spec,
         role_is_new,
-        &crate::deploy::role_propagation::ROLE_RETRY_DELAYS,
+        &crate::aws_deploy::role_propagation::ROLE_RETRY_DELAYS,
         progress,
         caller,
     )
@@ -241,7 +241,7 @@ pub async fn update(
         id,
         spec,
         role_is_new,
-        &crate::deploy::role_propagation::ROLE_RETRY_DELAYS,
+        &crate::aws_deploy::role_propagation::ROLE_RETRY_DELAYS,
         progress,
         caller,
     )

@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::runtime::api_error::ApiError;
-use crate::runtime::hosted_agent::HostedAgent;
-use crate::runtime::lifecycle::{self, Limits, Verdict};
-use crate::runtime::worker::Worker;
-use crate::runtime::worker_client::{PingStatus, WorkerClient, ping};
+use crate::local_runtime::api_error::ApiError;
+use crate::local_runtime::hosted_agent::HostedAgent;
+use crate::local_runtime::lifecycle::{self, Limits, Verdict};
+use crate::local_runtime::worker::Worker;
+use crate::local_runtime::worker_client::{PingStatus, WorkerClient, ping};
 
 /// How long a stopped worker gets between SIGTERM and SIGKILL.
 pub const STOP_GRACE: Duration = Duration::from_secs(5);
