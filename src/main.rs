@@ -15,6 +15,7 @@ mod iam;
 mod invoke;
 mod local_runtime;
 mod output;
+mod prepare;
 mod project_state;
 mod python;
 
@@ -36,6 +37,8 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(commands::run(cli.command)) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of stdout went away (`agentprep ... | head`): nothing left to say.
+        Err(error) if output::stdout::is_closed_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("{}", error::render(&error));
             ExitCode::from(error::exit_code(&error) as u8)

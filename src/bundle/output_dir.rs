@@ -121,6 +121,45 @@ impl Conflicts {
     }
 }
 
+/// The agent a deployment directory holds: the name `prepare` recorded, else (a deployment of
+/// an older agentprep, or one assembled by hand) its one package folder beside `invoke.py`.
+pub fn agent_name_of(dir: &Path) -> anyhow::Result<String> {
+    if !dir.join("invoke.py").is_file() {
+        return Err(UserError::usage(format!(
+            "`{}` holds no `invoke.py`: it is not a prepared deployment",
+            dir.display()
+        ))
+        .with_hint(format!(
+            "run `agentprep prepare --source-dir <agent> --output-dir {}` first",
+            dir.display()
+        ))
+        .into());
+    }
+    if let Some(identity) = recorded_identity(dir) {
+        return Ok(identity.agent);
+    }
+    let packages: Vec<String> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "iam" && !name.starts_with('.') && name != "__pycache__")
+        .collect();
+    match packages.as_slice() {
+        [one] => Ok(one.clone()),
+        _ => Err(UserError::usage(format!(
+            "`{}` should hold one agent package beside `invoke.py`, found: {}",
+            dir.display(),
+            if packages.is_empty() {
+                "none".to_string()
+            } else {
+                packages.join(", ")
+            }
+        ))
+        .with_hint("prepare it again with `agentprep prepare`")
+        .into()),
+    }
+}
+
 /// Check what is in `output` now. A missing directory has no conflicts.
 pub fn inspect(output: &Path) -> anyhow::Result<Conflicts> {
     let metadata = match fs::symlink_metadata(output) {

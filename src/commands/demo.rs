@@ -3,15 +3,13 @@
 //! process, ask the seed's question through the AgentCore API with the AWS SDK, stream the
 //! answer, say what to do next, and shut everything down.
 
-use std::io::Write;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::bundle::output_dir::agent_name_of;
 use crate::cli::DemoArgs;
-use crate::commands::prepare::{self, PrepareOptions, RoleChoice};
-use crate::commands::serve::deployment_agent_name;
 use crate::example_agent;
 use crate::invoke::client::{self, Target};
 use crate::invoke::session_store::new_session_id;
@@ -19,6 +17,8 @@ use crate::local_runtime::lifecycle::Limits;
 use crate::local_runtime::python_env::{self, cache_dir};
 use crate::local_runtime::server::{AgentToHost, LocalRuntime, RuntimeOptions};
 use crate::output::progress::Progress;
+use crate::output::stdout;
+use crate::prepare::{self, PrepareOptions, RoleChoice};
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let progress = Progress::for_stderr();
@@ -41,7 +41,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         // The demo's deployment directory is agentprep's own, under its cache.
         force: true,
     };
-    let report = prepare::prepare(&options, &progress).await?;
+    let report = prepare::run(&options, &progress).await?;
     let python = match &args.python {
         Some(python) => python.clone(),
         None => python_env::ensure_env(&deployment.join("requirements.txt"), &progress).await?,
@@ -49,7 +49,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     progress.step("Starting the local AgentCore Runtime");
     let agent = AgentToHost {
-        name: deployment_agent_name(&deployment)?,
+        name: agent_name_of(&deployment)?,
         deployment_dir: deployment.clone(),
         python,
     };
@@ -78,14 +78,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let serving = tokio::spawn(runtime.serve(listener, stopped));
     progress.finish();
 
-    println!(
-        "Prepared `{}` into `{}` (entrypoint `{}`, streams over SSE).",
+    stdout::emit(&format!(
+        "Prepared `{}` into `{}` (entrypoint `{}`, streams over SSE).\n\
+         Local AgentCore Runtime on {endpoint}: {arn}\n\n> {}\n",
         report.agent,
         deployment.display(),
-        report.entrypoint_spec
-    );
-    println!("Local AgentCore Runtime on {endpoint}: {arn}");
-    println!("\n> {}\n", args.prompt);
+        report.entrypoint_spec,
+        args.prompt
+    ))?;
     let target = Target {
         arn: arn.clone(),
         region: "us-east-1".into(),
@@ -95,21 +95,15 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let payload = serde_json::json!({ "prompt": args.prompt })
         .to_string()
         .into_bytes();
-    let mut sink = |text: &str| {
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-    };
+    let mut sink = |text: &str| stdout::emit_piece(text);
     let answered = client::invoke(&target, payload, &new_session_id(), &mut sink).await;
-    if answered
-        .as_ref()
-        .is_ok_and(|answer| !answer.text.ends_with('\n'))
-    {
-        println!();
-    }
     let _ = stop.send(true);
     let served = serving.await;
-    answered?;
-    println!(
+    let answer = answered?;
+    if !answer.text.ends_with('\n') {
+        stdout::emit("")?;
+    }
+    stdout::emit(
         "\nThat answer streamed from a worker process of the local runtime, through the AgentCore \
          data-plane API (InvokeAgentRuntime) and the AWS SDK for Rust.\n\nNext steps:\n\
          \x20 # Prepare your own agent (add --no-role to skip the IAM role)\n\
@@ -118,8 +112,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
          \x20 agentprep serve --deployment-dir deployment\n\
          \x20 # Talk to it (follow-up turns keep the session)\n\
          \x20 agentprep invoke --local 'How much is a t3.small with 20 GB?'\n\
-         \x20 # Deploy with the official CLI: the commands `agentprep prepare` prints"
-    );
+         \x20 # Deploy with the official CLI: the commands `agentprep prepare` prints",
+    )?;
     match served {
         Ok(result) => result,
         Err(join) => Err(anyhow::anyhow!(

@@ -17,13 +17,13 @@ use crate::aws::sdk_config;
 use crate::aws_deploy::package::{self, Package};
 use crate::aws_deploy::runtime_upsert::{self, RuntimeRef, RuntimeSpec};
 use crate::aws_deploy::s3_upload;
+use crate::bundle::output_dir::agent_name_of;
 use crate::cli::{DeployArgs, OutputFormat};
-use crate::commands::prepare::{self, PrepareOptions, RoleChoice};
-use crate::commands::serve::deployment_agent_name;
 use crate::error::UserError;
 use crate::iam::role::role_name_for;
 use crate::output::progress::Progress;
 use crate::output::stdout;
+use crate::prepare::{self, PrepareOptions, RoleChoice};
 use crate::project_state::{AgentRecord, ProjectState, STATE_FILE};
 
 #[derive(Debug, Serialize)]
@@ -105,7 +105,7 @@ pub async fn run(args: DeployArgs) -> anyhow::Result<()> {
     let report = deploy(&args, &progress).await?;
     progress.finish();
     match format {
-        OutputFormat::Text => stdout::emit(&report.to_string()),
+        OutputFormat::Text => stdout::emit(&report.to_string())?,
         OutputFormat::Json => stdout::emit_json(&report)?,
     }
     Ok(())
@@ -161,14 +161,14 @@ async fn deploy(args: &DeployArgs, progress: &Progress) -> anyhow::Result<Deploy
             dry_run: false,
             force: false,
         };
-        let report = prepare::prepare(&options, progress).await?;
+        let report = prepare::run(&options, progress).await?;
         if let Some(arn) = report.role.arn.clone() {
             prepared_role = Some((arn, !report.role.changes.is_empty()));
         }
     }
     let agent = match &args.agent {
         Some(name) => name.clone(),
-        None => deployment_agent_name(&deployment)?,
+        None => agent_name_of(&deployment)?,
     };
 
     let (config, identity) = sdk_config::connect(&region, None).await?;

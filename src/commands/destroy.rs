@@ -33,7 +33,7 @@ pub async fn run(args: DestroyArgs) -> anyhow::Result<()> {
             .unwrap_or_default();
         stdout::emit(&format!(
             "Nothing to destroy: no agent{named} is recorded in `{STATE_FILE}`"
-        ));
+        ))?;
         return Ok(());
     };
     let region_name = state.agent_str(&agent, &["aws", "region"]).ok_or_else(|| {
@@ -163,6 +163,6 @@ pub async fn run(args: DestroyArgs) -> anyhow::Result<()> {
         &format!("Destroyed `{agent}`"),
         &format!("Would destroy `{agent}`"),
     );
-    stdout::emit(&format!("{heading}\n  {}", lines.join("\n  ")));
+    stdout::emit(&format!("{heading}\n  {}", lines.join("\n  ")))?;
     Ok(())
 }

@@ -1,6 +1,5 @@
 //! `agentprep invoke`: send a payload to an agent and print its answer as it streams.
 
-use std::io::Write;
 use std::path::Path;
 
 use crate::cli::{InvokeArgs, OutputFormat};
@@ -46,20 +45,14 @@ pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
     let json = args.output == OutputFormat::Json;
     let mut printed_any = false;
     let mut ends_with_newline = true;
-    let mut sink = |text: &str| {
+    let mut sink = |text: &str| -> std::io::Result<()> {
         if json || text.is_empty() {
-            return;
+            return Ok(());
         }
-        let mut out = std::io::stdout().lock();
-        if out
-            .write_all(text.as_bytes())
-            .and_then(|()| out.flush())
-            .is_err()
-        {
-            std::process::exit(0);
-        }
+        stdout::emit_piece(text)?;
         printed_any = true;
         ends_with_newline = text.ends_with('\n');
+        Ok(())
     };
     let answer = client::invoke(&target, payload, &session_id, &mut sink).await;
     // Keep the session even when the call failed: the next turn continues it.
@@ -83,7 +76,7 @@ pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
         }))?;
     } else {
         if printed_any && !ends_with_newline {
-            stdout::emit("");
+            stdout::emit("")?;
         }
         eprintln!(
             "(session {}; the next `agentprep invoke` continues it, `--new-session` starts another)",

@@ -6,7 +6,6 @@ pub mod deploy;
 pub mod destroy;
 pub mod invoke;
 pub mod prepare;
-pub mod prepare_report;
 pub mod serve;
 pub mod status;
 

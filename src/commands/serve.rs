@@ -4,7 +4,6 @@
 //! runtime session in its own worker process, keeps warm workers ready, and applies
 //! AgentCore's idle and lifetime limits. Ctrl-C or SIGTERM drains and stops every worker.
 
-use std::path::Path;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -34,7 +33,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let progress = Progress::for_stderr();
     let mut agents = Vec::new();
     for dir in &args.deployment_dirs {
-        let name = deployment_agent_name(dir)?;
+        let name = crate::bundle::output_dir::agent_name_of(dir)?;
         if agents.iter().any(|agent: &AgentToHost| agent.name == name) {
             return Err(
                 UserError::usage(format!("two deployments host an agent named `{name}`")).into(),
@@ -93,7 +92,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         "Invoke with: agentprep invoke --local '{{\"prompt\": \"Hello\"}}'   (session logs in `{}`; Ctrl-C stops)",
         args.log_dir.display()
     ));
-    stdout::emit(&banner);
+    stdout::emit(&banner)?;
 
     let state_path = serve_state::state_file();
     let state = ServeState {
@@ -139,44 +138,5 @@ async fn wait_for_signal() {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         () = terminate => {}
-    }
-}
-
-/// The agent a deployment directory holds: the name `prepare` recorded, else (a deployment of
-/// an older agentprep, or one assembled by hand) its one package folder beside `invoke.py`.
-pub fn deployment_agent_name(dir: &Path) -> anyhow::Result<String> {
-    if !dir.join("invoke.py").is_file() {
-        return Err(UserError::usage(format!(
-            "`{}` holds no `invoke.py`: it is not a prepared deployment",
-            dir.display()
-        ))
-        .with_hint(format!(
-            "run `agentprep prepare --source-dir <agent> --output-dir {}` first",
-            dir.display()
-        ))
-        .into());
-    }
-    if let Some(identity) = crate::bundle::output_dir::recorded_identity(dir) {
-        return Ok(identity.agent);
-    }
-    let packages: Vec<String> = std::fs::read_dir(dir)?
-        .filter_map(Result::ok)
-        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
-        .map(|entry| entry.file_name().to_string_lossy().into_owned())
-        .filter(|name| name != "iam" && !name.starts_with('.') && name != "__pycache__")
-        .collect();
-    match packages.as_slice() {
-        [one] => Ok(one.clone()),
-        _ => Err(UserError::usage(format!(
-            "`{}` should hold one agent package beside `invoke.py`, found: {}",
-            dir.display(),
-            if packages.is_empty() {
-                "none".to_string()
-            } else {
-                packages.join(", ")
-            }
-        ))
-        .with_hint("prepare it again with `agentprep prepare`")
-        .into()),
     }
 }

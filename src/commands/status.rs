@@ -83,7 +83,7 @@ impl fmt::Display for StatusReport {
 pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
     let report = status(&args).await?;
     match args.output {
-        OutputFormat::Text => stdout::emit(&report.to_string()),
+        OutputFormat::Text => stdout::emit(&report.to_string())?,
         OutputFormat::Json => stdout::emit_json(&report)?,
     }
     Ok(())

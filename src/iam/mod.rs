@@ -2,4 +2,5 @@
 
 pub mod policy_documents;
 pub mod role;
+pub mod role_arn;
 pub mod role_teardown;

@@ -50,7 +50,7 @@ pub async fn invoke(
     target: &Target,
     payload: Vec<u8>,
     session_id: &str,
-    sink: &mut dyn FnMut(&str),
+    sink: &mut dyn FnMut(&str) -> std::io::Result<()>,
 ) -> anyhow::Result<Answer> {
     let mut loader =
         aws_config::defaults(BehaviorVersion::latest()).region(Region::new(target.region.clone()));
@@ -103,16 +103,20 @@ pub async fn invoke(
     };
     if content_type.starts_with("text/event-stream") {
         let mut decoder = SseDecoder::default();
-        let emit = |data: String, answer: &mut Answer, sink: &mut dyn FnMut(&str)| {
+        let emit = |data: String,
+                    answer: &mut Answer,
+                    sink: &mut dyn FnMut(&str) -> std::io::Result<()>|
+         -> std::io::Result<()> {
             match event_view(&data) {
                 EventView::Text(text) => {
-                    sink(&text);
+                    sink(&text)?;
                     answer.text.push_str(&text);
                 }
                 EventView::Error(message) => answer.errors.push(message),
                 EventView::Hidden => {}
             }
             answer.events.push(data);
+            Ok(())
         };
         while let Some(chunk) = stream
             .try_next()
@@ -120,11 +124,11 @@ pub async fn invoke(
             .map_err(|error| anyhow::anyhow!("the answer stream broke: {error}"))?
         {
             for event in decoder.feed(&chunk) {
-                emit(event.data, &mut answer, sink);
+                emit(event.data, &mut answer, sink)?;
             }
         }
         if let Some(event) = decoder.finish() {
-            emit(event.data, &mut answer, sink);
+            emit(event.data, &mut answer, sink)?;
         }
     } else {
         let body = stream
@@ -133,7 +137,7 @@ pub async fn invoke(
             .map_err(|error| anyhow::anyhow!("the answer broke off: {error}"))?
             .into_bytes();
         answer.text = body_text(&body);
-        sink(&answer.text);
+        sink(&answer.text)?;
     }
     Ok(answer)
 }

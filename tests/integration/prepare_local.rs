@@ -639,3 +639,25 @@ fn the_printed_configure_command_pastes_into_a_shell_as_its_argv() {
         "no line is long enough to wrap badly:\n{printed}"
     );
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_run_quietly() {
+    let work = tempfile::tempdir().unwrap();
+    // stdout is a pipe whose reader has already gone: every write fails with a broken pipe.
+    let mut child = agentprep(work.path())
+        .args(["prepare", "--no-role", "--source-dir"])
+        .arg(example("minimal_agent"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("error:"),
+        "{stderr}"
+    );
+    assert!(work.path().join("deployment/invoke.py").is_file());
+}

@@ -15,6 +15,7 @@ use crate::aws::region::AwsRegion;
 use crate::bundle::output_dir::{Content, PlannedFile};
 use crate::iam::role::{RoleOutcome, RoleSpec, RoleState};
 use crate::output::shell_words;
+use crate::prepare::plan::PreparePlan;
 
 #[derive(Debug, Serialize)]
 pub struct PrepareReport {
@@ -51,11 +52,22 @@ pub struct PrepareReport {
     pub next_steps: Vec<NextStep>,
 }
 
+/// Who owns the execution role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleMode {
+    /// agentprep creates or updates `AgentCoreRole-<agent>`.
+    Managed,
+    /// `--execution-role ARN`: used as it is.
+    Given,
+    /// `--no-role`: none.
+    None,
+}
+
 /// The execution role: what it is and what was (or would be) done to it.
 #[derive(Debug, Serialize)]
 pub struct RoleReport {
-    /// `managed` (agentprep creates/updates it), `given` (`--execution-role`), `none` (`--no-role`).
-    pub mode: &'static str,
+    pub mode: RoleMode,
     pub name: Option<String>,
     pub arn: Option<String>,
     pub policy_name: Option<String>,
@@ -68,7 +80,7 @@ pub struct RoleReport {
 impl RoleReport {
     pub fn given(arn: &str) -> Self {
         RoleReport {
-            mode: "given",
+            mode: RoleMode::Given,
             name: None,
             arn: Some(arn.into()),
             policy_name: None,
@@ -79,7 +91,7 @@ impl RoleReport {
 
     pub fn none(role_name: &str, policy_name: &str) -> Self {
         RoleReport {
-            mode: "none",
+            mode: RoleMode::None,
             name: Some(role_name.into()),
             arn: None,
             policy_name: Some(policy_name.into()),
@@ -90,7 +102,7 @@ impl RoleReport {
 
     pub fn planned(spec: &RoleSpec, state: &RoleState) -> Self {
         RoleReport {
-            mode: "managed",
+            mode: RoleMode::Managed,
             name: Some(spec.name.clone()),
             arn: Some(state.arn.clone()),
             policy_name: Some(spec.policy_name.clone()),
@@ -101,7 +113,7 @@ impl RoleReport {
 
     pub fn applied(spec: &RoleSpec, outcome: &RoleOutcome) -> Self {
         RoleReport {
-            mode: "managed",
+            mode: RoleMode::Managed,
             name: Some(spec.name.clone()),
             arn: Some(outcome.arn.clone()),
             policy_name: Some(spec.policy_name.clone()),
@@ -158,6 +170,46 @@ impl NextStep {
 }
 
 impl PrepareReport {
+    /// The report of `plan`, with what was done to the role (or, for a dry run, what would be).
+    pub fn of(plan: PreparePlan, role: RoleReport) -> Self {
+        let analysis = plan.analysis;
+        let conflicts = plan.conflicts;
+        let entry = analysis.chosen.entry;
+        PrepareReport {
+            agent: analysis.agent.to_string(),
+            name_origin: analysis.name_origin,
+            package: analysis.package.name,
+            source: plan.options.source.display().to_string(),
+            region: plan.region,
+            account: plan.account,
+            entrypoint_spec: entry.spec(),
+            streams: entry.streams(),
+            entrypoint: entry,
+            entry_reason: analysis.chosen.reason,
+            warnings: analysis.warnings,
+            requirements: analysis.requirements,
+            capabilities: uses_summary(&analysis.uses),
+            capability_evidence: analysis.uses,
+            role,
+            files: FilesReport::new(&analysis.tree, &plan.files),
+            replaced_committed: conflicts.committed,
+            replaced_caches: conflicts.caches.len(),
+            replaced_conflicts: if plan.options.force {
+                conflicts
+                    .foreign
+                    .into_iter()
+                    .chain(conflicts.edited)
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            dry_run: plan.options.dry_run,
+            output_dir: plan.options.output_dir,
+            next_steps: Vec::new(),
+        }
+        .with_next_steps()
+    }
+
     /// Add the next steps: the local runtime, `agentprep deploy`, then the official CLI's
     /// configure, deploy and invoke.
     pub fn with_next_steps(mut self) -> Self {
@@ -244,6 +296,23 @@ impl PrepareReport {
     }
 }
 
+fn uses_summary(uses: &Capabilities) -> Vec<&'static str> {
+    let mut list = Vec::new();
+    if uses.code_interpreter.is_some() {
+        list.push("code_interpreter");
+    }
+    if uses.browser.is_some() {
+        list.push("browser");
+    }
+    if uses.memory.is_some() {
+        list.push("memory");
+    }
+    if uses.pricing.is_some() {
+        list.push("pricing");
+    }
+    list
+}
+
 fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
     let mut value = bytes as f64;
@@ -327,10 +396,10 @@ impl fmt::Display for PrepareReport {
             row(f, "account", account.clone())?;
         }
         let role = match (self.role.mode, &self.role.arn) {
-            ("none", _) => {
+            (RoleMode::None, _) => {
                 "none (`--no-role`); the policies are in the output's `iam/` folder".to_string()
             }
-            ("given", Some(arn)) => format!("{arn} (given, not changed)"),
+            (RoleMode::Given, Some(arn)) => format!("{arn} (given, not changed)"),
             (_, Some(arn)) if self.dry_run && self.role.planned.is_empty() => {
                 format!("{arn} (up to date)")
             }

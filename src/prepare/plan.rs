@@ -1,0 +1,196 @@
+//! `prepare`'s plan: everything it reads (the source, the output directory, who the caller
+//! is in AWS, the role as IAM holds it) and everything it would write, decided before anything
+//! is changed. `--dry-run` prints the plan; `apply` carries it out.
+
+use std::path::{Path, PathBuf};
+
+use crate::agent::name::AgentName;
+use crate::aws::region::{self, AwsRegion};
+use crate::aws::sdk_config;
+use crate::bundle::output_dir::{self, Conflicts, PlannedFile};
+use crate::error::UserError;
+use crate::iam::policy_documents::{self, ArnParts};
+use crate::iam::role::{self, RoleSpec, RoleState};
+use crate::iam::role_arn::parse_role_arn;
+use crate::output::progress::Progress;
+use crate::prepare::options::{PrepareOptions, RoleChoice};
+use crate::prepare::planned_files::plan_files;
+use crate::prepare::report::RoleReport;
+use crate::prepare::source_analysis::{self, SourceAnalysis};
+
+/// What `prepare` will do.
+pub struct PreparePlan {
+    pub options: PrepareOptions,
+    /// The output directory, absolute.
+    pub output: PathBuf,
+    pub analysis: SourceAnalysis,
+    pub region: Option<AwsRegion>,
+    pub account: Option<String>,
+    /// The role `AgentCoreRole-<agent>` with its documents (written for review whatever the
+    /// choice).
+    pub role_spec: RoleSpec,
+    pub role: RolePlan,
+    pub files: Vec<PlannedFile>,
+    /// What the output directory holds now that the new deployment replaces.
+    pub conflicts: Conflicts,
+}
+
+/// What happens to the execution role.
+pub enum RolePlan {
+    /// Created or brought up to date from `state`, as `caller`.
+    Managed {
+        iam: aws_sdk_iam::Client,
+        caller: String,
+        state: RoleState,
+    },
+    /// `--execution-role ARN`, used as it is.
+    Given(String),
+    /// `--no-role`.
+    None,
+}
+
+impl PreparePlan {
+    /// The role as the plan leaves it: what would change, before `apply`.
+    pub fn role_report(&self) -> RoleReport {
+        match &self.role {
+            RolePlan::Managed { state, .. } => RoleReport::planned(&self.role_spec, state),
+            RolePlan::Given(arn) => RoleReport::given(arn),
+            RolePlan::None => RoleReport::none(&self.role_spec.name, &self.role_spec.policy_name),
+        }
+    }
+}
+
+/// Read everything and decide. Nothing is written here, locally or in AWS.
+pub async fn plan(options: &PrepareOptions, progress: &Progress) -> anyhow::Result<PreparePlan> {
+    let explicit_name = options
+        .name
+        .as_deref()
+        .map(|name| AgentName::parse(name, "`--name`"))
+        .transpose()?;
+    let output = std::path::absolute(&options.output_dir)?;
+    check_output_location(&output, &options.source)?;
+
+    let region = match &options.role {
+        RoleChoice::Managed => Some(
+            region::require(
+                options.region.as_deref(),
+                "the IAM role's policies need one",
+            )
+            .await?,
+        ),
+        RoleChoice::Given(_) | RoleChoice::None => {
+            region::resolve(options.region.as_deref()).await?
+        }
+    };
+    let given_account = match &options.role {
+        RoleChoice::Given(arn) => Some(parse_role_arn(arn)?.account),
+        _ => None,
+    };
+
+    progress.step(format!("Reading `{}`", options.source.display()));
+    let analysis = source_analysis::analyse(options, &output, explicit_name)?;
+    for warning in analysis
+        .requirements
+        .warnings
+        .iter()
+        .chain(&analysis.warnings)
+    {
+        progress.warn(warning);
+    }
+    let mut extra_statements = Vec::new();
+    for file in &options.policies {
+        extra_statements.extend(policy_documents::read_extra_statements(file)?);
+    }
+
+    // Who we are in AWS: from STS for a managed role, from the ARN for a given one.
+    let mut caller = None;
+    let account = match (&options.role, given_account) {
+        (RoleChoice::Managed, _) => {
+            let region = region
+                .as_ref()
+                .ok_or_else(|| UserError::usage("no region"))?;
+            progress.step("Checking AWS credentials");
+            let (config, identity) = sdk_config::connect(region, Some("--no-role")).await?;
+            caller = Some((config, identity.arn));
+            Some(identity.account)
+        }
+        (_, given) => given,
+    };
+
+    let parts = ArnParts::new(
+        region.as_ref().map(|r| r.partition),
+        region.as_ref().map(|r| r.name.as_str()),
+        account.as_deref(),
+    );
+    let agent = analysis.agent.as_str();
+    let trust = policy_documents::trust_policy(&parts);
+    let policy =
+        policy_documents::execution_policy(&parts, agent, &analysis.uses, &extra_statements);
+    policy_documents::check_unique_sids(&policy)?;
+    let role_name = role::role_name_for(agent)?;
+    let policy_name = format!("{role_name}-ExecutionPolicy");
+    policy_documents::check_size(&policy, &policy_name)?;
+
+    let files = plan_files(&analysis, region.as_ref(), &trust, &policy)?;
+    let conflicts = output_dir::inspect(&output)?;
+    if !conflicts.is_empty() && !options.force {
+        return Err(conflicts.into_error(&options.output_dir).into());
+    }
+
+    let role_spec = RoleSpec {
+        name: role_name.clone(),
+        description: format!("AgentCore execution role for {agent}"),
+        trust_policy: trust,
+        policy_name,
+        policy,
+        arn_prefix: format!("arn:{}:iam::{}:role/", parts.partition, parts.account),
+    };
+    let role = match (&options.role, caller) {
+        (RoleChoice::Managed, Some((config, caller))) => {
+            let iam = aws_sdk_iam::Client::new(&config);
+            progress.step(format!("Looking up role `{role_name}`"));
+            let state = role::inspect(&iam, &role_spec, &caller).await?;
+            RolePlan::Managed { iam, caller, state }
+        }
+        (RoleChoice::Given(arn), _) => RolePlan::Given(arn.clone()),
+        _ => RolePlan::None,
+    };
+
+    Ok(PreparePlan {
+        options: options.clone(),
+        output,
+        analysis,
+        region,
+        account,
+        role_spec,
+        role,
+        files,
+        conflicts,
+    })
+}
+
+/// Replacing the output directory must never take the agent's source or the user's working
+/// directory with it, `--force` or not.
+fn check_output_location(output: &Path, source: &Path) -> anyhow::Result<()> {
+    let resolve = |path: &Path| path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let output_resolved = resolve(output);
+    let source_resolved = resolve(&std::path::absolute(source)?);
+    let cwd = resolve(&std::env::current_dir()?);
+    if source_resolved.starts_with(&output_resolved) {
+        return Err(UserError::usage(format!(
+            "the output directory `{}` holds the agent's source; replacing it would delete the source",
+            output.display()
+        ))
+        .with_hint("pass an `--output-dir` outside the source, such as `deployment`")
+        .into());
+    }
+    if cwd.starts_with(&output_resolved) {
+        return Err(UserError::usage(format!(
+            "the output directory `{}` holds the current directory; replacing it would delete your work",
+            output.display()
+        ))
+        .with_hint("pass an `--output-dir` below the current directory, such as `deployment`")
+        .into());
+    }
+    Ok(())
+}

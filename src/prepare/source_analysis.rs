@@ -1,0 +1,209 @@
+//! Everything `prepare` learns from the agent's source alone, with no AWS call: its files and
+//! modules, its package and entry, its name, what its entry loads, the requirements and AWS
+//! services that follows, and what the user should know before deploying.
+
+use std::path::Path;
+
+use crate::agent::capabilities::{self, Capabilities};
+use crate::agent::dotenv_names;
+use crate::agent::entry::{self, Chosen, Entry};
+use crate::agent::import_graph::ImportGraph;
+use crate::agent::name::{self, AgentName};
+use crate::agent::outside_imports;
+use crate::agent::package_name::{self, PackageName};
+use crate::agent::python_modules::{self, PythonModule};
+use crate::agent::requirements::{self, Requirements};
+use crate::agent::source_tree::{self, SourceTree};
+use crate::error::UserError;
+use crate::prepare::options::PrepareOptions;
+
+/// The agent as its source describes it.
+#[derive(Debug)]
+pub struct SourceAnalysis {
+    pub tree: SourceTree,
+    pub package: PackageName,
+    pub chosen: Chosen,
+    pub agent: AgentName,
+    /// Where the agent's name came from (`--name`, the source folder, the entry's class...).
+    pub name_origin: String,
+    pub requirements: Requirements,
+    pub uses: Capabilities,
+    /// Warnings about the source (the requirements' own are in `requirements.warnings`).
+    pub warnings: Vec<String>,
+}
+
+/// Read and understand the source. `output` is the deployment directory, left out of the
+/// source when it lies inside it; `explicit_name` is `--name`, already checked.
+pub fn analyse(
+    options: &PrepareOptions,
+    output: &Path,
+    explicit_name: Option<AgentName>,
+) -> anyhow::Result<SourceAnalysis> {
+    let tree = source_tree::scan(&options.source, &[output.to_path_buf()])?;
+    let modules = python_modules::parse_all(&tree)?;
+    let package = package_name::choose(&tree, &modules)?;
+    let graph = ImportGraph::build(&modules, &package.name);
+    let chosen = entry::choose(
+        &modules,
+        &graph,
+        options.entrypoint.as_deref(),
+        &package.name,
+    )?;
+    let mut warnings = syntax_problems(&modules, &graph, &chosen.entry)?;
+    let (agent, name_origin) = match explicit_name {
+        Some(name) => (name, "`--name`".to_string()),
+        None => {
+            let derived = derived_name(&tree, &chosen);
+            (derived.name, derived.origin)
+        }
+    };
+    if let Some(why) = &package.renamed_because {
+        warnings.push(format!(
+            "the source's folder is the package `{}` in the deployment: {why}",
+            package.name
+        ));
+    }
+    warnings.extend(chosen.warnings.iter().cloned());
+    let source_dir_name = tree
+        .root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // The folder's own name is the agent's (`from cost_estimator_agent.config import X`)
+    // unless the package had to be renamed because that name is a library's.
+    let mut own_names: Vec<&str> = vec![package.name.as_str()];
+    if package.renamed_because.is_none() {
+        own_names.push(&source_dir_name);
+    }
+    // What the agent needs at run time is what its entry loads; tests, scripts and a Streamlit
+    // UI beside it ship as files but bring no requirements, permissions or warnings.
+    let runtime_modules = loaded_by_entry(&modules, &graph, &chosen.entry);
+    let outside = outside_imports::find(&tree, &runtime_modules, &own_names);
+    warnings.extend(outside.iter().map(|import| import.warning()));
+    warnings.extend(dotenv_names::find(&tree, &runtime_modules).map(|dotenv| dotenv.warning()));
+    // What resolves beside the source is the user's code, never a PyPI requirement.
+    own_names.extend(outside.iter().map(|import| import.name.as_str()));
+    let requirements = requirements::generate(
+        &tree,
+        &runtime_modules,
+        &own_names,
+        options.requirements.as_deref(),
+    )?;
+    let uses = capabilities::detect(&runtime_modules);
+    Ok(SourceAnalysis {
+        tree,
+        package,
+        chosen,
+        agent,
+        name_origin,
+        requirements,
+        uses,
+        warnings,
+    })
+}
+
+/// The agent's name from the source: its folder (or file), or, when that says nothing, the
+/// entry's module, class or object, or the folder above.
+fn derived_name(tree: &SourceTree, chosen: &Chosen) -> name::DerivedName {
+    let source_name = if tree.single_file {
+        tree.files
+            .first()
+            .map(|file| {
+                file.relative
+                    .with_extension("")
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .unwrap_or_default()
+    } else {
+        tree.root
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let at = chosen.entry.at();
+    let module_stem = Path::new(&at.file)
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let inner = match &chosen.entry {
+        Entry::Method { class, .. } => Some((class.clone(), "the entry's class")),
+        Entry::AgentObject { variable, .. } => Some((variable.clone(), "the agent object")),
+        _ => None,
+    };
+    let parent = tree
+        .root
+        .parent()
+        .and_then(Path::file_name)
+        .map(|name| name.to_string_lossy().into_owned())
+        .filter(|_| !tree.single_file)
+        .unwrap_or_default();
+    let mut hints: Vec<(&str, &str)> = vec![(module_stem.as_str(), "the entry's module")];
+    if let Some((name, what)) = &inner {
+        hints.push((name.as_str(), what));
+    }
+    if !parent.is_empty() {
+        hints.push((parent.as_str(), "the folder above the source"));
+    }
+    name::derive(&source_name, &hints)
+}
+
+/// The modules that run when `invoke.py` imports the entry's module.
+fn loaded_by_entry(
+    modules: &[PythonModule],
+    graph: &ImportGraph,
+    entry: &Entry,
+) -> Vec<PythonModule> {
+    match modules
+        .iter()
+        .position(|module| module.file == entry.at().file)
+    {
+        Some(index) => graph
+            .loaded_with(modules, index)
+            .into_iter()
+            .map(|index| modules[index].clone())
+            .collect(),
+        None => modules.to_vec(),
+    }
+}
+
+/// Syntax errors: an error when the entry's module reaches the broken module through its
+/// imports (the agent cannot start), a warning otherwise.
+fn syntax_problems(
+    modules: &[PythonModule],
+    graph: &ImportGraph,
+    entry: &Entry,
+) -> Result<Vec<String>, UserError> {
+    let entry_index = modules
+        .iter()
+        .position(|module| module.file == entry.at().file);
+    let reached = entry_index
+        .map(|index| graph.reachable_from(index))
+        .unwrap_or_default();
+    let mut warnings = Vec::new();
+    for (index, module) in modules.iter().enumerate() {
+        let Some(line) = module.syntax.syntax_error_line else {
+            continue;
+        };
+        if reached.contains(&index) {
+            let how = if Some(index) == entry_index {
+                "the entry's module".to_string()
+            } else {
+                format!("imported by the entry's module `{}`", entry.at().file)
+            };
+            return Err(UserError::failed(format!(
+                "`{}` has a syntax error near line {line}, and it is {how}: the agent cannot start",
+                module.file
+            ))
+            .with_hint(format!(
+                "fix `{}` (`python -m py_compile {}` shows the error)",
+                module.file, module.file
+            )));
+        }
+        warnings.push(format!(
+            "`{}` has a syntax error near line {line}; the entry does not import it, so it was copied as it is",
+            module.file
+        ));
+    }
+    Ok(warnings)
+}
