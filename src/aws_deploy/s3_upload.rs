@@ -35,16 +35,14 @@ pub fn client(config: &aws_config::SdkConfig) -> Client {
     )
 }
 
-/// Whether the bucket exists (and is ours); create it when it does not. Returns whether it
-/// was created.
-pub async fn ensure_bucket(
+/// Whether the bucket exists, in `account` (the expected-owner check: a bucket of that name in
+/// another account is an error, never used).
+pub async fn bucket_exists(
     s3: &Client,
     bucket: &str,
     account: &str,
-    region: &str,
     caller: &str,
-    create: bool,
-) -> anyhow::Result<Option<bool>> {
+) -> anyhow::Result<bool> {
     let call = AwsCall::new("s3:ListBucket", format!("arn:aws:s3:::{bucket}"));
     match s3
         .head_bucket()
@@ -53,21 +51,34 @@ pub async fn ensure_bucket(
         .send()
         .await
     {
-        Ok(_) => return Ok(Some(false)),
+        Ok(_) => Ok(true),
         Err(error)
             if matches!(
                 code_of(&error).as_deref(),
                 Some("NotFound" | "NoSuchBucket" | "404")
-            ) => {}
+            ) =>
+        {
+            Ok(false)
+        }
         Err(error)
             if error
                 .raw_response()
-                .is_some_and(|raw| raw.status().as_u16() == 404) => {}
-        Err(error) => return Err(explain(&call, Some(caller), error)),
+                .is_some_and(|raw| raw.status().as_u16() == 404) =>
+        {
+            Ok(false)
+        }
+        Err(error) => Err(explain(&call, Some(caller), error)),
     }
-    if !create {
-        return Ok(None);
-    }
+}
+
+/// Create the bucket in `region`. Returns whether this call created it (`false` when it turned
+/// out to exist already, ours).
+pub async fn create_bucket(
+    s3: &Client,
+    bucket: &str,
+    region: &str,
+    caller: &str,
+) -> anyhow::Result<bool> {
     let call = AwsCall::new("s3:CreateBucket", format!("arn:aws:s3:::{bucket}"));
     let mut request = s3.create_bucket().bucket(bucket);
     // us-east-1 is the one region where the constraint must be left out.
@@ -79,10 +90,8 @@ pub async fn ensure_bucket(
         );
     }
     match request.send().await {
-        Ok(_) => Ok(Some(true)),
-        Err(error) if code_of(&error).as_deref() == Some("BucketAlreadyOwnedByYou") => {
-            Ok(Some(false))
-        }
+        Ok(_) => Ok(true),
+        Err(error) if code_of(&error).as_deref() == Some("BucketAlreadyOwnedByYou") => Ok(false),
         Err(error) => Err(explain(&call, Some(caller), error)),
     }
 }
