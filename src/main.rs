@@ -18,6 +18,7 @@ mod output;
 mod prepare;
 mod project_state;
 mod python;
+mod teardown;
 
 use std::process::ExitCode;
 

@@ -1,0 +1,65 @@
+//! Carrying out `destroy`'s plan: the runtime deleted (and waited for), then the package, then
+//! the role (inline policies first), then the agent removed from the state file.
+
+use std::time::Duration;
+
+use crate::aws_deploy::runtime_upsert;
+use crate::aws_deploy::s3_upload;
+use crate::iam::role_teardown;
+use crate::output::progress::Progress;
+use crate::project_state::STATE_FILE;
+use crate::teardown::plan::{Fate, TeardownPlan};
+
+/// Delete what the plan says, and return one line per part for the report.
+pub async fn apply(
+    mut plan: TeardownPlan,
+    wait_timeout: Duration,
+    progress: &Progress,
+) -> anyhow::Result<Vec<String>> {
+    let mut lines = Vec::new();
+    let caller = plan.caller.clone();
+    match &plan.runtime {
+        Some((id, Fate::Delete)) => {
+            progress.step(format!("Deleting runtime `{id}`"));
+            let control = aws_sdk_bedrockagentcorecontrol::Client::new(&plan.config);
+            let deleted =
+                runtime_upsert::delete(&control, id, wait_timeout, progress, &caller).await?;
+            lines.push(if deleted {
+                format!("runtime `{id}`: deleted")
+            } else {
+                format!("runtime `{id}`: already gone")
+            });
+        }
+        Some((id, _)) => lines.push(format!("runtime `{id}`: already gone")),
+        None => lines.push("runtime: none found".into()),
+    }
+    if let (Some(bucket), Some(fate)) = (&plan.target.bucket, &plan.package) {
+        let key = &plan.target.key;
+        let line = match fate {
+            Fate::Delete => {
+                let s3 = s3_upload::client(&plan.config);
+                s3_upload::delete_object(&s3, bucket, key, &plan.account, &caller).await?;
+                "deleted".to_string()
+            }
+            _ => "already gone".to_string(),
+        };
+        lines.push(format!("package `s3://{bucket}/{key}`: {line}"));
+    }
+    if let Some((name, fate)) = &plan.role {
+        let line = match fate {
+            Fate::Delete => {
+                progress.step(format!("Deleting role `{name}`"));
+                let iam = aws_sdk_iam::Client::new(&plan.config);
+                role_teardown::delete(&iam, name, &caller).await?;
+                "deleted".to_string()
+            }
+            other => other.describe(""),
+        };
+        lines.push(format!("role `{name}`: {line}"));
+    }
+    let agent = plan.target.agent.clone();
+    plan.target.state.remove_agent(&agent);
+    plan.target.state.save()?;
+    lines.push(format!("`{agent}` removed from `{STATE_FILE}`"));
+    Ok(lines)
+}

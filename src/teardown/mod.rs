@@ -1,0 +1,50 @@
+//! The `destroy` workflow: delete what `deploy` made, and nothing that is not agentprep's.
+//!
+//! The runtime (waiting until it is gone), the uploaded package, and the execution role only
+//! when agentprep created it (its tag) and no other agent in the project uses it. [`target`]
+//! reads the state file, [`plan::plan`] asks AWS what is there and decides each thing's fate,
+//! [`apply::apply`] deletes; `--dry-run` is the plan, reported. What is already gone is
+//! reported, not an error, so destroy can be run again.
+
+pub mod apply;
+pub mod plan;
+
+use crate::aws::region::AwsRegion;
+use crate::aws_deploy::s3_upload;
+use crate::error::UserError;
+use crate::project_state::{ProjectState, STATE_FILE};
+
+/// What the state file says is deployed for one agent.
+pub struct Target {
+    pub state: ProjectState,
+    pub agent: String,
+    pub region: AwsRegion,
+    pub agent_id: Option<String>,
+    pub role_arn: Option<String>,
+    pub bucket: Option<String>,
+    pub key: String,
+}
+
+/// The agent to destroy (`--agent`, else the project's default), or `None` when the state
+/// file records none: destroying twice is fine, what is no longer recorded is gone.
+pub fn target(state: ProjectState, agent: Option<&str>) -> anyhow::Result<Option<Target>> {
+    let Some(agent) = state
+        .choose_agent(agent)
+        .filter(|name| state.has_agent(name))
+    else {
+        return Ok(None);
+    };
+    let region_name = state.agent_str(&agent, &["aws", "region"]).ok_or_else(|| {
+        UserError::failed(format!("`{STATE_FILE}` records no region for `{agent}`"))
+    })?;
+    let region = AwsRegion::parse(&region_name, STATE_FILE)?;
+    Ok(Some(Target {
+        agent_id: state.agent_str(&agent, &["bedrock_agentcore", "agent_id"]),
+        role_arn: state.agent_str(&agent, &["aws", "execution_role"]),
+        bucket: state.agent_bucket(&agent),
+        key: s3_upload::object_key(&agent),
+        region,
+        agent,
+        state,
+    }))
+}

@@ -1,0 +1,142 @@
+//! `destroy`'s plan: what of the agent is still in AWS, and what becomes of each part.
+
+use crate::aws::sdk_config;
+use crate::aws_deploy::runtime_upsert;
+use crate::aws_deploy::s3_upload;
+use crate::iam::role_teardown;
+use crate::teardown::Target;
+
+/// What becomes of one part of the deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fate {
+    Delete,
+    AlreadyGone,
+    /// Left in place: `kept ...`, saying why.
+    Keep(String),
+}
+
+impl Fate {
+    /// As reported; `deleted` says what deleting is (or would be).
+    pub fn describe(&self, deleted: &str) -> String {
+        match self {
+            Fate::Delete => deleted.to_string(),
+            Fate::AlreadyGone => "already gone".to_string(),
+            Fate::Keep(kept) => kept.clone(),
+        }
+    }
+}
+
+pub struct TeardownPlan {
+    pub target: Target,
+    pub config: aws_config::SdkConfig,
+    pub caller: String,
+    pub account: String,
+    /// The runtime's id and its fate; `None` when no runtime of the agent was found.
+    pub runtime: Option<(String, Fate)>,
+    /// The package's fate, when a bucket is recorded.
+    pub package: Option<Fate>,
+    /// The role's name and its fate, when a role is recorded.
+    pub role: Option<(String, Fate)>,
+}
+
+pub async fn plan(target: Target, keep_role: bool) -> anyhow::Result<TeardownPlan> {
+    let (config, identity) = sdk_config::connect(&target.region, None).await?;
+    let caller = identity.arn;
+    let control = aws_sdk_bedrockagentcorecontrol::Client::new(&config);
+    let runtime = match &target.agent_id {
+        Some(id) => Some(id.clone()),
+        None => runtime_upsert::find_by_name(&control, &target.agent, &caller)
+            .await?
+            .map(|runtime| runtime.id),
+    };
+    let runtime = match runtime {
+        Some(id) => {
+            let exists = runtime_upsert::get(&control, &id, &caller).await?.is_some();
+            Some((
+                id,
+                if exists {
+                    Fate::Delete
+                } else {
+                    Fate::AlreadyGone
+                },
+            ))
+        }
+        None => None,
+    };
+
+    let package = match &target.bucket {
+        Some(bucket) => {
+            let s3 = s3_upload::client(&config);
+            let present =
+                s3_upload::stored_checksum(&s3, bucket, &target.key, &identity.account, &caller)
+                    .await?
+                    .is_some();
+            Some(if present {
+                Fate::Delete
+            } else {
+                Fate::AlreadyGone
+            })
+        }
+        None => None,
+    };
+
+    let role = match &target.role_arn {
+        Some(arn) => {
+            let name = arn.rsplit('/').next().unwrap_or_default().to_string();
+            let iam = aws_sdk_iam::Client::new(&config);
+            let facts = role_teardown::facts(&iam, &name, &caller).await?;
+            let users = target.state.other_agents_using_role(&target.agent, arn);
+            let fate = if !facts.exists {
+                Fate::AlreadyGone
+            } else if keep_role {
+                Fate::Keep("kept (`--keep-role`)".into())
+            } else if !facts.created_by_agentprep {
+                Fate::Keep("kept: agentprep did not create it".into())
+            } else if !users.is_empty() {
+                Fate::Keep(format!("kept: also used by {}", users.join(", ")))
+            } else {
+                Fate::Delete
+            };
+            Some((name, fate))
+        }
+        None => None,
+    };
+    Ok(TeardownPlan {
+        target,
+        config,
+        caller,
+        account: identity.account,
+        runtime,
+        package,
+        role,
+    })
+}
+
+impl TeardownPlan {
+    /// One line per part, as `destroy --dry-run` prints them.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        let fate_text = |fate: &Fate, deleted: &str| fate.describe(deleted);
+        match &self.runtime {
+            Some((id, fate)) => lines.push(format!(
+                "runtime `{id}`: {}",
+                fate_text(fate, "would be deleted")
+            )),
+            None => lines.push("runtime: none found".into()),
+        }
+        if let (Some(bucket), Some(fate)) = (&self.target.bucket, &self.package) {
+            lines.push(format!(
+                "package `s3://{bucket}/{}`: {}",
+                self.target.key,
+                fate_text(fate, "would be deleted")
+            ));
+        }
+        if let Some((name, fate)) = &self.role {
+            lines.push(format!(
+                "role `{name}`: {}",
+                fate_text(fate, "would be deleted (inline policies first)")
+            ));
+        }
+        lines
+    }
+}
