@@ -15,7 +15,8 @@ use crate::invoke::client::{self, Target};
 use crate::invoke::session_store::new_session_id;
 use crate::local_runtime::lifecycle::Limits;
 use crate::local_runtime::python_env::{self, cache_dir};
-use crate::local_runtime::server::{AgentToHost, LocalRuntime, RuntimeOptions};
+use crate::local_runtime::server;
+use crate::local_runtime::state::{AgentToHost, LocalRuntime, RuntimeOptions};
 use crate::output::progress::Progress;
 use crate::output::stdout;
 use crate::prepare::{self, PrepareOptions, RoleChoice};
@@ -75,7 +76,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let endpoint = format!("http://{}", listener.local_addr()?);
     let arn = runtime.agents[0].arn.clone();
     let (stop, stopped) = watch::channel(false);
-    let serving = tokio::spawn(runtime.serve(listener, stopped));
+    let serving = tokio::spawn(server::run(runtime, listener, stopped));
     progress.finish();
 
     stdout::emit(&format!(

@@ -15,7 +15,8 @@ use crate::error::UserError;
 use crate::local_runtime::lifecycle::Limits;
 use crate::local_runtime::python_env;
 use crate::local_runtime::serve_state::{self, HostedAgentInfo, ServeState};
-use crate::local_runtime::server::{AgentToHost, LocalRuntime, RuntimeOptions};
+use crate::local_runtime::server;
+use crate::local_runtime::state::{AgentToHost, LocalRuntime, RuntimeOptions};
 use crate::output::progress::Progress;
 use crate::output::stdout;
 
@@ -120,7 +121,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         eprintln!("Shutting down: finishing in-flight requests, then stopping the workers");
         let _ = stop.send(true);
     });
-    let served = runtime.serve(listener, stopped).await;
+    let served = server::run(runtime, listener, stopped).await;
     serve_state::remove_if_ours(&state_path);
     served
 }

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use crate::invoke::session_store::SESSION_ID_LENGTH;
 use crate::local_runtime::api_error::ApiError;
 use crate::local_runtime::proxy::{self, MAX_PAYLOAD_BYTES, SESSION_HEADER};
-use crate::local_runtime::server::LocalRuntime;
+use crate::local_runtime::state::LocalRuntime;
 
 pub fn router(runtime: Arc<LocalRuntime>) -> Router {
     Router::new()

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::local_runtime::child_spawner::ChildSpawner;
+use crate::local_runtime::launcher::WorkerLauncher;
 use crate::local_runtime::worker::{StartFailure, Worker, WorkerSpec};
 use crate::local_runtime::worker_client::WorkerClient;
 
@@ -17,7 +17,7 @@ pub struct HostedAgent {
     pub name: String,
     pub arn: String,
     spec: WorkerSpec,
-    spawner: ChildSpawner,
+    launcher: Arc<dyn WorkerLauncher>,
     client: WorkerClient,
     /// Ready workers not yet given to a session. Guarded by its mutex; touched by `take_worker`
     /// (request path), the refill tasks and `shutdown`.
@@ -32,7 +32,7 @@ impl HostedAgent {
         name: String,
         arn: String,
         spec: WorkerSpec,
-        spawner: ChildSpawner,
+        launcher: Arc<dyn WorkerLauncher>,
         client: WorkerClient,
         warm_target: usize,
     ) -> Arc<Self> {
@@ -40,7 +40,7 @@ impl HostedAgent {
             name,
             arn,
             spec,
-            spawner,
+            launcher,
             client,
             pool: Mutex::new(VecDeque::new()),
             starting: AtomicUsize::new(0),
@@ -67,7 +67,7 @@ impl HostedAgent {
         self.refill();
         match warm {
             Some(worker) => Ok(worker),
-            None => Worker::start(&self.spec, &self.spawner, &self.client).await,
+            None => self.launcher.launch(&self.spec, &self.client).await,
         }
     }
 
@@ -80,7 +80,7 @@ impl HostedAgent {
             self.starting.fetch_add(1, Ordering::SeqCst);
             let agent = Arc::clone(self);
             tokio::spawn(async move {
-                let started = Worker::start(&agent.spec, &agent.spawner, &agent.client).await;
+                let started = agent.launcher.launch(&agent.spec, &agent.client).await;
                 agent.starting.fetch_sub(1, Ordering::SeqCst);
                 match started {
                     Ok(worker) => {

@@ -5,6 +5,7 @@ pub mod api_error;
 pub mod child_spawner;
 pub mod data_plane;
 pub mod hosted_agent;
+pub mod launcher;
 pub mod lifecycle;
 pub mod local_arn;
 pub mod proxy;
@@ -12,5 +13,9 @@ pub mod python_env;
 pub mod serve_state;
 pub mod server;
 pub mod sessions;
+pub mod state;
 pub mod worker;
 pub mod worker_client;
+
+#[cfg(test)]
+mod tests;

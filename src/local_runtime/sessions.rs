@@ -168,7 +168,12 @@ impl SessionTable {
 
     /// Stop the sessions whose time is up.
     pub async fn reap(&self) {
-        let now = Instant::now();
+        self.reap_at(Instant::now()).await;
+    }
+
+    /// Stop the sessions whose time is up at `now` (tests pass a time ahead of the clock
+    /// instead of waiting for it).
+    pub async fn reap_at(&self, now: Instant) {
         let sessions: Vec<Arc<Session>> = self
             .sessions
             .lock()
@@ -223,8 +228,10 @@ impl SessionTable {
 async fn stop_session(session: &Session, reason: &str) {
     if let Some(worker) = session.worker.lock().await.take() {
         eprintln!(
-            "Session {} of `{}` {reason}: stopping its worker (pid {})",
-            session.id, session.agent.name, worker.pid
+            "Session {} of `{}` {reason}: stopping its worker ({})",
+            session.id,
+            session.agent.name,
+            worker.describe()
         );
         worker.stop(STOP_GRACE).await;
     }

@@ -1,5 +1,6 @@
 //! One worker: a Python process serving the deployment's `invoke.py` on its own loopback port,
-//! in its own working directory, for one runtime session at a time.
+//! in its own working directory, for one runtime session at a time (or, in tests, an agent
+//! served by a task of this process: the same HTTP contract, no Python; see `launcher`).
 //!
 //! Its output goes to the serve log, prefixed with its session, to a per-session log file, and
 //! to a short ring buffer that failure messages quote. A waiter task records its exit status,
@@ -46,9 +47,18 @@ pub struct StartFailure {
     pub message: String,
 }
 
+/// What runs the worker, and how it is stopped.
+enum Control {
+    /// A process group led by `pid`: SIGTERM, then SIGKILL.
+    Process { pid: u32 },
+    /// A task of this process (the in-process launcher of tests): aborted.
+    #[cfg(test)]
+    Task(tokio::task::AbortHandle),
+}
+
 pub struct Worker {
-    pub pid: u32,
     pub port: u16,
+    control: Control,
     /// The exit status once the process has ended (set by the waiter task).
     exit: watch::Receiver<Option<ExitStatus>>,
     output: Arc<WorkerOutput>,
@@ -107,14 +117,61 @@ impl Worker {
             let _ = exit_sender.send(status);
         });
         let worker = Arc::new(Worker {
-            pid,
             port,
+            control: Control::Process { pid },
             exit,
             output,
             workdir,
         });
         worker.wait_ready(client, spec.startup_timeout).await?;
         Ok(worker)
+    }
+
+    /// A worker served by a task of this process (tests): `task` serves the contract on
+    /// `port`; its end is the worker's exit.
+    #[cfg(test)]
+    pub async fn in_process(
+        spec: &WorkerSpec,
+        port: u16,
+        task: tokio::task::JoinHandle<()>,
+        client: &WorkerClient,
+    ) -> Result<Arc<Worker>, StartFailure> {
+        use std::os::unix::process::ExitStatusExt;
+        let number = NEXT_WORKER.fetch_add(1, Ordering::Relaxed);
+        let output = Arc::new(WorkerOutput::new(
+            &spec.agent,
+            &format!("worker-{number}"),
+            &spec.log_dir,
+            spec.echo_output,
+        ));
+        let control = Control::Task(task.abort_handle());
+        let (exit_sender, exit) = watch::channel(None);
+        tokio::spawn(async move {
+            // A task that ends by itself exits 0; an aborted one as if killed.
+            let status = match task.await {
+                Ok(()) => ExitStatus::from_raw(0),
+                Err(_) => ExitStatus::from_raw(libc::SIGKILL),
+            };
+            let _ = exit_sender.send(Some(status));
+        });
+        let worker = Arc::new(Worker {
+            port,
+            control,
+            exit,
+            output,
+            workdir: spec.work_root.join(format!("in-process-{number}")),
+        });
+        worker.wait_ready(client, spec.startup_timeout).await?;
+        Ok(worker)
+    }
+
+    /// How the worker shows in log lines: `pid 1234`, or `in-process`.
+    pub fn describe(&self) -> String {
+        match &self.control {
+            Control::Process { pid } => format!("pid {pid}"),
+            #[cfg(test)]
+            Control::Task(_) => "in-process".into(),
+        }
     }
 
     async fn wait_ready(
@@ -173,14 +230,23 @@ impl Worker {
         self.output.assign_session(session_id);
     }
 
-    /// SIGTERM to the worker's process group, SIGKILL after `grace`; then remove its
-    /// working directory.
+    /// SIGTERM to the worker's process group, SIGKILL after `grace` (a task is aborted); then
+    /// remove its working directory.
     pub async fn stop(&self, grace: Duration) {
         if !self.has_exited() {
-            signal_group(self.pid, libc::SIGTERM);
-            if self.exit_status(grace).await.is_none() {
-                signal_group(self.pid, libc::SIGKILL);
-                let _ = self.exit_status(Duration::from_secs(5)).await;
+            match &self.control {
+                Control::Process { pid } => {
+                    signal_group(*pid, libc::SIGTERM);
+                    if self.exit_status(grace).await.is_none() {
+                        signal_group(*pid, libc::SIGKILL);
+                        let _ = self.exit_status(Duration::from_secs(5)).await;
+                    }
+                }
+                #[cfg(test)]
+                Control::Task(task) => {
+                    task.abort();
+                    let _ = self.exit_status(grace).await;
+                }
             }
         }
         let _ = tokio::fs::remove_dir_all(&self.workdir).await;
@@ -190,7 +256,11 @@ impl Worker {
 impl Drop for Worker {
     fn drop(&mut self) {
         if !self.has_exited() {
-            signal_group(self.pid, libc::SIGKILL);
+            match &self.control {
+                Control::Process { pid } => signal_group(*pid, libc::SIGKILL),
+                #[cfg(test)]
+                Control::Task(task) => task.abort(),
+            }
         }
         let _ = std::fs::remove_dir_all(&self.workdir);
     }
@@ -207,7 +277,7 @@ fn signal_group(pid: u32, signal: i32) {
     }
 }
 
-fn free_port() -> std::io::Result<u16> {
+pub fn free_port() -> std::io::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())

@@ -503,14 +503,40 @@ fn destroy_asks_on_a_terminal_and_a_no_deletes_nothing() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("`script` (util-linux) runs");
+    // The terminal's output, read as it comes, so the answer is typed once the question shows.
+    let screen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let reader = {
+        let screen = std::sync::Arc::clone(&screen);
+        let mut stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut buffer = [0u8; 1024];
+            while let Ok(n) = stdout.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                screen
+                    .lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        })
+    };
+    assert!(
+        crate::serve_support::eventually(std::time::Duration::from_secs(10), || screen
+            .lock()
+            .unwrap()
+            .contains("[y/N]")),
+        "the question never showed: {}",
+        screen.lock().unwrap()
+    );
     {
         use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(500));
-        stdin.write_all(b"n\n").unwrap();
+        child.stdin.take().unwrap().write_all(b"n\n").unwrap();
     }
-    let output = child.wait_with_output().unwrap();
-    let screen = String::from_utf8_lossy(&output.stdout);
+    child.wait().unwrap();
+    reader.join().unwrap();
+    let screen = screen.lock().unwrap().clone();
     assert!(
         screen.contains("Destroy `kept_agent` in us-east-1") && screen.contains("[y/N]"),
         "{screen}"

@@ -47,111 +47,6 @@ fn each_session_has_its_own_worker_and_keeps_its_state() {
 }
 
 #[test]
-fn session_ids_are_validated_generated_and_echoed() {
-    let work = tempfile::tempdir().unwrap();
-    let deployment = lab(work.path());
-    let serve = Serve::start(work.path(), &[&deployment], &[]);
-    let bad = serve.invoke(Some("too-short"), &json!({"action": "count"}));
-    assert_eq!(bad.status, 400);
-    assert_eq!(bad.header("x-amzn-errortype"), Some("ValidationException"));
-    assert!(
-        json_of(&bad)["message"]
-            .as_str()
-            .unwrap()
-            .contains("33 to 256"),
-        "{}",
-        bad.text()
-    );
-
-    let generated = serve.invoke(None, &json!({"action": "count"}));
-    assert_eq!(generated.status, 200);
-    let echoed = generated
-        .header("x-amzn-bedrock-agentcore-runtime-session-id")
-        .unwrap()
-        .to_string();
-    assert!(echoed.len() >= 33, "{echoed}");
-    assert_eq!(json_of(&generated)["session_id"], echoed.as_str());
-
-    let good = session("echo");
-    let answer = serve.invoke(Some(&good), &json!({"action": "count"}));
-    assert_eq!(
-        answer.header("x-amzn-bedrock-agentcore-runtime-session-id"),
-        Some(good.as_str())
-    );
-    assert!(answer.header("x-amzn-requestid").is_some());
-
-    let unknown = http(
-        serve.port,
-        "POST",
-        "/runtimes/nobody/invocations",
-        &[],
-        b"{}",
-    )
-    .unwrap();
-    assert_eq!(unknown.status, 404);
-    assert_eq!(
-        unknown.header("x-amzn-errortype"),
-        Some("ResourceNotFoundException")
-    );
-    // Refused on the declared length, before any of the body is read.
-    let too_big = http(
-        serve.port,
-        "POST",
-        &format!("/runtimes/{}/invocations", percent_encode(serve.arn())),
-        &[("Content-Length", "104857601")],
-        b"",
-    )
-    .unwrap();
-    assert_eq!(too_big.status, 400);
-    assert_eq!(
-        too_big.header("x-amzn-errortype"),
-        Some("ValidationException")
-    );
-    assert!(too_big.text().contains("100 MB"), "{}", too_big.text());
-}
-
-#[test]
-fn only_agentcore_headers_reach_the_agent() {
-    let work = tempfile::tempdir().unwrap();
-    let deployment = lab(work.path());
-    let serve = Serve::start(work.path(), &[&deployment], &[]);
-    let path = format!("/runtimes/{}/invocations", percent_encode(serve.arn()));
-    let id = session("headers");
-    let answer = http(
-        serve.port,
-        "POST",
-        &path,
-        &[
-            ("Content-Type", "application/json"),
-            ("X-Amzn-Bedrock-AgentCore-Runtime-Session-Id", &id),
-            ("X-Amzn-Bedrock-AgentCore-Runtime-Custom-Tenant", "acme"),
-            (
-                "traceparent",
-                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
-            ),
-            (
-                "Authorization",
-                "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/secret",
-            ),
-            ("X-Amz-Security-Token", "secret-token"),
-            ("X-My-Header", "not forwarded by AgentCore"),
-        ],
-        br#"{"action": "count"}"#,
-    )
-    .unwrap();
-    let headers = &json_of(&answer)["headers"];
-    assert_eq!(
-        headers["x-amzn-bedrock-agentcore-runtime-custom-tenant"],
-        "acme"
-    );
-    let text = headers.to_string();
-    assert!(
-        !text.contains("secret") && !text.contains("AKIA") && !text.contains("x-my-header"),
-        "{text}"
-    );
-}
-
-#[test]
 fn idle_sessions_are_stopped_and_the_next_request_gets_a_fresh_worker() {
     let work = tempfile::tempdir().unwrap();
     let deployment = lab(work.path());
@@ -175,51 +70,6 @@ fn idle_sessions_are_stopped_and_the_next_request_gets_a_fresh_worker() {
         "{}",
         serve.stderr()
     );
-}
-
-#[test]
-fn a_healthy_busy_worker_is_kept_until_its_maximum_lifetime() {
-    let work = tempfile::tempdir().unwrap();
-    let deployment = lab(work.path());
-    let serve = Serve::start(
-        work.path(),
-        &[&deployment],
-        &["--idle-timeout", "1", "--max-lifetime", "6", "--warm", "0"],
-    );
-    let id = session("busy");
-    let busy = json_of(&serve.invoke(Some(&id), &json!({"action": "busy"})));
-    let pid = busy["pid"].as_u64().unwrap() as u32;
-    // Well past the idle timeout, the busy worker is still there.
-    std::thread::sleep(Duration::from_secs(3));
-    assert!(alive(pid), "a HealthyBusy worker was stopped as idle");
-    assert!(
-        eventually(Duration::from_secs(15), || !alive(pid)),
-        "the worker outlived its maximum lifetime"
-    );
-    assert!(
-        serve.stderr().contains("reached its maximum lifetime"),
-        "{}",
-        serve.stderr()
-    );
-}
-
-#[test]
-fn a_busy_worker_that_finishes_is_then_stopped_as_idle() {
-    let work = tempfile::tempdir().unwrap();
-    let deployment = lab(work.path());
-    let serve = Serve::start(
-        work.path(),
-        &[&deployment],
-        &["--idle-timeout", "1", "--warm", "0"],
-    );
-    let id = session("done");
-    let pid = json_of(&serve.invoke(Some(&id), &json!({"action": "busy"})))["pid"]
-        .as_u64()
-        .unwrap() as u32;
-    std::thread::sleep(Duration::from_secs(2));
-    assert!(alive(pid));
-    serve.invoke(Some(&id), &json!({"action": "idle"}));
-    assert!(eventually(Duration::from_secs(15), || !alive(pid)));
 }
 
 #[tokio::test]
@@ -308,32 +158,6 @@ async fn a_crashing_agent_gives_424_with_its_last_words_and_the_session_recovers
             .as_service_error()
             .is_some_and(|e| e.is_runtime_client_error()),
         "{error:?}"
-    );
-}
-
-#[test]
-fn past_max_sessions_new_sessions_are_throttled_not_hung() {
-    let work = tempfile::tempdir().unwrap();
-    let deployment = lab(work.path());
-    let serve = Serve::start(work.path(), &[&deployment], &["--max-sessions", "1"]);
-    assert_eq!(
-        serve
-            .invoke(Some(&session("one")), &json!({"action": "count"}))
-            .status,
-        200
-    );
-    let refused = serve.invoke(Some(&session("two")), &json!({"action": "count"}));
-    assert_eq!(refused.status, 429);
-    assert_eq!(
-        refused.header("x-amzn-errortype"),
-        Some("ThrottlingException")
-    );
-    assert_eq!(
-        serve
-            .invoke(Some(&session("one")), &json!({"action": "count"}))
-            .status,
-        200,
-        "the live session still works"
     );
 }
 
@@ -570,7 +394,12 @@ fn shutdown_lets_an_in_flight_answer_finish_then_stops_the_workers() {
         .arg(serve.pid().to_string())
         .status()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        eventually(Duration::from_secs(10), || serve
+            .stderr()
+            .contains("Shutting down")),
+        "serve did not begin its shutdown"
+    );
     std::fs::write(&release, "go").unwrap();
     stream.read_to_end(&mut received).unwrap();
     assert!(

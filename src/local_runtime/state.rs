@@ -1,0 +1,139 @@
+//! The local runtime's state: the hosted agents (each with its warm pool) and the session
+//! table, and how workers are launched. Shared by the data plane's handlers and the server;
+//! it depends on neither.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::local_runtime::api_error::ApiError;
+use crate::local_runtime::child_spawner::ChildSpawner;
+use crate::local_runtime::hosted_agent::HostedAgent;
+use crate::local_runtime::launcher::{PythonLauncher, WorkerLauncher};
+use crate::local_runtime::lifecycle::Limits;
+use crate::local_runtime::local_arn::local_runtime_arn;
+use crate::local_runtime::sessions::{STOP_GRACE, SessionTable};
+use crate::local_runtime::worker::WorkerSpec;
+use crate::local_runtime::worker_client::{WorkerClient, new_client};
+
+/// A deployment to host.
+#[derive(Debug, Clone)]
+pub struct AgentToHost {
+    pub name: String,
+    pub deployment_dir: PathBuf,
+    /// The Python interpreter whose environment holds the deployment's requirements.
+    pub python: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct RuntimeOptions {
+    pub region: String,
+    pub warm: usize,
+    pub max_sessions: usize,
+    pub limits: Limits,
+    pub startup_timeout: Duration,
+    pub log_dir: PathBuf,
+    /// Environment for every worker, on top of `serve`'s own.
+    pub worker_env: Vec<(String, String)>,
+    /// Echo workers' output on stderr (always written to the session log files).
+    pub echo_worker_output: bool,
+}
+
+pub struct LocalRuntime {
+    pub agents: Vec<Arc<HostedAgent>>,
+    pub sessions: SessionTable,
+    pub client: WorkerClient,
+    /// Where workers get their own working directories; removed with the runtime.
+    _work_root: tempfile::TempDir,
+}
+
+impl LocalRuntime {
+    /// A runtime whose workers are Python processes.
+    pub fn new(
+        agents: &[AgentToHost],
+        options: &RuntimeOptions,
+    ) -> anyhow::Result<Arc<LocalRuntime>> {
+        let launcher = PythonLauncher {
+            spawner: ChildSpawner::start()?,
+        };
+        LocalRuntime::with_launcher(agents, options, Arc::new(launcher))
+    }
+
+    /// A runtime whose workers `launcher` starts.
+    pub fn with_launcher(
+        agents: &[AgentToHost],
+        options: &RuntimeOptions,
+        launcher: Arc<dyn WorkerLauncher>,
+    ) -> anyhow::Result<Arc<LocalRuntime>> {
+        let client = new_client();
+        let work_root = tempfile::Builder::new()
+            .prefix("agentprep-workers-")
+            .tempdir()?;
+        let hosted = agents
+            .iter()
+            .map(|agent| {
+                let deployment_dir = std::path::absolute(&agent.deployment_dir)
+                    .unwrap_or_else(|_| agent.deployment_dir.clone());
+                let spec = WorkerSpec {
+                    agent: agent.name.clone(),
+                    python: agent.python.clone(),
+                    invoke_py: deployment_dir.join("invoke.py"),
+                    env: options.worker_env.clone(),
+                    work_root: work_root.path().to_path_buf(),
+                    log_dir: options.log_dir.clone(),
+                    startup_timeout: options.startup_timeout,
+                    echo_output: options.echo_worker_output,
+                };
+                HostedAgent::new(
+                    agent.name.clone(),
+                    local_runtime_arn(&options.region, &agent.name, &deployment_dir),
+                    spec,
+                    Arc::clone(&launcher),
+                    client.clone(),
+                    options.warm,
+                )
+            })
+            .collect();
+        Ok(Arc::new(LocalRuntime {
+            agents: hosted,
+            sessions: SessionTable::new(options.max_sessions, options.limits, client.clone()),
+            client,
+            _work_root: work_root,
+        }))
+    }
+
+    /// The agent named by an ARN or a plain name (the path segment of the data-plane API).
+    pub fn find_agent(&self, arn_or_name: &str) -> Result<Arc<HostedAgent>, ApiError> {
+        self.agents
+            .iter()
+            .find(|agent| agent.arn == arn_or_name || agent.name == arn_or_name)
+            .cloned()
+            .ok_or_else(|| {
+                let known: Vec<&str> = self.agents.iter().map(|agent| agent.arn.as_str()).collect();
+                ApiError::not_found(format!(
+                    "no agent runtime `{arn_or_name}` here; this local runtime hosts: {}",
+                    known.join(", ")
+                ))
+            })
+    }
+
+    /// The agent plain `POST /invocations` goes to: the first one hosted.
+    pub fn default_agent(&self) -> Arc<HostedAgent> {
+        Arc::clone(&self.agents[0])
+    }
+
+    /// Fill the warm pools.
+    pub fn warm_up(&self) {
+        for agent in &self.agents {
+            agent.refill();
+        }
+    }
+
+    /// SIGTERM, then SIGKILL after the grace period, to every worker: sessions and pools.
+    pub async fn stop_everything(&self) {
+        let pools = futures_util::future::join_all(
+            self.agents.iter().map(|agent| agent.shutdown(STOP_GRACE)),
+        );
+        tokio::join!(self.sessions.stop_all(), pools);
+    }
+}

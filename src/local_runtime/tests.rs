@@ -1,0 +1,447 @@
+//! The local runtime in process: its data plane driven with `tower::ServiceExt::oneshot`, its
+//! workers axum apps served by tasks of this process (`InProcessLauncher`), its lifecycle run
+//! on a clock the test moves (`reap_at`). No Python, no fixed sleeps; the end-to-end tests in
+//! `tests/integration/serve.rs` prove the same against real workers and the real SDKs.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use axum::routing::{get, post};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+use crate::local_runtime::data_plane;
+use crate::local_runtime::launcher::InProcessLauncher;
+use crate::local_runtime::lifecycle::Limits;
+use crate::local_runtime::state::{AgentToHost, LocalRuntime, RuntimeOptions};
+
+const LIMITS: Limits = Limits {
+    idle_timeout: Duration::from_secs(60),
+    max_lifetime: Duration::from_secs(300),
+};
+
+/// An agent that answers with the turn number of its own process and the headers it got.
+fn echo_agent() -> Router {
+    let turns = Arc::new(AtomicUsize::new(0));
+    Router::new()
+        .route(
+            "/invocations",
+            post(move |headers: HeaderMap, body: String| {
+                let turn = turns.fetch_add(1, Ordering::SeqCst) + 1;
+                async move {
+                    let mut names: Vec<String> =
+                        headers.keys().map(|name| name.to_string()).collect();
+                    names.sort();
+                    axum::Json(serde_json::json!({"turn": turn, "headers": names, "payload": body}))
+                }
+            }),
+        )
+        .route(
+            "/ping",
+            get(|| async { axum::Json(serde_json::json!({"status": "Healthy"})) }),
+        )
+}
+
+/// An agent whose `/ping` says background work is running.
+fn busy_agent() -> Router {
+    Router::new()
+        .route("/invocations", post(|| async { "{}" }))
+        .route(
+            "/ping",
+            get(|| async { axum::Json(serde_json::json!({"status": "HealthyBusy"})) }),
+        )
+}
+
+/// An agent whose `/ping` says `HealthyBusy` after a `{"busy": true}` request, and `Healthy`
+/// again after `{"busy": false}`, as background work starts and ends.
+fn background_work_agent() -> Router {
+    let busy = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let set = Arc::clone(&busy);
+    Router::new()
+        .route(
+            "/invocations",
+            post(move |axum::Json(payload): axum::Json<serde_json::Value>| {
+                set.store(payload["busy"] == true, Ordering::SeqCst);
+                async { "{}" }
+            }),
+        )
+        .route(
+            "/ping",
+            get(move || {
+                let status = if busy.load(Ordering::SeqCst) {
+                    "HealthyBusy"
+                } else {
+                    "Healthy"
+                };
+                async move { axum::Json(serde_json::json!({ "status": status })) }
+            }),
+        )
+}
+
+/// An agent that sends one SSE event and then never finishes its answer.
+fn stalling_stream_agent() -> Router {
+    Router::new()
+        .route(
+            "/invocations",
+            post(|| async {
+                let first = futures_util::stream::once(async {
+                    Ok::<_, std::io::Error>(bytes::Bytes::from("data: \"first\"\n\n"))
+                });
+                let never = futures_util::stream::pending();
+                axum::response::Response::builder()
+                    .header("content-type", "text/event-stream")
+                    .body(Body::from_stream(futures_util::StreamExt::chain(
+                        first, never,
+                    )))
+                    .unwrap()
+            }),
+        )
+        .route(
+            "/ping",
+            get(|| async { axum::Json(serde_json::json!({"status": "Healthy"})) }),
+        )
+}
+
+struct Local {
+    runtime: Arc<LocalRuntime>,
+    launcher: Arc<InProcessLauncher>,
+    _dirs: tempfile::TempDir,
+}
+
+impl Local {
+    fn start(agent: fn() -> Router, max_sessions: usize) -> Local {
+        let dirs = tempfile::tempdir().unwrap();
+        let launcher = Arc::new(InProcessLauncher {
+            agent,
+            launched: AtomicUsize::new(0),
+        });
+        let runtime = LocalRuntime::with_launcher(
+            &[AgentToHost {
+                name: "echo".into(),
+                deployment_dir: dirs.path().join("deployment"),
+                python: "python3".into(),
+            }],
+            &RuntimeOptions {
+                region: "us-east-1".into(),
+                warm: 0,
+                max_sessions,
+                limits: LIMITS,
+                startup_timeout: Duration::from_secs(5),
+                log_dir: dirs.path().join("logs"),
+                worker_env: Vec::new(),
+                echo_worker_output: false,
+            },
+            Arc::clone(&launcher) as Arc<dyn crate::local_runtime::launcher::WorkerLauncher>,
+        )
+        .unwrap();
+        Local {
+            runtime,
+            launcher,
+            _dirs: dirs,
+        }
+    }
+
+    fn launched(&self) -> usize {
+        self.launcher.launched.load(Ordering::SeqCst)
+    }
+
+    async fn send(&self, request: Request<Body>) -> axum::response::Response {
+        data_plane::router(Arc::clone(&self.runtime))
+            .oneshot(request)
+            .await
+            .unwrap()
+    }
+
+    /// InvokeAgentRuntime for the agent, by name, in `session` (none: let the runtime pick).
+    async fn invoke(
+        &self,
+        session: Option<&str>,
+        extra: &[(&str, &str)],
+    ) -> axum::response::Response {
+        let mut request = Request::post("/runtimes/echo/invocations?qualifier=DEFAULT")
+            .header("content-type", "application/json");
+        if let Some(session) = session {
+            request = request.header("x-amzn-bedrock-agentcore-runtime-session-id", session);
+        }
+        for (name, value) in extra {
+            request = request.header(*name, *value);
+        }
+        self.send(request.body(Body::from(r#"{"prompt":"hi"}"#)).unwrap())
+            .await
+    }
+
+    async fn invoke_with(&self, session: &str, payload: serde_json::Value) -> StatusCode {
+        self.send(
+            Request::post("/runtimes/echo/invocations")
+                .header("content-type", "application/json")
+                .header("x-amzn-bedrock-agentcore-runtime-session-id", session)
+                .body(Body::from(payload.to_string()))
+                .unwrap(),
+        )
+        .await
+        .status()
+    }
+
+    async fn stop(&self, session: &str) -> axum::response::Response {
+        self.send(
+            Request::post("/runtimes/echo/stopruntimesession")
+                .header("x-amzn-bedrock-agentcore-runtime-session-id", session)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+}
+
+fn session(tag: &str) -> String {
+    format!("{tag}-{}", "0".repeat(40))
+}
+
+async fn json(response: axum::response::Response) -> serde_json::Value {
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+fn error_type(response: &axum::response::Response) -> &str {
+    response
+        .headers()
+        .get("x-amzn-errortype")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_session_keeps_its_worker_and_another_session_gets_its_own() {
+    let local = Local::start(echo_agent, 8);
+    let a = session("a");
+    assert_eq!(json(local.invoke(Some(&a), &[]).await).await["turn"], 1);
+    assert_eq!(json(local.invoke(Some(&a), &[]).await).await["turn"], 2);
+    assert_eq!(
+        json(local.invoke(Some(&session("b")), &[]).await).await["turn"],
+        1
+    );
+    assert_eq!(local.launched(), 2);
+}
+
+#[tokio::test]
+async fn session_ids_are_validated_generated_and_echoed() {
+    let local = Local::start(echo_agent, 8);
+    let short = local.invoke(Some("too-short"), &[]).await;
+    assert_eq!(short.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_type(&short), "ValidationException");
+    let generated = local.invoke(None, &[]).await;
+    assert_eq!(generated.status(), StatusCode::OK);
+    let id = generated
+        .headers()
+        .get("x-amzn-bedrock-agentcore-runtime-session-id")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert_eq!(id.len(), 36, "a UUID, as the SDKs generate");
+    let given = session("echoed");
+    let echoed = local.invoke(Some(&given), &[]).await;
+    assert_eq!(
+        echoed
+            .headers()
+            .get("x-amzn-bedrock-agentcore-runtime-session-id")
+            .unwrap(),
+        given.as_str()
+    );
+}
+
+#[tokio::test]
+async fn unknown_agents_qualifiers_and_oversized_payloads_are_aws_errors() {
+    let local = Local::start(echo_agent, 8);
+    let unknown = local
+        .send(
+            Request::post("/runtimes/nobody/invocations")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert_eq!(error_type(&unknown), "ResourceNotFoundException");
+    let qualifier = local
+        .send(
+            Request::post("/runtimes/echo/invocations?qualifier=v2")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(qualifier.status(), StatusCode::NOT_FOUND);
+    let oversized = local
+        .invoke(Some(&session("big")), &[("content-length", "104857601")])
+        .await;
+    assert_eq!(oversized.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_type(&oversized), "ValidationException");
+    assert_eq!(
+        local.launched(),
+        0,
+        "nothing was started for a refused request"
+    );
+}
+
+#[tokio::test]
+async fn past_max_sessions_a_new_session_is_throttled_and_an_old_one_still_answers() {
+    let local = Local::start(echo_agent, 1);
+    let first = session("first");
+    assert_eq!(
+        local.invoke(Some(&first), &[]).await.status(),
+        StatusCode::OK
+    );
+    let second = local.invoke(Some(&session("second")), &[]).await;
+    assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(error_type(&second), "ThrottlingException");
+    assert_eq!(
+        local.invoke(Some(&first), &[]).await.status(),
+        StatusCode::OK
+    );
+    // Stopping the first frees its place.
+    assert_eq!(local.stop(&first).await.status(), StatusCode::OK);
+    assert_eq!(
+        local.invoke(Some(&session("second")), &[]).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn stop_runtime_session_stops_the_worker_and_the_next_request_gets_a_fresh_one() {
+    let local = Local::start(echo_agent, 8);
+    let id = session("stop");
+    assert_eq!(json(local.invoke(Some(&id), &[]).await).await["turn"], 1);
+    assert_eq!(json(local.invoke(Some(&id), &[]).await).await["turn"], 2);
+    assert_eq!(local.stop(&id).await.status(), StatusCode::OK);
+    let again = local.stop(&id).await;
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+    assert_eq!(error_type(&again), "ResourceNotFoundException");
+    assert_eq!(
+        json(local.invoke(Some(&id), &[]).await).await["turn"],
+        1,
+        "a fresh worker starts from scratch"
+    );
+    assert_eq!(local.launched(), 2);
+}
+
+#[tokio::test]
+async fn an_idle_session_is_stopped_by_the_clock_and_the_next_request_starts_afresh() {
+    let local = Local::start(echo_agent, 8);
+    let id = session("idle");
+    assert_eq!(json(local.invoke(Some(&id), &[]).await).await["turn"], 1);
+    let now = Instant::now();
+    local
+        .runtime
+        .sessions
+        .reap_at(now + Duration::from_secs(30))
+        .await;
+    assert_eq!(
+        json(local.invoke(Some(&id), &[]).await).await["turn"],
+        2,
+        "not idle yet"
+    );
+    let later = Instant::now() + LIMITS.idle_timeout + Duration::from_secs(1);
+    local.runtime.sessions.reap_at(later).await;
+    assert_eq!(json(local.invoke(Some(&id), &[]).await).await["turn"], 1);
+    assert_eq!(local.launched(), 2);
+}
+
+#[tokio::test]
+async fn a_busy_worker_outlives_the_idle_timeout_but_not_its_lifetime() {
+    let local = Local::start(busy_agent, 8);
+    let id = session("busy");
+    assert_eq!(local.invoke(Some(&id), &[]).await.status(), StatusCode::OK);
+    let start = Instant::now();
+    local
+        .runtime
+        .sessions
+        .reap_at(start + LIMITS.idle_timeout * 2)
+        .await;
+    assert_eq!(local.invoke(Some(&id), &[]).await.status(), StatusCode::OK);
+    assert_eq!(local.launched(), 1, "kept: its /ping says HealthyBusy");
+    local
+        .runtime
+        .sessions
+        .reap_at(start + LIMITS.max_lifetime + Duration::from_secs(1))
+        .await;
+    assert_eq!(local.invoke(Some(&id), &[]).await.status(), StatusCode::OK);
+    assert_eq!(local.launched(), 2, "stopped at its maximum lifetime");
+}
+
+#[tokio::test]
+async fn a_worker_whose_background_work_ends_is_then_stopped_as_idle() {
+    let local = Local::start(background_work_agent, 8);
+    let id = session("background");
+    let idle = || Instant::now() + LIMITS.idle_timeout + Duration::from_secs(1);
+    let busy = serde_json::json!({"busy": true});
+    assert_eq!(local.invoke_with(&id, busy.clone()).await, StatusCode::OK);
+    local.runtime.sessions.reap_at(idle()).await;
+    assert_eq!(local.invoke_with(&id, busy).await, StatusCode::OK);
+    assert_eq!(local.launched(), 1, "kept while busy");
+    let done = serde_json::json!({"busy": false});
+    assert_eq!(local.invoke_with(&id, done.clone()).await, StatusCode::OK);
+    local.runtime.sessions.reap_at(idle()).await;
+    assert_eq!(local.invoke_with(&id, done).await, StatusCode::OK);
+    assert_eq!(local.launched(), 2, "stopped once idle again");
+}
+
+#[tokio::test]
+async fn only_agentcore_headers_reach_the_agent() {
+    let local = Local::start(echo_agent, 8);
+    let answer = local
+        .invoke(
+            Some(&session("headers")),
+            &[
+                ("authorization", "AWS4-HMAC-SHA256 Credential=AKIA/..."),
+                ("x-amz-date", "20261126T000000Z"),
+                ("x-amz-security-token", "secret"),
+                ("x-amzn-bedrock-agentcore-runtime-custom-tenant", "acme"),
+                ("traceparent", "00-abc-def-01"),
+                ("user-agent", "aws-sdk-rust"),
+            ],
+        )
+        .await;
+    let headers = json(answer).await["headers"].clone();
+    let names: Vec<&str> = headers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .filter(|name| !matches!(*name, "host" | "content-length"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "content-type",
+            "traceparent",
+            "x-amzn-bedrock-agentcore-runtime-custom-tenant",
+            "x-amzn-bedrock-agentcore-runtime-request-id",
+            "x-amzn-bedrock-agentcore-runtime-session-id"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_worker_dying_mid_stream_ends_the_answer_with_an_error_event() {
+    let local = Local::start(stalling_stream_agent, 8);
+    let id = session("stream");
+    let answer = local.invoke(Some(&id), &[]).await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    let mut body = answer.into_body();
+    let first = body.frame().await.unwrap().unwrap().into_data().unwrap();
+    assert_eq!(first, "data: \"first\"\n\n");
+    // The session is stopped while its answer is still streaming: the worker goes away.
+    assert_eq!(local.stop(&id).await.status(), StatusCode::OK);
+    let rest = tokio::time::timeout(Duration::from_secs(10), body.collect())
+        .await
+        .expect("the answer ends once its worker is gone")
+        .unwrap()
+        .to_bytes();
+    let rest = String::from_utf8_lossy(&rest);
+    assert!(
+        rest.starts_with("data: {") && rest.contains("\"error_type\":\"RuntimeClientError\""),
+        "{rest}"
+    );
+}
