@@ -13,6 +13,7 @@ mod error;
 mod example_agent;
 mod iam;
 mod invoke;
+mod local_files;
 mod local_runtime;
 mod output;
 mod prepare;

@@ -229,16 +229,7 @@ impl ProjectState {
     /// Write the file atomically (beside it, then renamed over it).
     pub fn save(&self) -> anyhow::Result<()> {
         let text = serde_yaml_ng::to_string(&self.document)?;
-        let dir = match self.path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let mut temporary = tempfile::NamedTempFile::new_in(&dir)
-            .with_context(|| format!("writing `{}`", self.path.display()))?;
-        std::io::Write::write_all(&mut temporary, text.as_bytes())?;
-        temporary
-            .persist(&self.path)
-            .map_err(|error| error.error)
+        crate::local_files::atomic_write::write_atomically(&self.path, text.as_bytes())
             .with_context(|| format!("writing `{}`", self.path.display()))?;
         Ok(())
     }

@@ -10,8 +10,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
+use crate::local_files::content_hash::sha256_hex;
+use crate::local_files::tree_walk::files_below;
 use anyhow::Context;
-use sha2::{Digest, Sha256};
 use tokio::process::Command;
 
 use crate::aws_deploy::zip_archive::{FileToZip, ZipBuilder};
@@ -47,16 +48,8 @@ pub async fn ensure(
     let text = tokio::fs::read(requirements)
         .await
         .with_context(|| format!("reading `{}`", requirements.display()))?;
-    let mut hasher = Sha256::new();
-    hasher.update(&text);
-    hasher.update(version.as_bytes());
-    hasher.update(b"linux/arm64");
-    let key: String = hasher
-        .finalize()
-        .iter()
-        .take(10)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let mut key = sha256_hex(&[&text, version.as_bytes(), b"linux/arm64"]);
+    key.truncate(20);
     let root = cache_dir().join("arm64-dependencies").join(key);
     let site = root.join("site");
     let archive = root.join("dependencies.zip");
@@ -200,37 +193,18 @@ async fn rewrite_shebangs(bin: &Path) -> anyhow::Result<()> {
 pub fn tree_files(root: &Path, prefix: &str) -> anyhow::Result<Vec<FileToZip>> {
     use std::os::unix::fs::PermissionsExt;
     let mut files = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in
-            std::fs::read_dir(&dir).with_context(|| format!("reading `{}`", dir.display()))?
-        {
-            let entry = entry?;
-            let path = entry.path();
-            let kind = entry.file_type()?;
-            if kind.is_dir() {
-                if entry.file_name() != "__pycache__" {
-                    stack.push(path);
-                }
-            } else if kind.is_file() || (kind.is_symlink() && path.is_file()) {
-                let relative = path
-                    .strip_prefix(root)
-                    .unwrap_or(&path)
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                if relative.ends_with(".pyc") {
-                    continue;
-                }
-                let mode = std::fs::metadata(&path)?.permissions().mode() & 0o777;
-                files.push(FileToZip {
-                    name: format!("{prefix}{relative}"),
-                    source: path,
-                    mode,
-                });
-            }
+    for file in files_below(root, |name| name == "__pycache__")? {
+        // A symlink is zipped as the file it points to; one to nothing (or a folder) is not.
+        if file.relative.ends_with(".pyc") || (file.is_symlink && !file.path.is_file()) {
+            continue;
         }
+        let mode = std::fs::metadata(&file.path)?.permissions().mode() & 0o777;
+        files.push(FileToZip {
+            name: format!("{prefix}{}", file.relative),
+            source: file.path,
+            mode,
+        });
     }
-    files.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(files)
 }
 

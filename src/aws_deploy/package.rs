@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::aws_deploy::arm64_dependencies::{self, Dependencies, tree_files};
 use crate::aws_deploy::zip_archive::{FileToZip, WrittenEntry, ZipBuilder};
@@ -57,7 +56,7 @@ pub async fn build(
     let compressed_bytes = std::fs::metadata(out)?.len();
     let uncompressed_bytes: u64 = entries.iter().map(|entry| entry.uncompressed_size).sum();
     check_limits(&entries, compressed_bytes, uncompressed_bytes)?;
-    let sha256 = sha256_of(out)?;
+    let sha256 = crate::local_files::content_hash::file_sha256(out)?;
     Ok(Package {
         path: out.to_path_buf(),
         sha256,
@@ -125,18 +124,6 @@ fn check_limits(
     ))
     .with_hint("drop packages the agent does not need from `requirements.txt` (or pass `--requirements` to `prepare`), or deploy a container image")
     .into())
-}
-
-pub fn sha256_of(path: &Path) -> anyhow::Result<String> {
-    let mut file =
-        std::fs::File::open(path).with_context(|| format!("reading `{}`", path.display()))?;
-    let mut hasher = Sha256::new();
-    std::io::copy(&mut file, &mut hasher)?;
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
 }
 
 #[cfg(test)]

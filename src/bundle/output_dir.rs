@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::git_tracked;
 use crate::error::UserError;
+use crate::local_files::tree_walk::files_below;
 
 pub const MANIFEST_NAME: &str = ".agentprep-manifest.json";
 
@@ -182,9 +183,8 @@ pub fn inspect(output: &Path) -> anyhow::Result<Conflicts> {
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .unwrap_or_default();
     let mut conflicts = Conflicts::default();
-    let mut present = Vec::new();
-    list_files(output, output, &mut present)?;
-    for relative in present {
+    let present = files_below(output, |_| false)?;
+    for relative in present.into_iter().map(|file| file.relative) {
         if relative == MANIFEST_NAME {
             continue;
         }
@@ -214,29 +214,6 @@ fn is_python_cache(relative: &str) -> bool {
         )
     }) || file.ends_with(".pyc")
         || file.ends_with(".pyo")
-}
-
-/// Every file below `dir` (symlinks included, not followed), `/`-separated and sorted.
-fn list_files(root: &Path, dir: &Path, out: &mut Vec<String>) -> anyhow::Result<()> {
-    let mut entries: Vec<fs::DirEntry> = fs::read_dir(dir)
-        .with_context(|| format!("reading `{}`", dir.display()))?
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("reading `{}`", dir.display()))?;
-    entries.sort_by_key(|entry| entry.file_name());
-    for entry in entries {
-        let path = entry.path();
-        if entry.file_type()?.is_dir() {
-            list_files(root, &path, out)?;
-        } else {
-            out.push(
-                path.strip_prefix(root)
-                    .unwrap_or(&path)
-                    .to_string_lossy()
-                    .replace('\\', "/"),
-            );
-        }
-    }
-    Ok(())
 }
 
 fn stamp_of(path: &Path) -> std::io::Result<FileStamp> {

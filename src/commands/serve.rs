@@ -85,19 +85,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     runtime.warm_up();
     progress.finish();
 
-    let mut banner = format!("Local AgentCore Runtime listening on {endpoint}\n");
-    for agent in &runtime.agents {
-        banner.push_str(&format!("  {}  {}\n", agent.name, agent.arn));
-    }
-    banner.push_str(&format!(
-        "Invoke with: agentprep invoke --local '{{\"prompt\": \"Hello\"}}'   (session logs in `{}`; Ctrl-C stops)",
-        args.log_dir.display()
-    ));
-    stdout::emit(&banner)?;
-
     let state_path = serve_state::state_file();
     let state = ServeState {
-        endpoint,
+        endpoint: endpoint.clone(),
         pid: std::process::id(),
         agents: runtime
             .agents
@@ -113,6 +103,21 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             "warning: could not write `{}` ({error}); `agentprep invoke --local` will need `--endpoint`",
             state_path.display()
         );
+    }
+
+    // The state file is written before the banner: once the banner says how to invoke, an
+    // `agentprep invoke --local` must find this runtime.
+    let mut banner = format!("Local AgentCore Runtime listening on {endpoint}\n");
+    for agent in &runtime.agents {
+        banner.push_str(&format!("  {}  {}\n", agent.name, agent.arn));
+    }
+    banner.push_str(&format!(
+        "Invoke with: agentprep invoke --local '{{\"prompt\": \"Hello\"}}'   (session logs in `{}`; Ctrl-C stops)",
+        args.log_dir.display()
+    ));
+    if let Err(error) = stdout::emit(&banner) {
+        serve_state::remove_if_ours(&state_path);
+        return Err(error.into());
     }
 
     let (stop, stopped) = watch::channel(false);

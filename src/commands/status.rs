@@ -9,12 +9,12 @@ use serde::Serialize;
 use crate::aws::errors::{AwsCall, code_of, explain};
 use crate::aws::region::AwsRegion;
 use crate::aws::sdk_config;
-use crate::aws_deploy::package::sha256_of;
 use crate::aws_deploy::runtime_upsert::{self, RuntimeRef};
 use crate::aws_deploy::s3_upload;
 use crate::cli::{OutputFormat, StatusArgs};
 use crate::error::UserError;
 use crate::iam::role_teardown;
+use crate::local_files::content_hash::file_sha256;
 use crate::output::stdout;
 use crate::project_state::{ProjectState, STATE_FILE};
 
@@ -194,7 +194,7 @@ async fn status(args: &StatusArgs) -> anyhow::Result<StatusReport> {
             .join("deployment.zip");
         match (&stored, local.is_file()) {
             (None, _) => problems.push(format!("the package `s3://{bucket}/{key}` is missing")),
-            (Some(remote), true) if !remote.is_empty() && sha256_of(&local)? != *remote => {
+            (Some(remote), true) if !remote.is_empty() && file_sha256(&local)? != *remote => {
                 problems.push("the local package differs from the uploaded one: `agentprep deploy` brings AWS up to date".into())
             }
             _ => {}

@@ -26,15 +26,8 @@ pub fn remember(key: &str, session_id: &str) -> std::io::Result<()> {
         .and_then(|text| serde_json::from_slice(&text).ok())
         .unwrap_or_default();
     map.insert(key.to_string(), session_id.to_string());
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let temporary = path.with_extension("json.tmp");
-    std::fs::write(
-        &temporary,
-        serde_json::to_string_pretty(&map).map_err(std::io::Error::other)?,
-    )?;
-    std::fs::rename(temporary, path)
+    let text = serde_json::to_string_pretty(&map).map_err(std::io::Error::other)?;
+    crate::local_files::atomic_write::write_atomically(&path, text.as_bytes())
 }
 
 /// A new session id: a UUID (36 characters, inside AgentCore's 33-256).

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
+use crate::local_files::content_hash::sha256_hex;
 use anyhow::Context;
-use sha2::{Digest, Sha256};
 use tokio::process::Command;
 
 use crate::error::UserError;
@@ -38,16 +38,12 @@ pub async fn ensure_env(requirements: &Path, progress: &Progress) -> anyhow::Res
     let text = tokio::fs::read(requirements)
         .await
         .with_context(|| format!("reading `{}`", requirements.display()))?;
-    let mut hasher = Sha256::new();
-    hasher.update(&text);
-    hasher.update(version.trim().as_bytes());
-    hasher.update(std::env::consts::ARCH.as_bytes());
-    let key: String = hasher
-        .finalize()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let mut key = sha256_hex(&[
+        &text,
+        version.trim().as_bytes(),
+        std::env::consts::ARCH.as_bytes(),
+    ]);
+    key.truncate(16);
     let venv = cache_dir().join("venvs").join(key);
     let python = venv.join("bin/python");
     // The marker is written last: an environment without it is half-built and built again.

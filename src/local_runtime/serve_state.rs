@@ -24,13 +24,8 @@ pub fn state_file() -> PathBuf {
 }
 
 pub fn write(path: &Path, state: &ServeState) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
     let text = serde_json::to_string_pretty(state).map_err(std::io::Error::other)?;
-    let temporary = path.with_extension("json.tmp");
-    std::fs::write(&temporary, text)?;
-    std::fs::rename(temporary, path)
+    crate::local_files::atomic_write::write_atomically(path, text.as_bytes())
 }
 
 pub fn read(path: &Path) -> Option<ServeState> {

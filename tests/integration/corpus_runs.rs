@@ -212,7 +212,13 @@ fn every_entry_shape_answers_under_serve_with_its_real_framework() {
     ] {
         let ran = ask(cwd, &endpoint, agent, &[], "again");
         ran.success();
-        assert_eq!(ran.stdout, answer, "{agent}");
+        assert_eq!(
+            ran.stdout,
+            answer,
+            "{agent}; invoke said: {}; serve said:\n{}",
+            ran.stderr,
+            serve.stderr()
+        );
     }
 
     // Strands streams its own events: text mode shows the text, JSON keeps every event, each
