@@ -3,6 +3,7 @@
 //! Each command's `run` validates these into the types the rest of the program uses, so nothing
 //! downstream re-checks input (ripgrep's split between raw flags and validated options).
 
+use crate::agentcore_contract::{DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_LIFETIME_SECONDS};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -131,11 +132,11 @@ pub struct ServeArgs {
 
     /// Seconds without requests after which a session's worker is stopped (unless it reports
     /// `HealthyBusy`)
-    #[arg(long, value_name = "SECONDS", default_value_t = 900)]
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_IDLE_TIMEOUT_SECONDS)]
     pub idle_timeout: u64,
 
     /// Seconds after which a session's worker is stopped whatever it is doing
-    #[arg(long, value_name = "SECONDS", default_value_t = 28_800)]
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_MAX_LIFETIME_SECONDS)]
     pub max_lifetime: u64,
 
     /// Seconds a new worker has to answer `/ping`

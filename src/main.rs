@@ -4,6 +4,7 @@
 //! turns their `Result` into stderr text and an exit code.
 
 mod agent;
+mod agentcore_contract;
 mod aws;
 mod aws_deploy;
 mod bundle;

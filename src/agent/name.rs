@@ -11,8 +11,7 @@ use std::fmt;
 
 use crate::error::UserError;
 
-/// AgentCore's limit on `agentRuntimeName`.
-pub const MAX_AGENT_NAME_LEN: usize = 48;
+pub use crate::agentcore_contract::MAX_AGENT_NAME_LEN;
 
 /// A name that satisfies AgentCore's pattern.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

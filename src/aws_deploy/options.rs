@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use crate::agentcore_contract::{LIFECYCLE_SECONDS, MAX_ENVIRONMENT_VARIABLES};
 use crate::error::UserError;
 
 #[derive(Debug, Clone)]
@@ -36,10 +37,10 @@ pub fn parse_env(pairs: &[String]) -> Result<HashMap<String, String>, UserError>
             })?;
         env.insert(key.to_string(), value.to_string());
     }
-    if env.len() >= 50 {
-        return Err(UserError::usage(
-            "AgentCore accepts at most 50 environment variables, `AWS_REGION` included",
-        ));
+    if env.len() >= MAX_ENVIRONMENT_VARIABLES {
+        return Err(UserError::usage(format!(
+            "AgentCore accepts at most {MAX_ENVIRONMENT_VARIABLES} environment variables, `AWS_REGION` included"
+        )));
     }
     Ok(env)
 }
@@ -48,10 +49,12 @@ pub fn parse_env(pairs: &[String]) -> Result<HashMap<String, String>, UserError>
 pub fn check_lifecycle(idle: Option<u64>, max: Option<u64>) -> Result<(), UserError> {
     for (flag, value) in [("--idle-timeout", idle), ("--max-lifetime", max)] {
         if let Some(value) = value
-            && !(60..=28_800).contains(&value)
+            && !LIFECYCLE_SECONDS.contains(&value)
         {
             return Err(UserError::usage(format!(
-                "`{flag} {value}` is outside AgentCore's 60..28800 seconds"
+                "`{flag} {value}` is outside AgentCore's {}..{} seconds",
+                LIFECYCLE_SECONDS.start(),
+                LIFECYCLE_SECONDS.end()
             )));
         }
     }

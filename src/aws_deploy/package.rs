@@ -13,9 +13,10 @@ use crate::bundle::output_dir::MANIFEST_NAME;
 use crate::error::UserError;
 use crate::output::progress::Progress;
 
-/// AgentCore's direct code deploy limits.
-pub const MAX_COMPRESSED_BYTES: u64 = 250 * 1024 * 1024;
-pub const MAX_UNCOMPRESSED_BYTES: u64 = 750 * 1024 * 1024;
+use crate::agentcore_contract::{
+    MAX_PACKAGE_COMPRESSED_BYTES as MAX_COMPRESSED_BYTES,
+    MAX_PACKAGE_UNCOMPRESSED_BYTES as MAX_UNCOMPRESSED_BYTES,
+};
 /// Deflate level: zip's own default, for packages of the size users expect.
 pub const COMPRESSION_LEVEL: u32 = 6;
 

@@ -62,7 +62,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             max_sessions: 4,
             limits: Limits {
                 idle_timeout: Duration::from_secs(900),
-                max_lifetime: Duration::from_secs(28_800),
+                max_lifetime: Duration::from_secs(
+                    crate::agentcore_contract::DEFAULT_MAX_LIFETIME_SECONDS,
+                ),
             },
             startup_timeout: Duration::from_secs(60),
             log_dir: home.join("logs"),

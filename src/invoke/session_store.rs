@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// AgentCore's rule for `runtimeSessionId`, checked by `invoke` and by the local runtime.
-pub const SESSION_ID_LENGTH: std::ops::RangeInclusive<usize> = 33..=256;
+pub use crate::agentcore_contract::SESSION_ID_LENGTH;
 
 pub fn store_file() -> PathBuf {
     PathBuf::from(".agentprep/sessions.json")

@@ -13,9 +13,9 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use crate::invoke::session_store::SESSION_ID_LENGTH;
+use crate::agentcore_contract::{MAX_PAYLOAD_BYTES, SESSION_HEADER, SESSION_ID_LENGTH};
 use crate::local_runtime::api_error::ApiError;
-use crate::local_runtime::proxy::{self, MAX_PAYLOAD_BYTES, SESSION_HEADER};
+use crate::local_runtime::proxy;
 use crate::local_runtime::state::LocalRuntime;
 
 pub fn router(runtime: Arc<LocalRuntime>) -> Router {

@@ -17,14 +17,12 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, Response};
 use bytes::Bytes;
 use hyper::body::{Frame, Incoming};
 
+use crate::agentcore_contract::{CUSTOM_HEADER_PREFIX, REQUEST_ID_HEADER, SESSION_HEADER};
 use crate::local_runtime::api_error::ApiError;
 use crate::local_runtime::sessions::{InFlight, Session};
 use crate::local_runtime::worker::Worker;
 use crate::local_runtime::worker_client::WorkerClient;
 
-pub const SESSION_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-session-id";
-pub const REQUEST_ID_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-request-id";
-const CUSTOM_HEADER_PREFIX: &str = "x-amzn-bedrock-agentcore-runtime-custom-";
 const FORWARDED: &[&str] = &[
     "content-type",
     "accept",
@@ -32,9 +30,6 @@ const FORWARDED: &[&str] = &[
     "tracestate",
     "baggage",
 ];
-
-/// AgentCore's payload limit.
-pub const MAX_PAYLOAD_BYTES: u64 = 100 * 1024 * 1024;
 
 /// The headers the agent receives for a caller's headers.
 pub fn forwarded_headers(caller: &HeaderMap, session_id: &str, request_id: &str) -> HeaderMap {

@@ -1,0 +1,33 @@
+//! AgentCore Runtime's contract, in one place: the limits and names AWS documents, which the
+//! local runtime enforces, `deploy` checks before it calls AWS, and `invoke` respects. A change
+//! on AWS's side is a change here.
+
+use std::ops::RangeInclusive;
+
+/// `runtimeSessionId` length (the SDKs fill a 36-character UUID).
+pub const SESSION_ID_LENGTH: RangeInclusive<usize> = 33..=256;
+
+/// The largest InvokeAgentRuntime payload: 100 MB.
+pub const MAX_PAYLOAD_BYTES: u64 = 100 * 1024 * 1024;
+
+/// `agentRuntimeName`: `[a-zA-Z][a-zA-Z0-9_]{0,47}`.
+pub const MAX_AGENT_NAME_LEN: usize = 48;
+
+/// Direct code deploy: the zip's size, compressed and uncompressed.
+pub const MAX_PACKAGE_COMPRESSED_BYTES: u64 = 250 * 1024 * 1024;
+pub const MAX_PACKAGE_UNCOMPRESSED_BYTES: u64 = 750 * 1024 * 1024;
+
+/// `environmentVariables`: at most this many per runtime.
+pub const MAX_ENVIRONMENT_VARIABLES: usize = 50;
+
+/// `lifecycleConfiguration`: both timeouts in seconds, within these bounds, idle <= max.
+pub const LIFECYCLE_SECONDS: RangeInclusive<u64> = 60..=28_800;
+/// AgentCore's defaults when a runtime sets none.
+pub const DEFAULT_IDLE_TIMEOUT_SECONDS: u64 = 900;
+pub const DEFAULT_MAX_LIFETIME_SECONDS: u64 = 28_800;
+
+/// Headers AgentCore sends the agent (lower case, as HTTP/2 and hyper spell them).
+pub const SESSION_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-session-id";
+pub const REQUEST_ID_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-request-id";
+/// Callers' headers with this prefix are the only `x-amzn-*` ones forwarded.
+pub const CUSTOM_HEADER_PREFIX: &str = "x-amzn-bedrock-agentcore-runtime-custom-";
