@@ -102,8 +102,43 @@ impl ProjectState {
         self.document.get("agents")?.get(name)
     }
 
+    /// The agent's region (`aws.region`).
+    pub fn region_of(&self, name: &str) -> Option<String> {
+        self.agent_str(name, &["aws", "region"])
+    }
+
+    /// The agent's execution role ARN (`aws.execution_role`).
+    pub fn execution_role_of(&self, name: &str) -> Option<String> {
+        self.agent_str(name, &["aws", "execution_role"])
+    }
+
+    /// The deployed runtime's id (`bedrock_agentcore.agent_id`).
+    pub fn runtime_id_of(&self, name: &str) -> Option<String> {
+        self.agent_str(name, &["bedrock_agentcore", "agent_id"])
+    }
+
+    /// The deployed runtime's ARN (`bedrock_agentcore.agent_arn`).
+    pub fn runtime_arn_of(&self, name: &str) -> Option<String> {
+        self.agent_str(name, &["bedrock_agentcore", "agent_arn"])
+    }
+
+    /// The session `invoke` continues (`bedrock_agentcore.agent_session_id`).
+    pub fn session_of(&self, name: &str) -> Option<String> {
+        self.agent_str(name, &["bedrock_agentcore", "agent_session_id"])
+    }
+
+    /// The runtime's Python (`runtime_type`, e.g. `PYTHON_3_12`).
+    pub fn runtime_type_of(&self, name: &str) -> Option<String> {
+        self.agent_str(name, &["runtime_type"])
+    }
+
+    /// The deployment directory `deploy` packaged (`source_path`).
+    pub fn deployment_dir_of(&self, name: &str) -> Option<String> {
+        self.agent_str(name, &["source_path"])
+    }
+
     /// A string at `path` below the agent's entry (`["aws", "region"]`), if set and not null.
-    pub fn agent_str(&self, name: &str, path: &[&str]) -> Option<String> {
+    fn agent_str(&self, name: &str, path: &[&str]) -> Option<String> {
         let mut value = self.agent_value(name)?;
         for key in path {
             value = value.get(*key)?;

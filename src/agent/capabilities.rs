@@ -20,6 +20,43 @@ pub struct Capabilities {
     pub pricing: Option<String>,
 }
 
+/// One service the execution policy can grant beyond the essentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    CodeInterpreter,
+    Browser,
+    Memory,
+    Pricing,
+}
+
+impl Capability {
+    /// As the summary names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Capability::CodeInterpreter => "Code Interpreter",
+            Capability::Browser => "Browser",
+            Capability::Memory => "Memory",
+            Capability::Pricing => "Price List (read)",
+        }
+    }
+}
+
+impl Capabilities {
+    /// The services used, in the policy's order.
+    pub fn used(&self) -> Vec<Capability> {
+        [
+            (self.code_interpreter.is_some(), Capability::CodeInterpreter),
+            (self.browser.is_some(), Capability::Browser),
+            (self.memory.is_some(), Capability::Memory),
+            (self.pricing.is_some(), Capability::Pricing),
+        ]
+        .into_iter()
+        .filter_map(|(used, capability)| used.then_some(capability))
+        .collect()
+    }
+}
+
 /// Read the capabilities from every module.
 pub fn detect(modules: &[PythonModule]) -> Capabilities {
     let mut found = Capabilities::default();

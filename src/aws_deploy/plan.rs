@@ -36,15 +36,14 @@ pub async fn locate(options: &DeployOptions, state: &ProjectState) -> anyhow::Re
         .or_else(|| {
             recorded
                 .as_ref()
-                .and_then(|name| state.agent_str(name, &["source_path"]))
+                .and_then(|name| state.deployment_dir_of(name))
                 .map(PathBuf::from)
         })
         .unwrap_or_else(|| PathBuf::from("deployment"));
-    let region_flag = options.region.clone().or_else(|| {
-        recorded
-            .as_ref()
-            .and_then(|name| state.agent_str(name, &["aws", "region"]))
-    });
+    let region_flag = options
+        .region
+        .clone()
+        .or_else(|| recorded.as_ref().and_then(|name| state.region_of(name)));
     let region = region::require(region_flag.as_deref(), "deploying needs one").await?;
     Ok(Location { deployment, region })
 }
@@ -135,11 +134,7 @@ pub async fn plan(
         ),
     };
 
-    let python = python_version(
-        options.python.as_deref(),
-        state.agent_str(&agent, &["runtime_type"]),
-    )
-    .await?;
+    let python = python_version(options.python.as_deref(), state.runtime_type_of(&agent)).await?;
     let package_path = PathBuf::from(".agentprep/build")
         .join(&agent)
         .join("deployment.zip");
@@ -153,15 +148,13 @@ pub async fn plan(
     let s3 = s3_upload::client(&config);
     progress.step(format!("Checking `s3://{bucket}/{key}`"));
     let bucket_exists = s3_upload::bucket_exists(&s3, &bucket, &account, &caller).await?;
-    let stored = if bucket_exists {
-        s3_upload::stored_checksum(&s3, &bucket, &key, &account, &caller).await?
-    } else {
-        None
-    };
-    let upload_skipped = stored.as_deref() == Some(package.sha256.as_str());
+    let upload_skipped = bucket_exists
+        && s3_upload::stored_object(&s3, &bucket, &key, &account, &caller)
+            .await?
+            .holds(&package.sha256);
 
     let control = aws_sdk_bedrockagentcorecontrol::Client::new(&config);
-    let recorded_id = state.agent_str(&agent, &["bedrock_agentcore", "agent_id"]);
+    let recorded_id = state.runtime_id_of(&agent);
     let existing = match &recorded_id {
         Some(id) => match runtime_upsert::get(&control, id, &caller).await? {
             Some(runtime) => Some(runtime),
@@ -217,7 +210,7 @@ async fn find_role(
     account: &str,
     caller: &str,
 ) -> anyhow::Result<String> {
-    if let Some(arn) = state.agent_str(agent, &["aws", "execution_role"]) {
+    if let Some(arn) = state.execution_role_of(agent) {
         return Ok(arn);
     }
     let name = role_name_for(agent)?;

@@ -96,14 +96,36 @@ pub async fn create_bucket(
     }
 }
 
+/// The package object as S3 holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredObject {
+    Missing,
+    /// There, with the checksum agentprep put in its metadata (none when another tool
+    /// uploaded it).
+    Present {
+        checksum: Option<String>,
+    },
+}
+
+impl StoredObject {
+    pub fn is_present(&self) -> bool {
+        matches!(self, StoredObject::Present { .. })
+    }
+
+    /// Whether the object holds exactly the bytes whose SHA-256 is `checksum`.
+    pub fn holds(&self, checksum: &str) -> bool {
+        matches!(self, StoredObject::Present { checksum: Some(stored) } if stored == checksum)
+    }
+}
+
 /// The package's checksum as S3 has it, if the object exists.
-pub async fn stored_checksum(
+pub async fn stored_object(
     s3: &Client,
     bucket: &str,
     key: &str,
     account: &str,
     caller: &str,
-) -> anyhow::Result<Option<String>> {
+) -> anyhow::Result<StoredObject> {
     let call = AwsCall::new("s3:GetObject", format!("arn:aws:s3:::{bucket}/{key}"));
     match s3
         .head_object()
@@ -113,25 +135,26 @@ pub async fn stored_checksum(
         .send()
         .await
     {
-        Ok(output) => Ok(output
-            .metadata()
-            .and_then(|metadata| metadata.get(CHECKSUM_METADATA))
-            .cloned()
-            .or(Some(String::new()))),
+        Ok(output) => Ok(StoredObject::Present {
+            checksum: output
+                .metadata()
+                .and_then(|metadata| metadata.get(CHECKSUM_METADATA))
+                .cloned(),
+        }),
         Err(error)
             if matches!(
                 code_of(&error).as_deref(),
                 Some("NotFound" | "NoSuchKey" | "404")
             ) =>
         {
-            Ok(None)
+            Ok(StoredObject::Missing)
         }
         Err(error)
             if error
                 .raw_response()
                 .is_some_and(|raw| raw.status().as_u16() == 404) =>
         {
-            Ok(None)
+            Ok(StoredObject::Missing)
         }
         Err(error) => Err(explain(&call, Some(caller), error)),
     }
@@ -167,9 +190,9 @@ pub async fn delete_object(
     account: &str,
     caller: &str,
 ) -> anyhow::Result<bool> {
-    if stored_checksum(s3, bucket, key, account, caller)
+    if !stored_object(s3, bucket, key, account, caller)
         .await?
-        .is_none()
+        .is_present()
     {
         return Ok(false);
     }

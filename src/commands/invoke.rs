@@ -103,7 +103,7 @@ fn remembered_session(target: &Target, key: &str) -> Option<String> {
     if target.endpoint.is_none() {
         let state = ProjectState::load(Path::new(STATE_FILE)).ok()?;
         let agent = state.agent_with_arn(&target.arn)?;
-        return state.agent_str(&agent, &["bedrock_agentcore", "agent_session_id"]);
+        return state.session_of(&agent);
     }
     session_store::remembered(key)
 }
@@ -180,16 +180,14 @@ fn deployed_target(args: &InvokeArgs) -> anyhow::Result<Target> {
                 "deploy with `agentprep deploy`, or invoke the local runtime with `--local`",
             )
         })?;
-    let arn = state
-        .agent_str(&agent, &["bedrock_agentcore", "agent_arn"])
-        .ok_or_else(|| {
-            UserError::usage(format!(
-                "`{agent}` has no runtime ARN in `{STATE_FILE}`: it was never deployed"
-            ))
-            .with_hint("run `agentprep deploy`")
-        })?;
+    let arn = state.runtime_arn_of(&agent).ok_or_else(|| {
+        UserError::usage(format!(
+            "`{agent}` has no runtime ARN in `{STATE_FILE}`: it was never deployed"
+        ))
+        .with_hint("run `agentprep deploy`")
+    })?;
     let region = state
-        .agent_str(&agent, &["aws", "region"])
+        .region_of(&agent)
         .or_else(|| arn.split(':').nth(3).map(str::to_string))
         .unwrap_or_else(|| "us-east-1".into());
     Ok(Target {

@@ -10,7 +10,7 @@ use crate::aws::errors::{AwsCall, code_of, explain};
 use crate::aws::region::AwsRegion;
 use crate::aws::sdk_config;
 use crate::aws_deploy::runtime_upsert::{self, RuntimeRef};
-use crate::aws_deploy::s3_upload;
+use crate::aws_deploy::s3_upload::{self, StoredObject};
 use crate::cli::{OutputFormat, StatusArgs};
 use crate::error::UserError;
 use crate::iam::role_teardown;
@@ -104,7 +104,7 @@ async fn status(args: &StatusArgs) -> anyhow::Result<StatusReport> {
             ))
             .with_hint("deploy one with `agentprep deploy`")
         })?;
-    let region_name = state.agent_str(&agent, &["aws", "region"]).ok_or_else(|| {
+    let region_name = state.region_of(&agent).ok_or_else(|| {
         UserError::failed(format!("`{STATE_FILE}` records no region for `{agent}`"))
     })?;
     let region = AwsRegion::parse(&region_name, STATE_FILE)?;
@@ -113,7 +113,7 @@ async fn status(args: &StatusArgs) -> anyhow::Result<StatusReport> {
     let mut problems = Vec::new();
 
     let control = aws_sdk_bedrockagentcorecontrol::Client::new(&config);
-    let agent_id = state.agent_str(&agent, &["bedrock_agentcore", "agent_id"]);
+    let agent_id = state.runtime_id_of(&agent);
     let runtime = match &agent_id {
         Some(id) => {
             let found = runtime_upsert::get(&control, id, caller).await?;
@@ -159,7 +159,7 @@ async fn status(args: &StatusArgs) -> anyhow::Result<StatusReport> {
         }
     }
 
-    let role_arn = state.agent_str(&agent, &["aws", "execution_role"]);
+    let role_arn = state.execution_role_of(&agent);
     let mut role_exists = None;
     if let Some(arn) = &role_arn {
         let name = arn.rsplit('/').next().unwrap_or_default();
@@ -186,15 +186,21 @@ async fn status(args: &StatusArgs) -> anyhow::Result<StatusReport> {
     let package_uri = bucket.as_ref().map(|bucket| format!("s3://{bucket}/{key}"));
     if let Some(bucket) = &bucket {
         let s3 = s3_upload::client(&config);
-        let stored =
-            s3_upload::stored_checksum(&s3, bucket, &key, &identity.account, caller).await?;
-        package_uploaded = Some(stored.is_some());
+        let stored = s3_upload::stored_object(&s3, bucket, &key, &identity.account, caller).await?;
+        package_uploaded = Some(stored.is_present());
         let local = PathBuf::from(".agentprep/build")
             .join(&agent)
             .join("deployment.zip");
         match (&stored, local.is_file()) {
-            (None, _) => problems.push(format!("the package `s3://{bucket}/{key}` is missing")),
-            (Some(remote), true) if !remote.is_empty() && file_sha256(&local)? != *remote => {
+            (StoredObject::Missing, _) => {
+                problems.push(format!("the package `s3://{bucket}/{key}` is missing"))
+            }
+            (
+                StoredObject::Present {
+                    checksum: Some(remote),
+                },
+                true,
+            ) if file_sha256(&local)? != *remote => {
                 problems.push("the local package differs from the uploaded one: `agentprep deploy` brings AWS up to date".into())
             }
             _ => {}

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::agent::capabilities::Capabilities;
+use crate::agent::capabilities::{Capabilities, Capability};
 use crate::agent::entry::Entry;
 use crate::agent::requirements::Requirements;
 use crate::agent::source_tree::{Skipped, SourceTree};
@@ -36,7 +36,7 @@ pub struct PrepareReport {
     pub warnings: Vec<String>,
     pub requirements: Requirements,
     /// Short names of the AgentCore/AWS services the policy grants beyond the essentials.
-    pub capabilities: Vec<&'static str>,
+    pub capabilities: Vec<Capability>,
     pub capability_evidence: Capabilities,
     pub role: RoleReport,
     pub files: FilesReport,
@@ -188,7 +188,7 @@ impl PrepareReport {
             entry_reason: analysis.chosen.reason,
             warnings: analysis.warnings,
             requirements: analysis.requirements,
-            capabilities: uses_summary(&analysis.uses),
+            capabilities: analysis.uses.used(),
             capability_evidence: analysis.uses,
             role,
             files: FilesReport::new(&analysis.tree, &plan.files),
@@ -296,23 +296,6 @@ impl PrepareReport {
     }
 }
 
-fn uses_summary(uses: &Capabilities) -> Vec<&'static str> {
-    let mut list = Vec::new();
-    if uses.code_interpreter.is_some() {
-        list.push("code_interpreter");
-    }
-    if uses.browser.is_some() {
-        list.push("browser");
-    }
-    if uses.memory.is_some() {
-        list.push("memory");
-    }
-    if uses.pricing.is_some() {
-        list.push("pricing");
-    }
-    list
-}
-
 fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
     let mut value = bytes as f64;
@@ -412,13 +395,11 @@ impl fmt::Display for PrepareReport {
         };
         row(f, "role", role)?;
         let mut granted = vec!["runtime essentials"];
-        granted.extend(self.capabilities.iter().map(|name| match *name {
-            "code_interpreter" => "Code Interpreter",
-            "browser" => "Browser",
-            "memory" => "Memory",
-            "pricing" => "Price List (read)",
-            other => other,
-        }));
+        granted.extend(
+            self.capabilities
+                .iter()
+                .map(|capability| capability.label()),
+        );
         row(f, "policy", granted.join(" + "))?;
         let dir = self.output_dir.display();
         let written = if self.dry_run {

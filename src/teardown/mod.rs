@@ -34,13 +34,13 @@ pub fn target(state: ProjectState, agent: Option<&str>) -> anyhow::Result<Option
     else {
         return Ok(None);
     };
-    let region_name = state.agent_str(&agent, &["aws", "region"]).ok_or_else(|| {
+    let region_name = state.region_of(&agent).ok_or_else(|| {
         UserError::failed(format!("`{STATE_FILE}` records no region for `{agent}`"))
     })?;
     let region = AwsRegion::parse(&region_name, STATE_FILE)?;
     Ok(Some(Target {
-        agent_id: state.agent_str(&agent, &["bedrock_agentcore", "agent_id"]),
-        role_arn: state.agent_str(&agent, &["aws", "execution_role"]),
+        agent_id: state.runtime_id_of(&agent),
+        role_arn: state.execution_role_of(&agent),
         bucket: state.agent_bucket(&agent),
         key: s3_upload::object_key(&agent),
         region,

@@ -68,9 +68,9 @@ pub async fn plan(target: Target, keep_role: bool) -> anyhow::Result<TeardownPla
         Some(bucket) => {
             let s3 = s3_upload::client(&config);
             let present =
-                s3_upload::stored_checksum(&s3, bucket, &target.key, &identity.account, &caller)
+                s3_upload::stored_object(&s3, bucket, &target.key, &identity.account, &caller)
                     .await?
-                    .is_some();
+                    .is_present();
             Some(if present {
                 Fate::Delete
             } else {
