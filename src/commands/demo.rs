@@ -22,6 +22,7 @@ use crate::output::stdout;
 use crate::prepare::{self, PrepareOptions, RoleChoice};
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    crate::output::event_log::init();
     let progress = Progress::for_stderr();
     let home = cache_dir().join("demo");
     let source = home.join("cost_estimator_agent");

@@ -21,6 +21,7 @@ use crate::output::progress::Progress;
 use crate::output::stdout;
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    crate::output::event_log::init();
     if args.idle_timeout == 0 || args.max_lifetime == 0 || args.idle_timeout > args.max_lifetime {
         return Err(UserError::usage(format!(
             "`--idle-timeout {}` and `--max-lifetime {}` must be at least 1 s, and the idle timeout no longer than the lifetime",
@@ -99,8 +100,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .collect(),
     };
     if let Err(error) = serve_state::write(&state_path, &state) {
-        eprintln!(
-            "warning: could not write `{}` ({error}); `agentprep invoke --local` will need `--endpoint`",
+        tracing::warn!(
+            "could not write `{}` ({error}); `agentprep invoke --local` will need `--endpoint`",
             state_path.display()
         );
     }
@@ -123,7 +124,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let (stop, stopped) = watch::channel(false);
     tokio::spawn(async move {
         wait_for_signal().await;
-        eprintln!("Shutting down: finishing in-flight requests, then stopping the workers");
+        tracing::info!("Shutting down: finishing in-flight requests, then stopping the workers");
         let _ = stop.send(true);
     });
     let served = server::run(runtime, listener, stopped).await;

@@ -89,9 +89,10 @@ impl HostedAgent {
                         }
                     }
                     // No retry loop: the next session's take tries again.
-                    Err(failure) => eprintln!(
-                        "warning: a warm worker of `{}` failed to start: {}",
-                        agent.name, failure.message
+                    Err(failure) => tracing::warn!(
+                        "a warm worker of `{}` failed to start: {}",
+                        agent.name,
+                        failure.message
                     ),
                 }
             });

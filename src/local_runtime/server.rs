@@ -53,7 +53,7 @@ pub async fn run(
     };
     tokio::select! {
         served = server => served?,
-        () = drained => eprintln!("in-flight requests did not finish within {} s; stopping anyway", DRAIN_BOUND.as_secs()),
+        () = drained => tracing::warn!("in-flight requests did not finish within {} s; stopping anyway", DRAIN_BOUND.as_secs()),
     }
     reaper.abort();
     runtime.stop_everything().await;

@@ -227,7 +227,7 @@ impl SessionTable {
 
 async fn stop_session(session: &Session, reason: &str) {
     if let Some(worker) = session.worker.lock().await.take() {
-        eprintln!(
+        tracing::info!(
             "Session {} of `{}` {reason}: stopping its worker ({})",
             session.id,
             session.agent.name,

@@ -327,9 +327,11 @@ impl WorkerOutput {
             return;
         };
         if self.echo {
-            // One write per line: `eprintln!` would write it piece by piece.
-            let echoed = format!("[{} {}] {line}\n", self.agent, state.label);
-            let _ = std::io::stderr().write_all(echoed.as_bytes());
+            tracing::info!(
+                worker = state.label.as_str(),
+                agent = self.agent.as_str(),
+                "{line}"
+            );
         }
         match state.file.as_mut() {
             Some(file) => {

@@ -331,9 +331,10 @@ impl fmt::Display for PrepareReport {
             f,
             "source",
             format!(
-                "{} ({} files, {}; {} skipped)",
+                "{} ({} file{}, {}; {} skipped)",
                 self.source,
                 self.files.copied,
+                if self.files.copied == 1 { "" } else { "s" },
                 human_bytes(self.files.copied_bytes),
                 self.files.skipped.len()
             ),

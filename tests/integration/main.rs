@@ -1,6 +1,7 @@
 //! Integration tests: the real binary, real moto, real Python agents on the real SDK.
 
 mod serve_support;
+mod snapshot;
 mod support;
 
 mod corpus;
@@ -10,6 +11,7 @@ mod deploy;
 mod generated_invoke;
 mod invoke;
 mod invoke_aws;
+mod output_snapshots;
 mod prepare_iam;
 mod prepare_local;
 mod python_env;

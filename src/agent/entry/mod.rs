@@ -633,7 +633,7 @@ fn object_reason(entry: &Entry) -> String {
 fn callable_reason(found: &Found) -> String {
     let why = match found.tier {
         Tier::AgentMethod => "a public method of an agent class that takes one argument",
-        Tier::PromptLike => "its name or argument says it takes the prompt",
+        Tier::PromptLike => "named like a prompt entry, or its argument is",
         Tier::Plain => "the only callable that takes one argument",
     };
     let twin = match &found.entry {
@@ -647,7 +647,12 @@ fn callable_reason(found: &Found) -> String {
         } => format!("; its streaming twin `{twin}` answers"),
         _ => String::new(),
     };
-    format!("`{}`: {why}{twin}", found.entry.spec())
+    let what = match &found.entry {
+        Entry::Method { class, method, .. } => format!("`{class}.{method}`"),
+        Entry::Function { function, .. } => format!("`{function}`"),
+        other => format!("`{}`", other.spec()),
+    };
+    format!("{what} is {why}{twin}")
 }
 
 /// What runs when the entry's module is imported and should not.
