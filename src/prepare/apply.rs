@@ -21,7 +21,7 @@ pub async fn apply(plan: PreparePlan, progress: &Progress) -> anyhow::Result<Pre
             let outcome = role::apply(iam, &plan.role_spec, state, caller).await?;
             RoleReport::applied(&plan.role_spec, &outcome)
         }
-        _ => plan.role_report(),
+        _ => RoleReport::of_plan(&plan),
     };
     Ok(PrepareReport::of(plan, role))
 }

@@ -14,7 +14,7 @@ pub mod report;
 pub mod source_analysis;
 
 pub use options::{PrepareOptions, RoleChoice};
-pub use report::PrepareReport;
+pub use report::{PrepareReport, RoleReport};
 
 use crate::output::progress::Progress;
 
@@ -22,7 +22,7 @@ use crate::output::progress::Progress;
 pub async fn run(options: &PrepareOptions, progress: &Progress) -> anyhow::Result<PrepareReport> {
     let plan = plan::plan(options, progress).await?;
     if options.dry_run {
-        let role = plan.role_report();
+        let role = RoleReport::of_plan(&plan);
         return Ok(PrepareReport::of(plan, role));
     }
     apply::apply(plan, progress).await

@@ -15,7 +15,6 @@ use crate::iam::role_arn::parse_role_arn;
 use crate::output::progress::Progress;
 use crate::prepare::options::{PrepareOptions, RoleChoice};
 use crate::prepare::planned_files::plan_files;
-use crate::prepare::report::RoleReport;
 use crate::prepare::source_analysis::{self, SourceAnalysis};
 
 /// What `prepare` will do.
@@ -47,17 +46,6 @@ pub enum RolePlan {
     Given(String),
     /// `--no-role`.
     None,
-}
-
-impl PreparePlan {
-    /// The role as the plan leaves it: what would change, before `apply`.
-    pub fn role_report(&self) -> RoleReport {
-        match &self.role {
-            RolePlan::Managed { state, .. } => RoleReport::planned(&self.role_spec, state),
-            RolePlan::Given(arn) => RoleReport::given(arn),
-            RolePlan::None => RoleReport::none(&self.role_spec.name, &self.role_spec.policy_name),
-        }
-    }
 }
 
 /// Read everything and decide. Nothing is written here, locally or in AWS.

@@ -15,7 +15,7 @@ use crate::aws::region::AwsRegion;
 use crate::bundle::output_dir::{Content, PlannedFile};
 use crate::iam::role::{RoleOutcome, RoleSpec, RoleState};
 use crate::output::shell_words;
-use crate::prepare::plan::PreparePlan;
+use crate::prepare::plan::{PreparePlan, RolePlan};
 
 #[derive(Debug, Serialize)]
 pub struct PrepareReport {
@@ -78,6 +78,15 @@ pub struct RoleReport {
 }
 
 impl RoleReport {
+    /// The role as `plan` leaves it: what would change, before `apply`.
+    pub fn of_plan(plan: &PreparePlan) -> Self {
+        match &plan.role {
+            RolePlan::Managed { state, .. } => RoleReport::planned(&plan.role_spec, state),
+            RolePlan::Given(arn) => RoleReport::given(arn),
+            RolePlan::None => RoleReport::none(&plan.role_spec.name, &plan.role_spec.policy_name),
+        }
+    }
+
     pub fn given(arn: &str) -> Self {
         RoleReport {
             mode: RoleMode::Given,
