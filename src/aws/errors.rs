@@ -98,6 +98,16 @@ where
 
 /// Explain a failed call. `caller` is the principal making it, when known, so the hint can name
 /// who needs the permission.
+/// The innermost error's text (`Connection refused (os error 111)`), without the layers of
+/// connector types around it.
+fn root_cause(error: &(dyn StdError + 'static)) -> String {
+    let mut cause: &(dyn StdError + 'static) = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}
+
 pub fn explain<E>(
     call: &AwsCall,
     caller: Option<&str>,
@@ -133,6 +143,31 @@ where
             )
             .into();
         }
+    }
+    match &error {
+        SdkError::TimeoutError(_) => {
+            let seconds = crate::aws::sdk_config::operation_timeout().as_secs();
+            return UserError::failed(format!(
+                "`{action}` got no answer from AWS within {seconds} s"
+            ))
+            .with_hint(
+                "check the network and the endpoint (`AWS_ENDPOINT_URL*`), then try again; \
+                 `AGENTPREP_AWS_TIMEOUT=SECONDS` waits longer",
+            )
+            .into();
+        }
+        SdkError::DispatchFailure(failure) => {
+            return UserError::failed(format!(
+                "`{action}` could not reach AWS: {}",
+                failure
+                    .as_connector_error()
+                    .map(|connector| root_cause(connector))
+                    .unwrap_or_else(|| "the request could not be sent".into())
+            ))
+            .with_hint("check the network, the region and the endpoint (`AWS_ENDPOINT_URL*`)")
+            .into();
+        }
+        _ => {}
     }
     let summary = match &code {
         Some(code) => format!("`{action}` on `{resource}` failed ({code}: {message})"),

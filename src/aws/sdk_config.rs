@@ -1,9 +1,14 @@
 //! Loading the AWS SDK configuration and checking who we are.
 //!
 //! Credentials, retries and endpoint overrides (`AWS_ENDPOINT_URL*`, used by the tests to point
-//! the real SDK at a local emulator) are all the SDK's own; this file only pins the region that
-//! [`crate::aws::region`] resolved and turns a missing identity into a clear message.
+//! the real SDK at a local emulator) are all the SDK's own; this file pins the region that
+//! [`crate::aws::region`] resolved, bounds every call in time (a frozen endpoint is an error
+//! naming the call within a minute, never a wait as long as the user's patience), and turns a
+//! missing identity into a clear message.
 
+use std::time::Duration;
+
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::provider::ProvideCredentials;
 use aws_types::region::Region;
@@ -12,10 +17,28 @@ use crate::aws::errors::{AwsCall, explain};
 use crate::aws::region::AwsRegion;
 use crate::error::UserError;
 
-/// The SDK configuration for `region`, with the default credential chain.
+/// How long one AWS operation may take, retries included: 60 s (IAM and the AgentCore control
+/// plane answer in well under a second when healthy), or `AGENTPREP_AWS_TIMEOUT` seconds.
+pub fn operation_timeout() -> Duration {
+    std::env::var("AGENTPREP_AWS_TIMEOUT")
+        .ok()
+        .and_then(|seconds| seconds.trim().parse::<u64>().ok())
+        .filter(|seconds| *seconds > 0)
+        .map(Duration::from_secs)
+        .unwrap_or(Duration::from_secs(60))
+}
+
+/// The SDK configuration for `region`, with the default credential chain and bounded calls.
 pub async fn load(region: &AwsRegion) -> SdkConfig {
+    let operation = operation_timeout();
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5).min(operation))
+        .operation_attempt_timeout(Duration::from_secs(30).min(operation))
+        .operation_timeout(operation)
+        .build();
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.name.clone()))
+        .timeout_config(timeouts)
         .load()
         .await
 }

@@ -6,7 +6,7 @@
 //! service's failure reason.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_bedrockagentcorecontrol::Client;
 use aws_sdk_bedrockagentcorecontrol::types::{
@@ -292,35 +292,50 @@ pub async fn wait_ready(
     progress: &Progress,
     caller: &str,
 ) -> anyhow::Result<RuntimeRef> {
-    let started = Instant::now();
+    // `timeout` bounds the wall clock, the calls included, not only the time between them.
+    let deadline = tokio::time::Instant::now() + timeout;
+    let still = |status: &str| -> anyhow::Error {
+        UserError::failed(format!(
+            "the runtime `{id}` is still {status} after {} s",
+            timeout.as_secs()
+        ))
+        .with_hint("check it later with `agentprep status`, or wait longer with `--wait-timeout`")
+        .into()
+    };
     let mut interval = Duration::from_secs(1);
+    let mut status = String::from("not READY");
     loop {
-        let runtime = get(control, id, caller).await?.ok_or_else(|| {
+        let Ok(found) = tokio::time::timeout_at(deadline, get(control, id, caller)).await else {
+            return Err(still(&status));
+        };
+        let runtime = found?.ok_or_else(|| {
             UserError::failed(format!(
                 "the runtime `{id}` disappeared while it was being deployed"
             ))
         })?;
-        match runtime.status.as_str() {
+        status = runtime.status.clone();
+        match status.as_str() {
             "READY" => return Ok(runtime),
-            status if status.ends_with("_FAILED") => {
+            failed if failed.ends_with("_FAILED") => {
                 return Err(UserError::failed(format!(
-                    "the runtime `{id}` is {status}: {}",
+                    "the runtime `{id}` is {failed}: {}",
                     runtime.failure_reason.as_deref().unwrap_or("AgentCore gave no reason")
                 ))
                 .with_hint("read the reason above; `agentprep status` shows the runtime, and CloudWatch Logs under /aws/bedrock-agentcore/runtimes/ its output")
                 .into());
             }
-            status => {
-                if started.elapsed() >= timeout {
-                    return Err(UserError::failed(format!("the runtime `{id}` is still {status} after {} s", timeout.as_secs()))
-                        .with_hint("check it later with `agentprep status`, or wait longer with `--wait-timeout`")
-                        .into());
+            _ => {
+                if tokio::time::Instant::now() >= deadline {
+                    return Err(still(&status));
                 }
                 progress.step(format!(
                     "Waiting for the runtime to be READY (now {status}, {} s)",
-                    started.elapsed().as_secs()
+                    timeout
+                        .saturating_sub(deadline - tokio::time::Instant::now())
+                        .as_secs()
                 ));
-                tokio::time::sleep(interval).await;
+                tokio::time::sleep_until((tokio::time::Instant::now() + interval).min(deadline))
+                    .await;
                 interval = (interval * 2).min(Duration::from_secs(5));
             }
         }
@@ -348,20 +363,31 @@ pub async fn delete(
         }
         Err(error) => return Err(explain(&call, Some(caller), error)),
     }
-    let started = Instant::now();
-    while get(control, id, caller).await?.is_some() {
-        if started.elapsed() >= timeout {
-            return Err(UserError::failed(format!(
-                "the runtime `{id}` is still being deleted after {} s",
-                timeout.as_secs()
-            ))
-            .with_hint("run `agentprep destroy` again later")
-            .into());
+    let deadline = tokio::time::Instant::now() + timeout;
+    let still = || -> anyhow::Error {
+        UserError::failed(format!(
+            "the runtime `{id}` is still being deleted after {} s",
+            timeout.as_secs()
+        ))
+        .with_hint("run `agentprep destroy` again later")
+        .into()
+    };
+    loop {
+        let Ok(found) = tokio::time::timeout_at(deadline, get(control, id, caller)).await else {
+            return Err(still());
+        };
+        if found?.is_none() {
+            return Ok(true);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(still());
         }
         progress.step("Waiting for the runtime to be deleted");
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        tokio::time::sleep_until(
+            (tokio::time::Instant::now() + Duration::from_secs(2)).min(deadline),
+        )
+        .await;
     }
-    Ok(true)
 }
 
 #[cfg(test)]

@@ -162,6 +162,11 @@ fn check_session_id(id: &str) -> Result<(), ApiError> {
             "runtimeSessionId must be 33 to 256 characters long; `{id}` has {length}"
         )));
     }
+    if id.chars().any(|c| !c.is_ascii_graphic()) {
+        return Err(ApiError::validation(
+            "runtimeSessionId must be printable ASCII without spaces or tabs",
+        ));
+    }
     Ok(())
 }
 

@@ -233,6 +233,10 @@ async fn session_ids_are_validated_generated_and_echoed() {
     let short = local.invoke(Some("too-short"), &[]).await;
     assert_eq!(short.status(), StatusCode::BAD_REQUEST);
     assert_eq!(error_type(&short), "ValidationException");
+    let tab = local
+        .invoke(Some(&format!("with\ta-tab-{}", "0".repeat(30))), &[])
+        .await;
+    assert_eq!(tab.status(), StatusCode::BAD_REQUEST);
     let generated = local.invoke(None, &[]).await;
     assert_eq!(generated.status(), StatusCode::OK);
     let id = generated

@@ -24,6 +24,18 @@ use crate::local_runtime::worker_client::{WorkerClient, ping};
 /// How many of a worker's last output lines are kept for error messages.
 const TAIL_LINES: usize = 30;
 
+/// The longest output line kept whole; longer ones are logged in pieces of this size.
+const MAX_LINE_BYTES: usize = 16 * 1024;
+
+/// The start-up output kept for a worker's first session log, at most.
+const MAX_EARLY_BYTES: usize = 1024 * 1024;
+
+/// A line of output as text: invalid UTF-8 replaced, a Windows line end dropped.
+fn lossy_line(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
 /// What every worker of one agent is started with.
 #[derive(Debug, Clone)]
 pub struct WorkerSpec {
@@ -296,7 +308,9 @@ struct OutputState {
     file: Option<std::fs::File>,
     /// Lines printed before a session was assigned (start-up output), written to the session's
     /// file when it is opened.
-    early: Vec<String>,
+    early: VecDeque<String>,
+    /// Bytes held in `early`, kept under [`MAX_EARLY_BYTES`].
+    early_bytes: usize,
     tail: VecDeque<String>,
 }
 
@@ -309,16 +323,50 @@ impl WorkerOutput {
             state: Mutex::new(OutputState {
                 label: label.to_string(),
                 file: None,
-                early: Vec::new(),
+                early: VecDeque::new(),
+                early_bytes: 0,
                 tail: VecDeque::new(),
             }),
         }
     }
 
+    /// Read a pipe to its end, line by line. Whatever the agent prints cannot stop this: bytes
+    /// that are not UTF-8 are replaced, a line longer than [`MAX_LINE_BYTES`] (a progress bar
+    /// with no newline) is cut into pieces, so memory stays bounded and the pipe is always
+    /// drained (an undrained pipe would block the agent's next `print`).
     async fn read_lines(self: Arc<Self>, stream: impl AsyncRead + Unpin) {
-        let mut lines = BufReader::new(stream).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            self.line(line);
+        let mut reader = BufReader::new(stream);
+        let mut line: Vec<u8> = Vec::new();
+        loop {
+            let buffer = match reader.fill_buf().await {
+                Ok(buffer) => buffer,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => break,
+            };
+            if buffer.is_empty() {
+                break;
+            }
+            let room = MAX_LINE_BYTES - line.len();
+            match buffer.iter().position(|byte| *byte == b'\n') {
+                Some(end) if end <= room => {
+                    line.extend_from_slice(&buffer[..end]);
+                    reader.consume(end + 1);
+                    self.line(lossy_line(&line));
+                    line.clear();
+                }
+                _ => {
+                    let taken = buffer.len().min(room);
+                    line.extend_from_slice(&buffer[..taken]);
+                    reader.consume(taken);
+                    if line.len() >= MAX_LINE_BYTES {
+                        self.line(lossy_line(&line));
+                        line.clear();
+                    }
+                }
+            }
+        }
+        if !line.is_empty() {
+            self.line(lossy_line(&line));
         }
     }
 
@@ -337,7 +385,18 @@ impl WorkerOutput {
             Some(file) => {
                 let _ = file.write_all(format!("{line}\n").as_bytes());
             }
-            None => state.early.push(line.clone()),
+            None => {
+                // A pooled worker may print for a long time before it gets a session: keep
+                // its newest start-up output, within a bound.
+                state.early_bytes += line.len();
+                state.early.push_back(line.clone());
+                while state.early_bytes > MAX_EARLY_BYTES {
+                    match state.early.pop_front() {
+                        Some(dropped) => state.early_bytes -= dropped.len(),
+                        None => break,
+                    }
+                }
+            }
         }
         if state.tail.len() == TAIL_LINES {
             state.tail.pop_front();
@@ -358,6 +417,7 @@ impl WorkerOutput {
                 .open(dir.join(format!("{}.log", sanitize(session_id))))
         });
         if let Ok(mut file) = file {
+            state.early_bytes = 0;
             for line in state.early.drain(..) {
                 let _ = writeln!(file, "{line}");
             }
@@ -377,9 +437,11 @@ impl WorkerOutput {
     }
 }
 
-/// Session ids become file names: keep them to a safe alphabet.
+/// Session ids become file names: kept to a safe alphabet, and under the 255 bytes a file
+/// name may have (a 256-character id keeps its first 200 characters and a hash of the whole).
 fn sanitize(session_id: &str) -> String {
-    session_id
+    const KEPT: usize = 200;
+    let safe: String = session_id
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
@@ -388,5 +450,44 @@ fn sanitize(session_id: &str) -> String {
                 '_'
             }
         })
-        .collect()
+        .collect();
+    if safe.len() <= KEPT {
+        return safe;
+    }
+    let mut hash = crate::local_files::content_hash::sha256_hex(&[session_id.as_bytes()]);
+    hash.truncate(16);
+    format!("{}-{hash}", &safe[..KEPT])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_session_id_makes_a_file_name_of_its_own() {
+        let long_a = format!("a{}", "x".repeat(255));
+        let long_b = format!("b{}", "x".repeat(255));
+        assert!(sanitize(&long_a).len() + ".log".len() <= 255);
+        assert_ne!(sanitize(&long_a), sanitize(&long_b));
+        assert_eq!(sanitize("abc/../d e"), "abc____d_e");
+    }
+
+    #[tokio::test]
+    async fn any_output_is_read_to_its_end_in_bounded_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = Arc::new(WorkerOutput::new("agent", "w", dir.path(), false));
+        let mut printed: Vec<u8> = b"before\n".to_vec();
+        printed.extend_from_slice(b"bad \xff\xfe bytes\r\n");
+        printed.extend(std::iter::repeat_n(b'#', MAX_LINE_BYTES * 2 + 10));
+        printed.extend_from_slice(b"\nafter\nno newline at the end");
+        Arc::clone(&output).read_lines(&printed[..]).await;
+        let state = output.state.lock().unwrap();
+        let lines: Vec<&str> = state.early.iter().map(String::as_str).collect();
+        assert_eq!(lines[0], "before");
+        assert_eq!(lines[1], "bad \u{fffd}\u{fffd} bytes");
+        assert_eq!(lines[2].len(), MAX_LINE_BYTES);
+        assert_eq!(lines[3].len(), MAX_LINE_BYTES);
+        assert_eq!(lines[4], "#".repeat(10));
+        assert_eq!(&lines[5..], ["after", "no newline at the end"]);
+    }
 }

@@ -287,6 +287,61 @@ fn missing_credentials_are_said_plainly_and_point_at_no_role() {
 }
 
 #[test]
+fn a_frozen_endpoint_is_an_error_naming_the_call_not_a_hang() {
+    let moto = Moto::start();
+    moto.freeze();
+    let work = tempfile::tempdir().unwrap();
+    let ran = run_bounded(
+        agentprep(work.path())
+            .envs(moto.aws_env())
+            .env("AGENTPREP_AWS_TIMEOUT", "2")
+            .args(["prepare", "--source-dir"])
+            .arg(example("minimal_agent")),
+        std::time::Duration::from_secs(60),
+    );
+    ran.failure(1);
+    assert!(
+        ran.stderr
+            .contains("`sts:GetCallerIdentity` got no answer from AWS within 2 s"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("AGENTPREP_AWS_TIMEOUT"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!work.path().join("deployment").exists());
+}
+
+#[test]
+fn an_endpoint_that_refuses_connections_is_said_in_a_sentence() {
+    let work = tempfile::tempdir().unwrap();
+    let ran = run(agentprep(work.path())
+        .env(
+            "AWS_ENDPOINT_URL",
+            format!("http://127.0.0.1:{}", free_port()),
+        )
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .args(["prepare", "--source-dir"])
+        .arg(example("minimal_agent")));
+    ran.failure(1);
+    assert!(
+        ran.stderr
+            .contains("`sts:GetCallerIdentity` could not reach AWS:"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        !ran.stderr.contains("DispatchFailure") && !ran.stderr.contains("hyper"),
+        "no debug dumps: {}",
+        ran.stderr
+    );
+}
+
+#[test]
 fn no_region_is_a_usage_error_with_the_fix() {
     let work = tempfile::tempdir().unwrap();
     let ran = run(agentprep(work.path())

@@ -61,6 +61,35 @@ pub fn agentprep(cwd: &Path) -> Command {
     command
 }
 
+/// Run and capture like [`run`], but kill the command if it is still running after `limit`:
+/// for tests of hangs, which must fail rather than hang.
+pub fn run_bounded(command: &mut Command, limit: Duration) -> Ran {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the agentprep binary runs");
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("waiting works").is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let output = child.wait_with_output().unwrap();
+            panic!(
+                "still running after {} s\nstderr:\n{}",
+                limit.as_secs(),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().expect("the agentprep binary ran");
+    Ran {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
 /// Run and capture, with stdout/stderr as text.
 pub fn run(command: &mut Command) -> Ran {
     let output: Output = command.output().expect("the agentprep binary runs");
@@ -158,6 +187,16 @@ impl Moto {
             ("AWS_SECRET_ACCESS_KEY", "testing".into()),
             ("AWS_REGION", "us-east-1".into()),
         ]
+    }
+
+    /// Freeze the server (SIGSTOP): it accepts connections and never answers, as a hung
+    /// endpoint does. Dropping the `Moto` still kills it.
+    pub fn freeze(&self) {
+        let status = Command::new("kill")
+            .args(["-STOP", &self.child.id().to_string()])
+            .status()
+            .expect("`kill` runs");
+        assert!(status.success());
     }
 
     /// An SDK configuration for reading back what agentprep did.
