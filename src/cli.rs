@@ -160,8 +160,13 @@ pub struct ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct InvokeArgs {
-    /// The payload: JSON, or plain text sent as `{"prompt": "<text>"}`
-    pub payload: String,
+    /// The payload: JSON, or plain text sent as `{"prompt": "<text>"}`; `-` reads it from stdin
+    #[arg(required_unless_present = "payload_file")]
+    pub payload: Option<String>,
+
+    /// Read the payload from this file (for payloads too long for a command line)
+    #[arg(long, value_name = "PATH", conflicts_with = "payload")]
+    pub payload_file: Option<std::path::PathBuf>,
 
     /// The agent to invoke (name or ARN); defaults to the only or first one
     #[arg(long)]

@@ -64,7 +64,7 @@ pub fn find(tree: &SourceTree, modules: &[PythonModule]) -> Option<DotenvUse> {
 
 /// `KEY=value` and `export KEY=value` lines; comments and blank lines skipped.
 fn variable_names(file: &Path) -> Vec<String> {
-    let Ok(text) = std::fs::read_to_string(file) else {
+    let Ok(text) = crate::local_files::bounded_read::read_text(file, 1024 * 1024) else {
         return Vec::new();
     };
     let mut names = Vec::new();

@@ -26,6 +26,9 @@ use crate::python::lock_versions::LockedVersions;
 use crate::python::requirement_line::{Requirement, normalized_name};
 use crate::python::stdlib_modules::is_stdlib_module;
 
+/// The largest requirements or `pyproject.toml` file read (a real one is a few kilobytes).
+const REQUIREMENTS_FILE_LIMIT: u64 = 4 * 1024 * 1024;
+
 /// The runtime SDK every generated `invoke.py` imports.
 pub const RUNTIME_SDK: &str = "bedrock-agentcore";
 
@@ -323,8 +326,8 @@ fn project_dirs(root: &Path, single_file: bool) -> Vec<PathBuf> {
 /// agent's runtime. Dependencies that uv takes from the workspace or a local path cannot be
 /// installed in AgentCore Runtime and are left out with a warning.
 fn from_pyproject(file: &Path) -> anyhow::Result<Option<(Collected, RequirementsOrigin)>> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("reading `{}`", file.display()))?;
+    let text = crate::local_files::bounded_read::read_text(file, REQUIREMENTS_FILE_LIMIT)
+        .with_context(|| format!("reading `{}`", file.display()))?;
     let document: toml::Table = text.parse().map_err(|error| {
         UserError::failed(format!("`{}` is not valid TOML: {error}", file.display()))
             .with_hint("fix the file, or pass `--requirements FILE`")
@@ -694,8 +697,8 @@ fn read_requirements_file(
         return Ok(());
     }
     seen.push(canonical);
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("reading `{}`", file.display()))?;
+    let text = crate::local_files::bounded_read::read_text(file, REQUIREMENTS_FILE_LIMIT)
+        .with_context(|| format!("reading `{}`", file.display()))?;
     let joined = text.replace("\\\r\n", "").replace("\\\n", "");
     for raw in joined.lines() {
         let line = strip_comment(raw).trim();

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::aws_deploy::arm64_dependencies::{self, Dependencies, tree_files};
 use crate::aws_deploy::zip_archive::{FileToZip, WrittenEntry, ZipBuilder};
-use crate::bundle::output_dir::MANIFEST_NAME;
+use crate::bundle::output_dir::{MANIFEST_NAME, written_files};
 use crate::error::UserError;
 use crate::output::progress::Progress;
 
@@ -84,15 +84,21 @@ fn assemble(
     zip.finish()
 }
 
-/// The deployment directory's files, minus the IAM documents and agentprep's manifest.
+/// The files the package holds: exactly those `prepare` wrote (its manifest says which; a
+/// `.prompts/` folder it copied is shipped, a `.env` someone dropped in later is not), minus
+/// the IAM documents, which are for review. A deployment directory agentprep did not write
+/// ships whole, but for its IAM documents and Python caches.
 pub fn code_files(deployment: &Path) -> anyhow::Result<Vec<FileToZip>> {
     let files = tree_files(deployment, "")?;
+    let written = written_files(deployment);
     Ok(files
         .into_iter()
         .filter(|file| {
             !file.name.starts_with("iam/")
                 && file.name != MANIFEST_NAME
-                && !file.name.split('/').any(|part| part.starts_with('.'))
+                && written
+                    .as_ref()
+                    .is_none_or(|written| written.contains(&file.name))
         })
         .collect())
 }
@@ -130,6 +136,42 @@ fn check_limits(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_package_holds_exactly_what_prepare_wrote_but_the_iam_documents() {
+        use crate::bundle::output_dir::{self, Content, PlannedFile};
+        let dir = tempfile::tempdir().unwrap();
+        let deployment = dir.path().join("deployment");
+        let planned: Vec<PlannedFile> = [
+            "invoke.py",
+            "requirements.txt",
+            "agent/agent.py",
+            "agent/.prompts/system.txt",
+            "iam/trust-policy.json",
+        ]
+        .iter()
+        .map(|path| PlannedFile {
+            relative: (*path).into(),
+            content: Content::Generated("x".into()),
+        })
+        .collect();
+        output_dir::write(&deployment, &planned, None).unwrap();
+        std::fs::write(deployment.join(".env"), "SECRET=1").unwrap();
+        let names: Vec<String> = code_files(&deployment)
+            .unwrap()
+            .into_iter()
+            .map(|file| file.name)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "agent/.prompts/system.txt",
+                "agent/agent.py",
+                "invoke.py",
+                "requirements.txt"
+            ]
+        );
+    }
 
     #[test]
     fn oversized_packages_name_their_largest_parts() {

@@ -60,6 +60,14 @@ pub struct DeploymentIdentity {
     pub package: String,
 }
 
+/// The files `prepare` wrote into `dir`, from its manifest (`None` when agentprep did not write
+/// the directory).
+pub fn written_files(dir: &Path) -> Option<std::collections::BTreeSet<String>> {
+    let manifest: Manifest =
+        serde_json::from_slice(&fs::read(dir.join(MANIFEST_NAME)).ok()?).ok()?;
+    Some(manifest.files.into_keys().collect())
+}
+
 /// The agent recorded in `dir`'s manifest, when agentprep wrote it and recorded one.
 pub fn recorded_identity(dir: &Path) -> Option<DeploymentIdentity> {
     let manifest: Manifest =
@@ -230,11 +238,12 @@ fn stamp_of(path: &Path) -> std::io::Result<FileStamp> {
 }
 
 /// Build the deployment beside `output` and swap it in. The caller has checked conflicts.
+/// Returns the staging folders of interrupted earlier runs that were removed on the way.
 pub fn write(
     output: &Path,
     files: &[PlannedFile],
     identity: Option<&DeploymentIdentity>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<PathBuf>> {
     let parent = match output.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
@@ -244,8 +253,12 @@ pub fn write(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "deployment".into());
+    let prefix = format!(".{name}.agentprep-new-");
+    let removed = remove_stale_staging(&parent, &prefix);
+    // The staging folder's name carries this process's id, so a later run can tell a folder
+    // left by an interrupted run from one a concurrent run is filling.
     let staging = tempfile::Builder::new()
-        .prefix(&format!(".{name}.agentprep-new-"))
+        .prefix(&format!("{prefix}{}-", std::process::id()))
         .tempdir_in(&parent)
         .with_context(|| format!("creating a staging directory in `{}`", parent.display()))?;
     build(staging.path(), files, identity)?;
@@ -254,7 +267,36 @@ pub fn write(
     if swapped.is_err() {
         let _ = fs::remove_dir_all(&staged);
     }
-    swapped
+    swapped.map(|()| removed)
+}
+
+/// Remove `<prefix><pid>-*` staging folders (and the `.old` folders of the non-Linux swap)
+/// whose process is gone: a killed `prepare` leaves them, and nothing else ever would.
+fn remove_stale_staging(parent: &Path, prefix: &str) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(prefix) else {
+            continue;
+        };
+        let owner: Option<u32> = rest.split('-').next().and_then(|pid| pid.parse().ok());
+        if owner.is_some_and(process_is_alive) {
+            continue;
+        }
+        if fs::remove_dir_all(entry.path()).is_ok() {
+            removed.push(entry.path());
+        }
+    }
+    removed
+}
+
+fn process_is_alive(pid: u32) -> bool {
+    // SAFETY: kill(2) with signal 0 only checks that the process exists.
+    let result = unsafe { libc::kill(pid as i32, 0) };
+    result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
 /// Write every file into `dir`, copies in parallel, then the manifest.
@@ -492,6 +534,34 @@ mod tests {
             ["pkg/__pycache__/a.cpython-311.pyc", "stray.pyc"]
         );
         assert_eq!(recorded_identity(&output), Some(identity));
+    }
+
+    #[test]
+    fn staging_folders_of_interrupted_runs_are_removed_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("deployment");
+        // A process that has ended: its id is free.
+        let mut ended = std::process::Command::new("true").spawn().unwrap();
+        let dead = ended.id();
+        ended.wait().unwrap();
+        let stale = dir
+            .path()
+            .join(format!(".deployment.agentprep-new-{dead}-abc"));
+        let old_format = dir.path().join(".deployment.agentprep-new-XyZ12");
+        let live = dir.path().join(format!(
+            ".deployment.agentprep-new-{}-def",
+            std::process::id()
+        ));
+        for folder in [&stale, &old_format, &live] {
+            fs::create_dir_all(folder.join("pkg")).unwrap();
+        }
+        let removed = write(&output, &[generated("invoke.py", "x")], None).unwrap();
+        assert_eq!(removed.len(), 2, "{removed:?}");
+        assert!(!stale.exists() && !old_format.exists());
+        assert!(
+            live.exists(),
+            "a folder a running process owns is left alone"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::agentcore_contract::MAX_PAYLOAD_BYTES;
 use crate::cli::{InvokeArgs, OutputFormat};
 use crate::error::UserError;
 use crate::invoke::client::{self, Target};
@@ -14,7 +15,7 @@ use crate::project_state::{ProjectState, STATE_FILE};
 pub const DEFAULT_LOCAL_ENDPOINT: &str = "http://127.0.0.1:8080";
 
 pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
-    let payload = payload_bytes(&args.payload);
+    let payload = payload_bytes(&read_payload(&args)?);
     let target = resolve_target(&args)?;
     let key = format!(
         "{}:{}",
@@ -118,6 +119,37 @@ fn remember_session(target: &Target, key: &str, session_id: &str) -> anyhow::Res
         return Ok(());
     }
     Ok(session_store::remember(key, session_id)?)
+}
+
+/// The payload's text: the argument, `-` for stdin, or `--payload-file`, within AgentCore's
+/// payload limit.
+fn read_payload(args: &InvokeArgs) -> anyhow::Result<String> {
+    let limit = MAX_PAYLOAD_BYTES;
+    let (bytes, source) = match (&args.payload_file, args.payload.as_deref()) {
+        (Some(file), _) => (
+            crate::local_files::bounded_read::read_bytes(file, limit),
+            format!("`--payload-file {}`", file.display()),
+        ),
+        (None, Some("-")) => (
+            crate::local_files::bounded_read::read_limited(std::io::stdin().lock(), limit),
+            "the payload on stdin".to_string(),
+        ),
+        (None, Some(text)) => return Ok(text.to_string()),
+        (None, None) => {
+            return Err(UserError::usage("no payload to send")
+                .with_hint("pass it as an argument, `-` to read stdin, or `--payload-file PATH`")
+                .into());
+        }
+    };
+    let bytes = bytes.map_err(|error| {
+        UserError::usage(format!("{source} cannot be read: {error}"))
+            .with_hint("AgentCore accepts payloads of up to 100 MB")
+    })?;
+    String::from_utf8(bytes).map_err(|_| {
+        UserError::usage(format!("{source} is not UTF-8 text"))
+            .with_hint("send JSON, or plain text (sent as `{\"prompt\": \"...\"}`)")
+            .into()
+    })
 }
 
 /// JSON as it is; anything else as `{"prompt": "<text>"}`, as the official CLI does.

@@ -32,6 +32,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if args.max_sessions == 0 {
         return Err(UserError::usage("`--max-sessions` must be at least 1").into());
     }
+    if let Some(python) = &args.python {
+        check_python(python).await?;
+    }
     let progress = Progress::for_stderr();
     let mut agents = Vec::new();
     for dir in &args.deployment_dirs {
@@ -64,7 +67,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         UserError::failed(format!("cannot listen on `{}`: {error}", args.bind))
             .with_hint("pass another address with `--bind 127.0.0.1:PORT`")
     })?;
-    let endpoint = format!("http://{}", listener.local_addr()?);
+    let bound = listener.local_addr()?;
+    if !bound.ip().is_loopback() {
+        tracing::warn!(
+            "listening on {bound}, which other machines can reach: the local runtime checks no \
+             credentials, so anyone who reaches it can invoke your agents (with your AWS \
+             credentials, if they use them); bind 127.0.0.1 unless you mean this"
+        );
+    }
+    let endpoint = format!("http://{bound}");
     let options = RuntimeOptions {
         region: region.clone(),
         warm: args.warm,
@@ -130,6 +141,38 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let served = server::run(runtime, listener, stopped).await;
     serve_state::remove_if_ours(&state_path);
     served
+}
+
+/// `--python` must run and hold the AgentCore SDK every `invoke.py` imports: said at start-up,
+/// not as every session's failure.
+async fn check_python(python: &std::path::Path) -> anyhow::Result<()> {
+    let checked = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        tokio::process::Command::new(python)
+            .args(["-c", "import bedrock_agentcore.runtime"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .output(),
+    )
+    .await;
+    let problem = match checked {
+        Err(_) => "it did not finish importing `bedrock_agentcore` within 30 s".to_string(),
+        Ok(Err(error)) => format!("it cannot be run: {error}"),
+        Ok(Ok(output)) if output.status.success() => return Ok(()),
+        Ok(Ok(output)) => {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let last = stderr
+                .lines()
+                .last()
+                .unwrap_or("it exited with an error")
+                .to_string();
+            format!("it cannot import the AgentCore SDK ({last})")
+        }
+    };
+    Err(UserError::usage(format!("`--python {}`: {problem}", python.display()))
+        .with_hint("pass a Python whose environment holds the deployment's requirements (`pip install -r deployment/requirements.txt`), or leave `--python` out to let `serve` build one")
+        .into())
 }
 
 /// Ctrl-C or SIGTERM.

@@ -234,7 +234,8 @@ pub fn check_size(policy: &Value, policy_name: &str) -> Result<(), UserError> {
 pub fn read_extra_statements(file: &Path) -> Result<Vec<Value>, UserError> {
     let hint = "the file must hold an IAM policy document (`{\"Version\": ..., \"Statement\": [...]}`), \
                 one statement, or a list of statements";
-    let text = std::fs::read_to_string(file).map_err(|error| {
+    // IAM's own limit on an inline policy is 10,240 characters; a megabyte is room enough.
+    let text = crate::local_files::bounded_read::read_text(file, 1024 * 1024).map_err(|error| {
         UserError::usage(format!(
             "`--policy {}` cannot be read: {error}",
             file.display()

@@ -1,6 +1,7 @@
-//! Local files, one way each: writing a file atomically, fingerprinting content, listing the
-//! files below a folder.
+//! Local files, one way each: writing a file atomically, reading one with a bound,
+//! fingerprinting content, listing the files below a folder.
 
 pub mod atomic_write;
+pub mod bounded_read;
 pub mod content_hash;
 pub mod tree_walk;

@@ -14,7 +14,12 @@ pub async fn apply(plan: PreparePlan, progress: &Progress) -> anyhow::Result<Pre
         agent: plan.analysis.agent.to_string(),
         package: plan.analysis.package.name.clone(),
     };
-    output_dir::write(&plan.output, &plan.files, Some(&identity))?;
+    for removed in output_dir::write(&plan.output, &plan.files, Some(&identity))? {
+        progress.warn(format!(
+            "removed `{}`, left by an interrupted run",
+            removed.display()
+        ));
+    }
     let role = match &plan.role {
         RolePlan::Managed { iam, caller, state } => {
             progress.step(format!("Updating role `{}`", plan.role_spec.name));

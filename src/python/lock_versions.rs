@@ -36,7 +36,8 @@ impl LockedVersions {
     }
 
     pub fn read(file: &Path) -> Option<LockedVersions> {
-        let text = std::fs::read_to_string(file).ok()?;
+        // Locks of large workspaces run to a few megabytes.
+        let text = crate::local_files::bounded_read::read_text(file, 64 * 1024 * 1024).ok()?;
         Some(LockedVersions {
             file: file.to_path_buf(),
             versions: parse(&text),

@@ -131,3 +131,57 @@ fn invoke_without_a_runtime_says_how_to_start_one() {
         ran.stderr
     );
 }
+
+#[test]
+fn a_long_payload_comes_from_a_file_or_from_stdin() {
+    let work = tempfile::tempdir().unwrap();
+    let echo = prepare_into(
+        work.path(),
+        &repo_root().join("tests/fixtures/echo_agent"),
+        "echo",
+    );
+    let serve = Serve::start(work.path(), &[&echo], &[]);
+    // Longer than a command line may be (128 KiB per argument on Linux).
+    let long = "x".repeat(300_000);
+    let file = work.path().join("payload.json");
+    std::fs::write(&file, json!({ "prompt": long }).to_string()).unwrap();
+    let ran = run(agentprep(work.path())
+        .args(["invoke", "--local", "--output", "json", "--payload-file"])
+        .arg(&file));
+    ran.success();
+    let answered: serde_json::Value =
+        serde_json::from_str(ran.json()["text"].as_str().unwrap()).unwrap();
+    assert_eq!(answered["prompt"].as_str().map(str::len), Some(300_000));
+
+    let mut child = agentprep(work.path())
+        .args(["invoke", "--local", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(br#"{"prompt": "from stdin"}"#)
+            .unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("from stdin"));
+    drop(serve);
+
+    let missing =
+        run(agentprep(work.path()).args(["invoke", "--local", "--payload-file", "nope.json"]));
+    missing.failure(2);
+    assert!(
+        missing
+            .stderr
+            .contains("`--payload-file nope.json` cannot be read"),
+        "{}",
+        missing.stderr
+    );
+}

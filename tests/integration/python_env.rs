@@ -95,3 +95,36 @@ fn serve_refuses_what_is_not_a_deployment() {
         run(agentprep(work.path()).args(["serve", "--idle-timeout", "10", "--max-lifetime", "5"]));
     ran.failure(2);
 }
+
+#[test]
+fn a_python_without_the_sdk_is_refused_at_start_up() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment =
+        crate::serve_support::prepare_into(work.path(), &example("minimal_agent"), "deployment");
+    // A real Python whose environment does not hold `bedrock-agentcore`.
+    let bare = work.path().join("bare");
+    let made = std::process::Command::new(venv_python())
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&bare)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let ran = run(agentprep(work.path())
+        .arg("serve")
+        .arg("--python")
+        .arg(bare.join("bin/python"))
+        .arg("--deployment-dir")
+        .arg(&deployment));
+    ran.failure(2);
+    assert!(
+        ran.stderr.contains("it cannot import the AgentCore SDK")
+            && ran.stderr.contains("No module named 'bedrock_agentcore'"),
+        "{}",
+        ran.stderr
+    );
+    let ran = run(agentprep(work.path())
+        .args(["serve", "--python", "/no/such/python", "--deployment-dir"])
+        .arg(&deployment));
+    ran.failure(2);
+    assert!(ran.stderr.contains("it cannot be run"), "{}", ran.stderr);
+}

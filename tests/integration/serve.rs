@@ -411,3 +411,28 @@ fn shutdown_lets_an_in_flight_answer_finish_then_stops_the_workers() {
         .iter()
         .all(|pid| !alive(*pid))));
 }
+
+#[test]
+fn a_bind_beyond_loopback_is_warned_about() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = lab(work.path());
+    let serve = Serve::spawn({
+        let mut command = agentprep(work.path());
+        command
+            .args(["serve", "--bind", "0.0.0.0:0", "--warm", "0", "--python"])
+            .arg(venv_python())
+            .arg("--deployment-dir")
+            .arg(&deployment)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        command
+    });
+    assert!(
+        eventually(Duration::from_secs(10), || serve
+            .stderr()
+            .contains("which other machines can reach")),
+        "{}",
+        serve.stderr()
+    );
+}
