@@ -20,6 +20,21 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Command {
+    /// Whether the command was asked for one JSON document on stdout (`--output json`): its
+    /// failure is then a JSON document too.
+    pub fn wants_json(&self) -> bool {
+        let format = match self {
+            Command::Prepare(args) => args.output,
+            Command::Invoke(args) => args.output,
+            Command::Deploy(args) => args.output,
+            Command::Status(args) => args.output,
+            _ => OutputFormat::Text,
+        };
+        format == OutputFormat::Json
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build a deployment directory (sources, `invoke.py`, `requirements.txt`, IAM policies)

@@ -32,6 +32,8 @@ pub struct UserError {
     pub kind: ExitKind,
     pub message: String,
     pub hint: Option<String>,
+    /// The command already printed its JSON document, which reports this failure too.
+    pub reported_on_stdout: bool,
 }
 
 impl fmt::Display for UserError {
@@ -49,6 +51,7 @@ impl UserError {
             kind: ExitKind::Usage,
             message: message.into(),
             hint: None,
+            reported_on_stdout: false,
         }
     }
 
@@ -58,11 +61,18 @@ impl UserError {
             kind: ExitKind::Failed,
             message: message.into(),
             hint: None,
+            reported_on_stdout: false,
         }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// Mark the failure as told in the JSON document the command printed.
+    pub fn reported_on_stdout(mut self) -> Self {
+        self.reported_on_stdout = true;
         self
     }
 }
@@ -84,6 +94,30 @@ pub fn render(error: &anyhow::Error) -> String {
         out.push_str(&format!("\n\nhint: {hint}"));
     }
     out
+}
+
+/// The error as one JSON document, for `--output json`: `{"error": {"message", "kind",
+/// "causes", "hint"}}`, `kind` being `usage` or `failed` as the exit code says.
+pub fn to_json(error: &anyhow::Error) -> serde_json::Value {
+    let user = user_error_in(error);
+    let kind = match user.map_or(ExitKind::Failed, |user| user.kind) {
+        ExitKind::Usage => "usage",
+        ExitKind::Failed => "failed",
+    };
+    let causes: Vec<String> = error
+        .chain()
+        .skip(1)
+        .map(|cause| cause.to_string())
+        .collect();
+    serde_json::json!({
+        "error": {
+            "message": error.to_string(),
+            "kind": kind,
+            "exit_code": exit_code(error),
+            "causes": causes,
+            "hint": user.and_then(|user| user.hint.clone()),
+        }
+    })
 }
 
 /// The exit code an error should end the program with.

@@ -38,11 +38,17 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let wants_json = cli.command.wants_json();
     match runtime.block_on(commands::run(cli.command)) {
         Ok(()) => ExitCode::SUCCESS,
         // The reader of stdout went away (`agentprep ... | head`): nothing left to say.
         Err(error) if output::stdout::is_closed_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
+            let reported = error::user_error_in(&error).is_some_and(|user| user.reported_on_stdout);
+            if wants_json && !reported {
+                // A script reading stdout gets a document it can parse whatever happened.
+                let _ = output::stdout::emit_json(&error::to_json(&error));
+            }
             eprintln!("{}", error::render(&error));
             ExitCode::from(error::exit_code(&error) as u8)
         }

@@ -89,11 +89,15 @@ pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
             1 => String::new(),
             n => format!(" (and {} more)", n - 1),
         };
-        return Err(UserError::failed(format!(
+        let mut error = UserError::failed(format!(
             "the agent reported an error in its answer{more}: {first}"
         ))
-        .with_hint("its session log (`.agentprep/logs/` for the local runtime) has the details")
-        .into());
+        .with_hint("its session log (`.agentprep/logs/` for the local runtime) has the details");
+        if json {
+            // The answer's document, printed above, holds the errors.
+            error = error.reported_on_stdout();
+        }
+        return Err(error.into());
     }
     Ok(())
 }
@@ -208,12 +212,14 @@ fn deployed_target(args: &InvokeArgs) -> anyhow::Result<Target> {
         .choose_agent(args.agent.as_deref())
         .filter(|name| state.has_agent(name))
         .ok_or_else(|| {
-            UserError::usage(format!("no deployed agent is recorded in `{STATE_FILE}`")).with_hint(
+            // Nothing deployed is a state of the project, not a mistake in the arguments:
+            // exit 1, as `status` says the same.
+            UserError::failed(format!("no deployed agent is recorded in `{STATE_FILE}`")).with_hint(
                 "deploy with `agentprep deploy`, or invoke the local runtime with `--local`",
             )
         })?;
     let arn = state.runtime_arn_of(&agent).ok_or_else(|| {
-        UserError::usage(format!(
+        UserError::failed(format!(
             "`{agent}` has no runtime ARN in `{STATE_FILE}`: it was never deployed"
         ))
         .with_hint("run `agentprep deploy`")

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Response};
 use axum::response::IntoResponse;
@@ -21,11 +22,39 @@ use crate::local_runtime::state::LocalRuntime;
 pub fn router(runtime: Arc<LocalRuntime>) -> Router {
     Router::new()
         .route("/runtimes/{arn}/invocations", post(invoke_agent_runtime))
-        .route("/runtimes/{arn}/stopruntimesession", post(stop_runtime_session))
+        .route(
+            "/runtimes/{arn}/stopruntimesession",
+            post(stop_runtime_session),
+        )
         .route("/invocations", post(invoke_default_agent))
         .route("/ping", get(ping))
-        .fallback(|| async { ApiError::unknown_operation("this local runtime serves InvokeAgentRuntime, StopRuntimeSession, POST /invocations and GET /ping") })
+        .fallback(|| async { unknown_operation() })
+        .method_not_allowed_fallback(|| async { unknown_operation() })
         .with_state(runtime)
+}
+
+fn unknown_operation() -> ApiError {
+    ApiError::unknown_operation(
+        "this local runtime serves InvokeAgentRuntime, StopRuntimeSession, POST /invocations and GET /ping",
+    )
+}
+
+/// The path's ARN and the query, or AWS's `ValidationException` when they cannot be read
+/// (`%ff` in the path, a repeated `qualifier`).
+fn arn_and_qualifier(
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<Qualifier>, QueryRejection>,
+) -> Result<(String, Option<String>), ApiError> {
+    let Path(arn) = path.map_err(|rejection| {
+        ApiError::validation(format!(
+            "the agent runtime ARN in the path cannot be read: {rejection}"
+        ))
+    })?;
+    let Query(query) = query.map_err(|rejection| {
+        ApiError::validation(format!("the query cannot be read: {rejection}"))
+    })?;
+    check_qualifier(query.qualifier.as_deref())?;
+    Ok((arn, query.qualifier))
 }
 
 #[derive(Debug, Deserialize)]
@@ -35,14 +64,14 @@ struct Qualifier {
 
 async fn invoke_agent_runtime(
     State(runtime): State<Arc<LocalRuntime>>,
-    Path(arn): Path<String>,
-    Query(query): Query<Qualifier>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<Qualifier>, QueryRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Response<Body> {
     let request_id = uuid::Uuid::new_v4().to_string();
     let answer = async {
-        check_qualifier(query.qualifier.as_deref())?;
+        let (arn, _) = arn_and_qualifier(path, query)?;
         let agent = runtime.find_agent(&arn)?;
         invoke(&runtime, agent, &headers, body, &request_id).await
     }
@@ -106,13 +135,13 @@ async fn invoke(
 
 async fn stop_runtime_session(
     State(runtime): State<Arc<LocalRuntime>>,
-    Path(arn): Path<String>,
-    Query(query): Query<Qualifier>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<Qualifier>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response<Body> {
     let request_id = uuid::Uuid::new_v4().to_string();
     let answer = async {
-        check_qualifier(query.qualifier.as_deref())?;
+        let (arn, _) = arn_and_qualifier(path, query)?;
         let agent = runtime.find_agent(&arn)?;
         let session_id = headers
             .get(SESSION_HEADER)

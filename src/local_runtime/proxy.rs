@@ -23,6 +23,9 @@ use crate::local_runtime::sessions::{InFlight, Session};
 use crate::local_runtime::worker::Worker;
 use crate::local_runtime::worker_client::WorkerClient;
 
+/// How much of an agent's error answer is quoted.
+const AGENT_ERROR_BODY_LIMIT: usize = 64 * 1024;
+
 const FORWARDED: &[&str] = &[
     "content-type",
     "accept",
@@ -78,6 +81,21 @@ pub async fn forward(
         }
     };
     let (parts, incoming) = answer.into_parts();
+    // The agent's own failure (`{"error": ...}` with a 5xx, as BedrockAgentCoreApp answers an
+    // exception) reaches the caller as AgentCore sends it, a `RuntimeClientError`, which the
+    // SDKs do not retry: a retried 500 would run the agent again.
+    if parts.status.is_server_error() {
+        let body = http_body_util::Limited::new(incoming, AGENT_ERROR_BODY_LIMIT);
+        let text = match http_body_util::BodyExt::collect(body).await {
+            Ok(collected) => String::from_utf8_lossy(&collected.to_bytes()).into_owned(),
+            Err(_) => String::from("(its answer could not be read)"),
+        };
+        return Err(ApiError::runtime_client(format!(
+            "the agent answered {}: {}",
+            parts.status,
+            text.trim()
+        )));
+    }
     let is_sse = parts
         .headers
         .get("content-type")

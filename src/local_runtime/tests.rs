@@ -46,6 +46,24 @@ fn echo_agent() -> Router {
         )
 }
 
+/// An agent whose handler fails, as BedrockAgentCoreApp answers an exception.
+fn failing_agent() -> Router {
+    Router::new()
+        .route(
+            "/invocations",
+            post(|| async {
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    axum::Json(serde_json::json!({"error": "boom: no model"})),
+                )
+            }),
+        )
+        .route(
+            "/ping",
+            get(|| async { axum::Json(serde_json::json!({"status": "Healthy"})) }),
+        )
+}
+
 /// An agent whose `/ping` says background work is running.
 fn busy_agent() -> Router {
     Router::new()
@@ -287,6 +305,63 @@ async fn unknown_agents_qualifiers_and_oversized_payloads_are_aws_errors() {
         0,
         "nothing was started for a refused request"
     );
+}
+
+#[tokio::test]
+async fn an_agent_that_fails_is_a_runtime_client_error_not_a_retryable_500() {
+    let local = Local::start(failing_agent, 8);
+    let failed = local.invoke(Some(&session("fails")), &[]).await;
+    assert_eq!(failed.status(), StatusCode::FAILED_DEPENDENCY);
+    assert_eq!(error_type(&failed), "RuntimeClientError");
+    let message = json(failed).await["message"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("500") && message.contains("boom: no model"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn malformed_requests_get_aws_error_shapes() {
+    let local = Local::start(echo_agent, 8);
+    for (method, uri, status, kind) in [
+        (
+            "POST",
+            "/runtimes/%ff/invocations",
+            StatusCode::BAD_REQUEST,
+            "ValidationException",
+        ),
+        (
+            "POST",
+            "/runtimes/echo/invocations?qualifier=DEFAULT&qualifier=DEFAULT",
+            StatusCode::BAD_REQUEST,
+            "ValidationException",
+        ),
+        (
+            "GET",
+            "/runtimes/echo/invocations",
+            StatusCode::NOT_FOUND,
+            "UnknownOperationException",
+        ),
+        (
+            "DELETE",
+            "/nowhere",
+            StatusCode::NOT_FOUND,
+            "UnknownOperationException",
+        ),
+    ] {
+        let answer = local
+            .send(
+                Request::builder()
+                    .method(method)
+                    .uri(uri)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(answer.status(), status, "{method} {uri}");
+        assert_eq!(error_type(&answer), kind, "{method} {uri}");
+        assert!(json(answer).await["message"].is_string(), "{method} {uri}");
+    }
 }
 
 #[tokio::test]

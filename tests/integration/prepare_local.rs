@@ -661,3 +661,38 @@ fn a_reader_that_goes_away_ends_the_run_quietly() {
     );
     assert!(work.path().join("deployment/invoke.py").is_file());
 }
+
+#[test]
+fn with_output_json_a_failure_is_a_json_document_too() {
+    let work = tempfile::tempdir().unwrap();
+    let ran = run(agentprep(work.path()).args([
+        "prepare",
+        "--no-role",
+        "--output",
+        "json",
+        "--source-dir",
+        "nowhere",
+    ]));
+    ran.failure(2);
+    let document = ran.json();
+    assert_eq!(document["error"]["kind"], "usage");
+    assert_eq!(document["error"]["exit_code"], 2);
+    assert!(
+        document["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`nowhere` cannot be read"),
+        "{document}"
+    );
+    assert!(
+        document["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("--source-dir")
+    );
+    assert!(
+        ran.stderr.contains("error: the source `nowhere`"),
+        "{}",
+        ran.stderr
+    );
+}
