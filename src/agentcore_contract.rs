@@ -20,6 +20,10 @@ pub const MAX_PACKAGE_UNCOMPRESSED_BYTES: u64 = 750 * 1024 * 1024;
 /// `environmentVariables`: at most this many per runtime.
 pub const MAX_ENVIRONMENT_VARIABLES: usize = 50;
 
+/// How long AgentCore lets one invocation run: a synchronous answer, a streamed one.
+pub const SYNC_INVOCATION_SECONDS: u64 = 15 * 60;
+pub const STREAMING_INVOCATION_SECONDS: u64 = 60 * 60;
+
 /// `lifecycleConfiguration`: both timeouts in seconds, within these bounds, idle <= max.
 pub const LIFECYCLE_SECONDS: RangeInclusive<u64> = 60..=28_800;
 /// AgentCore's defaults when a runtime sets none.

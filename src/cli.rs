@@ -3,7 +3,10 @@
 //! Each command's `run` validates these into the types the rest of the program uses, so nothing
 //! downstream re-checks input (ripgrep's split between raw flags and validated options).
 
-use crate::agentcore_contract::{DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_LIFETIME_SECONDS};
+use crate::agentcore_contract::{
+    DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_LIFETIME_SECONDS, STREAMING_INVOCATION_SECONDS,
+    SYNC_INVOCATION_SECONDS,
+};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -155,8 +158,17 @@ pub struct ServeArgs {
     pub max_lifetime: u64,
 
     /// Seconds a new worker has to answer `/ping`
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=604_800), default_value_t = 60)]
     pub startup_timeout: u64,
+
+    /// Seconds an invocation may take to start answering before its worker is taken as hung
+    /// and replaced (AgentCore: 15 minutes)
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=604_800), default_value_t = SYNC_INVOCATION_SECONDS)]
+    pub request_timeout: u64,
+
+    /// Seconds a streamed answer may last (AgentCore: 60 minutes)
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=604_800), default_value_t = STREAMING_INVOCATION_SECONDS)]
+    pub stream_timeout: u64,
 
     /// Run workers with this Python, whose environment already holds the requirements, instead
     /// of building a virtualenv from `requirements.txt`

@@ -67,6 +67,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                     crate::agentcore_contract::DEFAULT_MAX_LIFETIME_SECONDS,
                 ),
             },
+            invocation_limits: Default::default(),
             startup_timeout: Duration::from_secs(60),
             log_dir: home.join("logs"),
             worker_env: Vec::new(),

@@ -16,7 +16,7 @@ use crate::local_runtime::lifecycle::Limits;
 use crate::local_runtime::python_env;
 use crate::local_runtime::serve_state::{self, HostedAgentInfo, ServeState};
 use crate::local_runtime::server;
-use crate::local_runtime::state::{AgentToHost, LocalRuntime, RuntimeOptions};
+use crate::local_runtime::state::{AgentToHost, InvocationLimits, LocalRuntime, RuntimeOptions};
 use crate::output::progress::Progress;
 use crate::output::stdout;
 
@@ -84,7 +84,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             idle_timeout: Duration::from_secs(args.idle_timeout),
             max_lifetime: Duration::from_secs(args.max_lifetime),
         },
-        startup_timeout: Duration::from_secs(args.startup_timeout.max(1)),
+        startup_timeout: Duration::from_secs(args.startup_timeout),
         log_dir: args.log_dir.clone(),
         // Both names, as AWS's managed runtimes set them: boto3 reads only the second.
         worker_env: vec![
@@ -92,6 +92,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             ("AWS_DEFAULT_REGION".into(), region),
         ],
         echo_worker_output: true,
+        invocation_limits: InvocationLimits {
+            answer: Duration::from_secs(args.request_timeout),
+            stream: Duration::from_secs(args.stream_timeout),
+        },
     };
     let runtime = LocalRuntime::new(&agents, &options)?;
     runtime.warm_up();

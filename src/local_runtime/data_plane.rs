@@ -126,7 +126,15 @@ async fn invoke(
     ));
     let (session, worker) = runtime.sessions.worker_for(&agent, &session_id).await?;
     let forwarded = proxy::forwarded_headers(headers, &session_id, request_id);
-    let mut response = proxy::forward(&runtime.client, &session, worker, forwarded, body).await?;
+    let mut response = proxy::forward(
+        &runtime.client,
+        &session,
+        worker,
+        forwarded,
+        body,
+        runtime.invocation_limits,
+    )
+    .await?;
     if let Ok(value) = HeaderValue::from_str(&session_id) {
         response.headers_mut().insert(SESSION_HEADER, value);
     }

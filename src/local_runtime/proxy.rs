@@ -7,6 +7,7 @@
 //! becomes a `RuntimeClientError` quoting its last output; one that dies mid-stream ends an SSE
 //! answer with an error event, the way the SDK frames errors in a stream.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -20,6 +21,7 @@ use hyper::body::{Frame, Incoming};
 use crate::agentcore_contract::{CUSTOM_HEADER_PREFIX, REQUEST_ID_HEADER, SESSION_HEADER};
 use crate::local_runtime::api_error::ApiError;
 use crate::local_runtime::sessions::{InFlight, Session};
+use crate::local_runtime::state::InvocationLimits;
 use crate::local_runtime::worker::Worker;
 use crate::local_runtime::worker_client::WorkerClient;
 
@@ -52,13 +54,16 @@ pub fn forwarded_headers(caller: &HeaderMap, session_id: &str, request_id: &str)
     headers
 }
 
-/// Send the invocation to the worker and stream its answer back.
+/// Send the invocation to the worker and stream its answer back, within `limits`: a worker
+/// that does not answer in time is taken as hung and stopped (the session's next request gets a
+/// fresh one), so no request waits forever and no hung worker keeps its session alive.
 pub async fn forward(
     client: &WorkerClient,
     session: &Arc<Session>,
     worker: Arc<Worker>,
     headers: HeaderMap,
     body: Body,
+    limits: InvocationLimits,
 ) -> Result<Response<Body>, ApiError> {
     let in_flight = session.begin_request();
     let mut request = Request::post(format!("http://127.0.0.1:{}/invocations", worker.port))
@@ -67,9 +72,17 @@ pub async fn forward(
             ApiError::internal(format!("cannot build the request to the agent: {error}"))
         })?;
     *request.headers_mut() = headers;
-    let answer = match client.request(request).await {
-        Ok(answer) => answer,
-        Err(error) => {
+    let started = tokio::time::Instant::now();
+    let answer = match tokio::time::timeout(limits.answer, client.request(request)).await {
+        Err(_) => {
+            worker.retire();
+            return Err(ApiError::runtime_client(format!(
+                "the agent did not answer within {}; its worker was stopped, and the session's next request starts a new one",
+                limit_text(limits.answer)
+            )));
+        }
+        Ok(Ok(answer)) => answer,
+        Ok(Err(error)) => {
             let message = match worker.exit_status(Duration::from_millis(500)).await {
                 Some(status) => format!(
                     "the agent's process exited ({status}) before it answered{}",
@@ -110,6 +123,8 @@ pub async fn forward(
         is_sse,
         worker,
         ended: false,
+        deadline: Box::pin(tokio::time::sleep_until(started + limits.stream)),
+        limit: limits.stream,
         _in_flight: in_flight,
     });
     response
@@ -124,7 +139,19 @@ struct AnswerBody {
     is_sse: bool,
     worker: Arc<Worker>,
     ended: bool,
+    /// When the answer must be over (AgentCore's streaming limit).
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    limit: Duration,
     _in_flight: InFlight,
+}
+
+/// A limit as people write it: `900 s`, or `0.3 s` for the short limits of tests.
+fn limit_text(limit: Duration) -> String {
+    if limit.subsec_millis() == 0 {
+        format!("{} s", limit.as_secs())
+    } else {
+        format!("{:.1} s", limit.as_secs_f64())
+    }
 }
 
 impl hyper::body::Body for AnswerBody {
@@ -137,6 +164,25 @@ impl hyper::body::Body for AnswerBody {
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         if self.ended {
             return Poll::Ready(None);
+        }
+        if self.deadline.as_mut().poll(cx).is_ready() {
+            self.ended = true;
+            self.worker.retire();
+            let message = format!(
+                "the answer did not end within {}; the worker was stopped",
+                limit_text(self.limit)
+            );
+            if self.is_sse {
+                let event = serde_json::json!({
+                    "error": message,
+                    "error_type": "RuntimeClientError",
+                    "message": "An error occurred during streaming",
+                });
+                return Poll::Ready(Some(Ok(Frame::data(Bytes::from(format!(
+                    "data: {event}\n\n"
+                ))))));
+            }
+            return Poll::Ready(Some(Err(std::io::Error::other(message))));
         }
         match Pin::new(&mut self.incoming).poll_frame(cx) {
             Poll::Ready(Some(Err(error))) => {

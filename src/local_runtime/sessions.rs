@@ -97,7 +97,7 @@ impl SessionTable {
         let session = self.get_or_create(agent, session_id)?;
         let mut slot = session.worker.lock().await;
         if let Some(worker) = slot.as_ref()
-            && !worker.has_exited()
+            && worker.is_serving()
         {
             return Ok((Arc::clone(&session), Arc::clone(worker)));
         }

@@ -37,12 +37,33 @@ pub struct RuntimeOptions {
     pub worker_env: Vec<(String, String)>,
     /// Echo workers' output on stderr (always written to the session log files).
     pub echo_worker_output: bool,
+    /// How long one invocation may run before its worker is taken as hung.
+    pub invocation_limits: InvocationLimits,
+}
+
+/// How long one invocation may run, as AgentCore bounds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvocationLimits {
+    /// Until the answer starts (a JSON answer is then whole).
+    pub answer: Duration,
+    /// Until a streamed answer ends.
+    pub stream: Duration,
+}
+
+impl Default for InvocationLimits {
+    fn default() -> Self {
+        InvocationLimits {
+            answer: Duration::from_secs(crate::agentcore_contract::SYNC_INVOCATION_SECONDS),
+            stream: Duration::from_secs(crate::agentcore_contract::STREAMING_INVOCATION_SECONDS),
+        }
+    }
 }
 
 pub struct LocalRuntime {
     pub agents: Vec<Arc<HostedAgent>>,
     pub sessions: SessionTable,
     pub client: WorkerClient,
+    pub invocation_limits: InvocationLimits,
     /// Where workers get their own working directories; removed with the runtime.
     _work_root: tempfile::TempDir,
 }
@@ -96,6 +117,7 @@ impl LocalRuntime {
             .collect();
         Ok(Arc::new(LocalRuntime {
             agents: hosted,
+            invocation_limits: options.invocation_limits,
             sessions: SessionTable::new(options.max_sessions, options.limits, client.clone()),
             client,
             _work_root: work_root,

@@ -17,7 +17,11 @@ use tower::ServiceExt;
 use crate::local_runtime::data_plane;
 use crate::local_runtime::launcher::InProcessLauncher;
 use crate::local_runtime::lifecycle::Limits;
-use crate::local_runtime::state::{AgentToHost, LocalRuntime, RuntimeOptions};
+use crate::local_runtime::state::{AgentToHost, InvocationLimits, LocalRuntime, RuntimeOptions};
+
+/// Invocation limits of the tests' runtime: short, so a hung agent is seen at once.
+const ANSWER_LIMIT_MS: u64 = 300;
+const STREAM_LIMIT_MS: u64 = 600;
 
 const LIMITS: Limits = Limits {
     idle_timeout: Duration::from_secs(60),
@@ -58,6 +62,16 @@ fn failing_agent() -> Router {
                 )
             }),
         )
+        .route(
+            "/ping",
+            get(|| async { axum::Json(serde_json::json!({"status": "Healthy"})) }),
+        )
+}
+
+/// An agent that never answers (its handler waits forever).
+fn hung_agent() -> Router {
+    Router::new()
+        .route("/invocations", post(std::future::pending::<String>))
         .route(
             "/ping",
             get(|| async { axum::Json(serde_json::json!({"status": "Healthy"})) }),
@@ -152,6 +166,10 @@ impl Local {
                 log_dir: dirs.path().join("logs"),
                 worker_env: Vec::new(),
                 echo_worker_output: false,
+                invocation_limits: InvocationLimits {
+                    answer: Duration::from_millis(ANSWER_LIMIT_MS),
+                    stream: Duration::from_millis(STREAM_LIMIT_MS),
+                },
             },
             Arc::clone(&launcher) as Arc<dyn crate::local_runtime::launcher::WorkerLauncher>,
         )
@@ -317,6 +335,46 @@ async fn an_agent_that_fails_is_a_runtime_client_error_not_a_retryable_500() {
     assert!(
         message.contains("500") && message.contains("boom: no model"),
         "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_hung_agent_is_stopped_at_the_limit_and_the_session_gets_a_fresh_worker() {
+    let local = Local::start(hung_agent, 8);
+    let id = session("hung");
+    let hung = local.invoke(Some(&id), &[]).await;
+    assert_eq!(hung.status(), StatusCode::FAILED_DEPENDENCY);
+    assert_eq!(error_type(&hung), "RuntimeClientError");
+    assert!(
+        json(hung).await["message"]
+            .as_str()
+            .unwrap()
+            .contains("did not answer within")
+    );
+    let again = local.invoke(Some(&id), &[]).await;
+    assert_eq!(again.status(), StatusCode::FAILED_DEPENDENCY);
+    assert_eq!(local.launched(), 2, "the hung worker was replaced");
+}
+
+/// The rest of an answer's body as text, which must end within 10 s.
+async fn rest_of(body: Body, why_it_ends: &str) -> String {
+    let bytes = tokio::time::timeout(Duration::from_secs(10), body.collect())
+        .await
+        .expect(why_it_ends)
+        .unwrap()
+        .to_bytes();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[tokio::test]
+async fn a_stream_that_outlasts_its_limit_ends_with_an_error_event() {
+    let local = Local::start(stalling_stream_agent, 8);
+    let answer = local.invoke(Some(&session("long")), &[]).await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    let body = rest_of(answer.into_body(), "the stream is ended at its limit").await;
+    assert!(
+        body.starts_with("data: \"first\"") && body.contains("did not end within"),
+        "{body}"
     );
 }
 
@@ -513,12 +571,7 @@ async fn a_worker_dying_mid_stream_ends_the_answer_with_an_error_event() {
     assert_eq!(first, "data: \"first\"\n\n");
     // The session is stopped while its answer is still streaming: the worker goes away.
     assert_eq!(local.stop(&id).await.status(), StatusCode::OK);
-    let rest = tokio::time::timeout(Duration::from_secs(10), body.collect())
-        .await
-        .expect("the answer ends once its worker is gone")
-        .unwrap()
-        .to_bytes();
-    let rest = String::from_utf8_lossy(&rest);
+    let rest = rest_of(body, "the answer ends once its worker is gone").await;
     assert!(
         rest.starts_with("data: {") && rest.contains("\"error_type\":\"RuntimeClientError\""),
         "{rest}"

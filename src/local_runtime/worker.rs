@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -75,6 +75,9 @@ pub struct Worker {
     exit: watch::Receiver<Option<ExitStatus>>,
     output: Arc<WorkerOutput>,
     workdir: PathBuf,
+    /// Taken out of service (it hung): no request is sent to it any more, even before it has
+    /// finished stopping.
+    retired: AtomicBool,
 }
 
 static NEXT_WORKER: AtomicU64 = AtomicU64::new(1);
@@ -134,6 +137,7 @@ impl Worker {
             exit,
             output,
             workdir,
+            retired: AtomicBool::new(false),
         });
         worker.wait_ready(client, spec.startup_timeout).await?;
         Ok(worker)
@@ -172,6 +176,7 @@ impl Worker {
             exit,
             output,
             workdir: spec.work_root.join(format!("in-process-{number}")),
+            retired: AtomicBool::new(false),
         });
         worker.wait_ready(client, spec.startup_timeout).await?;
         Ok(worker)
@@ -223,6 +228,21 @@ impl Worker {
     /// The process has ended.
     pub fn has_exited(&self) -> bool {
         self.exit.borrow().is_some()
+    }
+
+    /// The worker can take requests: it runs and was not retired.
+    pub fn is_serving(&self) -> bool {
+        !self.has_exited() && !self.retired.load(Ordering::SeqCst)
+    }
+
+    /// Take a hung worker out of service at once, and stop it in the background so that the
+    /// answer that says so is not held up.
+    pub fn retire(self: &Arc<Self>) {
+        if self.retired.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let worker = Arc::clone(self);
+        tokio::spawn(async move { worker.stop(Duration::from_secs(1)).await });
     }
 
     /// Wait a little for the exit status of a process that is going away.
