@@ -170,6 +170,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=604_800), default_value_t = STREAMING_INVOCATION_SECONDS)]
     pub stream_timeout: u64,
 
+    /// Client connections served at once; past it a new client gets `ThrottlingException`
+    /// (default: what the open-file limit leaves room for, at most 1024)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    pub max_connections: Option<u64>,
+
     /// Run workers with this Python, whose environment already holds the requirements, instead
     /// of building a virtualenv from `requirements.txt`
     #[arg(long, value_name = "PATH")]

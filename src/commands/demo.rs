@@ -13,6 +13,7 @@ use crate::cli::DemoArgs;
 use crate::example_agent;
 use crate::invoke::client::{self, Target};
 use crate::invoke::session_store::new_session_id;
+use crate::local_runtime::connections::ConnectionLimits;
 use crate::local_runtime::lifecycle::Limits;
 use crate::local_runtime::python_env::{self, cache_dir};
 use crate::local_runtime::server;
@@ -80,7 +81,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let endpoint = format!("http://{}", listener.local_addr()?);
     let arn = runtime.agents[0].arn.clone();
     let (stop, stopped) = watch::channel(false);
-    let serving = tokio::spawn(server::run(runtime, listener, stopped));
+    let serving = tokio::spawn(server::run(
+        runtime,
+        listener,
+        ConnectionLimits::for_this_process(),
+        stopped,
+    ));
     progress.finish();
 
     stdout::emit(&format!(

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use crate::aws::region;
 use crate::cli::ServeArgs;
 use crate::error::UserError;
+use crate::local_runtime::connections::ConnectionLimits;
 use crate::local_runtime::lifecycle::Limits;
 use crate::local_runtime::python_env;
 use crate::local_runtime::serve_state::{self, HostedAgentInfo, ServeState};
@@ -142,7 +143,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!("Shutting down: finishing in-flight requests, then stopping the workers");
         let _ = stop.send(true);
     });
-    let served = server::run(runtime, listener, stopped).await;
+    let mut connection_limits = ConnectionLimits::for_this_process();
+    if let Some(max) = args.max_connections {
+        connection_limits.max_connections = max as usize;
+    }
+    let served = server::run(runtime, listener, connection_limits, stopped).await;
     serve_state::remove_if_ours(&state_path);
     served
 }

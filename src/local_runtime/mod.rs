@@ -3,6 +3,7 @@
 
 pub mod api_error;
 pub mod child_spawner;
+pub mod connections;
 pub mod data_plane;
 pub mod hosted_agent;
 pub mod launcher;
@@ -13,9 +14,12 @@ pub mod python_env;
 pub mod serve_state;
 pub mod server;
 pub mod sessions;
+pub mod shutdown_flag;
 pub mod state;
 pub mod worker;
 pub mod worker_client;
 
+#[cfg(test)]
+mod connection_tests;
 #[cfg(test)]
 mod tests;

@@ -11,7 +11,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::local_runtime::api_error::ApiError;
 use crate::local_runtime::hosted_agent::HostedAgent;
 use crate::local_runtime::lifecycle::{self, Limits, Verdict};
-use crate::local_runtime::worker::Worker;
+use crate::local_runtime::worker::{StartFailure, Worker};
 use crate::local_runtime::worker_client::{PingStatus, WorkerClient, ping};
 
 /// How long a stopped worker gets between SIGTERM and SIGKILL.
@@ -27,8 +27,9 @@ pub struct Session {
     /// Requests being answered right now; a session with one is never idle.
     in_flight: AtomicUsize,
     /// The session's worker, once started. The async mutex makes concurrent first requests of
-    /// one session wait for the same worker instead of starting two.
-    worker: tokio::sync::Mutex<Option<Arc<Worker>>>,
+    /// one session wait for the same worker instead of starting two; a start holds it until
+    /// the worker is in place.
+    worker: Arc<tokio::sync::Mutex<Option<Arc<Worker>>>>,
     /// This session's place under `--max-sessions`, given back when the session is dropped.
     _slot: OwnedSemaphorePermit,
 }
@@ -51,6 +52,11 @@ impl Session {
 
     pub async fn current_worker(&self) -> Option<Arc<Worker>> {
         self.worker.lock().await.clone()
+    }
+
+    /// A worker is being started for the session right now.
+    fn is_starting(&self) -> bool {
+        self.worker.try_lock().is_err()
     }
 }
 
@@ -95,24 +101,35 @@ impl SessionTable {
         session_id: &str,
     ) -> Result<(Arc<Session>, Arc<Worker>), ApiError> {
         let session = self.get_or_create(agent, session_id)?;
-        let mut slot = session.worker.lock().await;
+        let mut slot = Arc::clone(&session.worker).lock_owned().await;
         if let Some(worker) = slot.as_ref()
             && worker.is_serving()
         {
             return Ok((Arc::clone(&session), Arc::clone(worker)));
         }
-        let worker = match agent.take_worker().await {
-            Ok(worker) => worker,
-            Err(failure) => {
-                drop(slot);
-                self.remove(&agent.name, session_id);
-                return Err(ApiError::runtime_client(failure.message));
-            }
+        // The start runs in a task of its own that puts the worker in the session's slot: a
+        // client that gives up while Python starts does not waste the start, and the session's
+        // next request gets that worker.
+        let starting = {
+            let agent = Arc::clone(agent);
+            let session_id = session_id.to_string();
+            tokio::spawn(async move {
+                let worker = agent.take_worker().await?;
+                worker.assign_session(&session_id);
+                *slot = Some(Arc::clone(&worker));
+                Ok::<_, StartFailure>(worker)
+            })
         };
-        worker.assign_session(session_id);
-        *slot = Some(Arc::clone(&worker));
-        drop(slot);
-        Ok((session, worker))
+        match starting.await {
+            Ok(Ok(worker)) => Ok((session, worker)),
+            Ok(Err(failure)) => {
+                self.remove(&agent.name, session_id);
+                Err(ApiError::runtime_client(failure.message))
+            }
+            Err(failed) => Err(ApiError::internal(format!(
+                "starting the session's worker failed: {failed}"
+            ))),
+        }
     }
 
     fn get_or_create(
@@ -141,7 +158,7 @@ impl SessionTable {
             created: now,
             last_activity: Mutex::new(now),
             in_flight: AtomicUsize::new(0),
-            worker: tokio::sync::Mutex::new(None),
+            worker: Arc::new(tokio::sync::Mutex::new(None)),
             _slot: slot,
         });
         sessions.insert(key, Arc::clone(&session));
@@ -191,6 +208,9 @@ impl SessionTable {
                 Verdict::Keep => continue,
                 Verdict::Stop => "reached its maximum lifetime",
                 Verdict::StopUnlessBusy => {
+                    if session.is_starting() {
+                        continue;
+                    }
                     let busy = match session.current_worker().await {
                         Some(worker) => {
                             ping(&self.client, worker.port).await == Some(PingStatus::HealthyBusy)

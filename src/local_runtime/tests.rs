@@ -30,24 +30,25 @@ const LIMITS: Limits = Limits {
 
 /// An agent that answers with the turn number of its own process and the headers it got.
 fn echo_agent() -> Router {
-    let turns = Arc::new(AtomicUsize::new(0));
     Router::new()
-        .route(
-            "/invocations",
-            post(move |headers: HeaderMap, body: String| {
-                let turn = turns.fetch_add(1, Ordering::SeqCst) + 1;
-                async move {
-                    let mut names: Vec<String> =
-                        headers.keys().map(|name| name.to_string()).collect();
-                    names.sort();
-                    axum::Json(serde_json::json!({"turn": turn, "headers": names, "payload": body}))
-                }
-            }),
-        )
+        .route("/invocations", echo_invocations())
         .route(
             "/ping",
             get(|| async { axum::Json(serde_json::json!({"status": "Healthy"})) }),
         )
+}
+
+/// `POST /invocations` of the echo agent.
+fn echo_invocations() -> axum::routing::MethodRouter {
+    let turns = Arc::new(AtomicUsize::new(0));
+    post(move |headers: HeaderMap, body: String| {
+        let turn = turns.fetch_add(1, Ordering::SeqCst) + 1;
+        async move {
+            let mut names: Vec<String> = headers.keys().map(|name| name.to_string()).collect();
+            names.sort();
+            axum::Json(serde_json::json!({"turn": turn, "headers": names, "payload": body}))
+        }
+    })
 }
 
 /// An agent whose handler fails, as BedrockAgentCoreApp answers an exception.
@@ -110,6 +111,22 @@ fn background_work_agent() -> Router {
                     "Healthy"
                 };
                 async move { axum::Json(serde_json::json!({ "status": status })) }
+            }),
+        )
+}
+
+/// An agent whose `/ping` answers only 300 ms after its start, as Python takes time to import.
+fn slow_starting_agent() -> Router {
+    let born = Instant::now();
+    Router::new()
+        .route("/invocations", echo_invocations())
+        .route(
+            "/ping",
+            get(move || async move {
+                if born.elapsed() < Duration::from_millis(300) {
+                    return Err(StatusCode::SERVICE_UNAVAILABLE);
+                }
+                Ok(axum::Json(serde_json::json!({"status": "Healthy"})))
             }),
         )
 }
@@ -364,6 +381,19 @@ async fn rest_of(body: Body, why_it_ends: &str) -> String {
         .unwrap()
         .to_bytes();
     String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[tokio::test]
+async fn a_client_that_leaves_while_its_worker_starts_does_not_waste_the_start() {
+    let local = Local::start(slow_starting_agent, 8);
+    let id = session("impatient");
+    let gave_up =
+        tokio::time::timeout(Duration::from_millis(50), local.invoke(Some(&id), &[])).await;
+    assert!(gave_up.is_err(), "the worker was still starting");
+    let answer = local.invoke(Some(&id), &[]).await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(json(answer).await["turn"], 1);
+    assert_eq!(local.launched(), 1, "the first start served the session");
 }
 
 #[tokio::test]

@@ -34,14 +34,18 @@ pub async fn ping(client: &WorkerClient, port: u16) -> Option<PingStatus> {
     let request = hyper::Request::get(format!("http://127.0.0.1:{port}/ping"))
         .body(Body::empty())
         .ok()?;
-    let response = tokio::time::timeout(Duration::from_secs(2), client.request(request))
-        .await
-        .ok()?
-        .ok()?;
-    if !response.status().is_success() {
-        return None;
-    }
-    let body = response.into_body().collect().await.ok()?.to_bytes();
+    // The whole answer within the bound, and small: a worker that sends a head and then
+    // nothing, or an endless body, must not hold up the reaper or a start.
+    let body = tokio::time::timeout(Duration::from_secs(2), async {
+        let response = client.request(request).await.ok()?;
+        if !response.status().is_success() {
+            return None;
+        }
+        let limited = http_body_util::Limited::new(response.into_body(), 64 * 1024);
+        Some(limited.collect().await.ok()?.to_bytes())
+    })
+    .await
+    .ok()??;
     let json: serde_json::Value = serde_json::from_slice(&body).ok()?;
     match json.get("status").and_then(|status| status.as_str()) {
         Some("HealthyBusy") => Some(PingStatus::HealthyBusy),
