@@ -16,6 +16,7 @@ mod iam;
 mod invoke;
 mod local_files;
 mod local_runtime;
+mod os_process;
 mod output;
 mod prepare;
 mod project_state;

@@ -96,11 +96,9 @@ where
     .unwrap_or_default()
 }
 
-/// Explain a failed call. `caller` is the principal making it, when known, so the hint can name
-/// who needs the permission.
 /// The innermost error's text (`Connection refused (os error 111)`), without the layers of
 /// connector types around it.
-fn root_cause(error: &(dyn StdError + 'static)) -> String {
+pub fn root_cause(error: &(dyn StdError + 'static)) -> String {
     let mut cause: &(dyn StdError + 'static) = error;
     while let Some(source) = cause.source() {
         cause = source;
@@ -108,6 +106,8 @@ fn root_cause(error: &(dyn StdError + 'static)) -> String {
     cause.to_string()
 }
 
+/// Explain a failed call. `caller` is the principal making it, when known, so the hint can name
+/// who needs the permission.
 pub fn explain<E>(
     call: &AwsCall,
     caller: Option<&str>,

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::git_tracked;
 use crate::error::UserError;
+use crate::local_files::left_behind::remove_folders_of_dead_processes;
 use crate::local_files::tree_walk::files_below;
 
 pub const MANIFEST_NAME: &str = ".agentprep-manifest.json";
@@ -254,7 +255,7 @@ pub fn write(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "deployment".into());
     let prefix = format!(".{name}.agentprep-new-");
-    let removed = remove_stale_staging(&parent, &prefix);
+    let removed = remove_folders_of_dead_processes(&parent, &prefix);
     // The staging folder's name carries this process's id, so a later run can tell a folder
     // left by an interrupted run from one a concurrent run is filling.
     let staging = tempfile::Builder::new()
@@ -268,35 +269,6 @@ pub fn write(
         let _ = fs::remove_dir_all(&staged);
     }
     swapped.map(|()| removed)
-}
-
-/// Remove `<prefix><pid>-*` staging folders (and the `.old` folders of the non-Linux swap)
-/// whose process is gone: a killed `prepare` leaves them, and nothing else ever would.
-fn remove_stale_staging(parent: &Path, prefix: &str) -> Vec<PathBuf> {
-    let Ok(entries) = fs::read_dir(parent) else {
-        return Vec::new();
-    };
-    let mut removed = Vec::new();
-    for entry in entries.filter_map(Result::ok) {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(rest) = name.strip_prefix(prefix) else {
-            continue;
-        };
-        let owner: Option<u32> = rest.split('-').next().and_then(|pid| pid.parse().ok());
-        if owner.is_some_and(process_is_alive) {
-            continue;
-        }
-        if fs::remove_dir_all(entry.path()).is_ok() {
-            removed.push(entry.path());
-        }
-    }
-    removed
-}
-
-fn process_is_alive(pid: u32) -> bool {
-    // SAFETY: kill(2) with signal 0 only checks that the process exists.
-    let result = unsafe { libc::kill(pid as i32, 0) };
-    result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
 /// Write every file into `dir`, copies in parallel, then the manifest.

@@ -56,6 +56,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         deployment_dir: deployment.clone(),
         python,
     };
+    crate::local_runtime::leftovers::clear_and_report();
     let runtime = LocalRuntime::new(
         std::slice::from_ref(&agent),
         &RuntimeOptions {

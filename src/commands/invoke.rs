@@ -170,7 +170,22 @@ fn resolve_target(args: &InvokeArgs) -> anyhow::Result<Target> {
     if !args.local && args.endpoint.is_none() {
         return deployed_target(args);
     }
-    let state = serve_state::read(&serve_state::state_file());
+    let state_path = serve_state::state_file();
+    let state = serve_state::read(&state_path);
+    if let Some(stale) = state.as_ref().filter(|state| !state.is_running())
+        && args.endpoint.is_none()
+    {
+        // A serve killed outright leaves its file; it misleads every later command, so go.
+        let _ = std::fs::remove_file(&state_path);
+        return Err(UserError::failed(format!(
+            "the local runtime recorded in `{}` (pid {}, {}) is no longer running: it was stopped without cleaning up",
+            state_path.display(),
+            stale.pid,
+            stale.endpoint
+        ))
+        .with_hint("start it again with `agentprep serve` (or pass `--endpoint URL`)")
+        .into());
+    }
     let endpoint = args
         .endpoint
         .clone()

@@ -13,6 +13,7 @@ use crate::aws::region;
 use crate::cli::ServeArgs;
 use crate::error::UserError;
 use crate::local_runtime::connections::ConnectionLimits;
+use crate::local_runtime::leftovers;
 use crate::local_runtime::lifecycle::Limits;
 use crate::local_runtime::python_env;
 use crate::local_runtime::serve_state::{self, HostedAgentInfo, ServeState};
@@ -98,6 +99,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             stream: Duration::from_secs(args.stream_timeout),
         },
     };
+    leftovers::clear_and_report();
     let runtime = LocalRuntime::new(&agents, &options)?;
     runtime.warm_up();
     progress.finish();

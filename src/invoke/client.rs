@@ -186,7 +186,7 @@ where
             .as_deref()
             .map(|e| format!(" `{e}`"))
             .unwrap_or_default(),
-        aws_smithy_types::error::display::DisplayErrorContext(&error)
+        crate::aws::errors::root_cause(&error)
     ));
     if target.is_local() {
         user = user

@@ -7,6 +7,7 @@ pub mod connections;
 pub mod data_plane;
 pub mod hosted_agent;
 pub mod launcher;
+pub mod leftovers;
 pub mod lifecycle;
 pub mod local_arn;
 pub mod proxy;

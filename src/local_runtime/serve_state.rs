@@ -12,6 +12,13 @@ pub struct ServeState {
     pub agents: Vec<HostedAgentInfo>,
 }
 
+impl ServeState {
+    /// The `serve` that wrote the file still runs (it may have been killed without removing it).
+    pub fn is_running(&self) -> bool {
+        crate::os_process::is_alive(self.pid)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HostedAgentInfo {
     pub name: String,

@@ -10,6 +10,7 @@ use crate::local_runtime::api_error::ApiError;
 use crate::local_runtime::child_spawner::ChildSpawner;
 use crate::local_runtime::hosted_agent::HostedAgent;
 use crate::local_runtime::launcher::{PythonLauncher, WorkerLauncher};
+use crate::local_runtime::leftovers::WORK_ROOT_PREFIX;
 use crate::local_runtime::lifecycle::Limits;
 use crate::local_runtime::local_arn::local_runtime_arn;
 use crate::local_runtime::sessions::{STOP_GRACE, SessionTable};
@@ -87,8 +88,9 @@ impl LocalRuntime {
         launcher: Arc<dyn WorkerLauncher>,
     ) -> anyhow::Result<Arc<LocalRuntime>> {
         let client = new_client();
+        // The pid in the name lets the next serve remove the folder if this one is killed.
         let work_root = tempfile::Builder::new()
-            .prefix("agentprep-workers-")
+            .prefix(&format!("{WORK_ROOT_PREFIX}{}-", std::process::id()))
             .tempdir()?;
         let hosted = agents
             .iter()

@@ -19,6 +19,7 @@ use tokio::process::Command;
 use tokio::sync::watch;
 
 use crate::local_runtime::child_spawner::ChildSpawner;
+use crate::local_runtime::leftovers::SERVE_PID_ENV;
 use crate::local_runtime::worker_client::{WorkerClient, ping};
 
 /// How many of a worker's last output lines are kept for error messages.
@@ -105,6 +106,7 @@ impl Worker {
             .env("AGENTPREP_HOST", "127.0.0.1")
             .env("PYTHONUNBUFFERED", "1")
             .env("PYTHONDONTWRITEBYTECODE", "1")
+            .env(SERVE_PID_ENV, std::process::id().to_string())
             .envs(spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -282,6 +282,66 @@ fn no_worker_outlives_serve_whether_it_stops_or_is_killed() {
     }
 }
 
+/// The folders of the workers of serve `pid` in `temp`.
+fn worker_folders_of(temp: &std::path::Path, pid: u32) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(temp)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(&format!("agentprep-workers-{pid}-"))
+        })
+        .map(|entry| entry.path())
+        .collect()
+}
+
+#[test]
+fn what_a_killed_serve_leaves_is_cleared_by_the_next_one() {
+    let work = tempfile::tempdir().unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    let deployment = lab(work.path());
+    let start = || {
+        let mut command = Serve::command(work.path(), &[&deployment], &[]);
+        command.env("TMPDIR", temp.path());
+        Serve::spawn(command)
+    };
+    let mut killed = start();
+    let answer = killed.invoke(Some(&session("spawner")), &json!({"action": "spawn"}));
+    let started: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
+    let agents_child = started["child"].as_u64().expect("the agent's child pid") as u32;
+    let killed_pid = killed.pid();
+    killed.kill_hard();
+    // What the kill leaves: the agent's own process (its worker died with serve), the
+    // workers' folder, the state file.
+    assert!(alive(agents_child));
+    assert_eq!(worker_folders_of(temp.path(), killed_pid).len(), 1);
+
+    let invoked = run(agentprep(work.path()).args(["invoke", "--local", "hi"]));
+    invoked.failure(1);
+    assert!(
+        invoked.stderr.contains(&format!("(pid {killed_pid}"))
+            && invoked.stderr.contains("is no longer running")
+            && !invoked.stderr.contains("DispatchFailure"),
+        "{}",
+        invoked.stderr
+    );
+    assert!(!work.path().join(".agentprep/serve.json").exists());
+
+    let next = start();
+    assert!(
+        eventually(Duration::from_secs(10), || !alive(agents_child)),
+        "the next serve stops what the killed one's agent started"
+    );
+    assert!(worker_folders_of(temp.path(), killed_pid).is_empty());
+    assert!(
+        next.stderr().contains("killed `agentprep serve`"),
+        "{}",
+        next.stderr()
+    );
+}
+
 #[tokio::test]
 async fn the_python_sdk_works_against_the_local_runtime_unchanged() {
     let work = tempfile::tempdir().unwrap();
@@ -416,18 +476,11 @@ fn shutdown_lets_an_in_flight_answer_finish_then_stops_the_workers() {
 fn a_bind_beyond_loopback_is_warned_about() {
     let work = tempfile::tempdir().unwrap();
     let deployment = lab(work.path());
-    let serve = Serve::spawn({
-        let mut command = agentprep(work.path());
-        command
-            .args(["serve", "--bind", "0.0.0.0:0", "--warm", "0", "--python"])
-            .arg(venv_python())
-            .arg("--deployment-dir")
-            .arg(&deployment)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
-        command
-    });
+    let serve = Serve::start(
+        work.path(),
+        &[&deployment],
+        &["--bind", "0.0.0.0:0", "--warm", "0"],
+    );
     assert!(
         eventually(Duration::from_secs(10), || serve
             .stderr()

@@ -41,10 +41,18 @@ pub fn lab_agent() -> PathBuf {
 
 impl Serve {
     pub fn start(cwd: &Path, deployments: &[&Path], extra: &[&str]) -> Serve {
+        Serve::spawn(Serve::command(cwd, deployments, extra))
+    }
+
+    /// The command `start` runs, to change before `spawn`: on 127.0.0.1:0 unless `extra`
+    /// names a `--bind`, with the test Python.
+    pub fn command(cwd: &Path, deployments: &[&Path], extra: &[&str]) -> std::process::Command {
         let mut command = agentprep(cwd);
-        command
-            .args(["serve", "--bind", "127.0.0.1:0", "--python"])
-            .arg(venv_python());
+        command.arg("serve");
+        if !extra.contains(&"--bind") {
+            command.args(["--bind", "127.0.0.1:0"]);
+        }
+        command.arg("--python").arg(venv_python());
         for deployment in deployments {
             command.arg("--deployment-dir").arg(deployment);
         }
@@ -53,7 +61,7 @@ impl Serve {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        Serve::spawn(command)
+        command
     }
 
     pub fn spawn(mut command: std::process::Command) -> Serve {
