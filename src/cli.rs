@@ -268,14 +268,19 @@ pub struct DeployArgs {
     #[arg(long, value_name = "X.Y")]
     pub python: Option<String>,
 
-    /// S3 bucket for the package (default: the official CLI's
-    /// `bedrock-agentcore-codebuild-sources-<account>-<region>`)
+    /// S3 bucket for the package, `bucket` or `s3://bucket/prefix` (default: the state file's
+    /// `aws.s3_path`, else the official CLI's `bedrock-agentcore-codebuild-sources-<account>-<region>`)
     #[arg(long)]
     pub bucket: Option<String>,
 
-    /// Environment variable for the agent (repeatable); `AWS_REGION` is always set
+    /// Environment variable for the agent (repeatable); the runtime's other variables are
+    /// kept, and `AWS_REGION` is always set
     #[arg(long = "env", value_name = "KEY=VALUE")]
     pub env: Vec<String>,
+
+    /// Remove an environment variable the runtime has (repeatable)
+    #[arg(long = "unset-env", value_name = "KEY")]
+    pub unset_env: Vec<String>,
 
     /// Session idle timeout in seconds (60-28800)
     #[arg(long, value_name = "SECONDS")]

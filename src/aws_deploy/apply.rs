@@ -41,7 +41,9 @@ pub async fn apply(mut plan: DeployPlan, progress: &Progress) -> anyhow::Result<
 
     let control = aws_sdk_bedrockagentcorecontrol::Client::new(&plan.config);
     let runtime = match (plan.action(), &plan.existing) {
-        (RuntimeAction::Update, Some(runtime)) => {
+        (RuntimeAction::Unchanged, Some(existing)) => existing.runtime.clone(),
+        (RuntimeAction::Update, Some(existing)) => {
+            let runtime = &existing.runtime;
             progress.step(format!("Updating runtime `{}`", runtime.id));
             runtime_upsert::update(
                 &control,
@@ -74,15 +76,15 @@ pub async fn apply(mut plan: DeployPlan, progress: &Progress) -> anyhow::Result<
         execution_role: plan.role_arn.clone(),
         account: plan.account.clone(),
         region,
-        s3_path: format!("s3://{}", plan.bucket),
-        idle_timeout: plan.options.idle_timeout,
-        max_lifetime: plan.options.max_lifetime,
+        s3_path: plan.location_in_s3.s3_path(),
+        idle_timeout: plan.spec.settings.idle_timeout,
+        max_lifetime: plan.spec.settings.max_lifetime,
         agent_id: Some(runtime.id.clone()),
         agent_arn: Some(runtime.arn.clone()),
     };
     plan.state.record_agent(&plan.agent, &record);
     plan.state.save()?;
-    let runtime = if plan.options.no_wait {
+    let runtime = if plan.options.no_wait || runtime.status == "READY" {
         runtime
     } else {
         let timeout = Duration::from_secs(plan.options.wait_timeout);

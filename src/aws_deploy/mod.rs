@@ -6,9 +6,11 @@ pub mod apply;
 pub mod arm64_dependencies;
 pub mod options;
 pub mod package;
+pub mod package_location;
 pub mod plan;
 pub mod report;
 pub mod role_propagation;
+pub mod runtime_settings;
 pub mod runtime_upsert;
 pub mod s3_upload;
 pub mod zip_archive;
@@ -32,7 +34,7 @@ pub async fn run(options: DeployOptions, progress: &Progress) -> anyhow::Result<
     let prepared = prepare_if_missing(&options, &location, progress).await?;
     let plan = plan::plan(options, state, location, prepared, started, progress).await?;
     if plan.options.dry_run {
-        let existing = plan.existing.clone();
+        let existing = plan.existing.as_ref().map(|found| found.runtime.clone());
         return Ok(plan.report(false, existing));
     }
     apply::apply(plan, progress).await

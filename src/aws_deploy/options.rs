@@ -17,6 +17,8 @@ pub struct DeployOptions {
     pub bucket: Option<String>,
     /// `--env KEY=VALUE`, checked.
     pub environment: HashMap<String, String>,
+    /// `--unset-env KEY`: variables the runtime has that go.
+    pub unset_environment: Vec<String>,
     pub idle_timeout: Option<u64>,
     pub max_lifetime: Option<u64>,
     pub dry_run: bool,
@@ -37,12 +39,19 @@ pub fn parse_env(pairs: &[String]) -> Result<HashMap<String, String>, UserError>
             })?;
         env.insert(key.to_string(), value.to_string());
     }
-    if env.len() >= MAX_ENVIRONMENT_VARIABLES {
-        return Err(UserError::usage(format!(
-            "AgentCore accepts at most {MAX_ENVIRONMENT_VARIABLES} environment variables, `AWS_REGION` included"
-        )));
-    }
+    check_environment_size(env.len() + 1)?;
     Ok(env)
+}
+
+/// AgentCore's limit on a runtime's environment variables, `AWS_REGION` included.
+pub fn check_environment_size(count: usize) -> Result<(), UserError> {
+    if count > MAX_ENVIRONMENT_VARIABLES {
+        return Err(UserError::usage(format!(
+            "the runtime would have {count} environment variables; AgentCore accepts at most {MAX_ENVIRONMENT_VARIABLES}, `AWS_REGION` included"
+        ))
+        .with_hint("remove some with `--unset-env KEY`"));
+    }
+    Ok(())
 }
 
 /// `--idle-timeout` and `--max-lifetime` within AgentCore's bounds.

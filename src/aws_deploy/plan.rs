@@ -3,16 +3,21 @@
 //! the runtime is created or updated. Nothing in AWS or in the state file changes here;
 //! `--dry-run` reports the plan, `apply` carries it out.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::aws::errors::{AwsCall, code_of, explain};
 use crate::aws::region::{self, AwsRegion};
 use crate::aws::sdk_config;
-use crate::aws_deploy::options::DeployOptions;
+use crate::aws_deploy::options::{DeployOptions, check_environment_size, check_lifecycle};
 use crate::aws_deploy::package::{self, Package};
+use crate::aws_deploy::package_location::PackageLocation;
 use crate::aws_deploy::report::{DeployReport, RuntimeAction};
-use crate::aws_deploy::runtime_upsert::{self, RuntimeRef, RuntimeSpec};
+use crate::aws_deploy::runtime_settings::{RuntimeSettings, entry_point};
+use crate::aws_deploy::runtime_upsert::{
+    self, DeployedRuntime, RuntimeRef, RuntimeSpec, description_for,
+};
 use crate::aws_deploy::s3_upload;
 use crate::bundle::output_dir::agent_name_of;
 use crate::error::UserError;
@@ -69,19 +74,25 @@ pub struct DeployPlan {
     pub role_is_new: bool,
     pub python: String,
     pub package: Package,
+    pub location_in_s3: PackageLocation,
     pub bucket: String,
     pub key: String,
     pub bucket_exists: bool,
     /// The object in S3 already holds these bytes.
     pub upload_skipped: bool,
     /// The runtime to update; `None` creates one.
-    pub existing: Option<RuntimeRef>,
+    pub existing: Option<DeployedRuntime>,
     pub spec: RuntimeSpec,
 }
 
 impl DeployPlan {
     pub fn action(&self) -> RuntimeAction {
-        match self.existing {
+        match &self.existing {
+            // The runtime runs this package with these settings already: an update would only
+            // make a new version of the same thing.
+            Some(existing) if self.upload_skipped && existing.runs(&self.spec) => {
+                RuntimeAction::Unchanged
+            }
             Some(_) => RuntimeAction::Update,
             None => RuntimeAction::Create,
         }
@@ -140,11 +151,15 @@ pub async fn plan(
         .join("deployment.zip");
     let package = package::build(deployment, &python, &package_path, progress).await?;
 
-    let bucket = options
-        .bucket
-        .clone()
-        .unwrap_or_else(|| s3_upload::default_bucket(&account, &region.name));
-    let key = s3_upload::object_key(&agent);
+    let location_in_s3 = match (&options.bucket, state.s3_path_of(&agent)) {
+        (Some(flag), _) => PackageLocation::parse(flag, "`--bucket`")?,
+        (None, Some(recorded)) => {
+            PackageLocation::parse(&recorded, &format!("`aws.s3_path` in `{STATE_FILE}`"))?
+        }
+        (None, None) => PackageLocation::default_for(&account, &region.name),
+    };
+    let bucket = location_in_s3.bucket.clone();
+    let key = location_in_s3.key(&agent);
     let s3 = s3_upload::client(&config);
     progress.step(format!("Checking `s3://{bucket}/{key}`"));
     let bucket_exists = s3_upload::bucket_exists(&s3, &bucket, &account, &caller).await?;
@@ -155,29 +170,44 @@ pub async fn plan(
 
     let control = aws_sdk_bedrockagentcorecontrol::Client::new(&config);
     let recorded_id = state.runtime_id_of(&agent);
-    let existing = match &recorded_id {
-        Some(id) => match runtime_upsert::get(&control, id, &caller).await? {
-            Some(runtime) => Some(runtime),
-            None => {
+    let existing_id = match &recorded_id {
+        Some(id) if runtime_upsert::get(&control, id, &caller).await?.is_some() => Some(id.clone()),
+        found => {
+            if let Some(id) = found {
                 progress.warn(format!(
                     "the recorded runtime `{id}` no longer exists; looking for `{agent}` by name"
                 ));
-                runtime_upsert::find_by_name(&control, &agent, &caller).await?
             }
-        },
-        None => runtime_upsert::find_by_name(&control, &agent, &caller).await?,
+            runtime_upsert::find_by_name(&control, &agent, &caller)
+                .await?
+                .map(|runtime| runtime.id)
+        }
     };
-    let mut environment = options.environment.clone();
-    environment.insert("AWS_REGION".into(), region.name.clone());
+    let existing = match &existing_id {
+        Some(id) => runtime_upsert::describe(&control, id, &caller).await?,
+        None => None,
+    };
+
+    let mut settings = RuntimeSettings::from_state(&state, &agent)?;
+    if options.idle_timeout.is_some() {
+        settings.idle_timeout = options.idle_timeout;
+    }
+    if options.max_lifetime.is_some() {
+        settings.max_lifetime = options.max_lifetime;
+    }
+    check_lifecycle(settings.idle_timeout, settings.max_lifetime)?;
+    let requirements =
+        std::fs::read_to_string(deployment.join("requirements.txt")).unwrap_or_default();
     let spec = RuntimeSpec {
         name: agent.clone(),
         role_arn: role_arn.clone(),
         bucket: bucket.clone(),
         key: key.clone(),
         python: python.clone(),
-        environment,
-        idle_timeout: options.idle_timeout,
-        max_lifetime: options.max_lifetime,
+        entry_point: entry_point(settings.observability, &requirements),
+        environment: environment_for(&options, existing.as_ref(), &region.name)?,
+        settings,
+        description: description_for(&agent, &package.sha256),
     };
     Ok(DeployPlan {
         started,
@@ -192,6 +222,7 @@ pub async fn plan(
         role_is_new,
         python,
         package,
+        location_in_s3,
         bucket,
         key,
         bucket_exists,
@@ -199,6 +230,30 @@ pub async fn plan(
         existing,
         spec,
     })
+}
+
+/// The runtime's environment: what it has now (the toolkit's memory variables, earlier
+/// `--env`s), then `--env`, less `--unset-env`, with `AWS_REGION` set. The state file keeps no
+/// values (they may be secrets): the runtime itself is the record.
+fn environment_for(
+    options: &DeployOptions,
+    existing: Option<&DeployedRuntime>,
+    region: &str,
+) -> Result<HashMap<String, String>, UserError> {
+    let mut environment = existing
+        .map(|runtime| runtime.environment.clone())
+        .unwrap_or_default();
+    environment.extend(options.environment.clone());
+    for name in &options.unset_environment {
+        if environment.remove(name).is_none() {
+            return Err(UserError::usage(format!(
+                "`--unset-env {name}`: the runtime has no variable `{name}`"
+            )));
+        }
+    }
+    environment.insert("AWS_REGION".into(), region.to_string());
+    check_environment_size(environment.len())?;
+    Ok(environment)
 }
 
 /// The execution role: the recorded one, else `AgentCoreRole-<agent>` if it exists.
@@ -264,4 +319,87 @@ pub fn recorded_path(path: &Path) -> String {
         .unwrap_or_else(|_| path.to_path_buf())
         .to_string_lossy()
         .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws_deploy::runtime_upsert::RuntimeRef;
+
+    fn options(env: &[(&str, &str)], unset: &[&str]) -> DeployOptions {
+        DeployOptions {
+            agent: None,
+            deployment_dir: None,
+            source_dir: None,
+            region: None,
+            python: None,
+            bucket: None,
+            environment: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            unset_environment: unset.iter().map(|k| k.to_string()).collect(),
+            idle_timeout: None,
+            max_lifetime: None,
+            dry_run: false,
+            no_wait: false,
+            wait_timeout: 60,
+        }
+    }
+
+    fn deployed_with(env: &[(&str, &str)]) -> DeployedRuntime {
+        DeployedRuntime {
+            runtime: RuntimeRef {
+                id: "a-0123456789".into(),
+                arn: "arn".into(),
+                version: "1".into(),
+                status: "READY".into(),
+                failure_reason: None,
+                role_arn: None,
+            },
+            settings: RuntimeSettings::default(),
+            package: None,
+            python: None,
+            entry_point: vec![],
+            environment: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            description: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_runtime_keeps_its_variables_unless_told_otherwise() {
+        let existing = deployed_with(&[
+            ("BEDROCK_AGENTCORE_MEMORY_ID", "mem-1"),
+            ("MODE", "old"),
+            ("GONE", "x"),
+            ("AWS_REGION", "us-west-2"),
+        ]);
+        let environment = environment_for(
+            &options(&[("MODE", "new")], &["GONE"]),
+            Some(&existing),
+            "us-east-1",
+        )
+        .unwrap();
+        let mut pairs: Vec<_> = environment.into_iter().collect();
+        pairs.sort();
+        assert_eq!(
+            pairs,
+            [
+                ("AWS_REGION".to_string(), "us-east-1".to_string()),
+                ("BEDROCK_AGENTCORE_MEMORY_ID".into(), "mem-1".into()),
+                ("MODE".into(), "new".into()),
+            ]
+        );
+        let error =
+            environment_for(&options(&[], &["NOPE"]), Some(&existing), "us-east-1").unwrap_err();
+        assert!(error.to_string().contains("no variable `NOPE`"), "{error}");
+        let many: Vec<(String, String)> = (0..50)
+            .map(|i| (format!("V{i}"), "1".to_string()))
+            .collect();
+        let many: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert!(environment_for(&options(&many, &[]), None, "us-east-1").is_err());
+    }
 }

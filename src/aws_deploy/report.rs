@@ -12,6 +12,8 @@ use crate::aws_deploy::runtime_upsert::RuntimeRef;
 pub enum RuntimeAction {
     Create,
     Update,
+    /// It runs this package with these settings already.
+    Unchanged,
 }
 
 impl RuntimeAction {
@@ -22,6 +24,8 @@ impl RuntimeAction {
             (RuntimeAction::Update, false) => "updated",
             (RuntimeAction::Create, true) => "would create",
             (RuntimeAction::Update, true) => "would update",
+            (RuntimeAction::Unchanged, false) => "unchanged",
+            (RuntimeAction::Unchanged, true) => "would stay unchanged",
         }
     }
 }
@@ -38,7 +42,8 @@ pub struct DeployReport {
     pub bucket_created: bool,
     /// The object already held these bytes.
     pub upload_skipped: bool,
-    /// `created`, `updated`, or with `--dry-run` `would create` / `would update`.
+    /// `created`, `updated`, `unchanged`, or with `--dry-run` `would create` / `would update` /
+    /// `would stay unchanged`.
     pub runtime_action: &'static str,
     pub runtime: Option<RuntimeRef>,
     pub dry_run: bool,

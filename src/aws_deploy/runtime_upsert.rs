@@ -10,13 +10,13 @@ use std::time::Duration;
 
 use aws_sdk_bedrockagentcorecontrol::Client;
 use aws_sdk_bedrockagentcorecontrol::types::{
-    AgentManagedRuntimeType, AgentRuntimeArtifact, Code, CodeConfiguration, LifecycleConfiguration,
-    NetworkConfiguration, NetworkMode, ProtocolConfiguration, S3Location, ServerProtocol,
+    AgentManagedRuntimeType, AgentRuntimeArtifact, Code, CodeConfiguration, S3Location,
 };
 use serde::Serialize;
 
 use crate::aws::errors::{AwsCall, code_of, explain};
 use crate::aws_deploy::role_propagation::retry_while_role_propagates;
+use crate::aws_deploy::runtime_settings::RuntimeSettings;
 use crate::error::UserError;
 use crate::output::progress::Progress;
 
@@ -29,9 +29,46 @@ pub struct RuntimeSpec {
     pub key: String,
     /// `3.12` style.
     pub python: String,
+    pub entry_point: Vec<String>,
     pub environment: HashMap<String, String>,
-    pub idle_timeout: Option<u64>,
-    pub max_lifetime: Option<u64>,
+    pub settings: RuntimeSettings,
+    /// Names the package's hash, so a later deploy can tell that the runtime runs it already.
+    pub description: String,
+}
+
+/// The runtime's description: who deployed it, with which package (by the start of its hash).
+pub fn description_for(agent: &str, package_sha256: &str) -> String {
+    let short = &package_sha256[..package_sha256.len().min(16)];
+    format!("{agent} (deployed by agentprep, package {short})")
+}
+
+/// A runtime as GetAgentRuntime describes it: what it runs, and how.
+#[derive(Debug, Clone)]
+pub struct DeployedRuntime {
+    pub runtime: RuntimeRef,
+    pub settings: RuntimeSettings,
+    /// The package's bucket and key.
+    pub package: Option<(String, String)>,
+    /// `3.12` style.
+    pub python: Option<String>,
+    pub entry_point: Vec<String>,
+    pub environment: HashMap<String, String>,
+    pub description: String,
+}
+
+impl DeployedRuntime {
+    /// The runtime is READY and runs exactly what `spec` asks for: an update would change
+    /// nothing but its version.
+    pub fn runs(&self, spec: &RuntimeSpec) -> bool {
+        self.runtime.status == "READY"
+            && self.runtime.role_arn.as_deref() == Some(spec.role_arn.as_str())
+            && self.package == Some((spec.bucket.clone(), spec.key.clone()))
+            && self.python.as_deref() == Some(spec.python.as_str())
+            && self.entry_point == spec.entry_point
+            && self.environment == spec.environment
+            && self.settings.differences(&spec.settings).is_empty()
+            && self.description == spec.description
+    }
 }
 
 /// A runtime as the control plane describes it.
@@ -67,71 +104,112 @@ fn artifact(spec: &RuntimeSpec) -> anyhow::Result<AgentRuntimeArtifact> {
     let code = CodeConfiguration::builder()
         .code(Code::S3(location))
         .runtime(runtime_type(&spec.python)?)
-        .entry_point("invoke.py")
+        .set_entry_point(Some(spec.entry_point.clone()))
         .build()?;
     Ok(AgentRuntimeArtifact::CodeConfiguration(code))
-}
-
-fn lifecycle(spec: &RuntimeSpec) -> Option<LifecycleConfiguration> {
-    if spec.idle_timeout.is_none() && spec.max_lifetime.is_none() {
-        return None;
-    }
-    Some(
-        LifecycleConfiguration::builder()
-            .set_idle_runtime_session_timeout(spec.idle_timeout.map(|s| s as i32))
-            .set_max_lifetime(spec.max_lifetime.map(|s| s as i32))
-            .build(),
-    )
-}
-
-fn network() -> anyhow::Result<NetworkConfiguration> {
-    Ok(NetworkConfiguration::builder()
-        .network_mode(NetworkMode::Public)
-        .build()?)
-}
-
-fn protocol() -> anyhow::Result<ProtocolConfiguration> {
-    Ok(ProtocolConfiguration::builder()
-        .server_protocol(ServerProtocol::Http)
-        .build()?)
 }
 
 /// The settings Create and Update share. Their builders are different types with the same
 /// setters, so a macro rather than a function.
 macro_rules! with_settings {
-    ($builder:expr, $spec:expr, $artifact:expr, $network:expr, $protocol:expr, $token:expr) => {
+    ($builder:expr, $spec:expr, $parts:expr, $token:expr) => {
         $builder
-            .agent_runtime_artifact($artifact.clone())
+            .agent_runtime_artifact($parts.artifact.clone())
             .role_arn(&$spec.role_arn)
-            .network_configuration($network.clone())
-            .protocol_configuration($protocol.clone())
+            .network_configuration($parts.network.clone())
+            .protocol_configuration($parts.protocol.clone())
+            .set_authorizer_configuration($parts.authorizer.clone())
+            .set_request_header_configuration($spec.settings.request_header_configuration())
             .set_environment_variables(Some($spec.environment.clone()))
-            .set_lifecycle_configuration(lifecycle($spec))
-            .description(format!("{} (deployed by agentprep)", $spec.name))
+            .set_lifecycle_configuration($spec.settings.lifecycle_configuration())
+            .description(&$spec.description)
             .client_token(&$token)
     };
 }
 
+/// The parts of a request built once, before the retries.
+struct RequestParts {
+    artifact: AgentRuntimeArtifact,
+    network: aws_sdk_bedrockagentcorecontrol::types::NetworkConfiguration,
+    protocol: aws_sdk_bedrockagentcorecontrol::types::ProtocolConfiguration,
+    authorizer: Option<aws_sdk_bedrockagentcorecontrol::types::AuthorizerConfiguration>,
+}
+
+impl RequestParts {
+    fn of(spec: &RuntimeSpec) -> anyhow::Result<RequestParts> {
+        Ok(RequestParts {
+            artifact: artifact(spec)?,
+            network: spec.settings.network_configuration()?,
+            protocol: spec.settings.protocol_configuration()?,
+            authorizer: spec.settings.authorizer_configuration()?,
+        })
+    }
+}
+
 /// The runtime by id; `None` when it no longer exists.
 pub async fn get(control: &Client, id: &str, caller: &str) -> anyhow::Result<Option<RuntimeRef>> {
+    Ok(describe(control, id, caller)
+        .await?
+        .map(|deployed| deployed.runtime))
+}
+
+/// The runtime by id with what it runs and how; `None` when it no longer exists.
+pub async fn describe(
+    control: &Client,
+    id: &str,
+    caller: &str,
+) -> anyhow::Result<Option<DeployedRuntime>> {
     let call = AwsCall::new("bedrock-agentcore:GetAgentRuntime", id.to_string());
-    match control
+    let runtime = match control
         .get_agent_runtime()
         .agent_runtime_id(id)
         .send()
         .await
     {
-        Ok(runtime) => Ok(Some(RuntimeRef {
+        Ok(runtime) => runtime,
+        Err(error) if code_of(&error).as_deref() == Some("ResourceNotFoundException") => {
+            return Ok(None);
+        }
+        Err(error) => return Err(explain(&call, Some(caller), error)),
+    };
+    let code = runtime
+        .agent_runtime_artifact()
+        .and_then(|artifact| artifact.as_code_configuration().ok());
+    let package = code
+        .and_then(|code| code.code())
+        .and_then(|code| code.as_s3().ok())
+        .map(|s3| (s3.bucket().to_string(), s3.prefix().to_string()));
+    let python = code
+        .map(|code| code.runtime().as_str())
+        .and_then(|name| name.strip_prefix("PYTHON_"))
+        .map(|version| version.replace('_', "."));
+    let entry_point = code
+        .map(|code| code.entry_point().to_vec())
+        .unwrap_or_default();
+    let settings = RuntimeSettings::deployed(
+        runtime.lifecycle_configuration(),
+        runtime.authorizer_configuration(),
+        runtime.request_header_configuration(),
+        runtime.network_configuration(),
+        runtime.protocol_configuration(),
+        &entry_point,
+    );
+    Ok(Some(DeployedRuntime {
+        runtime: RuntimeRef {
             id: runtime.agent_runtime_id().to_string(),
             arn: runtime.agent_runtime_arn().to_string(),
             version: runtime.agent_runtime_version().to_string(),
             status: runtime.status().as_str().to_string(),
             failure_reason: runtime.failure_reason().map(str::to_string),
             role_arn: Some(runtime.role_arn().to_string()),
-        })),
-        Err(error) if code_of(&error).as_deref() == Some("ResourceNotFoundException") => Ok(None),
-        Err(error) => Err(explain(&call, Some(caller), error)),
-    }
+        },
+        settings,
+        package,
+        python,
+        entry_point,
+        environment: runtime.environment_variables().cloned().unwrap_or_default(),
+        description: runtime.description().unwrap_or_default().to_string(),
+    }))
 }
 
 /// The runtime named `name`, by listing (all pages).
@@ -183,8 +261,7 @@ pub async fn create_with_delays(
     caller: &str,
 ) -> anyhow::Result<RuntimeRef> {
     let call = AwsCall::new("bedrock-agentcore:CreateAgentRuntime", spec.name.clone());
-    let artifact = artifact(spec)?;
-    let (network, protocol) = (network()?, protocol()?);
+    let parts = RequestParts::of(spec)?;
     let client_token = uuid::Uuid::new_v4().to_string();
     let created = retry_while_role_propagates(role_is_new, delays, progress, || {
         with_settings!(
@@ -192,9 +269,7 @@ pub async fn create_with_delays(
                 .create_agent_runtime()
                 .agent_runtime_name(&spec.name),
             spec,
-            artifact,
-            network,
-            protocol,
+            parts,
             client_token
         )
         .send()
@@ -258,16 +333,13 @@ pub async fn update_with_delays(
     caller: &str,
 ) -> anyhow::Result<RuntimeRef> {
     let call = AwsCall::new("bedrock-agentcore:UpdateAgentRuntime", id.to_string());
-    let artifact = artifact(spec)?;
-    let (network, protocol) = (network()?, protocol()?);
+    let parts = RequestParts::of(spec)?;
     let client_token = uuid::Uuid::new_v4().to_string();
     let updated = retry_while_role_propagates(role_is_new, delays, progress, || {
         with_settings!(
             control.update_agent_runtime().agent_runtime_id(id),
             spec,
-            artifact,
-            network,
-            protocol,
+            parts,
             client_token
         )
         .send()
@@ -431,9 +503,10 @@ mod tests {
             bucket: "bucket".into(),
             key: "agent/deployment.zip".into(),
             python: "3.12".into(),
+            entry_point: vec!["invoke.py".into()],
             environment: HashMap::new(),
-            idle_timeout: None,
-            max_lifetime: None,
+            settings: RuntimeSettings::default(),
+            description: description_for("agent", "0123456789abcdef0123"),
         }
     }
 

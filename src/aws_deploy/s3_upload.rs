@@ -12,16 +12,6 @@ use crate::aws_deploy::package::Package;
 /// Metadata key holding the package's SHA-256.
 pub const CHECKSUM_METADATA: &str = "agentprep-sha256";
 
-/// The bucket the official CLI uses for direct code deploys.
-pub fn default_bucket(account: &str, region: &str) -> String {
-    format!("bedrock-agentcore-codebuild-sources-{account}-{region}")
-}
-
-/// The object key for an agent's package.
-pub fn object_key(agent: &str) -> String {
-    format!("{agent}/deployment.zip")
-}
-
 /// An S3 client; path-style addressing when an endpoint override points the SDK at an
 /// emulator (which has no per-bucket host names).
 pub fn client(config: &aws_config::SdkConfig) -> Client {

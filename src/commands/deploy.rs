@@ -12,6 +12,7 @@ pub async fn run(args: DeployArgs) -> anyhow::Result<()> {
     check_lifecycle(args.idle_timeout, args.max_lifetime)?;
     let options = DeployOptions {
         environment: parse_env(&args.env)?,
+        unset_environment: args.unset_env,
         agent: args.agent,
         deployment_dir: args.deployment_dir,
         source_dir: args.source_dir,

@@ -46,7 +46,7 @@ pub async fn run(args: DestroyArgs) -> anyhow::Result<()> {
 /// Ask on the terminal; only `y`/`yes` goes on.
 fn confirmed(target: &Target, args: &DestroyArgs) -> anyhow::Result<bool> {
     eprint!(
-        "Destroy `{}` in {}: its runtime{}, `s3://{}/{}`{}? [y/N] ",
+        "Destroy `{}` in {}: its runtime{}, its package{}{}? [y/N] ",
         target.agent,
         target.region.name,
         target
@@ -54,8 +54,11 @@ fn confirmed(target: &Target, args: &DestroyArgs) -> anyhow::Result<bool> {
             .as_deref()
             .map(|id| format!(" `{id}`"))
             .unwrap_or_default(),
-        target.bucket.as_deref().unwrap_or("?"),
-        target.key,
+        target
+            .recorded_package
+            .as_ref()
+            .map(|(bucket, key)| format!(" `s3://{bucket}/{key}`"))
+            .unwrap_or_default(),
         if args.keep_role {
             ""
         } else {

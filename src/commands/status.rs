@@ -9,7 +9,9 @@ use serde::Serialize;
 use crate::aws::errors::{AwsCall, code_of, explain};
 use crate::aws::region::AwsRegion;
 use crate::aws::sdk_config;
-use crate::aws_deploy::runtime_upsert::{self, RuntimeRef};
+use crate::aws_deploy::package_location::PackageLocation;
+use crate::aws_deploy::runtime_settings::{Network, RuntimeSettings, entry_point};
+use crate::aws_deploy::runtime_upsert::{self, DeployedRuntime, RuntimeRef};
 use crate::aws_deploy::s3_upload::{self, StoredObject};
 use crate::cli::{OutputFormat, StatusArgs};
 use crate::error::UserError;
@@ -30,6 +32,10 @@ pub struct StatusReport {
     pub role_exists: Option<bool>,
     pub package_uri: Option<String>,
     pub package_uploaded: Option<bool>,
+    /// The runtime's settings as AgentCore reports them.
+    pub settings: Option<RuntimeSettings>,
+    /// The names of the runtime's environment variables (never their values).
+    pub environment: Vec<String>,
     /// Things that are missing or differ, in words.
     pub problems: Vec<String>,
 }
@@ -68,6 +74,30 @@ impl fmt::Display for StatusReport {
                 _ => "",
             }
         )?;
+        if let Some(settings) = &self.settings {
+            let (idle, max) = settings.effective_lifecycle();
+            writeln!(
+                f,
+                "  settings  {} protocol, {} network, sessions idle {idle} s / lifetime {max} s, {}{}",
+                settings.protocol.name(),
+                match settings.network {
+                    Network::Public => "public",
+                    Network::Vpc { .. } => "VPC",
+                },
+                match &settings.authorizer {
+                    Some(_) => "JWT authorizer",
+                    None => "SigV4",
+                },
+                if settings.header_allowlist.is_empty() {
+                    String::new()
+                } else {
+                    format!(", headers {}", settings.header_allowlist.join(", "))
+                }
+            )?;
+        }
+        if !self.environment.is_empty() {
+            writeln!(f, "  env       {}", self.environment.join(", "))?;
+        }
         if self.problems.is_empty() {
             writeln!(f, "\nEverything agentprep deployed is in place.")?;
         } else {
@@ -114,9 +144,9 @@ async fn status(args: &StatusArgs) -> anyhow::Result<StatusReport> {
 
     let control = aws_sdk_bedrockagentcorecontrol::Client::new(&config);
     let agent_id = state.runtime_id_of(&agent);
-    let runtime = match &agent_id {
+    let deployed = match &agent_id {
         Some(id) => {
-            let found = runtime_upsert::get(&control, id, caller).await?;
+            let found = runtime_upsert::describe(&control, id, caller).await?;
             if found.is_none() {
                 problems.push(format!("the recorded runtime `{id}` does not exist (deleted outside agentprep?); `agentprep deploy` creates a new one"));
             }
@@ -128,6 +158,10 @@ async fn status(args: &StatusArgs) -> anyhow::Result<StatusReport> {
             None
         }
     };
+    if let Some(deployed) = &deployed {
+        problems.extend(drift(&state, &agent, deployed));
+    }
+    let runtime = deployed.as_ref().map(|found| found.runtime.clone());
     let mut endpoint = None;
     if let Some(runtime) = &runtime {
         if runtime.status.ends_with("_FAILED") {
@@ -180,11 +214,19 @@ async fn status(args: &StatusArgs) -> anyhow::Result<StatusReport> {
         }
     }
 
-    let bucket = state.agent_bucket(&agent);
-    let key = s3_upload::object_key(&agent);
+    let location = match state.s3_path_of(&agent) {
+        Some(path) => Some(PackageLocation::parse(
+            &path,
+            &format!("`aws.s3_path` in `{STATE_FILE}`"),
+        )?),
+        None => None,
+    };
     let mut package_uploaded = None;
-    let package_uri = bucket.as_ref().map(|bucket| format!("s3://{bucket}/{key}"));
-    if let Some(bucket) = &bucket {
+    let package_uri = location
+        .as_ref()
+        .map(|location| format!("s3://{}/{}", location.bucket, location.key(&agent)));
+    if let Some(location) = &location {
+        let (bucket, key) = (&location.bucket, location.key(&agent));
         let s3 = s3_upload::client(&config);
         let stored = s3_upload::stored_object(&s3, bucket, &key, &identity.account, caller).await?;
         package_uploaded = Some(stored.is_present());
@@ -205,7 +247,20 @@ async fn status(args: &StatusArgs) -> anyhow::Result<StatusReport> {
             }
             _ => {}
         }
+        if let Some((deployed_bucket, deployed_key)) =
+            deployed.as_ref().and_then(|found| found.package.as_ref())
+            && (deployed_bucket != bucket || *deployed_key != key)
+        {
+            problems.push(format!(
+                "the runtime runs `s3://{deployed_bucket}/{deployed_key}`, not `s3://{bucket}/{key}` where `aws.s3_path` puts the package"
+            ));
+        }
     }
+    let mut environment: Vec<String> = deployed
+        .as_ref()
+        .map(|found| found.environment.keys().cloned().collect())
+        .unwrap_or_default();
+    environment.sort();
     Ok(StatusReport {
         agent,
         region: region.name,
@@ -216,6 +271,43 @@ async fn status(args: &StatusArgs) -> anyhow::Result<StatusReport> {
         role_exists,
         package_uri,
         package_uploaded,
+        settings: deployed.map(|found| found.settings),
+        environment,
         problems,
     })
+}
+
+/// How the runtime differs from what the state file asks for, one sentence each.
+fn drift(state: &ProjectState, agent: &str, deployed: &DeployedRuntime) -> Vec<String> {
+    let wanted = match RuntimeSettings::from_state(state, agent) {
+        Ok(wanted) => wanted,
+        Err(error) => return vec![format!("the state file's settings cannot be read: {error}")],
+    };
+    let mut found: Vec<String> = wanted
+        .differences(&deployed.settings)
+        .into_iter()
+        .map(|difference| format!("drift in {difference}; `agentprep deploy` applies the file"))
+        .collect();
+    let requirements = state
+        .deployment_dir_of(agent)
+        .and_then(|dir| std::fs::read_to_string(Path::new(&dir).join("requirements.txt")).ok());
+    if let Some(requirements) = requirements {
+        let wanted_entry = entry_point(wanted.observability, &requirements);
+        if wanted_entry != deployed.entry_point {
+            found.push(format!(
+                "drift in the entry point: observability in the state file means `{}`, the runtime has `{}`; `agentprep deploy` applies the file",
+                wanted_entry.join(" "),
+                deployed.entry_point.join(" ")
+            ));
+        }
+    }
+    if let Some(python) = state.runtime_type_of(agent)
+        && let Some(deployed_python) = &deployed.python
+        && python != format!("PYTHON_{}", deployed_python.replace('.', "_"))
+    {
+        found.push(format!(
+            "drift in the Python version: the state file says `{python}`, the runtime runs {deployed_python}"
+        ));
+    }
+    found
 }

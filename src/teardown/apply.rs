@@ -7,7 +7,7 @@ use crate::aws_deploy::runtime_upsert;
 use crate::aws_deploy::s3_upload;
 use crate::iam::role_teardown;
 use crate::output::progress::Progress;
-use crate::project_state::STATE_FILE;
+use crate::project_state::{STATE_FILE, SaveOutcome};
 use crate::teardown::plan::{Fate, TeardownPlan};
 
 /// Delete what the plan says, and return one line per part for the report.
@@ -33,8 +33,7 @@ pub async fn apply(
         Some((id, _)) => lines.push(format!("runtime `{id}`: already gone")),
         None => lines.push("runtime: none found".into()),
     }
-    if let (Some(bucket), Some(fate)) = (&plan.target.bucket, &plan.package) {
-        let key = &plan.target.key;
+    for (bucket, key, fate) in &plan.packages {
         let line = match fate {
             Fate::Delete => {
                 let s3 = s3_upload::client(&plan.config);
@@ -59,7 +58,11 @@ pub async fn apply(
     }
     let agent = plan.target.agent.clone();
     plan.target.state.remove_agent(&agent);
-    plan.target.state.save()?;
-    lines.push(format!("`{agent}` removed from `{STATE_FILE}`"));
+    lines.push(match plan.target.state.save()? {
+        SaveOutcome::Written => format!("`{agent}` removed from `{STATE_FILE}`"),
+        SaveOutcome::Removed => {
+            format!("`{agent}` removed, and `{STATE_FILE}` with it: it recorded no other agent")
+        }
+    });
     Ok(lines)
 }

@@ -1,6 +1,7 @@
 //! The `destroy` workflow: delete what `deploy` made, and nothing that is not agentprep's.
 //!
-//! The runtime (waiting until it is gone), the uploaded package, and the execution role only
+//! The runtime (waiting until it is gone), the uploaded package (where the state file puts it
+//! and where the runtime says it is, whatever the bucket), and the execution role only
 //! when agentprep created it (its tag) and no other agent in the project uses it. [`target`]
 //! reads the state file, [`plan::plan`] asks AWS what is there and decides each thing's fate,
 //! [`apply::apply`] deletes; `--dry-run` is the plan, reported. What is already gone is
@@ -10,7 +11,7 @@ pub mod apply;
 pub mod plan;
 
 use crate::aws::region::AwsRegion;
-use crate::aws_deploy::s3_upload;
+use crate::aws_deploy::package_location::PackageLocation;
 use crate::error::UserError;
 use crate::project_state::{ProjectState, STATE_FILE};
 
@@ -21,8 +22,8 @@ pub struct Target {
     pub region: AwsRegion,
     pub agent_id: Option<String>,
     pub role_arn: Option<String>,
-    pub bucket: Option<String>,
-    pub key: String,
+    /// The package where the state file's `aws.s3_path` puts it: (bucket, key).
+    pub recorded_package: Option<(String, String)>,
 }
 
 /// The agent to destroy (`--agent`, else the project's default), or `None` when the state
@@ -38,11 +39,18 @@ pub fn target(state: ProjectState, agent: Option<&str>) -> anyhow::Result<Option
         UserError::failed(format!("`{STATE_FILE}` records no region for `{agent}`"))
     })?;
     let region = AwsRegion::parse(&region_name, STATE_FILE)?;
+    let recorded_package = match state.s3_path_of(&agent) {
+        Some(path) => {
+            let location =
+                PackageLocation::parse(&path, &format!("`aws.s3_path` in `{STATE_FILE}`"))?;
+            Some((location.bucket.clone(), location.key(&agent)))
+        }
+        None => None,
+    };
     Ok(Some(Target {
         agent_id: state.runtime_id_of(&agent),
         role_arn: state.execution_role_of(&agent),
-        bucket: state.agent_bucket(&agent),
-        key: s3_upload::object_key(&agent),
+        recorded_package,
         region,
         agent,
         state,

@@ -33,8 +33,9 @@ pub struct TeardownPlan {
     pub account: String,
     /// The runtime's id and its fate; `None` when no runtime of the agent was found.
     pub runtime: Option<(String, Fate)>,
-    /// The package's fate, when a bucket is recorded.
-    pub package: Option<Fate>,
+    /// Each copy of the package (bucket, key) and its fate: where the state file puts it, and
+    /// where the runtime's artifact says it is, when that differs.
+    pub packages: Vec<(String, String, Fate)>,
     /// The role's name and its fate, when a role is recorded.
     pub role: Option<(String, Fate)>,
 }
@@ -49,36 +50,41 @@ pub async fn plan(target: Target, keep_role: bool) -> anyhow::Result<TeardownPla
             .await?
             .map(|runtime| runtime.id),
     };
-    let runtime = match runtime {
-        Some(id) => {
-            let exists = runtime_upsert::get(&control, &id, &caller).await?.is_some();
-            Some((
-                id,
-                if exists {
-                    Fate::Delete
-                } else {
-                    Fate::AlreadyGone
-                },
-            ))
-        }
+    let described = match &runtime {
+        Some(id) => runtime_upsert::describe(&control, id, &caller).await?,
         None => None,
     };
+    let deployed_package = described
+        .as_ref()
+        .and_then(|deployed| deployed.package.clone());
+    let runtime = runtime.map(|id| {
+        let fate = if described.is_some() {
+            Fate::Delete
+        } else {
+            Fate::AlreadyGone
+        };
+        (id, fate)
+    });
 
-    let package = match &target.bucket {
-        Some(bucket) => {
-            let s3 = s3_upload::client(&config);
-            let present =
-                s3_upload::stored_object(&s3, bucket, &target.key, &identity.account, &caller)
-                    .await?
-                    .is_present();
-            Some(if present {
-                Fate::Delete
-            } else {
-                Fate::AlreadyGone
-            })
-        }
-        None => None,
-    };
+    let mut locations: Vec<(String, String)> = target.recorded_package.iter().cloned().collect();
+    if let Some(deployed) = deployed_package
+        && !locations.contains(&deployed)
+    {
+        locations.push(deployed);
+    }
+    let s3 = s3_upload::client(&config);
+    let mut packages = Vec::new();
+    for (bucket, key) in locations {
+        let present = s3_upload::stored_object(&s3, &bucket, &key, &identity.account, &caller)
+            .await?
+            .is_present();
+        let fate = if present {
+            Fate::Delete
+        } else {
+            Fate::AlreadyGone
+        };
+        packages.push((bucket, key, fate));
+    }
 
     let role = match &target.role_arn {
         Some(arn) => {
@@ -107,7 +113,7 @@ pub async fn plan(target: Target, keep_role: bool) -> anyhow::Result<TeardownPla
         caller,
         account: identity.account,
         runtime,
-        package,
+        packages,
         role,
     })
 }
@@ -124,10 +130,9 @@ impl TeardownPlan {
             )),
             None => lines.push("runtime: none found".into()),
         }
-        if let (Some(bucket), Some(fate)) = (&self.target.bucket, &self.package) {
+        for (bucket, key, fate) in &self.packages {
             lines.push(format!(
-                "package `s3://{bucket}/{}`: {}",
-                self.target.key,
+                "package `s3://{bucket}/{key}`: {}",
                 fate_text(fate, "would be deleted")
             ));
         }

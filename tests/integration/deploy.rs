@@ -56,6 +56,19 @@ fn zip_listing(zip: &Path) -> Vec<String> {
         .collect()
 }
 
+/// GetAgentRuntime's answer for `id`.
+async fn described(
+    control: &aws_sdk_bedrockagentcorecontrol::Client,
+    id: &str,
+) -> aws_sdk_bedrockagentcorecontrol::operation::get_agent_runtime::GetAgentRuntimeOutput {
+    control
+        .get_agent_runtime()
+        .agent_runtime_id(id)
+        .send()
+        .await
+        .unwrap()
+}
+
 fn state(work: &Path) -> serde_yaml_ng::Value {
     serde_yaml_ng::from_str(&std::fs::read_to_string(work.join(".bedrock_agentcore.yaml")).unwrap())
         .unwrap()
@@ -125,12 +138,7 @@ async fn deploy_redeploy_status_and_destroy_against_moto() {
     let config = moto.sdk_config().await;
     let control = aws_sdk_bedrockagentcorecontrol::Client::new(&config);
     let id = report["runtime"]["id"].as_str().unwrap().to_string();
-    let runtime = control
-        .get_agent_runtime()
-        .agent_runtime_id(&id)
-        .send()
-        .await
-        .unwrap();
+    let runtime = described(&control, &id).await;
     assert_eq!(runtime.agent_runtime_name(), "minimal_agent");
     assert_eq!(
         runtime.role_arn(),
@@ -187,6 +195,16 @@ async fn deploy_redeploy_status_and_destroy_against_moto() {
     let dry =
         run(aws_command(&moto, work.path()).args(["deploy", "--dry-run", "--output", "json"]));
     dry.success();
+    assert_eq!(dry.json()["runtime_action"], "would stay unchanged");
+    let dry = run(aws_command(&moto, work.path()).args([
+        "deploy",
+        "--dry-run",
+        "--env",
+        "MODE=other",
+        "--output",
+        "json",
+    ]));
+    dry.success();
     assert_eq!(dry.json()["runtime_action"], "would update");
     assert_eq!(
         std::fs::read_to_string(work.path().join(".bedrock_agentcore.yaml")).unwrap(),
@@ -209,15 +227,20 @@ async fn deploy_redeploy_status_and_destroy_against_moto() {
         "a dry run deletes nothing"
     );
 
-    // The same input makes the same bytes, so an unchanged redeploy skips the upload.
+    // The same input makes the same bytes: an unchanged redeploy uploads nothing and sends no
+    // update (the runtime keeps its version).
     let again =
         run(aws_command(&moto, work.path()).args(["deploy", "--no-wait", "--output", "json"]));
     again.success();
     let again = again.json();
     assert_eq!(again["package"]["sha256"], report["package"]["sha256"]);
     assert_eq!(again["upload_skipped"], true);
-    assert_eq!(again["runtime_action"], "updated");
+    assert_eq!(again["runtime_action"], "unchanged");
     assert_eq!(again["runtime"]["id"], id.as_str());
+    assert_eq!(
+        described(&control, &id).await.agent_runtime_version(),
+        report["runtime"]["version"].as_str().unwrap()
+    );
 
     // A changed source is uploaded and updates the runtime.
     std::fs::write(
@@ -234,8 +257,19 @@ async fn deploy_redeploy_status_and_destroy_against_moto() {
     changed.success();
     let changed = changed.json();
     assert_eq!(changed["upload_skipped"], false);
+    assert_eq!(changed["runtime_action"], "updated");
     assert_ne!(changed["package"]["sha256"], report["package"]["sha256"]);
     assert_ne!(changed["runtime"]["version"], report["runtime"]["version"]);
+    // The variables of the first deploy are kept without being passed again.
+    let updated = described(&control, &id).await;
+    assert_eq!(
+        updated
+            .environment_variables()
+            .unwrap()
+            .get("MODE")
+            .map(String::as_str),
+        Some("test")
+    );
 
     // Status says what moto lacks (a DEFAULT endpoint) plainly.
     let status = run(aws_command(&moto, work.path()).args(["status", "--output", "json"]));
@@ -284,7 +318,10 @@ async fn deploy_redeploy_status_and_destroy_against_moto() {
             .is_err(),
         "the role agentprep created is deleted"
     );
-    assert!(state(work.path())["agents"].get("minimal_agent").is_none());
+    assert!(
+        !work.path().join(".bedrock_agentcore.yaml").exists(),
+        "with its last agent gone the state file goes, as the toolkit's destroy does"
+    );
     let twice = run(aws_command(&moto, work.path()).args(["destroy", "--yes"]));
     twice.success();
     assert!(
@@ -294,10 +331,15 @@ async fn deploy_redeploy_status_and_destroy_against_moto() {
     );
 }
 
-#[tokio::test]
-async fn a_toolkit_state_file_is_used_a_stale_id_recreated_and_a_foreign_role_kept() {
-    let _cache = DEPENDENCY_CACHE.lock().await;
-    let moto = Moto::start();
+/// A role the team made (not agentprep), and `minimal_agent` prepared with it.
+async fn team_project(
+    moto: &Moto,
+) -> (
+    aws_config::SdkConfig,
+    aws_sdk_iam::Client,
+    String,
+    tempfile::TempDir,
+) {
     let config = moto.sdk_config().await;
     let iam = aws_sdk_iam::Client::new(&config);
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"bedrock-agentcore.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
@@ -308,12 +350,19 @@ async fn a_toolkit_state_file_is_used_a_stale_id_recreated_and_a_foreign_role_ke
         .await
         .unwrap();
     let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/TeamRole");
-
     let work = tempfile::tempdir().unwrap();
-    run(aws_command(&moto, work.path())
+    run(aws_command(moto, work.path())
         .args(["prepare", "--execution-role", &role_arn, "--source-dir"])
         .arg(example("minimal_agent")))
     .success();
+    (config, iam, role_arn, work)
+}
+
+#[tokio::test]
+async fn a_toolkit_state_file_is_used_a_stale_id_recreated_and_a_foreign_role_kept() {
+    let _cache = DEPENDENCY_CACHE.lock().await;
+    let moto = Moto::start();
+    let (_config, iam, role_arn, work) = team_project(&moto).await;
     // The official CLI's file, as its `configure` wrote it (keys agentprep does not know
     // included), with a runtime id that no longer exists.
     let deployment = work.path().join("deployment");
@@ -551,4 +600,202 @@ fn destroy_asks_on_a_terminal_and_a_no_deletes_nothing() {
         text.contains("kept_agent-abcdefghij"),
         "nothing was removed: {text}"
     );
+}
+
+/// The official CLI's file for `minimal_agent` with every runtime setting it can hold, a
+/// comment above and one beside a value, in a custom bucket and prefix.
+fn toolkit_file_with_every_setting(deployment: &Path, role_arn: &str) -> String {
+    let file =
+        std::fs::read_to_string(repo_root().join("tests/fixtures/toolkit-bedrock_agentcore.yaml"))
+            .unwrap()
+            .replace("cost_estimator_agent", "minimal_agent")
+            .replace("/home/user/project/deployment", &deployment.to_string_lossy())
+            .replace(
+                "arn:aws:iam::123456789012:role/AgentCoreRole-minimal_agent",
+                role_arn,
+            )
+            .replace(
+                "s3_path: s3://bedrock-agentcore-codebuild-sources-123456789012-us-east-1",
+                "s3_path: s3://team-artifacts/agents/prod",
+            )
+            .replace(
+                "network_mode: PUBLIC\n        network_mode_config: null",
+                "network_mode: VPC\n        network_mode_config:\n          security_groups:\n          - sg-0123\n          subnets:\n          - subnet-0a\n          - subnet-0b",
+            )
+            .replace("server_protocol: HTTP", "server_protocol: MCP")
+            .replace(
+                "idle_runtime_session_timeout: null\n        max_lifetime: null",
+                "idle_runtime_session_timeout: 600  # ten minutes of quiet ends a session\n        max_lifetime: 3600",
+            )
+            .replace(
+                "authorizer_configuration: null",
+                "authorizer_configuration:\n      customJWTAuthorizer:\n        discoveryUrl: https://idp.example.com/.well-known/openid-configuration\n        allowedClients:\n        - web-client",
+            )
+            .replace(
+                "request_header_configuration: null",
+                "request_header_configuration:\n      requestHeaderAllowlist:\n      - X-Tenant-Id",
+            );
+    format!("# Team settings: edited by hand, keep this comment.\n{file}")
+}
+
+#[tokio::test]
+async fn a_toolkit_project_with_every_setting_deploys_them_all_and_keeps_its_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let _cache = DEPENDENCY_CACHE.lock().await;
+    let moto = Moto::start();
+    let (config, iam, role_arn, work) = team_project(&moto).await;
+    let state_file = work.path().join(".bedrock_agentcore.yaml");
+    std::fs::write(
+        &state_file,
+        toolkit_file_with_every_setting(&work.path().join("deployment"), &role_arn),
+    )
+    .unwrap();
+    std::fs::set_permissions(&state_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+
+    let deployed = run(aws_command(&moto, work.path()).args(["deploy", "--output", "json"]));
+    deployed.success();
+    let report = deployed.json();
+    assert_eq!(report["runtime_action"], "created");
+    assert_eq!(report["bucket"], "team-artifacts");
+    assert_eq!(report["key"], "agents/prod/minimal_agent/deployment.zip");
+
+    // Every setting reached the runtime.
+    let control = aws_sdk_bedrockagentcorecontrol::Client::new(&config);
+    let id = report["runtime"]["id"].as_str().unwrap().to_string();
+    let runtime = described(&control, &id).await;
+    let lifecycle = runtime.lifecycle_configuration().unwrap();
+    assert_eq!(
+        (
+            lifecycle.idle_runtime_session_timeout(),
+            lifecycle.max_lifetime()
+        ),
+        (Some(600), Some(3600))
+    );
+    let jwt = runtime
+        .authorizer_configuration()
+        .unwrap()
+        .as_custom_jwt_authorizer()
+        .unwrap();
+    assert_eq!(
+        jwt.discovery_url(),
+        "https://idp.example.com/.well-known/openid-configuration"
+    );
+    assert_eq!(jwt.allowed_clients(), ["web-client"]);
+    assert_eq!(
+        runtime
+            .request_header_configuration()
+            .unwrap()
+            .as_request_header_allowlist()
+            .unwrap(),
+        &["X-Tenant-Id"]
+    );
+    let network = runtime.network_configuration().unwrap();
+    assert_eq!(network.network_mode().as_str(), "VPC");
+    assert_eq!(
+        network.network_mode_config().unwrap().subnets(),
+        ["subnet-0a", "subnet-0b"]
+    );
+    assert_eq!(
+        runtime
+            .protocol_configuration()
+            .unwrap()
+            .server_protocol()
+            .as_str(),
+        "MCP"
+    );
+    let Some(aws_sdk_bedrockagentcorecontrol::types::AgentRuntimeArtifact::CodeConfiguration(code)) =
+        runtime.agent_runtime_artifact()
+    else {
+        panic!("a code configuration was expected")
+    };
+    let s3_location = code.code().unwrap().as_s3().unwrap();
+    assert_eq!(
+        (s3_location.bucket(), s3_location.prefix()),
+        ("team-artifacts", "agents/prod/minimal_agent/deployment.zip")
+    );
+
+    // The file keeps its comments, its mode and its settings; the runtime is recorded.
+    let text = std::fs::read_to_string(&state_file).unwrap();
+    for kept in [
+        "# Team settings: edited by hand, keep this comment.\n",
+        "idle_runtime_session_timeout: 600  # ten minutes of quiet ends a session\n",
+        "max_lifetime: 3600\n",
+        "s3_path: s3://team-artifacts/agents/prod\n",
+        "server_protocol: MCP\n",
+        "- X-Tenant-Id\n",
+        &format!("agent_id: {id}\n"),
+    ] {
+        assert!(text.contains(kept), "`{kept}` is not in:\n{text}");
+    }
+    assert_eq!(
+        std::fs::metadata(&state_file).unwrap().permissions().mode() & 0o777,
+        0o644
+    );
+
+    let status = run(aws_command(&moto, work.path()).args(["status", "--output", "json"]));
+    status.success();
+    let problems = status.json()["problems"].to_string();
+    assert!(!problems.contains("drift"), "{problems}");
+    let again = run(aws_command(&moto, work.path()).args(["deploy", "--output", "json"]));
+    again.success();
+    assert_eq!(
+        again.json()["runtime_action"],
+        "unchanged",
+        "every setting reads back as sent"
+    );
+
+    // Changed outside the file: status names each difference, and deploy puts it back.
+    control
+        .update_agent_runtime()
+        .agent_runtime_id(&id)
+        .agent_runtime_artifact(runtime.agent_runtime_artifact().unwrap().clone())
+        .role_arn(&role_arn)
+        .network_configuration(runtime.network_configuration().unwrap().clone())
+        .lifecycle_configuration(
+            aws_sdk_bedrockagentcorecontrol::types::LifecycleConfiguration::builder()
+                .idle_runtime_session_timeout(900)
+                .max_lifetime(28_800)
+                .build(),
+        )
+        .request_header_configuration(
+            aws_sdk_bedrockagentcorecontrol::types::RequestHeaderConfiguration::RequestHeaderAllowlist(
+                vec!["X-Other".into()],
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    let status = run(aws_command(&moto, work.path()).args(["status"]));
+    status.success();
+    for named in [
+        "drift in session lifecycle: the state file says idle 600 s / lifetime 3600 s, the runtime has 900 s / 28800 s",
+        "drift in request header allowlist: the state file says [X-Tenant-Id], the runtime has [X-Other]",
+    ] {
+        assert!(status.stdout.contains(named), "{}", status.stdout);
+    }
+    let repaired =
+        run(aws_command(&moto, work.path()).args(["deploy", "--no-wait", "--output", "json"]));
+    repaired.success();
+    assert_eq!(repaired.json()["runtime_action"], "updated");
+
+    // The package goes with the runtime wherever it is, even when the file no longer says
+    // (found through the runtime's artifact); the team's role stays; with the last agent
+    // gone, so does the file.
+    let text = std::fs::read_to_string(&state_file).unwrap();
+    std::fs::write(
+        &state_file,
+        text.replace("s3_path: s3://team-artifacts/agents/prod", "s3_path: null"),
+    )
+    .unwrap();
+    let destroyed = run(aws_command(&moto, work.path()).args(["destroy", "--yes"]));
+    destroyed.success();
+    assert!(
+        destroyed.stdout.contains(
+            "package `s3://team-artifacts/agents/prod/minimal_agent/deployment.zip`: deleted"
+        ),
+        "{}",
+        destroyed.stdout
+    );
+    assert!(!state_file.exists());
+    assert!(iam.get_role().role_name("TeamRole").send().await.is_ok());
 }

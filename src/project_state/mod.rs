@@ -3,7 +3,12 @@
 //!
 //! The file is kept as a generic YAML document: agentprep changes only the keys it owns and
 //! leaves every other key, every other agent, the `null`s and the key order as they were. New
-//! agent entries are laid out as the toolkit writes them. Writes are atomic.
+//! agent entries are laid out as the toolkit writes them. Writes are atomic, keep the file's
+//! permissions, and edit the old text rather than replace it, so comments stay
+//! ([`layout_preserving`]). When the last agent goes, the file goes, as the toolkit's own
+//! `destroy` does.
+
+pub mod layout_preserving;
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +23,17 @@ pub const STATE_FILE: &str = ".bedrock_agentcore.yaml";
 pub struct ProjectState {
     path: PathBuf,
     document: Value,
+    /// The file as read (or last written), and its document: what `save` edits.
+    saved_text: String,
+    saved: Value,
+}
+
+/// What `save` did with the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveOutcome {
+    Written,
+    /// It recorded no agent any more.
+    Removed,
 }
 
 /// What agentprep records about one deployed agent.
@@ -39,18 +55,20 @@ pub struct AgentRecord {
 impl ProjectState {
     /// Read the state file; a missing file is an empty state.
     pub fn load(path: &Path) -> anyhow::Result<ProjectState> {
-        let document = match std::fs::read_to_string(path) {
-            Ok(text) if text.trim().is_empty() => Value::Mapping(Mapping::new()),
-            Ok(text) => serde_yaml_ng::from_str(&text).map_err(|error| {
-                UserError::failed(format!("`{}` is not valid YAML: {error}", path.display()))
-                    .with_hint("fix the file, or move it away to start a new project state")
-            })?,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                Value::Mapping(Mapping::new())
-            }
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(error) => {
                 return Err(error).with_context(|| format!("reading `{}`", path.display()));
             }
+        };
+        let document = if text.trim().is_empty() {
+            Value::Mapping(Mapping::new())
+        } else {
+            serde_yaml_ng::from_str(&text).map_err(|error| {
+                UserError::failed(format!("`{}` is not valid YAML: {error}", path.display()))
+                    .with_hint("fix the file, or move it away to start a new project state")
+            })?
         };
         if !document.is_mapping() {
             return Err(UserError::failed(format!(
@@ -61,6 +79,8 @@ impl ProjectState {
         }
         Ok(ProjectState {
             path: path.to_path_buf(),
+            saved: document.clone(),
+            saved_text: text,
             document,
         })
     }
@@ -137,6 +157,16 @@ impl ProjectState {
         self.agent_str(name, &["source_path"])
     }
 
+    /// The value at `path` below the agent's entry (`["aws", "lifecycle_configuration"]`), if
+    /// set and not null.
+    pub fn agent_setting(&self, name: &str, path: &[&str]) -> Option<&Value> {
+        let mut value = self.agent_value(name)?;
+        for key in path {
+            value = value.get(*key)?;
+        }
+        (!value.is_null()).then_some(value)
+    }
+
     /// A string at `path` below the agent's entry (`["aws", "region"]`), if set and not null.
     fn agent_str(&self, name: &str, path: &[&str]) -> Option<String> {
         let mut value = self.agent_value(name)?;
@@ -146,11 +176,10 @@ impl ProjectState {
         value.as_str().map(str::to_string)
     }
 
-    /// The bucket of the agent's recorded `aws.s3_path` (`s3://bucket[/...]`).
-    pub fn agent_bucket(&self, name: &str) -> Option<String> {
-        let path = self.agent_str(name, &["aws", "s3_path"])?;
-        let bucket = path.strip_prefix("s3://")?.split('/').next()?;
-        (!bucket.is_empty()).then(|| bucket.to_string())
+    /// The agent's recorded `aws.s3_path` (`s3://bucket[/prefix]`).
+    pub fn s3_path_of(&self, name: &str) -> Option<String> {
+        self.agent_str(name, &["aws", "s3_path"])
+            .filter(|path| !path.trim().is_empty())
     }
 
     /// The agent whose recorded runtime ARN is `arn`.
@@ -205,9 +234,8 @@ impl ProjectState {
         aws.insert("account".into(), record.account.as_str().into());
         aws.insert("region".into(), record.region.as_str().into());
         aws.insert("s3_path".into(), record.s3_path.as_str().into());
-        child_mapping(aws, "network_configuration").insert("network_mode".into(), "PUBLIC".into());
-        child_mapping(aws, "protocol_configuration")
-            .insert("server_protocol".into(), "HTTP".into());
+        // Network, protocol, authorizer and headers are the user's settings (new entries get
+        // the toolkit's defaults): deploy reads them and never writes them.
         let lifecycle = child_mapping(aws, "lifecycle_configuration");
         lifecycle.insert(
             "idle_runtime_session_timeout".into(),
@@ -261,12 +289,39 @@ impl ProjectState {
         }
     }
 
-    /// Write the file atomically (beside it, then renamed over it).
-    pub fn save(&self) -> anyhow::Result<()> {
-        let text = serde_yaml_ng::to_string(&self.document)?;
+    /// Write the file atomically (beside it, then renamed over it), as edits to its old text
+    /// where they can be made exactly; remove it when it records no agent any more and held
+    /// some before (what the toolkit's `destroy` does, and what its commands expect).
+    pub fn save(&mut self) -> anyhow::Result<SaveOutcome> {
+        if self.agent_names().is_empty() && self.saved_had_agents() {
+            match std::fs::remove_file(&self.path) {
+                Ok(()) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => {
+                    return Err(error)
+                        .with_context(|| format!("removing `{}`", self.path.display()));
+                }
+            }
+            self.saved = self.document.clone();
+            self.saved_text = String::new();
+            return Ok(SaveOutcome::Removed);
+        }
+        let text = match layout_preserving::patch(&self.saved_text, &self.saved, &self.document) {
+            Some(text) => text,
+            None => serde_yaml_ng::to_string(&self.document)?,
+        };
         crate::local_files::atomic_write::write_atomically(&self.path, text.as_bytes())
             .with_context(|| format!("writing `{}`", self.path.display()))?;
-        Ok(())
+        self.saved = self.document.clone();
+        self.saved_text = text;
+        Ok(SaveOutcome::Written)
+    }
+
+    fn saved_had_agents(&self) -> bool {
+        self.saved
+            .get("agents")
+            .and_then(Value::as_mapping)
+            .is_some_and(|agents| !agents.is_empty())
     }
 
     fn root_mut(&mut self) -> &mut Mapping {
