@@ -19,6 +19,9 @@
 #[path = "../tests/integration/support.rs"]
 mod support;
 
+#[path = "support/outcome.rs"]
+mod support_outcome;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -70,13 +73,7 @@ const TREE_DATA_FOLDERS: usize = 50;
 const TREE_SEED: u64 = 0x5eed_a9e7_b3c4_0001;
 
 fn main() -> ExitCode {
-    match bench() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    support_outcome::exit_code(bench())
 }
 
 fn bench() -> Result<(), String> {

@@ -31,16 +31,24 @@ mod support;
 #[path = "../tests/integration/serve_support.rs"]
 mod serve_support;
 
+#[path = "support/http.rs"]
+mod support_http;
+
+#[path = "support/outcome.rs"]
+mod support_outcome;
+
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use serve_support::{Serve, alive, eventually, percent_encode, prepare_into};
+use serve_support::{Serve, eventually, prepare_into};
 use support::repo_root;
+use support_http::{
+    Client, echo_payload, invocation, ms, percentile, proc_status_kb, runtime_path, session_id,
+    stop,
+};
 
 /// The echo payload's size, in bytes of JSON.
 const PAYLOAD_BYTES: usize = 1024;
@@ -69,17 +77,9 @@ const MEMORY_SESSIONS: usize = 100;
 
 /// New sessions (cold Python starts) started at once when a part sets its sessions up.
 const SESSION_STARTERS: usize = 8;
-/// Bound on one answer (a cold start under load included).
-const ANSWER_TIMEOUT: Duration = Duration::from_secs(120);
 
 fn main() -> ExitCode {
-    match bench() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    support_outcome::exit_code(bench())
 }
 
 fn bench() -> Result<(), String> {
@@ -636,67 +636,10 @@ fn start_sessions(serve: &Serve, sessions: &[String], payload: &str) -> Result<V
     Ok(first)
 }
 
-/// SIGTERM, wait for `serve` to exit, and check that none of its workers is left.
-fn stop(serve: &mut Serve) -> Result<(), String> {
-    let workers = serve.children();
-    let status = serve.terminate();
-    if !status.success() {
-        return Err(format!(
-            "`serve` exited with {status} after SIGTERM; its stderr:\n{}",
-            serve.stderr()
-        ));
-    }
-    if !eventually(Duration::from_secs(10), || {
-        workers.iter().all(|&pid| !alive(pid))
-    }) {
-        let left: Vec<u32> = workers.into_iter().filter(|&pid| alive(pid)).collect();
-        for pid in &left {
-            let _ = std::process::Command::new("kill")
-                .arg("-KILL")
-                .arg(pid.to_string())
-                .status();
-        }
-        return Err(format!(
-            "workers {left:?} were still running 10 s after `serve` exited (now killed)"
-        ));
-    }
-    Ok(())
-}
-
 /// A request to send again and again: the port it goes to and its bytes.
 struct Target {
     port: u16,
     request: Vec<u8>,
-}
-
-/// An HTTP/1.1 request with the echo payload and the session header.
-fn invocation(port: u16, path: &str, session: &str, payload: &str) -> Vec<u8> {
-    format!(
-        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
-         X-Amzn-Bedrock-AgentCore-Runtime-Session-Id: {session}\r\nContent-Length: {}\r\n\r\n{payload}",
-        payload.len()
-    )
-    .into_bytes()
-}
-
-/// InvokeAgentRuntime's path for the (only) agent `serve` hosts.
-fn runtime_path(serve: &Serve) -> String {
-    format!(
-        "/runtimes/{}/invocations?qualifier=DEFAULT",
-        percent_encode(serve.arn())
-    )
-}
-
-/// A JSON object of exactly `bytes` bytes.
-fn echo_payload(bytes: usize) -> String {
-    let frame = "{\"text\":\"\"}".len();
-    let words = "the quick brown fox jumps over the lazy dog ";
-    let text: String = words.chars().cycle().take(bytes - frame).collect();
-    format!("{{\"text\":\"{text}\"}}")
-}
-
-fn session_id(tag: &str) -> String {
-    format!("bench-{tag}-{}", uuid::Uuid::new_v4())
 }
 
 /// The port a worker listens on: the `PORT` in its environment.
@@ -710,262 +653,8 @@ fn worker_port(pid: u32) -> Result<u16, String> {
         .ok_or_else(|| format!("worker {pid} has no `PORT` in its environment"))
 }
 
-/// A `kB` field of `/proc/<pid>/status`.
-fn proc_status_kb(pid: u32, field: &str) -> Result<u64, String> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .map_err(|e| format!("reading /proc/{pid}/status: {e}"))?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| format!("/proc/{pid}/status has no `{field}`"))
-}
-
-/// One answer, with when its first byte and its last arrived (from just before the request
-/// was written).
-struct Answer {
-    status: u16,
-    body: Vec<u8>,
-    first_byte: Duration,
-    total: Duration,
-}
-
-/// A blocking HTTP/1.1 client on one keep-alive connection, opened on first use and again
-/// after the server closes it. Reads answers framed by `Content-Length` or chunked.
-struct Client {
-    port: u16,
-    connection: Option<BufReader<TcpStream>>,
-}
-
-impl Client {
-    fn new(port: u16) -> Client {
-        Client {
-            port,
-            connection: None,
-        }
-    }
-
-    fn connect(&mut self) -> std::io::Result<&mut BufReader<TcpStream>> {
-        match &mut self.connection {
-            Some(reader) => Ok(reader),
-            empty => {
-                let stream = TcpStream::connect(("127.0.0.1", self.port))?;
-                stream.set_nodelay(true)?;
-                stream.set_read_timeout(Some(ANSWER_TIMEOUT))?;
-                Ok(empty.insert(BufReader::with_capacity(64 * 1024, stream)))
-            }
-        }
-    }
-
-    /// Send `request` and require a 200 whose body is `expected`.
-    fn expect(&mut self, request: &[u8], expected: &[u8]) -> Result<Answer, String> {
-        let answer = self
-            .send(request)
-            .map_err(|e| format!("request to 127.0.0.1:{}: {e}", self.port))?;
-        if answer.status != 200 || answer.body != expected {
-            return Err(format!(
-                "127.0.0.1:{} answered {} with `{}`, not the echoed payload",
-                self.port,
-                answer.status,
-                String::from_utf8_lossy(&answer.body)
-            ));
-        }
-        Ok(answer)
-    }
-
-    /// Send `request` and require a 200 whose body is the JSON `payload` (in whatever form the
-    /// SDK serialises it).
-    fn expect_echo(&mut self, request: &[u8], payload: &str) -> Result<Answer, String> {
-        let answer = self
-            .send(request)
-            .map_err(|e| format!("request to 127.0.0.1:{}: {e}", self.port))?;
-        let echoed = serde_json::from_slice::<serde_json::Value>(&answer.body).ok()
-            == serde_json::from_str::<serde_json::Value>(payload).ok();
-        if answer.status != 200 || !echoed {
-            return Err(format!(
-                "127.0.0.1:{} answered {} with `{}`, not the echoed payload",
-                self.port,
-                answer.status,
-                String::from_utf8_lossy(&answer.body)
-            ));
-        }
-        Ok(answer)
-    }
-
-    /// Send once; when a reused connection turns out to have been closed by the server before
-    /// any byte of the answer, reconnect and send again.
-    fn send(&mut self, request: &[u8]) -> std::io::Result<Answer> {
-        let reused = self.connection.is_some();
-        match self.send_once(request) {
-            Err(Failure::Unanswered(_)) if reused => {
-                self.send_once(request).map_err(std::io::Error::from)
-            }
-            other => other.map_err(std::io::Error::from),
-        }
-    }
-
-    fn send_once(&mut self, request: &[u8]) -> Result<Answer, Failure> {
-        let result = self.exchange(request);
-        if !matches!(result, Ok((_, true))) {
-            self.connection = None;
-        }
-        result.map(|(answer, _)| answer)
-    }
-
-    /// The exchange itself; also whether the connection can be used again.
-    fn exchange(&mut self, request: &[u8]) -> Result<(Answer, bool), Failure> {
-        let reader = self.connect().map_err(Failure::Broken)?;
-        let started = Instant::now();
-        let sent = reader
-            .get_mut()
-            .write_all(request)
-            .and_then(|()| reader.fill_buf().map(|buffered| !buffered.is_empty()));
-        match sent {
-            Ok(true) => {}
-            Ok(false) => {
-                return Err(Failure::Unanswered(std::io::Error::new(
-                    std::io::ErrorKind::UnexpectedEof,
-                    "the server closed the connection without answering",
-                )));
-            }
-            Err(error) if is_closed_connection(&error) => return Err(Failure::Unanswered(error)),
-            Err(error) => return Err(Failure::Broken(error)),
-        }
-        let first_byte = started.elapsed();
-        let status_line = read_line(reader)?;
-        let status = status_line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|code| code.parse().ok())
-            .ok_or_else(|| std::io::Error::other(format!("bad status line `{status_line}`")))?;
-        let (mut length, mut chunked, mut keep_alive) = (None, false, true);
-        loop {
-            let line = read_line(reader)?;
-            if line.is_empty() {
-                break;
-            }
-            let Some((name, value)) = line.split_once(':') else {
-                continue;
-            };
-            let (name, value) = (name.trim(), value.trim());
-            if name.eq_ignore_ascii_case("content-length") {
-                length = Some(value.parse::<usize>().map_err(std::io::Error::other)?);
-            } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                chunked = value.to_ascii_lowercase().contains("chunked");
-            } else if name.eq_ignore_ascii_case("connection") {
-                keep_alive = !value.eq_ignore_ascii_case("close");
-            }
-        }
-        let mut body = Vec::new();
-        if chunked {
-            loop {
-                let line = read_line(reader)?;
-                let size =
-                    usize::from_str_radix(line.split(';').next().unwrap_or("").trim(), 16)
-                        .map_err(|_| std::io::Error::other(format!("bad chunk size `{line}`")))?;
-                if size == 0 {
-                    // Trailers, up to the empty line.
-                    while !read_line(reader)?.is_empty() {}
-                    break;
-                }
-                let start = body.len();
-                body.resize(start + size, 0);
-                reader.read_exact(&mut body[start..])?;
-                if !read_line(reader)?.is_empty() {
-                    return Err(std::io::Error::other("a chunk is not followed by CRLF").into());
-                }
-            }
-        } else if let Some(length) = length {
-            body.resize(length, 0);
-            reader.read_exact(&mut body)?;
-        } else {
-            reader.read_to_end(&mut body)?;
-            keep_alive = false;
-        }
-        let total = started.elapsed();
-        Ok((
-            Answer {
-                status,
-                body,
-                first_byte,
-                total,
-            },
-            keep_alive,
-        ))
-    }
-}
-
-/// Why an exchange failed.
-enum Failure {
-    /// The connection was closed before any byte of the answer: on a kept-alive connection the
-    /// server had closed it while idle, and the request can be sent again on a new one.
-    Unanswered(std::io::Error),
-    /// Anything else.
-    Broken(std::io::Error),
-}
-
-impl From<std::io::Error> for Failure {
-    fn from(error: std::io::Error) -> Self {
-        Failure::Broken(error)
-    }
-}
-
-impl From<Failure> for std::io::Error {
-    fn from(failure: Failure) -> Self {
-        match failure {
-            Failure::Unanswered(error) | Failure::Broken(error) => error,
-        }
-    }
-}
-
-fn is_closed_connection(error: &std::io::Error) -> bool {
-    use std::io::ErrorKind::*;
-    matches!(
-        error.kind(),
-        ConnectionAborted | ConnectionReset | BrokenPipe
-    )
-}
-
-/// One header line without its CRLF.
-fn read_line(reader: &mut BufReader<TcpStream>) -> std::io::Result<String> {
-    let mut line = Vec::new();
-    if reader.read_until(b'\n', &mut line)? == 0 {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::UnexpectedEof,
-            "the connection closed mid-answer",
-        ));
-    }
-    while line
-        .last()
-        .is_some_and(|byte| *byte == b'\n' || *byte == b'\r')
-    {
-        line.pop();
-    }
-    String::from_utf8(line).map_err(std::io::Error::other)
-}
-
-/// Nearest-rank percentile (`p` in 0..=1) of unsorted samples.
-fn percentile(samples: &[Duration], p: f64) -> Duration {
-    let mut sorted = samples.to_vec();
-    sorted.sort();
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
-}
-
 fn signed_ms(a: Duration, b: Duration) -> f64 {
     (a.as_secs_f64() - b.as_secs_f64()) * 1000.0
-}
-
-fn ms(duration: Duration) -> String {
-    let millis = duration.as_secs_f64() * 1000.0;
-    if millis < 10.0 {
-        format!("{millis:.3} ms")
-    } else {
-        format!("{millis:.1} ms")
-    }
 }
 
 fn list_ms(samples: &[Duration]) -> String {
@@ -989,8 +678,5 @@ fn met(yes: bool) -> &'static str {
 
 /// A progress line on stderr, stamped with the time since the bench began.
 fn progress(message: &str) {
-    static BEGAN: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-    let since = BEGAN.get_or_init(Instant::now).elapsed();
-    eprintln!("runtime bench [{:6.1} s]: {message}", since.as_secs_f64());
-    let _ = std::io::stderr().flush();
+    support_http::progress("runtime", message);
 }

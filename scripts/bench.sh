@@ -2,8 +2,11 @@
 # The benchmarks (see "Benchmarks" in the README), run with the release binary:
 # - `prepare`: whole runs against a moto server on 127.0.0.1, and a 5,000-file copy against `cp -r`;
 # - `runtime`: `agentprep serve` on 127.0.0.1 with an echo agent: added latency, throughput with
-#   32 sessions, a new session's first byte with and without the warm pool, and serve's memory.
+#   32 sessions, a new session's first byte with and without the warm pool, and serve's memory;
+# - `fault_load`: 64 sessions x 1,000 requests under a flood of idle sockets (0 lost), then a
+#   soak (`AGENTPREP_SOAK_SECONDS`, default 300) with frozen workers and session churn, and
+#   serve's memory over it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/python-env.sh
-cargo bench --locked --bench prepare --bench deploy --bench runtime
+cargo bench --locked --bench prepare --bench deploy --bench runtime --bench fault_load

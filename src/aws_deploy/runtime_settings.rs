@@ -405,8 +405,9 @@ pub fn entry_point(observability: bool, requirements: &str) -> Vec<String> {
     }
 }
 
+/// Header names as a set: case does not matter in HTTP.
 fn sorted(values: &[String]) -> Vec<String> {
-    let mut values = values.to_vec();
+    let mut values: Vec<String> = values.iter().map(|v| v.to_ascii_lowercase()).collect();
     values.sort();
     values
 }

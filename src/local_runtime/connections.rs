@@ -26,10 +26,11 @@ const RESERVED_FDS: u64 = 256;
 /// The most client connections served at once, whatever the file limit allows.
 const MOST_CONNECTIONS: usize = 1024;
 
-/// Clients turned away at once: more are dropped without an answer, so a flood cannot make
-/// serve spend its file descriptors on refusals.
-const REFUSALS_AT_ONCE: usize = 64;
-const REFUSAL_BOUND: Duration = Duration::from_secs(2);
+/// Refusals being finished at once (the client's request read, so closing does not reset the
+/// connection before the answer is read): past it a refused connection is closed as soon as
+/// its answer is written, so a flood cannot make serve spend its file descriptors on refusals.
+const REFUSALS_AT_ONCE: usize = 256;
+const REFUSAL_BOUND: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionLimits {
@@ -102,11 +103,17 @@ pub async fn serve(
                 });
             }
             Err(_) => {
+                // The answer goes into the new socket's empty buffer at once; finishing the
+                // refusal politely is best effort.
+                let answer = refusal(limits.max_connections);
+                let written = stream
+                    .try_write(answer.as_bytes())
+                    .is_ok_and(|sent| sent == answer.len());
                 if let Ok(permit) = Arc::clone(&refusing).try_acquire_owned() {
-                    let max = limits.max_connections;
                     tokio::spawn(async move {
                         let _permit = permit;
-                        let _ = tokio::time::timeout(REFUSAL_BOUND, refuse(stream, max)).await;
+                        let finish = finish_refusal(stream, written, answer);
+                        let _ = tokio::time::timeout(REFUSAL_BOUND, finish).await;
                     });
                 }
             }
@@ -119,33 +126,36 @@ pub async fn serve(
         .is_ok()
 }
 
-/// Answer a client past the connection limit as AWS answers a throttled call (SDKs back off
-/// and retry), then close.
-async fn refuse(mut stream: TcpStream, max_connections: usize) {
+/// What a client past the connection limit is told, as AWS answers a throttled call (SDKs back
+/// off and retry).
+fn refusal(max_connections: usize) -> String {
     let body = serde_json::json!({
         "message": format!(
             "the local runtime already serves {max_connections} connections; retry shortly"
         )
     })
     .to_string();
-    let answer = format!(
+    format!(
         "HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\n\
          x-amzn-errortype: ThrottlingException\r\ncontent-length: {}\r\n\
          connection: close\r\n\r\n{body}",
         body.len()
-    );
-    if stream.write_all(answer.as_bytes()).await.is_err() {
+    )
+}
+
+/// Write the refusal if it is not written yet, close our side, and read a little of what the
+/// client sent, so closing does not reset the connection before the client has read it.
+async fn finish_refusal(mut stream: TcpStream, written: bool, answer: String) {
+    if !written && stream.write_all(answer.as_bytes()).await.is_err() {
         return;
     }
     let _ = stream.shutdown().await;
-    // Read what the client sent, a little, so closing does not reset the connection before
-    // the client has read the answer.
     let mut sink = [0u8; 8192];
     let mut left: usize = 64 * 1024;
     while left > 0 {
-        match stream.read(&mut sink).await {
-            Ok(0) | Err(_) => break,
-            Ok(read) => left = left.saturating_sub(read),
+        match tokio::time::timeout(Duration::from_millis(200), stream.read(&mut sink)).await {
+            Ok(Ok(read)) if read > 0 => left = left.saturating_sub(read),
+            _ => break,
         }
     }
 }

@@ -7,7 +7,7 @@ use axum::body::Body;
 use http_body_util::BodyExt;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 pub type WorkerClient = Client<HttpConnector, Body>;
 
@@ -15,8 +15,13 @@ pub fn new_client() -> WorkerClient {
     let mut connector = HttpConnector::new();
     connector.set_nodelay(true);
     connector.set_connect_timeout(Some(Duration::from_secs(5)));
+    // The timer makes the pool evict idle and closed connections on its own. Without it they
+    // go only when their host is asked for again, and every worker has a port of its own:
+    // each ended session's connections stayed for good (about 9 KB each, found by the soak
+    // benchmark).
     Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(60))
+        .pool_timer(TokioTimer::new())
+        .pool_idle_timeout(Duration::from_secs(30))
         .pool_max_idle_per_host(64)
         .build(connector)
 }

@@ -282,6 +282,42 @@ fn no_worker_outlives_serve_whether_it_stops_or_is_killed() {
     }
 }
 
+#[test]
+fn a_frozen_worker_is_answered_for_at_the_request_timeout_and_replaced() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = lab(work.path());
+    let serve = Serve::start(
+        work.path(),
+        &[&deployment],
+        &["--warm", "0", "--request-timeout", "2"],
+    );
+    let id = session("frozen");
+    let first = json_of(&serve.invoke(Some(&id), &json!({"action": "count"})));
+    let pid = first["pid"].as_u64().unwrap() as u32;
+    // SAFETY: SIGSTOP to the session's own worker, a child of this test's serve.
+    unsafe {
+        libc::kill(pid as i32, libc::SIGSTOP);
+    }
+    let frozen = serve.invoke(Some(&id), &json!({"action": "count"}));
+    assert_eq!(frozen.status, 424, "{}", frozen.text());
+    assert_eq!(
+        frozen.header("x-amzn-errortype"),
+        Some("RuntimeClientError")
+    );
+    assert!(
+        frozen.text().contains("did not answer within 2 s"),
+        "{}",
+        frozen.text()
+    );
+    let fresh = json_of(&serve.invoke(Some(&id), &json!({"action": "count"})));
+    assert_eq!(fresh["count"], 1, "a fresh worker");
+    assert_ne!(fresh["pid"].as_u64(), Some(u64::from(pid)));
+    assert!(
+        eventually(Duration::from_secs(10), || !alive(pid)),
+        "the frozen worker is killed"
+    );
+}
+
 /// The folders of the workers of serve `pid` in `temp`.
 fn worker_folders_of(temp: &std::path::Path, pid: u32) -> Vec<std::path::PathBuf> {
     std::fs::read_dir(temp)
