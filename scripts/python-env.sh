@@ -3,7 +3,7 @@
 # the clone, keyed by the lock file and the Python version, so later runs reuse it.
 #
 # Reads: PYTHON (default python3), AGENTPREP_CACHE_DIR (default ~/.cache/agentprep).
-# Exports: AGENTPREP_TEST_VENV.
+# Exports: AGENTPREP_TEST_VENV, AGENTPREP_TEST_VENV_MCP1.
 
 python="${PYTHON:-python3}"
 if ! command -v "$python" >/dev/null 2>&1; then
@@ -15,16 +15,29 @@ if ! "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)
   exit 1
 fi
 cache_dir="${AGENTPREP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/agentprep}"
-lock_file="tests/python/requirements.lock"
-key=$( { cat "$lock_file"; "$python" -c 'import sys; print(sys.version)'; } | sha256sum | cut -c1-16)
-venv="$cache_dir/test-venv-$key"
-# The marker is written last: a venv without it is half-made and is made again.
-if [[ ! -f "$venv/.agentprep-complete" ]]; then
-  echo "Creating the Python test environment (moto, bedrock-agentcore, uv) from $lock_file" >&2
-  rm -rf "$venv"
-  mkdir -p "$cache_dir"
-  "$python" -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$lock_file"
-  touch "$venv/.agentprep-complete"
-fi
-export AGENTPREP_TEST_VENV="$venv"
+
+# make_venv LOCK: the path of a venv holding LOCK's pins, made once (keyed by the lock's text
+# and the Python version).
+make_venv() {
+  local lock_file="$1" key venv
+  key=$( { cat "$lock_file"; "$python" -c 'import sys; print(sys.version)'; } | sha256sum | cut -c1-16)
+  venv="$cache_dir/test-venv-$key"
+  # The marker is written last: a venv without it is half-made and is made again.
+  if [[ ! -f "$venv/.agentprep-complete" ]]; then
+    echo "Creating a Python test environment from $lock_file" >&2
+    rm -rf "$venv"
+    mkdir -p "$cache_dir" || return 1
+    "$python" -m venv "$venv" || return 1
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$lock_file" || return 1
+    touch "$venv/.agentprep-complete" || return 1
+  fi
+  echo "$venv"
+}
+
+# The lock files are found from the repository, wherever this is sourced from.
+repo_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# moto, bedrock-agentcore, uv and the agent frameworks (with the mcp SDK 2.x).
+AGENTPREP_TEST_VENV="$(make_venv "$repo_dir/tests/python/requirements.lock")" || exit 1
+# The mcp SDK 1.x, for servers written against its API.
+AGENTPREP_TEST_VENV_MCP1="$(make_venv "$repo_dir/tests/python/mcp1.lock")" || exit 1
+export AGENTPREP_TEST_VENV AGENTPREP_TEST_VENV_MCP1

@@ -9,6 +9,7 @@ use crate::agentcore_contract::{
 };
 use std::path::PathBuf;
 
+use crate::server_protocol::Protocol;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -96,6 +97,11 @@ pub struct PrepareArgs {
     /// `module:function` or `module:app` (an existing `BedrockAgentCoreApp`)
     #[arg(long, value_name = "SPEC")]
     pub entrypoint: Option<String>,
+
+    /// The protocol AgentCore serves the agent with (`http`, `mcp`, `a2a`, `agui`); found in
+    /// the source when left out (an MCP server is deployed as one)
+    #[arg(long, value_name = "PROTOCOL", value_parser = parse_protocol)]
+    pub protocol: Option<Protocol>,
 
     /// Use this requirements file instead of generating one
     #[arg(long, value_name = "FILE")]
@@ -192,8 +198,8 @@ pub struct ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct InvokeArgs {
-    /// The payload: JSON, or plain text sent as `{"prompt": "<text>"}`; `-` reads it from stdin
-    #[arg(required_unless_present = "payload_file")]
+    /// The payload: JSON, or plain text sent as `{"prompt": "<text>"}`; `-` reads it from stdin.
+    /// Not needed for an MCP server (its tools are listed)
     pub payload: Option<String>,
 
     /// Read the payload from this file (for payloads too long for a command line)
@@ -224,6 +230,19 @@ pub struct InvokeArgs {
     /// with AWS credentials
     #[arg(long, value_name = "TOKEN", conflicts_with = "local")]
     pub bearer_token: Option<String>,
+
+    /// Talk MCP to an MCP server: the handshake, then METHOD (`tools/list` when left out) with
+    /// `--args` as its params. Implied for an MCP server when no payload is given
+    #[arg(long, value_name = "METHOD", num_args = 0..=1, default_missing_value = "tools/list", conflicts_with_all = ["payload", "payload_file", "mcp_call"])]
+    pub mcp: Option<String>,
+
+    /// Call this tool of an MCP server, with `--args` as its arguments
+    #[arg(long, value_name = "TOOL", conflicts_with_all = ["payload", "payload_file"])]
+    pub mcp_call: Option<String>,
+
+    /// JSON arguments for `--mcp-call` (default `{}`), or params for `--mcp METHOD`
+    #[arg(long, value_name = "JSON")]
+    pub args: Option<String>,
 
     /// Output format
     #[arg(long, value_enum, default_value_t)]
@@ -347,4 +366,9 @@ pub struct ArchiveArgs {
     pub dir: PathBuf,
     /// The zip file to write
     pub out: PathBuf,
+}
+
+/// `--protocol`: AgentCore's names, in any case.
+fn parse_protocol(text: &str) -> Result<Protocol, String> {
+    Protocol::parse(text).ok_or_else(|| format!("`{text}` is not one of http, mcp, a2a, agui"))
 }

@@ -21,6 +21,7 @@ mod output;
 mod prepare;
 mod project_state;
 mod python;
+mod server_protocol;
 mod teardown;
 
 use std::process::ExitCode;

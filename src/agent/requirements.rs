@@ -158,6 +158,22 @@ impl Requirements {
         }
     }
 
+    /// Bound the unversioned requirement `key` by `clause` (`mcp` -> `mcp<2`) because `why`;
+    /// said in a warning. Lines with a version or a reference of their own are left alone.
+    pub fn bound_open_requirement(&mut self, key: &str, clause: &str, why: &str) {
+        for line in &mut self.lines {
+            let Some(mut requirement) = Requirement::parse(line) else {
+                continue;
+            };
+            if requirement.key == key && requirement.bound_if_open(clause) {
+                let bounded = requirement.line();
+                self.warnings
+                    .push(format!("`{}` became `{bounded}`: {why}", line.trim()));
+                *line = bounded;
+            }
+        }
+    }
+
     pub fn names(&self) -> Vec<String> {
         self.lines
             .iter()

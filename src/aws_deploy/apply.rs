@@ -79,6 +79,7 @@ pub async fn apply(mut plan: DeployPlan, progress: &Progress) -> anyhow::Result<
         s3_path: plan.location_in_s3.s3_path(),
         idle_timeout: plan.spec.settings.idle_timeout,
         max_lifetime: plan.spec.settings.max_lifetime,
+        protocol: plan.spec.settings.protocol,
         agent_id: Some(runtime.id.clone()),
         agent_arn: Some(runtime.arn.clone()),
     };

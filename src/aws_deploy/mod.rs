@@ -68,6 +68,7 @@ async fn prepare_if_missing(
         region: Some(location.region.name.clone()),
         output_dir: deployment.clone(),
         entrypoint: None,
+        protocol: None,
         requirements: None,
         policies: Vec::new(),
         role: RoleChoice::Managed,

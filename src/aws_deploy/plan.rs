@@ -24,6 +24,7 @@ use crate::error::UserError;
 use crate::iam::role::role_name_for;
 use crate::output::progress::Progress;
 use crate::project_state::{ProjectState, STATE_FILE};
+use crate::server_protocol::Protocol;
 
 /// Where the deployment is and which region it goes to, before anything is prepared.
 pub struct Location {
@@ -196,6 +197,15 @@ pub async fn plan(
         settings.max_lifetime = options.max_lifetime;
     }
     check_lifecycle(settings.idle_timeout, settings.max_lifetime)?;
+    let (protocol, changed) = protocol_for(
+        settings.protocol,
+        crate::bundle::output_dir::protocol_of(deployment),
+    )?;
+    // A first deploy has no recorded protocol to differ from: nothing to say.
+    if let Some(note) = changed.filter(|_| state.has_agent(&agent)) {
+        progress.warn(note);
+    }
+    settings.protocol = protocol;
     let requirements =
         std::fs::read_to_string(deployment.join("requirements.txt")).unwrap_or_default();
     let spec = RuntimeSpec {
@@ -230,6 +240,35 @@ pub async fn plan(
         existing,
         spec,
     })
+}
+
+/// The protocol to deploy with, from the state file's (`recorded`) and the one the deployment
+/// serves: an MCP or A2A server listens where only that protocol reaches it, so the deployment
+/// decides (said when the file said otherwise); an HTTP-shaped deployment keeps an `AGUI` the
+/// user chose (same port and path); one that the file calls MCP or A2A cannot be served so.
+fn protocol_for(
+    recorded: Protocol,
+    deployment: Protocol,
+) -> Result<(Protocol, Option<String>), UserError> {
+    match (recorded, deployment) {
+        (recorded, deployment) if recorded == deployment => Ok((deployment, None)),
+        (Protocol::Agui, Protocol::Http) => Ok((Protocol::Agui, None)),
+        (Protocol::Http | Protocol::Agui, served) => Ok((
+            served,
+            Some(format!(
+                "`aws.protocol_configuration.server_protocol` in `{STATE_FILE}` was {recorded}; the deployment is an {served} server, so it is deployed, and recorded, as {served}"
+            )),
+        )),
+        (wanted, served) => Err(UserError::usage(format!(
+            "`{STATE_FILE}` sets the protocol {wanted}, but the deployment serves {served} (port {}, `{}`), which AgentCore would not reach",
+            served.container_port(),
+            served.invocation_path()
+        ))
+        .with_hint(format!(
+            "prepare the agent with `--protocol {}`, or set `server_protocol: {served}` in `{STATE_FILE}`",
+            wanted.name().to_lowercase()
+        ))),
+    }
 }
 
 /// The runtime's environment: what it has now (the toolkit's memory variables, earlier
@@ -401,5 +440,26 @@ mod tests {
             .collect();
         let many: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         assert!(environment_for(&options(&many, &[]), None, "us-east-1").is_err());
+    }
+
+    #[test]
+    fn the_protocol_follows_what_the_deployment_serves_and_keeps_a_users_ag_ui() {
+        use Protocol::*;
+        assert_eq!(protocol_for(Http, Http).unwrap(), (Http, None));
+        assert_eq!(protocol_for(Agui, Http).unwrap(), (Agui, None));
+        let (chosen, note) = protocol_for(Http, Mcp).unwrap();
+        assert_eq!(chosen, Mcp);
+        assert!(
+            note.unwrap()
+                .contains("was HTTP; the deployment is an MCP server")
+        );
+        let refused = protocol_for(A2a, Http).unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("sets the protocol A2A, but the deployment serves HTTP"),
+            "{refused}"
+        );
+        assert!(protocol_for(Mcp, A2a).is_err());
     }
 }

@@ -19,6 +19,7 @@ use crate::agentcore_contract::{
 };
 use crate::error::UserError;
 use crate::project_state::{ProjectState, STATE_FILE};
+pub use crate::server_protocol::Protocol;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RuntimeSettings {
@@ -53,18 +54,6 @@ pub enum Network {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Protocol {
-    #[serde(rename = "HTTP")]
-    Http,
-    #[serde(rename = "MCP")]
-    Mcp,
-    #[serde(rename = "A2A")]
-    A2a,
-    #[serde(rename = "AGUI")]
-    Agui,
-}
-
 impl Default for RuntimeSettings {
     fn default() -> Self {
         RuntimeSettings {
@@ -75,27 +64,6 @@ impl Default for RuntimeSettings {
             network: Network::Public,
             protocol: Protocol::Http,
             observability: false,
-        }
-    }
-}
-
-impl Protocol {
-    fn parse(text: &str) -> Option<Protocol> {
-        match text.to_ascii_uppercase().as_str() {
-            "HTTP" => Some(Protocol::Http),
-            "MCP" => Some(Protocol::Mcp),
-            "A2A" => Some(Protocol::A2a),
-            "AGUI" => Some(Protocol::Agui),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Protocol::Http => "HTTP",
-            Protocol::Mcp => "MCP",
-            Protocol::A2a => "A2A",
-            Protocol::Agui => "AGUI",
         }
     }
 }

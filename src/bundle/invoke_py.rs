@@ -212,41 +212,94 @@ def _get_agent():
             ));
             out.push_str(MAIN_APP_RUN);
         }
+        Entry::McpServer {
+            variable,
+            api,
+            class_origin,
+            run_on_import,
+            stateful,
+            ..
+        } => {
+            out.push_str(&format!(
+                "\n# The agent's own MCP server, {}, served over Streamable HTTP at `/mcp`.\n",
+                api.describe()
+            ));
+            let import = import_of(variable, "_server");
+            if *run_on_import {
+                out.push_str(&guarded_server_run(class_origin, variable, &import));
+            } else {
+                out.push_str(&import);
+            }
+            out.push_str(&format!(
+                "\n# {}\n_STATELESS = {}\n",
+                if *stateful {
+                    "The source asks for MCP sessions (`stateless_http=False`): kept."
+                } else {
+                    "Stateless, as AgentCore recommends: any of the session's requests may open a new MCP session."
+                },
+                if *stateful { "False" } else { "True" }
+            ));
+            out.push_str(MCP_SERVER_RUN);
+        }
     }
     out
+}
+
+/// The import of the agent's MCP server, with the `<variable>.run(...)` the module makes as it
+/// is imported turned into a no-op for the length of the import.
+fn guarded_server_run(class_origin: &str, variable: &str, import: &str) -> String {
+    let (module, class) = class_origin
+        .rsplit_once('.')
+        .unwrap_or(("mcp.server.fastmcp", class_origin));
+    run_disabled_during(
+        &format!("from {module} import {class} as _ServerClass  # noqa: E402"),
+        "_ServerClass.run",
+        "lambda self, *args, **kwargs: None",
+        &format!("`{variable}.run()`"),
+        import,
+    )
 }
 
 /// The import of the agent's app, with a server start at import time turned into a no-op
 /// for the length of the import.
 fn guarded_import(start: Option<ServerStart>, variable: &str, import: &str) -> String {
-    let indented: String = import.lines().map(|line| format!("    {line}\n")).collect();
     match start {
         None => import.to_string(),
-        Some(ServerStart::AppRun) => format!(
-            r#"from bedrock_agentcore.runtime import BedrockAgentCoreApp as _App  # noqa: E402
-
-# The module calls `{variable}.run()` outside `if __name__ == "__main__":`; while it is imported
-# here that call does nothing, and the server starts once, below.
-_app_run = _App.run
-_App.run = lambda self, *args, **kwargs: None
-try:
-{indented}finally:
-    _App.run = _app_run
-"#
+        Some(ServerStart::AppRun) => run_disabled_during(
+            "from bedrock_agentcore.runtime import BedrockAgentCoreApp as _App  # noqa: E402",
+            "_App.run",
+            "lambda self, *args, **kwargs: None",
+            &format!("`{variable}.run()`"),
+            import,
         ),
-        Some(ServerStart::Uvicorn) => format!(
-            r#"import uvicorn as _uvicorn  # noqa: E402
-
-# The module calls `uvicorn.run(...)` outside `if __name__ == "__main__":`; while it is
-# imported here that call does nothing, and the server starts once, below.
-_uvicorn_run = _uvicorn.run
-_uvicorn.run = lambda *args, **kwargs: None
-try:
-{indented}finally:
-    _uvicorn.run = _uvicorn_run
-"#
+        Some(ServerStart::Uvicorn) => run_disabled_during(
+            "import uvicorn as _uvicorn  # noqa: E402",
+            "_uvicorn.run",
+            "lambda *args, **kwargs: None",
+            "`uvicorn.run(...)`",
+            import,
         ),
     }
+}
+
+/// `import`, run with `run` (a server start, made available by `binding`) replaced by `noop`
+/// and put back after, whatever the import does: the module's own start-up call (`called`)
+/// does nothing, and the server starts once, from `invoke.py`.
+fn run_disabled_during(binding: &str, run: &str, noop: &str, called: &str, import: &str) -> String {
+    let indented: String = import.lines().map(|line| format!("    {line}\n")).collect();
+    let saved = format!("_saved_{}", run.replace('.', "_").trim_start_matches('_'));
+    format!(
+        r#"{binding}
+
+# The module calls {called} outside `if __name__ == "__main__":`; while it is imported here that
+# call does nothing, and the server starts once, below.
+{saved} = {run}
+{run} = {noop}
+try:
+{indented}finally:
+    {run} = {saved}
+"#
+    )
 }
 
 /// A Python string literal holding `text` (JSON's escapes are Python's).
@@ -260,6 +313,76 @@ if __name__ == "__main__":
     # In AgentCore's container the SDK binds 0.0.0.0 by itself; elsewhere it binds 127.0.0.1.
     # AGENTPREP_HOST overrides that choice, PORT chooses the port.
     app.run(port=int(os.environ.get("PORT", "8080")), host=os.environ.get("AGENTPREP_HOST") or None)
+"#;
+
+/// The Streamable HTTP app of any of the MCP server APIs, run with uvicorn where AgentCore
+/// connects (port 8000, path `/mcp`) or where `serve` says (`PORT`, `AGENTPREP_HOST`).
+const MCP_SERVER_RUN: &str = r#"_PATH = "/mcp"
+
+
+def _host():
+    """The address BedrockAgentCoreApp would choose: 0.0.0.0 in AgentCore's container, else
+    127.0.0.1. AGENTPREP_HOST overrides that choice."""
+    in_container = os.path.exists("/.dockerenv") or os.environ.get("DOCKER_CONTAINER")
+    return os.environ.get("AGENTPREP_HOST") or ("0.0.0.0" if in_container else "127.0.0.1")
+
+
+def _streamable_http_app(host):
+    """The server's Streamable HTTP app at `_PATH`, built the way its API builds it."""
+    import inspect
+
+    http_app = getattr(_server, "http_app", None)
+    if http_app is not None:
+        # The standalone fastmcp package.
+        return http_app(path=_PATH, stateless_http=_STATELESS, transport="http")
+    make = getattr(_server, "streamable_http_app", None)
+    if make is not None and "stateless_http" in inspect.signature(make).parameters:
+        # mcp 2.x (MCPServer, or the low-level Server): transport options are arguments.
+        return make(streamable_http_path=_PATH, stateless_http=_STATELESS, host=host)
+    settings = getattr(_server, "settings", None)
+    if make is not None and settings is not None:
+        # mcp 1.x FastMCP: transport options are settings of the server.
+        settings.streamable_http_path = _PATH
+        settings.stateless_http = _STATELESS
+        if host not in ("127.0.0.1", "localhost", "::1") and hasattr(settings, "transport_security"):
+            # The constructor turns on Host-header checks when it was given no host (they guard
+            # a server on a developer's loopback against DNS rebinding); behind AgentCore the
+            # Host is the platform's, which they would refuse with 421.
+            settings.transport_security = None
+        return make()
+    return _low_level_app()
+
+
+def _low_level_app():
+    """mcp 1.x low-level Server: its session manager, mounted at `_PATH` by hand."""
+    import contextlib
+
+    from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
+    manager = StreamableHTTPSessionManager(app=_server, stateless=_STATELESS)
+
+    class _Endpoint:
+        # An ASGI endpoint, so Starlette passes the request through as it is (a Mount would
+        # redirect `/mcp` to `/mcp/`).
+        async def __call__(self, scope, receive, send):
+            await manager.handle_request(scope, receive, send)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        async with manager.run():
+            yield
+
+    return Starlette(routes=[Route(_PATH, endpoint=_Endpoint())], lifespan=lifespan)
+
+
+if __name__ == "__main__":
+    import uvicorn
+
+    # Port 8000 is where AgentCore connects to an MCP server; PORT chooses another.
+    _bind = _host()
+    uvicorn.run(_streamable_http_app(_bind), host=_bind, port=int(os.environ.get("PORT", "8000")))
 "#;
 
 const MAIN_UVICORN_RUN: &str = r#"

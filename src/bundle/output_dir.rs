@@ -23,6 +23,7 @@ use crate::bundle::git_tracked;
 use crate::error::UserError;
 use crate::local_files::left_behind::remove_folders_of_dead_processes;
 use crate::local_files::tree_walk::files_below;
+use crate::server_protocol::Protocol;
 
 pub const MANIFEST_NAME: &str = ".agentprep-manifest.json";
 
@@ -51,6 +52,9 @@ struct Manifest {
     agent: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     package: Option<String>,
+    /// The protocol the agent is served with (absent before agentprep served more than HTTP).
+    #[serde(default)]
+    protocol: Protocol,
     files: BTreeMap<String, FileStamp>,
 }
 
@@ -59,6 +63,7 @@ struct Manifest {
 pub struct DeploymentIdentity {
     pub agent: String,
     pub package: String,
+    pub protocol: Protocol,
 }
 
 /// The files `prepare` wrote into `dir`, from its manifest (`None` when agentprep did not write
@@ -76,7 +81,15 @@ pub fn recorded_identity(dir: &Path) -> Option<DeploymentIdentity> {
     Some(DeploymentIdentity {
         agent: manifest.agent?,
         package: manifest.package?,
+        protocol: manifest.protocol,
     })
+}
+
+/// The protocol the deployment in `dir` is served with: HTTP unless its manifest says otherwise.
+pub fn protocol_of(dir: &Path) -> Protocol {
+    recorded_identity(dir)
+        .map(|identity| identity.protocol)
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -325,6 +338,9 @@ fn build(
         written_by: format!("agentprep {}", env!("CARGO_PKG_VERSION")),
         agent: identity.map(|identity| identity.agent.clone()),
         package: identity.map(|identity| identity.package.clone()),
+        protocol: identity
+            .map(|identity| identity.protocol)
+            .unwrap_or_default(),
         files: BTreeMap::new(),
     };
     for stamps in results {
@@ -494,6 +510,7 @@ mod tests {
         let identity = DeploymentIdentity {
             agent: "estimator".into(),
             package: "cost_estimator_agent".into(),
+            protocol: Protocol::Mcp,
         };
         write(&output, &[generated("pkg/a.py", "a")], Some(&identity)).unwrap();
         fs::create_dir_all(output.join("pkg/__pycache__")).unwrap();

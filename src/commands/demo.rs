@@ -37,6 +37,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         region: None,
         output_dir: deployment.clone(),
         entrypoint: None,
+        protocol: None,
         requirements: None,
         policies: Vec::new(),
         role: RoleChoice::None,
@@ -55,6 +56,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         name: agent_name_of(&deployment)?,
         deployment_dir: deployment.clone(),
         python,
+        protocol: crate::bundle::output_dir::protocol_of(&deployment),
     };
     crate::local_runtime::leftovers::clear_and_report();
     let runtime = LocalRuntime::new(
@@ -103,6 +105,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         region: "us-east-1".into(),
         endpoint: Some(endpoint.clone()),
         bearer_token: None,
+        protocol: crate::server_protocol::Protocol::Http,
     };
     let payload = serde_json::json!({ "prompt": args.prompt })
         .to_string()

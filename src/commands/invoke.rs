@@ -3,20 +3,42 @@
 use std::path::Path;
 
 use crate::agentcore_contract::MAX_PAYLOAD_BYTES;
+use crate::aws_deploy::runtime_settings::RuntimeSettings;
 use crate::cli::{InvokeArgs, OutputFormat};
 use crate::error::UserError;
 use crate::invoke::client::{self, Target};
+use crate::invoke::mcp_exchange::{self, McpOutcome, McpRequest};
 use crate::invoke::session_store;
 use crate::local_runtime::serve_state;
 use crate::output::stdout;
 use crate::project_state::{ProjectState, STATE_FILE};
+use crate::server_protocol::Protocol;
 
 /// Where `serve` listens unless told otherwise.
 pub const DEFAULT_LOCAL_ENDPOINT: &str = "http://127.0.0.1:8080";
 
 pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
-    let payload = payload_bytes(&read_payload(&args)?);
+    let asked_mcp = mcp_request_of(&args)?;
+    let payload = match (&asked_mcp, &args.payload, &args.payload_file) {
+        (None, None, None) => None,
+        (None, _, _) => Some(payload_bytes(&read_payload(&args)?)),
+        (Some(_), _, _) => None,
+    };
     let target = resolve_target(&args)?;
+    let mcp = match (asked_mcp, &payload) {
+        (Some(request), _) => Some(request),
+        // An MCP server asked nothing in particular: its tools.
+        (None, None) if target.protocol == Protocol::Mcp => Some(McpRequest {
+            method: "tools/list".into(),
+            params: serde_json::Value::Null,
+        }),
+        // No payload for another agent: `read_payload` says what to pass.
+        (None, None) => {
+            read_payload(&args)?;
+            None
+        }
+        (None, Some(_)) => None,
+    };
     let key = format!(
         "{}:{}",
         if target.endpoint.is_some() {
@@ -44,6 +66,13 @@ pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
         }
     };
     let json = args.output == OutputFormat::Json;
+    if let Some(request) = mcp {
+        let outcome = mcp_exchange::run(&target, &session_id, &request).await;
+        let used = outcome.as_ref().ok().map(|o| o.session_id.clone());
+        keep_session(&target, &key, used.unwrap_or(session_id));
+        return print_mcp(&target, &outcome?, json);
+    }
+    let payload = payload.unwrap_or_default();
     let mut printed_any = false;
     let mut ends_with_newline = true;
     let mut sink = |text: &str| -> std::io::Result<()> {
@@ -56,14 +85,8 @@ pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
         Ok(())
     };
     let answer = client::invoke(&target, payload, &session_id, &mut sink).await;
-    // Keep the session even when the call failed: the next turn continues it.
-    let session_to_keep = answer
-        .as_ref()
-        .map(|a| a.session_id.clone())
-        .unwrap_or(session_id);
-    if let Err(error) = remember_session(&target, &key, &session_to_keep) {
-        eprintln!("warning: could not remember the session ({error})");
-    }
+    let used = answer.as_ref().ok().map(|a| a.session_id.clone());
+    keep_session(&target, &key, used.unwrap_or(session_id));
     let answer = answer?;
     if json {
         stdout::emit_json(&serde_json::json!({
@@ -95,6 +118,88 @@ pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
         .with_hint("its session log (`.agentprep/logs/` for the local runtime) has the details");
         if json {
             // The answer's document, printed above, holds the errors.
+            error = error.reported_on_stdout();
+        }
+        return Err(error.into());
+    }
+    Ok(())
+}
+
+/// Remember the session for the next `invoke`, even when the call failed: the next turn
+/// continues it.
+fn keep_session(target: &Target, key: &str, session_id: String) {
+    if let Err(error) = remember_session(target, key, &session_id) {
+        eprintln!("warning: could not remember the session ({error})");
+    }
+}
+
+/// `--mcp [METHOD]` or `--mcp-call TOOL`, with `--args`.
+fn mcp_request_of(args: &InvokeArgs) -> anyhow::Result<Option<McpRequest>> {
+    let parsed_args = match &args.args {
+        None => None,
+        Some(text) => Some(
+            serde_json::from_str::<serde_json::Value>(text).map_err(|error| {
+                UserError::usage(format!("`--args {text}` is not JSON: {error}"))
+                    .with_hint(r#"for example `--args '{"a": 2, "b": 3}'`"#)
+            })?,
+        ),
+    };
+    Ok(match (&args.mcp_call, &args.mcp) {
+        (Some(tool), _) => {
+            let arguments = parsed_args.unwrap_or_else(|| serde_json::json!({}));
+            if !arguments.is_object() {
+                return Err(UserError::usage(format!(
+                    "`--args` for `--mcp-call {tool}` must be a JSON object of the tool's arguments"
+                ))
+                .into());
+            }
+            Some(McpRequest::call_tool(tool, arguments))
+        }
+        (None, Some(method)) => Some(McpRequest {
+            method: method.clone(),
+            params: parsed_args.unwrap_or(serde_json::Value::Null),
+        }),
+        (None, None) if parsed_args.is_some() => {
+            return Err(
+                UserError::usage("`--args` goes with `--mcp-call TOOL` or `--mcp METHOD`").into(),
+            );
+        }
+        (None, None) => None,
+    })
+}
+
+/// An MCP answer: tools as lines, a tool's content as text, anything else as JSON; a tool
+/// that reports an error (`isError`) fails the command with its text.
+fn print_mcp(target: &Target, outcome: &McpOutcome, json: bool) -> anyhow::Result<()> {
+    let tool_failed = outcome.result["isError"] == serde_json::Value::Bool(true);
+    if json {
+        stdout::emit_json(&serde_json::json!({
+            "agent_runtime_arn": target.arn,
+            "session_id": outcome.session_id,
+            "server": outcome.server,
+            "protocol_version": outcome.protocol_version,
+            "method": outcome.method,
+            "result": outcome.result,
+        }))?;
+    } else if !tool_failed {
+        let text = match outcome.method.as_str() {
+            "tools/list" => mcp_exchange::tools_text(&outcome.result),
+            "tools/call" => mcp_exchange::content_text(&outcome.result),
+            _ => format!("{}\n", serde_json::to_string_pretty(&outcome.result)?),
+        };
+        stdout::emit_piece(&text)?;
+        eprintln!(
+            "(MCP server {}; session {})",
+            outcome.server["name"].as_str().unwrap_or("?"),
+            outcome.session_id
+        );
+    }
+    if tool_failed {
+        let mut error = UserError::failed(format!(
+            "the tool answered with an error: {}",
+            mcp_exchange::content_text(&outcome.result).trim()
+        ));
+        if json {
             error = error.reported_on_stdout();
         }
         return Err(error.into());
@@ -191,15 +296,23 @@ fn resolve_target(args: &InvokeArgs) -> anyhow::Result<Target> {
         .clone()
         .or_else(|| state.as_ref().map(|s| s.endpoint.clone()))
         .unwrap_or_else(|| DEFAULT_LOCAL_ENDPOINT.to_string());
-    let arn = match (&args.agent, &state) {
-        (Some(agent), Some(state)) => state
-            .agents
-            .iter()
-            .find(|hosted| &hosted.name == agent || &hosted.arn == agent)
-            .map(|hosted| hosted.arn.clone())
-            .unwrap_or_else(|| agent.clone()),
-        (Some(agent), None) => agent.clone(),
-        (None, Some(state)) if !state.agents.is_empty() => state.agents[0].arn.clone(),
+    let hosted = |wanted: Option<&str>| {
+        state.as_ref().and_then(|state| {
+            state
+                .agents
+                .iter()
+                .find(|hosted| wanted.is_none_or(|w| hosted.name == w || hosted.arn == w))
+                .cloned()
+        })
+    };
+    let (arn, protocol) = match (&args.agent, &state) {
+        (Some(agent), _) => match hosted(Some(agent)) {
+            Some(hosted) => (hosted.arn, hosted.protocol),
+            None => (agent.clone(), Protocol::Http),
+        },
+        (None, Some(state)) if !state.agents.is_empty() => {
+            (state.agents[0].arn.clone(), state.agents[0].protocol)
+        }
         _ => {
             return Err(UserError::usage("which agent? no running `agentprep serve` was found in this directory")
                 .with_hint("pass `--agent NAME` (and `--endpoint URL` if the runtime is not on 127.0.0.1:8080)")
@@ -217,6 +330,7 @@ fn resolve_target(args: &InvokeArgs) -> anyhow::Result<Target> {
         region,
         endpoint: Some(endpoint),
         bearer_token: args.bearer_token.clone(),
+        protocol,
     })
 }
 
@@ -243,11 +357,15 @@ fn deployed_target(args: &InvokeArgs) -> anyhow::Result<Target> {
         .region_of(&agent)
         .or_else(|| arn.split(':').nth(3).map(str::to_string))
         .unwrap_or_else(|| "us-east-1".into());
+    let protocol = RuntimeSettings::from_state(&state, &agent)
+        .map(|settings| settings.protocol)
+        .unwrap_or_default();
     Ok(Target {
         arn,
         region,
         endpoint: None,
         bearer_token: args.bearer_token.clone(),
+        protocol,
     })
 }
 

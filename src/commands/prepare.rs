@@ -30,6 +30,7 @@ fn options(args: PrepareArgs) -> PrepareOptions {
         region: args.region,
         output_dir: args.output_dir,
         entrypoint: args.entrypoint,
+        protocol: args.protocol,
         requirements: args.requirements,
         policies: args.policies,
         role,

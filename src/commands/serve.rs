@@ -21,6 +21,7 @@ use crate::local_runtime::server;
 use crate::local_runtime::state::{AgentToHost, InvocationLimits, LocalRuntime, RuntimeOptions};
 use crate::output::progress::Progress;
 use crate::output::stdout;
+use crate::server_protocol::Protocol;
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     crate::output::event_log::init();
@@ -34,9 +35,6 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if args.max_sessions == 0 {
         return Err(UserError::usage("`--max-sessions` must be at least 1").into());
     }
-    if let Some(python) = &args.python {
-        check_python(python).await?;
-    }
     let progress = Progress::for_stderr();
     let mut agents = Vec::new();
     for dir in &args.deployment_dirs {
@@ -46,14 +44,19 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 UserError::usage(format!("two deployments host an agent named `{name}`")).into(),
             );
         }
+        let protocol = crate::bundle::output_dir::protocol_of(dir);
         let python = match &args.python {
-            Some(python) => python.clone(),
+            Some(python) => {
+                check_python(python, protocol).await?;
+                python.clone()
+            }
             None => python_env::ensure_env(&dir.join("requirements.txt"), &progress).await?,
         };
         agents.push(AgentToHost {
             name,
             deployment_dir: dir.clone(),
             python,
+            protocol,
         });
     }
     let region = match &args.region {
@@ -114,6 +117,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .map(|a| HostedAgentInfo {
                 name: a.name.clone(),
                 arn: a.arn.clone(),
+                protocol: a.protocol(),
             })
             .collect(),
     };
@@ -128,10 +132,19 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // `agentprep invoke --local` must find this runtime.
     let mut banner = format!("Local AgentCore Runtime listening on {endpoint}\n");
     for agent in &runtime.agents {
-        banner.push_str(&format!("  {}  {}\n", agent.name, agent.arn));
+        let protocol = match agent.protocol() {
+            Protocol::Http => String::new(),
+            other => format!("  ({other} server)"),
+        };
+        banner.push_str(&format!("  {}  {}{protocol}\n", agent.name, agent.arn));
     }
+    // The first agent is the one `invoke --local` talks to without `--agent`.
+    let example = match runtime.agents.first().map(|agent| agent.protocol()) {
+        Some(Protocol::Mcp) => "agentprep invoke --local --mcp",
+        _ => "agentprep invoke --local '{\"prompt\": \"Hello\"}'",
+    };
     banner.push_str(&format!(
-        "Invoke with: agentprep invoke --local '{{\"prompt\": \"Hello\"}}'   (session logs in `{}`; Ctrl-C stops)",
+        "Invoke with: {example}   (session logs in `{}`; Ctrl-C stops)",
         args.log_dir.display()
     ));
     if let Err(error) = stdout::emit(&banner) {
@@ -156,11 +169,18 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 
 /// `--python` must run and hold the AgentCore SDK every `invoke.py` imports: said at start-up,
 /// not as every session's failure.
-async fn check_python(python: &std::path::Path) -> anyhow::Result<()> {
+/// `--python` can import what the generated `invoke.py` of a `protocol` agent imports first:
+/// the AgentCore SDK, or uvicorn for a protocol server.
+async fn check_python(python: &std::path::Path, protocol: Protocol) -> anyhow::Result<()> {
+    let (module, what) = if protocol.has_ping() {
+        ("bedrock_agentcore.runtime", "the AgentCore SDK")
+    } else {
+        ("uvicorn", "uvicorn, which serves the MCP or A2A server")
+    };
     let checked = tokio::time::timeout(
         std::time::Duration::from_secs(30),
         tokio::process::Command::new(python)
-            .args(["-c", "import bedrock_agentcore.runtime"])
+            .args(["-c", &format!("import {module}")])
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
@@ -168,7 +188,7 @@ async fn check_python(python: &std::path::Path) -> anyhow::Result<()> {
     )
     .await;
     let problem = match checked {
-        Err(_) => "it did not finish importing `bedrock_agentcore` within 30 s".to_string(),
+        Err(_) => format!("it did not finish importing `{module}` within 30 s"),
         Ok(Err(error)) => format!("it cannot be run: {error}"),
         Ok(Ok(output)) if output.status.success() => return Ok(()),
         Ok(Ok(output)) => {
@@ -178,7 +198,7 @@ async fn check_python(python: &std::path::Path) -> anyhow::Result<()> {
                 .last()
                 .unwrap_or("it exited with an error")
                 .to_string();
-            format!("it cannot import the AgentCore SDK ({last})")
+            format!("it cannot import {what} ({last})")
         }
     };
     Err(UserError::usage(format!("`--python {}`: {problem}", python.display()))

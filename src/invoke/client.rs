@@ -13,6 +13,7 @@ use crate::aws::errors::code_of;
 use crate::error::UserError;
 use crate::invoke::answer_text::{EventView, body_text, event_view};
 use crate::invoke::sse_decoder::SseDecoder;
+use crate::server_protocol::Protocol;
 
 /// Where to send the invocation.
 #[derive(Debug, Clone)]
@@ -23,6 +24,8 @@ pub struct Target {
     pub endpoint: Option<String>,
     /// A JWT for a runtime with a JWT authorizer, sent instead of a SigV4 signature.
     pub bearer_token: Option<String>,
+    /// How the agent is spoken to, as `serve` or the state file records it.
+    pub protocol: Protocol,
 }
 
 impl Target {
@@ -45,13 +48,42 @@ pub struct Answer {
     pub errors: Vec<String>,
 }
 
-/// Invoke and stream the answer's text to `sink` as it arrives.
-pub async fn invoke(
+/// What one call says besides its payload.
+#[derive(Debug, Clone, Copy)]
+pub struct Call<'a> {
+    pub session_id: &'a str,
+    /// MCP's session and protocol version, for an MCP server's requests after `initialize`.
+    pub mcp_session_id: Option<&'a str>,
+    pub mcp_protocol_version: Option<&'a str>,
+}
+
+impl<'a> Call<'a> {
+    pub fn in_session(session_id: &'a str) -> Self {
+        Call {
+            session_id,
+            mcp_session_id: None,
+            mcp_protocol_version: None,
+        }
+    }
+}
+
+/// A whole answer, not interpreted: each SSE event's data, or the body as one message.
+#[derive(Debug, Clone)]
+pub struct RawAnswer {
+    pub session_id: String,
+    pub mcp_session_id: Option<String>,
+    pub content_type: String,
+    pub messages: Vec<String>,
+}
+
+/// Send one InvokeAgentRuntime call.
+async fn send(
     target: &Target,
     payload: Vec<u8>,
-    session_id: &str,
-    sink: &mut dyn FnMut(&str) -> std::io::Result<()>,
-) -> anyhow::Result<Answer> {
+    call: Call<'_>,
+) -> anyhow::Result<
+    aws_sdk_bedrockagentcore::operation::invoke_agent_runtime::InvokeAgentRuntimeOutput,
+> {
     let mut loader =
         aws_config::defaults(BehaviorVersion::latest()).region(Region::new(target.region.clone()));
     if let Some(endpoint) = &target.endpoint {
@@ -74,7 +106,9 @@ pub async fn invoke(
         .invoke_agent_runtime()
         .agent_runtime_arn(&target.arn)
         .qualifier("DEFAULT")
-        .runtime_session_id(session_id)
+        .runtime_session_id(call.session_id)
+        .set_mcp_session_id(call.mcp_session_id.map(str::to_string))
+        .set_mcp_protocol_version(call.mcp_protocol_version.map(str::to_string))
         .content_type("application/json")
         .accept("application/json, text/event-stream")
         .payload(Blob::new(payload))
@@ -82,10 +116,59 @@ pub async fn invoke(
         .interceptor(BearerToken(target.bearer_token.clone()))
         .send()
         .await;
-    let output = match sent {
-        Ok(output) => output,
-        Err(error) => return Err(explain_failure(target, error)),
+    sent.map_err(|error| explain_failure(target, error))
+}
+
+/// Send one call and read its whole answer.
+pub async fn exchange(
+    target: &Target,
+    payload: Vec<u8>,
+    call: Call<'_>,
+) -> anyhow::Result<RawAnswer> {
+    let output = send(target, payload, call).await?;
+    let mut answer = RawAnswer {
+        session_id: output
+            .runtime_session_id()
+            .unwrap_or(call.session_id)
+            .to_string(),
+        mcp_session_id: output.mcp_session_id().map(str::to_string),
+        content_type: output.content_type().to_string(),
+        messages: Vec::new(),
     };
+    let mut stream = output.response;
+    if answer.content_type.starts_with("text/event-stream") {
+        let mut decoder = SseDecoder::default();
+        while let Some(chunk) = stream
+            .try_next()
+            .await
+            .map_err(|error| anyhow::anyhow!("the answer stream broke: {error}"))?
+        {
+            answer
+                .messages
+                .extend(decoder.feed(&chunk).into_iter().map(|event| event.data));
+        }
+        answer
+            .messages
+            .extend(decoder.finish().map(|event| event.data));
+    } else {
+        let body = whole_body(stream).await?;
+        if !body.is_empty() {
+            answer
+                .messages
+                .push(String::from_utf8_lossy(&body).into_owned());
+        }
+    }
+    Ok(answer)
+}
+
+/// Invoke and stream the answer's text to `sink` as it arrives.
+pub async fn invoke(
+    target: &Target,
+    payload: Vec<u8>,
+    session_id: &str,
+    sink: &mut dyn FnMut(&str) -> std::io::Result<()>,
+) -> anyhow::Result<Answer> {
+    let output = send(target, payload, Call::in_session(session_id)).await?;
     let content_type = output.content_type().to_string();
     let status_code = output.status_code();
     let session = output
@@ -131,15 +214,22 @@ pub async fn invoke(
             emit(event.data, &mut answer, sink)?;
         }
     } else {
-        let body = stream
-            .collect()
-            .await
-            .map_err(|error| anyhow::anyhow!("the answer broke off: {error}"))?
-            .into_bytes();
+        let body = whole_body(stream).await?;
         answer.text = body_text(&body);
         sink(&answer.text)?;
     }
     Ok(answer)
+}
+
+/// A JSON (not streamed) answer, read whole.
+async fn whole_body(
+    stream: aws_smithy_types::byte_stream::ByteStream,
+) -> anyhow::Result<bytes::Bytes> {
+    Ok(stream
+        .collect()
+        .await
+        .map_err(|error| anyhow::anyhow!("the answer broke off: {error}"))?
+        .into_bytes())
 }
 
 fn explain_failure<E>(

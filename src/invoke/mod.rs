@@ -3,5 +3,6 @@
 
 pub mod answer_text;
 pub mod client;
+pub mod mcp_exchange;
 pub mod session_store;
 pub mod sse_decoder;

@@ -54,6 +54,16 @@ impl ApiError {
         }
     }
 
+    /// Another method than the operation's on its path: MCP clients read 405 as "not
+    /// supported here" and carry on (their DELETE at the end, their GET event stream).
+    pub fn method_not_allowed(message: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            error_type: "UnknownOperationException",
+            message: message.into(),
+        }
+    }
+
     pub fn unknown_operation(message: impl Into<String>) -> Self {
         ApiError {
             status: StatusCode::NOT_FOUND,

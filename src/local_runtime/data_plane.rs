@@ -16,12 +16,19 @@ use serde::Deserialize;
 
 use crate::agentcore_contract::{MAX_PAYLOAD_BYTES, SESSION_HEADER, SESSION_ID_LENGTH};
 use crate::local_runtime::api_error::ApiError;
+use crate::local_runtime::mcp_session;
 use crate::local_runtime::proxy;
 use crate::local_runtime::state::LocalRuntime;
+use crate::server_protocol::Protocol;
 
 pub fn router(runtime: Arc<LocalRuntime>) -> Router {
     Router::new()
-        .route("/runtimes/{arn}/invocations", post(invoke_agent_runtime))
+        .route(
+            "/runtimes/{arn}/invocations",
+            post(invoke_agent_runtime)
+                .get(not_invoke)
+                .delete(not_invoke),
+        )
         .route(
             "/runtimes/{arn}/stopruntimesession",
             post(stop_runtime_session),
@@ -36,6 +43,13 @@ pub fn router(runtime: Arc<LocalRuntime>) -> Router {
 fn unknown_operation() -> ApiError {
     ApiError::unknown_operation(
         "this local runtime serves InvokeAgentRuntime, StopRuntimeSession, POST /invocations and GET /ping",
+    )
+}
+
+/// GET (an MCP client's event stream) or DELETE (its session's end) on the invocations path.
+async fn not_invoke() -> ApiError {
+    ApiError::method_not_allowed(
+        "InvokeAgentRuntime is POST; a runtime session ends with StopRuntimeSession or its idle timeout",
     )
 }
 
@@ -99,7 +113,13 @@ async fn invoke(
     body: Body,
     request_id: &str,
 ) -> Result<Response<Body>, ApiError> {
-    let session_id = match headers.get(SESSION_HEADER) {
+    // An MCP client names its session with the `Mcp-Session-Id` serve gave it.
+    let named = headers.get(SESSION_HEADER).or_else(|| {
+        (agent.protocol() == Protocol::Mcp)
+            .then(|| mcp_session::session_named_by(headers))
+            .flatten()
+    });
+    let session_id = match named {
         Some(value) => {
             let id = value
                 .to_str()
@@ -125,7 +145,7 @@ async fn invoke(
         MAX_PAYLOAD_BYTES as usize,
     ));
     let (session, worker) = runtime.sessions.worker_for(&agent, &session_id).await?;
-    let forwarded = proxy::forwarded_headers(headers, &session_id, request_id);
+    let forwarded = proxy::forwarded_headers(headers, &session_id, request_id, agent.protocol());
     let mut response = proxy::forward(
         &runtime.client,
         &session,

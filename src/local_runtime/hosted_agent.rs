@@ -48,6 +48,11 @@ impl HostedAgent {
         })
     }
 
+    /// The protocol the agent is served with.
+    pub fn protocol(&self) -> crate::server_protocol::Protocol {
+        self.spec.protocol
+    }
+
     /// A worker for a new session: a warm one when the pool has it, else a cold start.
     pub async fn take_worker(self: &Arc<Self>) -> Result<Arc<Worker>, StartFailure> {
         let warm = {

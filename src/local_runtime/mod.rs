@@ -10,6 +10,7 @@ pub mod launcher;
 pub mod leftovers;
 pub mod lifecycle;
 pub mod local_arn;
+pub mod mcp_session;
 pub mod proxy;
 pub mod python_env;
 pub mod serve_state;

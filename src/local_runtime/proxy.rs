@@ -20,10 +20,12 @@ use hyper::body::{Frame, Incoming};
 
 use crate::agentcore_contract::{CUSTOM_HEADER_PREFIX, REQUEST_ID_HEADER, SESSION_HEADER};
 use crate::local_runtime::api_error::ApiError;
+use crate::local_runtime::mcp_session;
 use crate::local_runtime::sessions::{InFlight, Session};
 use crate::local_runtime::state::InvocationLimits;
 use crate::local_runtime::worker::Worker;
 use crate::local_runtime::worker_client::WorkerClient;
+use crate::server_protocol::Protocol;
 
 /// How much of an agent's error answer is quoted.
 const AGENT_ERROR_BODY_LIMIT: usize = 64 * 1024;
@@ -36,12 +38,20 @@ const FORWARDED: &[&str] = &[
     "baggage",
 ];
 
-/// The headers the agent receives for a caller's headers.
-pub fn forwarded_headers(caller: &HeaderMap, session_id: &str, request_id: &str) -> HeaderMap {
+/// The headers the agent receives for a caller's headers (MCP's own too, for an MCP server).
+pub fn forwarded_headers(
+    caller: &HeaderMap,
+    session_id: &str,
+    request_id: &str,
+    protocol: Protocol,
+) -> HeaderMap {
     let mut headers = HeaderMap::new();
     for (name, value) in caller {
         let lower = name.as_str();
-        if FORWARDED.contains(&lower) || lower.starts_with(CUSTOM_HEADER_PREFIX) {
+        if FORWARDED.contains(&lower)
+            || lower.starts_with(CUSTOM_HEADER_PREFIX)
+            || (protocol == Protocol::Mcp && mcp_session::MCP_FORWARDED.contains(&lower))
+        {
             headers.append(name.clone(), value.clone());
         }
     }
@@ -66,12 +76,16 @@ pub async fn forward(
     limits: InvocationLimits,
 ) -> Result<Response<Body>, ApiError> {
     let in_flight = session.begin_request();
-    let mut request = Request::post(format!("http://127.0.0.1:{}/invocations", worker.port))
+    let path = worker.protocol.invocation_path();
+    let mut request = Request::post(format!("http://127.0.0.1:{}{path}", worker.port))
         .body(body)
         .map_err(|error| {
             ApiError::internal(format!("cannot build the request to the agent: {error}"))
         })?;
     *request.headers_mut() = headers;
+    if worker.protocol == Protocol::Mcp {
+        mcp_session::to_worker(&worker, request.headers_mut());
+    }
     let started = tokio::time::Instant::now();
     let answer = match tokio::time::timeout(limits.answer, client.request(request)).await {
         Err(_) => {
@@ -117,6 +131,11 @@ pub async fn forward(
     let mut response = Response::builder().status(parts.status);
     if let Some(content_type) = parts.headers.get("content-type") {
         response = response.header("content-type", content_type);
+    }
+    if worker.protocol == Protocol::Mcp
+        && let Some(headers) = response.headers_mut()
+    {
+        mcp_session::to_caller(&worker, &parts.headers, &session.id, headers);
     }
     let body = Body::new(AnswerBody {
         incoming,
@@ -235,7 +254,8 @@ mod tests {
                 HeaderValue::from_static(value),
             );
         }
-        let forwarded = forwarded_headers(&caller, "s".repeat(40).as_str(), "req-1");
+        let forwarded =
+            forwarded_headers(&caller, "s".repeat(40).as_str(), "req-1", Protocol::Http);
         let mut names: Vec<&str> = forwarded.keys().map(HeaderName::as_str).collect();
         names.sort();
         assert_eq!(

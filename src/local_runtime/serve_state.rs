@@ -23,6 +23,9 @@ impl ServeState {
 pub struct HostedAgentInfo {
     pub name: String,
     pub arn: String,
+    /// How the agent is spoken to (absent in files of earlier versions: HTTP).
+    #[serde(default)]
+    pub protocol: crate::server_protocol::Protocol,
 }
 
 /// The state file, relative to the working directory.

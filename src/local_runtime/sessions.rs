@@ -211,11 +211,12 @@ impl SessionTable {
                     if session.is_starting() {
                         continue;
                     }
+                    // Only agents with `/ping` can say they are busy in the background.
                     let busy = match session.current_worker().await {
-                        Some(worker) => {
+                        Some(worker) if worker.protocol.has_ping() => {
                             ping(&self.client, worker.port).await == Some(PingStatus::HealthyBusy)
                         }
-                        None => false,
+                        _ => false,
                     };
                     if busy {
                         continue;

@@ -16,6 +16,7 @@ use crate::local_runtime::local_arn::local_runtime_arn;
 use crate::local_runtime::sessions::{STOP_GRACE, SessionTable};
 use crate::local_runtime::worker::WorkerSpec;
 use crate::local_runtime::worker_client::{WorkerClient, new_client};
+use crate::server_protocol::Protocol;
 
 /// A deployment to host.
 #[derive(Debug, Clone)]
@@ -24,6 +25,7 @@ pub struct AgentToHost {
     pub deployment_dir: PathBuf,
     /// The Python interpreter whose environment holds the deployment's requirements.
     pub python: PathBuf,
+    pub protocol: Protocol,
 }
 
 #[derive(Debug, Clone)]
@@ -106,6 +108,7 @@ impl LocalRuntime {
                     log_dir: options.log_dir.clone(),
                     startup_timeout: options.startup_timeout,
                     echo_output: options.echo_worker_output,
+                    protocol: agent.protocol,
                 };
                 HostedAgent::new(
                     agent.name.clone(),

@@ -18,6 +18,7 @@ use crate::local_runtime::data_plane;
 use crate::local_runtime::launcher::InProcessLauncher;
 use crate::local_runtime::lifecycle::Limits;
 use crate::local_runtime::state::{AgentToHost, InvocationLimits, LocalRuntime, RuntimeOptions};
+use crate::server_protocol::Protocol;
 
 /// Invocation limits of the tests' runtime: short, so a hung agent is seen at once.
 const ANSWER_LIMIT_MS: u64 = 300;
@@ -163,6 +164,10 @@ struct Local {
 
 impl Local {
     fn start(agent: fn() -> Router, max_sessions: usize) -> Local {
+        Local::serving(agent, max_sessions, Protocol::Http)
+    }
+
+    fn serving(agent: fn() -> Router, max_sessions: usize, protocol: Protocol) -> Local {
         let dirs = tempfile::tempdir().unwrap();
         let launcher = Arc::new(InProcessLauncher {
             agent,
@@ -173,6 +178,7 @@ impl Local {
                 name: "echo".into(),
                 deployment_dir: dirs.path().join("deployment"),
                 python: "python3".into(),
+                protocol,
             }],
             &RuntimeOptions {
                 region: "us-east-1".into(),
@@ -427,7 +433,7 @@ async fn malformed_requests_get_aws_error_shapes() {
         (
             "GET",
             "/runtimes/echo/invocations",
-            StatusCode::NOT_FOUND,
+            StatusCode::METHOD_NOT_ALLOWED,
             "UnknownOperationException",
         ),
         (
@@ -606,4 +612,113 @@ async fn a_worker_dying_mid_stream_ends_the_answer_with_an_error_event() {
         rest.starts_with("data: {") && rest.contains("\"error_type\":\"RuntimeClientError\""),
         "{rest}"
     );
+}
+
+/// A stateful MCP server: `initialize` opens an MCP session of its own; every answer says which
+/// process answered and which MCP session id the request carried. No `/ping`: MCP servers
+/// have none, and the runtime must not need it.
+fn stateful_mcp_server() -> Router {
+    static NEXT_PROCESS: AtomicUsize = AtomicUsize::new(1);
+    Router::new().route(
+        "/mcp",
+        post(|headers: HeaderMap, body: String| async move {
+            let process = NEXT_PROCESS.fetch_add(1, Ordering::SeqCst);
+            let request: serde_json::Value = serde_json::from_str(&body).unwrap();
+            let carried = headers
+                .get("mcp-session-id")
+                .map(|v| v.to_str().unwrap().to_string());
+            let mut answer = axum::response::Response::new(Body::from(
+                serde_json::json!({
+                    "jsonrpc": "2.0",
+                    "id": request["id"],
+                    "result": {"carried": carried, "version": headers.get("mcp-protocol-version").map(|v| v.to_str().unwrap())},
+                })
+                .to_string(),
+            ));
+            answer
+                .headers_mut()
+                .insert("content-type", "application/json".parse().unwrap());
+            if request["method"] == "initialize" {
+                answer
+                    .headers_mut()
+                    .insert("mcp-session-id", format!("own-{process}").parse().unwrap());
+            }
+            answer
+        }),
+    )
+}
+
+async fn mcp_call(
+    local: &Local,
+    headers: &[(&str, &str)],
+    method: &str,
+) -> axum::response::Response {
+    let mut request = Request::post("/runtimes/echo/invocations?qualifier=DEFAULT")
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method});
+    local
+        .send(request.body(Body::from(body.to_string())).unwrap())
+        .await
+}
+
+#[tokio::test]
+async fn an_mcp_client_sees_one_session_id_and_the_server_its_own() {
+    let local = Local::serving(stateful_mcp_server, 4, Protocol::Mcp);
+    let opened = mcp_call(&local, &[], "initialize").await;
+    assert_eq!(opened.status(), StatusCode::OK);
+    let shown = opened.headers()["mcp-session-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        opened.headers()["x-amzn-bedrock-agentcore-runtime-session-id"],
+        shown.as_str(),
+        "the MCP session the client sees is the runtime session"
+    );
+    assert_eq!(
+        json(opened).await["result"]["carried"],
+        serde_json::Value::Null
+    );
+
+    // The client names its session with that id alone: same session, same worker, and the
+    // server gets back the id it opened.
+    let listed = mcp_call(
+        &local,
+        &[
+            ("mcp-session-id", &shown),
+            ("mcp-protocol-version", "2025-06-18"),
+        ],
+        "tools/list",
+    )
+    .await;
+    assert_eq!(listed.headers()["mcp-session-id"], shown.as_str());
+    let result = json(listed).await["result"].clone();
+    assert_eq!(result["carried"], "own-1");
+    assert_eq!(result["version"], "2025-06-18", "MCP's own headers pass");
+    assert_eq!(local.launched(), 1);
+
+    // Another client without a session gets another worker.
+    let other = mcp_call(&local, &[], "initialize").await;
+    assert_ne!(other.headers()["mcp-session-id"], shown.as_str());
+    assert_eq!(local.launched(), 2);
+
+    // GET (event stream) and DELETE (session end) are not InvokeAgentRuntime: 405, which MCP
+    // clients take as "not offered".
+    for method in ["GET", "DELETE"] {
+        let answer = local
+            .send(
+                Request::builder()
+                    .method(method)
+                    .uri("/runtimes/echo/invocations")
+                    .header("mcp-session-id", &shown)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(answer.status(), StatusCode::METHOD_NOT_ALLOWED, "{method}");
+    }
 }

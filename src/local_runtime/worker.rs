@@ -21,6 +21,7 @@ use tokio::sync::watch;
 use crate::local_runtime::child_spawner::ChildSpawner;
 use crate::local_runtime::leftovers::SERVE_PID_ENV;
 use crate::local_runtime::worker_client::{WorkerClient, ping};
+use crate::server_protocol::Protocol;
 
 /// How many of a worker's last output lines are kept for error messages.
 const TAIL_LINES: usize = 30;
@@ -52,6 +53,8 @@ pub struct WorkerSpec {
     pub startup_timeout: Duration,
     /// Echo output lines on stderr, prefixed with the session.
     pub echo_output: bool,
+    /// How the agent is served: where requests go, and how readiness is told.
+    pub protocol: Protocol,
 }
 
 /// Why a worker could not be started.
@@ -79,6 +82,10 @@ pub struct Worker {
     /// Taken out of service (it hung): no request is sent to it any more, even before it has
     /// finished stopping.
     retired: AtomicBool,
+    pub protocol: Protocol,
+    /// The MCP session a stateful MCP server opened for this worker's client (`serve` shows the
+    /// runtime session id in its place).
+    mcp_session: Mutex<Option<String>>,
 }
 
 static NEXT_WORKER: AtomicU64 = AtomicU64::new(1);
@@ -140,6 +147,8 @@ impl Worker {
             output,
             workdir,
             retired: AtomicBool::new(false),
+            protocol: spec.protocol,
+            mcp_session: Mutex::new(None),
         });
         worker.wait_ready(client, spec.startup_timeout).await?;
         Ok(worker)
@@ -179,6 +188,8 @@ impl Worker {
             output,
             workdir: spec.work_root.join(format!("in-process-{number}")),
             retired: AtomicBool::new(false),
+            protocol: spec.protocol,
+            mcp_session: Mutex::new(None),
         });
         worker.wait_ready(client, spec.startup_timeout).await?;
         Ok(worker)
@@ -204,19 +215,21 @@ impl Worker {
             if let Some(status) = *exit.borrow() {
                 return Err(StartFailure {
                     message: format!(
-                        "the agent's process exited ({status}) before it answered `/ping`{}",
+                        "the agent's process exited ({status}) before it {}{}",
+                        self.readiness().0,
                         self.output.tail_text()
                     ),
                 });
             }
-            if ping(client, self.port).await.is_some() {
+            if self.is_ready(client).await {
                 return Ok(());
             }
             if Instant::now() >= deadline {
                 self.stop(Duration::from_secs(1)).await;
                 return Err(StartFailure {
                     message: format!(
-                        "the agent's process did not answer `/ping` within {} s{}",
+                        "the agent's process did not {} within {} s{}",
+                        self.readiness().1,
                         timeout.as_secs(),
                         self.output.tail_text()
                     ),
@@ -224,6 +237,42 @@ impl Worker {
             }
             // Wake on exit or after a short poll interval, whichever comes first.
             let _ = tokio::time::timeout(Duration::from_millis(20), exit.changed()).await;
+        }
+    }
+
+    /// Ready for requests: `/ping` answers for agents that have it; an MCP or A2A server is
+    /// ready once its port accepts connections (uvicorn listens only after its start-up).
+    async fn is_ready(&self, client: &WorkerClient) -> bool {
+        if self.protocol.has_ping() {
+            return ping(client, self.port).await.is_some();
+        }
+        let connect = tokio::net::TcpStream::connect(("127.0.0.1", self.port));
+        matches!(
+            tokio::time::timeout(Duration::from_secs(1), connect).await,
+            Ok(Ok(_))
+        )
+    }
+
+    /// What readiness is, as failure messages say it: done, and to do.
+    fn readiness(&self) -> (&'static str, &'static str) {
+        if self.protocol.has_ping() {
+            ("answered `/ping`", "answer `/ping`")
+        } else {
+            (
+                "accepted connections on its port",
+                "accept connections on its port",
+            )
+        }
+    }
+
+    /// The MCP session id the worker's server gave, if it keeps sessions.
+    pub fn mcp_session(&self) -> Option<String> {
+        self.mcp_session.lock().ok().and_then(|id| id.clone())
+    }
+
+    pub fn set_mcp_session(&self, id: String) {
+        if let Ok(mut kept) = self.mcp_session.lock() {
+            *kept = Some(id);
         }
     }
 

@@ -22,6 +22,8 @@ pub struct PrepareOptions {
     pub region: Option<String>,
     pub output_dir: PathBuf,
     pub entrypoint: Option<String>,
+    /// `--protocol`: the entry must be served with it.
+    pub protocol: Option<crate::server_protocol::Protocol>,
     pub requirements: Option<PathBuf>,
     pub policies: Vec<PathBuf>,
     pub role: RoleChoice,

@@ -16,6 +16,7 @@ use crate::bundle::output_dir::{Content, PlannedFile};
 use crate::iam::role::{RoleOutcome, RoleSpec, RoleState};
 use crate::output::shell_words;
 use crate::prepare::plan::{PreparePlan, RolePlan};
+use crate::server_protocol::Protocol;
 
 #[derive(Debug, Serialize)]
 pub struct PrepareReport {
@@ -29,6 +30,8 @@ pub struct PrepareReport {
     pub account: Option<String>,
     pub entrypoint: Entry,
     pub entrypoint_spec: String,
+    /// The protocol AgentCore serves the agent with.
+    pub protocol: Protocol,
     /// Why this entry was chosen.
     pub entry_reason: String,
     pub streams: bool,
@@ -192,6 +195,7 @@ impl PrepareReport {
             region: plan.region,
             account: plan.account,
             entrypoint_spec: entry.spec(),
+            protocol: entry.protocol(),
             streams: entry.streams(),
             entrypoint: entry,
             entry_reason: analysis.chosen.reason,
@@ -240,6 +244,9 @@ impl PrepareReport {
         if let Some(arn) = &self.role.arn {
             configure.extend(["--execution-role".into(), arn.clone()]);
         }
+        if self.protocol != Protocol::Http {
+            configure.extend(["--protocol".into(), self.protocol.name().into()]);
+        }
         configure.extend([
             "--requirements-file".into(),
             format!("{dir}/requirements.txt"),
@@ -257,7 +264,27 @@ impl PrepareReport {
             "Hello"
         };
         let dir_arg = self.output_dir.to_string_lossy().into_owned();
-        vec![
+        let (ask, local_invoke) = match self.protocol {
+            Protocol::Mcp => (
+                "List its tools (in another terminal)",
+                vec![
+                    "agentprep".into(),
+                    "invoke".into(),
+                    "--local".into(),
+                    "--mcp".into(),
+                ],
+            ),
+            _ => (
+                "Ask it something (in another terminal)",
+                vec![
+                    "agentprep".into(),
+                    "invoke".into(),
+                    "--local".into(),
+                    sample.into(),
+                ],
+            ),
+        };
+        let mut steps = vec![
             NextStep::new(
                 "Try it on the local AgentCore Runtime",
                 vec![
@@ -267,15 +294,7 @@ impl PrepareReport {
                     dir_arg,
                 ],
             ),
-            NextStep::new(
-                "Ask it something (in another terminal)",
-                vec![
-                    "agentprep".into(),
-                    "invoke".into(),
-                    "--local".into(),
-                    sample.into(),
-                ],
-            ),
+            NextStep::new(ask, local_invoke),
             NextStep::new(
                 "Deploy it to AgentCore Runtime (then `agentprep invoke`, `status`, `destroy`)",
                 vec![
@@ -293,15 +312,18 @@ impl PrepareReport {
                 "Deploy with the official CLI",
                 vec!["agentcore".into(), "deploy".into()],
             ),
-            NextStep::new(
+        ];
+        if self.protocol == Protocol::Http {
+            steps.push(NextStep::new(
                 "Invoke it with the official CLI",
                 vec![
                     "agentcore".into(),
                     "invoke".into(),
                     serde_json::json!({"prompt": sample}).to_string(),
                 ],
-            ),
-        ]
+            ));
+        }
+        steps
     }
 }
 
@@ -355,6 +377,18 @@ impl fmt::Display for PrepareReport {
             format!("{}{streaming}", self.entrypoint_spec),
         )?;
         row(f, "", format!("({})", self.entry_reason))?;
+        if self.protocol != Protocol::Http {
+            row(
+                f,
+                "protocol",
+                format!(
+                    "{} (served on port {} at `{}`, as AgentCore expects)",
+                    self.protocol,
+                    self.protocol.container_port(),
+                    self.protocol.invocation_path()
+                ),
+            )?;
+        }
         let names = self.requirements.names();
         let pinned = match &self.requirements.pinned_by {
             Some(lock) => format!(

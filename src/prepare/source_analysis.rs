@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::agent::capabilities::{self, Capabilities};
 use crate::agent::dotenv_names;
-use crate::agent::entry::{self, Chosen, Entry};
+use crate::agent::entry::{self, Chosen, Entry, McpApi};
 use crate::agent::import_graph::ImportGraph;
 use crate::agent::name::{self, AgentName};
 use crate::agent::outside_imports;
@@ -48,6 +48,7 @@ pub fn analyse(
         &graph,
         options.entrypoint.as_deref(),
         &package.name,
+        options.protocol,
     )?;
     let mut warnings = syntax_problems(&modules, &graph, &chosen.entry)?;
     let (agent, name_origin) = match explicit_name {
@@ -83,12 +84,25 @@ pub fn analyse(
     warnings.extend(dotenv_names::find(&tree, &runtime_modules).map(|dotenv| dotenv.warning()));
     // What resolves beside the source is the user's code, never a PyPI requirement.
     own_names.extend(outside.iter().map(|import| import.name.as_str()));
-    let requirements = requirements::generate(
+    let mut requirements = requirements::generate(
         &tree,
         &runtime_modules,
         &own_names,
         options.requirements.as_deref(),
     )?;
+    if let Entry::McpServer {
+        api: McpApi::FastMcpV1,
+        ..
+    } = &chosen.entry
+        && options.requirements.is_none()
+    {
+        requirements.bound_open_requirement(
+            "mcp",
+            "<2",
+            "the server uses `mcp.server.fastmcp`, which mcp 2.0 removed (it is \
+             `mcp.server.mcpserver.MCPServer` there), and an unversioned `mcp` installs 2.x",
+        );
+    }
     let uses = capabilities::detect(&runtime_modules);
     Ok(SourceAnalysis {
         tree,

@@ -48,6 +48,8 @@ pub struct AgentRecord {
     pub s3_path: String,
     pub idle_timeout: Option<u64>,
     pub max_lifetime: Option<u64>,
+    /// The protocol deployed (the deployment's, or the user's AG-UI on an HTTP-shaped agent).
+    pub protocol: crate::server_protocol::Protocol,
     pub agent_id: Option<String>,
     pub agent_arn: Option<String>,
 }
@@ -234,8 +236,11 @@ impl ProjectState {
         aws.insert("account".into(), record.account.as_str().into());
         aws.insert("region".into(), record.region.as_str().into());
         aws.insert("s3_path".into(), record.s3_path.as_str().into());
-        // Network, protocol, authorizer and headers are the user's settings (new entries get
-        // the toolkit's defaults): deploy reads them and never writes them.
+        // Network, authorizer and headers are the user's settings (new entries get the
+        // toolkit's defaults): deploy reads them and never writes them. The protocol is what
+        // the deployment serves, which deploy checked against the user's.
+        child_mapping(aws, "protocol_configuration")
+            .insert("server_protocol".into(), record.protocol.name().into());
         let lifecycle = child_mapping(aws, "lifecycle_configuration");
         lifecycle.insert(
             "idle_runtime_session_timeout".into(),

@@ -141,6 +141,16 @@ pub struct ModuleCall {
     pub line: usize,
 }
 
+/// A keyword argument with a literal value, anywhere in the module: `stateless_http=True` in
+/// `FastMCP("calc", stateless_http=True)` is `{callee: "FastMCP", keyword: "stateless_http",
+/// value: "True"}`. Strings keep their quotes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeywordArgument {
+    pub callee: String,
+    pub keyword: String,
+    pub value: String,
+}
+
 /// Everything kept from one module.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ModuleSyntax {
@@ -159,6 +169,8 @@ pub struct ModuleSyntax {
     pub boto3_services: Vec<String>,
     /// Contents of every string literal, for markers such as an MCP server's package name.
     pub strings: Vec<String>,
+    /// Literal keyword arguments of every call (`host="0.0.0.0"`, `port=8000`).
+    pub keyword_arguments: Vec<KeywordArgument>,
     /// 1-based line of the first syntax error, if the module does not parse cleanly.
     pub syntax_error_line: Option<usize>,
 }
@@ -276,6 +288,7 @@ impl Reader<'_> {
                     if let Some(name) = name {
                         module.called_names.insert(name);
                     }
+                    self.literal_keywords(node, &compact(&self.text(function)), module);
                 }
             }
             "string" => {
@@ -362,6 +375,37 @@ impl Reader<'_> {
                     self.text(condition).trim_start_matches("typing.") == "TYPE_CHECKING"
                 }),
             _ => false,
+        }
+    }
+
+    /// The keyword arguments of `call` whose values are literals (strings, numbers, `True`,
+    /// `False`, `None`).
+    fn literal_keywords(&self, call: Node, callee: &str, module: &mut ModuleSyntax) {
+        let Some(arguments) = call.child_by_field_name("arguments") else {
+            return;
+        };
+        let mut cursor = arguments.walk();
+        for argument in arguments.named_children(&mut cursor) {
+            if argument.kind() != "keyword_argument" {
+                continue;
+            }
+            let (Some(name), Some(value)) = (
+                argument.child_by_field_name("name"),
+                argument.child_by_field_name("value"),
+            ) else {
+                continue;
+            };
+            let literal = matches!(
+                value.kind(),
+                "string" | "integer" | "float" | "true" | "false" | "none"
+            );
+            if literal {
+                module.keyword_arguments.push(KeywordArgument {
+                    callee: callee.to_string(),
+                    keyword: self.text(name),
+                    value: self.text(value),
+                });
+            }
         }
     }
 
@@ -897,5 +941,28 @@ mod tests {
         assert_eq!(params[0].annotation.as_deref(), Some("AgentState"));
         assert_eq!(params[1].annotation.as_deref(), Some("dict"));
         assert_eq!(module.classes[0].bases, ["unittest.TestCase"]);
+    }
+
+    #[test]
+    fn literal_keyword_arguments_are_kept_with_their_call() {
+        let module = parse(
+            "mcp = FastMCP('calc', host='0.0.0.0', stateless_http=True, tools=make())\n\
+             if __name__ == '__main__':\n    mcp.run(transport=\"streamable-http\", port=8000)\n",
+        )
+        .unwrap();
+        let kept: Vec<(&str, &str, &str)> = module
+            .keyword_arguments
+            .iter()
+            .map(|k| (k.callee.as_str(), k.keyword.as_str(), k.value.as_str()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("FastMCP", "host", "'0.0.0.0'"),
+                ("FastMCP", "stateless_http", "True"),
+                ("mcp.run", "transport", "\"streamable-http\""),
+                ("mcp.run", "port", "8000"),
+            ]
+        );
     }
 }

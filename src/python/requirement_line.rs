@@ -158,6 +158,17 @@ impl Requirement {
         Ok(true)
     }
 
+    /// Add the upper bound `clause` (`<2`) to a line that has no version clause at all.
+    /// Returns whether it did (a direct reference or any clause of the user's is kept as it is).
+    pub fn bound_if_open(&mut self, clause: &str) -> bool {
+        if self.url.is_some() || !self.clauses.is_empty() {
+            return false;
+        }
+        self.clauses.push(clause.to_string());
+        self.merged = true;
+        true
+    }
+
     /// The line to write: as written when nothing was merged into it.
     pub fn line(&self) -> String {
         if self.merged {

@@ -483,10 +483,40 @@ corpus_case!(
 );
 
 corpus_case!(
-    an_mcp_server_is_named_as_one,
+    an_mcp_server_is_prepared_as_one_with_the_sdk_it_was_written_for,
     Case {
         source: "mcp_server",
-        says: &["`server.py` (MCP server)", "does not support yet"],
+        entry: "server:mcp",
+        kind: "mcp_server",
+        agent: "mcp_server",
+        package: "mcp_server",
+        requirements: &["bedrock-agentcore", "mcp<2"],
+        says: &["`mcp` became `mcp<2`"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    protocol_http_on_an_mcp_server_looks_for_an_http_entry,
+    Case {
+        source: "mcp_server",
+        args: &["--protocol", "http"],
+        says: &[
+            "`server.py` (MCP server)",
+            "`--protocol http` asks for an entry that answers `POST /invocations`",
+            "leave `--protocol` out"
+        ],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    protocol_mcp_on_an_agent_without_a_server_is_refused,
+    Case {
+        source: "weather",
+        args: &["--protocol", "mcp"],
+        says: &["builds no MCP server"],
+        code: 2,
         ..FAILS
     }
 );

@@ -622,7 +622,8 @@ fn toolkit_file_with_every_setting(deployment: &Path, role_arn: &str) -> String 
                 "network_mode: PUBLIC\n        network_mode_config: null",
                 "network_mode: VPC\n        network_mode_config:\n          security_groups:\n          - sg-0123\n          subnets:\n          - subnet-0a\n          - subnet-0b",
             )
-            .replace("server_protocol: HTTP", "server_protocol: MCP")
+            // AG-UI: the one other protocol an HTTP-shaped agent is deployed with.
+            .replace("server_protocol: HTTP", "server_protocol: AGUI")
             .replace(
                 "idle_runtime_session_timeout: null\n        max_lifetime: null",
                 "idle_runtime_session_timeout: 600  # ten minutes of quiet ends a session\n        max_lifetime: 3600",
@@ -701,7 +702,7 @@ async fn a_toolkit_project_with_every_setting_deploys_them_all_and_keeps_its_fil
             .unwrap()
             .server_protocol()
             .as_str(),
-        "MCP"
+        "AGUI"
     );
     let Some(aws_sdk_bedrockagentcorecontrol::types::AgentRuntimeArtifact::CodeConfiguration(code)) =
         runtime.agent_runtime_artifact()
@@ -721,7 +722,7 @@ async fn a_toolkit_project_with_every_setting_deploys_them_all_and_keeps_its_fil
         "idle_runtime_session_timeout: 600  # ten minutes of quiet ends a session\n",
         "max_lifetime: 3600\n",
         "s3_path: s3://team-artifacts/agents/prod\n",
-        "server_protocol: MCP\n",
+        "server_protocol: AGUI\n",
         "- X-Tenant-Id\n",
         &format!("agent_id: {id}\n"),
     ] {
@@ -798,4 +799,41 @@ async fn a_toolkit_project_with_every_setting_deploys_them_all_and_keeps_its_fil
     );
     assert!(!state_file.exists());
     assert!(iam.get_role().role_name("TeamRole").send().await.is_ok());
+}
+
+#[tokio::test]
+async fn an_mcp_server_is_deployed_with_the_mcp_protocol_and_recorded_so() {
+    let _cache = DEPENDENCY_CACHE.lock().await;
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    run(aws_command(&moto, work.path())
+        .args(["prepare", "--source-dir"])
+        .arg(repo_root().join("tests/fixtures/protocols/mcp_tools")))
+    .success();
+    let deployed =
+        run(aws_command(&moto, work.path())
+            .args(["deploy", "--python", "3.12", "--output", "json"]));
+    deployed.success();
+    let report = deployed.json();
+    let id = report["runtime"]["id"].as_str().unwrap().to_string();
+    let config = moto.sdk_config().await;
+    let control = aws_sdk_bedrockagentcorecontrol::Client::new(&config);
+    let runtime = described(&control, &id).await;
+    assert_eq!(
+        runtime
+            .protocol_configuration()
+            .map(|p| p.server_protocol().as_str()),
+        Some("MCP")
+    );
+    let recorded = state(work.path());
+    assert_eq!(
+        recorded["agents"]["mcp_tools"]["aws"]["protocol_configuration"]["server_protocol"]
+            .as_str(),
+        Some("MCP")
+    );
+    let status = run(aws_command(&moto, work.path()).args(["status"]));
+    status.success();
+    assert!(status.stdout.contains("MCP protocol"), "{}", status.stdout);
+    assert!(!status.stdout.contains("drift"), "{}", status.stdout);
+    run(aws_command(&moto, work.path()).args(["destroy", "--yes"])).success();
 }

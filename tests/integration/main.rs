@@ -11,6 +11,7 @@ mod deploy;
 mod generated_invoke;
 mod invoke;
 mod invoke_aws;
+mod mcp_servers;
 mod output_snapshots;
 mod prepare_iam;
 mod prepare_local;

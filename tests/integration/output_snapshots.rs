@@ -40,7 +40,7 @@ fn prepare_errors() {
     let (work, name) = prepare_text("src", &["--name", "my-agent"]);
     name.failure(2);
     assert_snapshot("error_invalid_name", work.path(), &name.stderr);
-    let (work, server) = prepare_text("mcp_server", &[]);
+    let (work, server) = prepare_text("mcp_server", &["--protocol", "http"]);
     server.failure(1);
     assert_snapshot("error_protocol_server", work.path(), &server.stderr);
 }

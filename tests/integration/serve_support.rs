@@ -47,12 +47,22 @@ impl Serve {
     /// The command `start` runs, to change before `spawn`: on 127.0.0.1:0 unless `extra`
     /// names a `--bind`, with the test Python.
     pub fn command(cwd: &Path, deployments: &[&Path], extra: &[&str]) -> std::process::Command {
+        Serve::command_with(&venv_python(), cwd, deployments, extra)
+    }
+
+    /// `command` with another Python than the test environment's.
+    pub fn command_with(
+        python: &Path,
+        cwd: &Path,
+        deployments: &[&Path],
+        extra: &[&str],
+    ) -> std::process::Command {
         let mut command = agentprep(cwd);
         command.arg("serve");
         if !extra.contains(&"--bind") {
             command.args(["--bind", "127.0.0.1:0"]);
         }
-        command.arg("--python").arg(venv_python());
+        command.arg("--python").arg(python);
         for deployment in deployments {
             command.arg("--deployment-dir").arg(deployment);
         }
@@ -131,6 +141,15 @@ impl Serve {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// InvokeAgentRuntime's URL for the first agent, as an MCP or A2A client is given it.
+    pub fn invocations_url(&self) -> String {
+        format!(
+            "{}/runtimes/{}/invocations?qualifier=DEFAULT",
+            self.endpoint,
+            percent_encode(self.arn())
+        )
     }
 
     pub fn arn(&self) -> &str {

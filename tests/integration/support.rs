@@ -40,6 +40,20 @@ pub fn venv_python() -> PathBuf {
     venv().join("bin/python")
 }
 
+/// The Python of the venv with the mcp SDK 1.x (`tests/python/mcp1.lock`), for MCP servers
+/// written against its API.
+pub fn mcp1_python() -> PathBuf {
+    let python = std::env::var_os("AGENTPREP_TEST_VENV_MCP1")
+        .map(|venv| PathBuf::from(venv).join("bin/python"))
+        .filter(|python| python.is_file());
+    python.unwrap_or_else(|| {
+        panic!(
+            "the mcp 1.x test environment is missing: run the suite with `scripts/test.sh`, which \
+             creates it from `tests/python/mcp1.lock` (or set AGENTPREP_TEST_VENV_MCP1 to a venv holding it)"
+        )
+    })
+}
+
 /// A `Command` for the binary under test, with no AWS settings leaking in from the machine:
 /// no profile files, no instance metadata, no region unless a test sets one.
 pub fn agentprep(cwd: &Path) -> Command {

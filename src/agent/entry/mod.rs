@@ -18,11 +18,13 @@ mod spec;
 use serde::Serialize;
 
 pub use agent_objects::AgentFramework;
+pub use protocol_servers::McpApi;
 
 use crate::agent::import_graph::ImportGraph;
 use crate::agent::python_modules::PythonModule;
 use crate::error::UserError;
 use crate::python::module_syntax::{Class, Function};
+use crate::server_protocol::Protocol;
 use prompt_callables::Tier;
 
 /// How the entry's callable answers.
@@ -140,6 +142,18 @@ pub enum Entry {
         style: CallStyle,
         stream_function: Option<String>,
     },
+    /// An MCP server the module builds (`mcp = FastMCP(...)`), served over Streamable HTTP.
+    McpServer {
+        #[serde(flatten)]
+        at: ModuleRef,
+        variable: String,
+        api: McpApi,
+        /// Its class as imported, whose `run` is kept from starting while the module is
+        /// imported when `run_on_import` says the module calls it outside a `__main__` guard.
+        class_origin: String,
+        run_on_import: bool,
+        stateful: bool,
+    },
 }
 
 impl Entry {
@@ -149,7 +163,32 @@ impl Entry {
             | Entry::AsgiApp { at, .. }
             | Entry::AgentObject { at, .. }
             | Entry::Method { at, .. }
-            | Entry::Function { at, .. } => at,
+            | Entry::Function { at, .. }
+            | Entry::McpServer { at, .. } => at,
+        }
+    }
+
+    fn mcp_server(module: &PythonModule, server: protocol_servers::McpServerObject) -> Entry {
+        let run_on_import = module
+            .syntax
+            .module_calls
+            .iter()
+            .any(|call| call.callee == format!("{}.run", server.variable));
+        Entry::McpServer {
+            at: ModuleRef::of(module),
+            variable: server.variable,
+            api: server.api,
+            class_origin: server.class_origin,
+            run_on_import,
+            stateful: server.stateful,
+        }
+    }
+
+    /// The protocol AgentCore serves this entry with.
+    pub fn protocol(&self) -> Protocol {
+        match self {
+            Entry::McpServer { .. } => Protocol::Mcp,
+            _ => Protocol::Http,
         }
     }
 
@@ -159,7 +198,8 @@ impl Entry {
         match self {
             Entry::ExistingApp { variable, .. }
             | Entry::AsgiApp { variable, .. }
-            | Entry::AgentObject { variable, .. } => format!("{module}:{variable}"),
+            | Entry::AgentObject { variable, .. }
+            | Entry::McpServer { variable, .. } => format!("{module}:{variable}"),
             Entry::Method { class, method, .. } => format!("{module}:{class}.{method}"),
             Entry::Function { function, .. } => format!("{module}:{function}"),
         }
@@ -168,7 +208,7 @@ impl Entry {
     /// Whether the generated entrypoint answers with SSE (unknown for an existing app).
     pub fn streams(&self) -> bool {
         match self {
-            Entry::ExistingApp { .. } | Entry::AsgiApp { .. } => false,
+            Entry::ExistingApp { .. } | Entry::AsgiApp { .. } | Entry::McpServer { .. } => false,
             Entry::AgentObject {
                 framework, style, ..
             } => *framework == AgentFramework::Strands || *style == CallStyle::Stream,
@@ -232,31 +272,103 @@ impl Found {
 }
 
 /// Choose the entry from the parsed modules, or from `spec` when the user gave one.
-/// `package` is the name the source folder is imported by in the deployment.
+/// `package` is the name the source folder is imported by in the deployment; `protocol` is
+/// `--protocol`, when given. Without it an MCP server in the source is the entry (an agent
+/// that serves MCP is deployed as an MCP server), else an HTTP entry is looked for.
 pub fn choose(
     modules: &[PythonModule],
     graph: &ImportGraph,
     spec: Option<&str>,
     package: &str,
+    protocol: Option<Protocol>,
 ) -> Result<Chosen, UserError> {
-    let mut chosen = match spec {
-        Some(spec) => spec::resolve(modules, spec, package)?,
-        None => detect(modules, graph)?,
+    let mut chosen = match (spec, protocol) {
+        (Some(spec), _) => spec::resolve(modules, spec, package)?,
+        (None, Some(Protocol::Http)) => detect(modules, graph)?,
+        (None, Some(Protocol::Mcp)) => detect_mcp_server(modules, graph)?.ok_or_else(|| {
+            UserError::usage(
+                "`--protocol mcp`, but the source builds no MCP server at module level \
+                 (`FastMCP(...)` from `mcp.server.fastmcp` or `fastmcp`, `MCPServer(...)`, or a \
+                 low-level `mcp.server.lowlevel.Server(...)`)",
+            )
+            .with_hint(
+                "name the server with `--entrypoint module:variable`, or leave `--protocol` out",
+            )
+        })?,
+        (None, Some(other)) => {
+            return Err(UserError::usage(format!(
+                "`--protocol {}`: agentprep prepares HTTP agents and MCP servers so far",
+                other.name().to_lowercase()
+            ))
+            .with_hint("deploy it with the official AgentCore CLI meanwhile"));
+        }
+        (None, None) => match detect_mcp_server(modules, graph)? {
+            Some(server) => server,
+            None => detect(modules, graph)?,
+        },
     };
+    if let Some(wanted) = protocol
+        && wanted != chosen.entry.protocol()
+    {
+        return Err(UserError::usage(format!(
+            "`--protocol {}`, but the entry `{}` is served with {}",
+            wanted.name().to_lowercase(),
+            chosen.entry.spec(),
+            chosen.entry.protocol()
+        ))
+        .with_hint(
+            "leave `--protocol` out, or name an entry of that protocol with `--entrypoint`",
+        ));
+    }
     chosen.warnings = import_time_warnings(modules, &chosen.entry);
-    if let Some(module) = modules.iter().find(|m| m.file == chosen.entry.at().file)
-        && let Some(protocol) = protocol_servers::server_protocol(&module.syntax)
+    if chosen.entry.protocol() == Protocol::Http
+        && let Some(module) = modules.iter().find(|m| m.file == chosen.entry.at().file)
+        && let Some(server) = protocol_servers::server_protocol(&module.syntax)
     {
         chosen.warnings.push(format!(
-            "`{}` is written for an {} server (it imports the {} server SDK); agentprep prepares \
-             the agent as an HTTP agent (`POST /invocations`), as {} deployment is not supported yet",
+            "`{}` is written for an {server} server (it imports the {server} server SDK); agentprep prepares \
+             the agent as an HTTP agent (`POST /invocations`), as {server} deployment is not supported yet",
             module.file,
-            protocol.name(),
-            protocol.name(),
-            protocol.name()
         ));
     }
     Ok(chosen)
+}
+
+/// The MCP server the source builds, if it builds one.
+fn detect_mcp_server(
+    modules: &[PythonModule],
+    graph: &ImportGraph,
+) -> Result<Option<Chosen>, UserError> {
+    let servers: Vec<Found> = modules
+        .iter()
+        .enumerate()
+        .filter(|(_, module)| !module.is_support())
+        .flat_map(|(index, module)| {
+            protocol_servers::mcp_servers(&module.syntax)
+                .into_iter()
+                .map(move |server| Found {
+                    line: server.line,
+                    entry: Entry::mcp_server(module, server),
+                    imported: graph.is_imported(index),
+                    tier: Tier::Plain,
+                })
+        })
+        .collect();
+    let Some(best) = best_of(&servers, |found| found.imported)? else {
+        return Ok(None);
+    };
+    let Entry::McpServer { api, variable, .. } = &best.entry else {
+        return Ok(None);
+    };
+    Ok(Some(Chosen {
+        reason: format!(
+            "`{}` builds the MCP server `{variable}` ({}): deployed with the MCP protocol",
+            best.entry.at().file,
+            api.describe()
+        ),
+        entry: best.entry.clone(),
+        warnings: Vec::new(),
+    }))
 }
 
 fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserError> {
@@ -770,19 +882,30 @@ fn nothing_found(modules: &[PythonModule]) -> UserError {
         .collect();
     if !servers.is_empty() {
         passed_over.truncate(6);
+        let has_mcp = modules
+            .iter()
+            .filter(|module| !module.is_support())
+            .any(|module| !protocol_servers::mcp_servers(&module.syntax).is_empty());
         let mut message = format!(
-            "the source is a protocol server, not an HTTP agent: {}. AgentCore runs MCP and A2A \
-             servers with their own protocol, which `agentprep prepare` does not support yet; \
-             it prepares agents that answer `POST /invocations`",
-            servers.join(", ")
+            "the source is a protocol server, not an HTTP agent: {}. {}",
+            servers.join(", "),
+            if has_mcp {
+                "`--protocol http` asks for an entry that answers `POST /invocations`, and it has none"
+            } else {
+                "AgentCore runs A2A servers with their own protocol, which `agentprep prepare` does \
+                 not support yet; it prepares HTTP agents and MCP servers"
+            }
         );
         if !passed_over.is_empty() {
             message.push_str(&format!("\npassed over:\n{}", passed_over.join("\n")));
         }
-        return UserError::failed(message).with_hint(
-            "deploy it with the official AgentCore CLI (`--protocol MCP` or `A2A`), or give \
-             agentprep the agent behind it with `--entrypoint module:agent`",
-        );
+        let hint = if has_mcp {
+            "leave `--protocol` out to deploy the MCP server as one"
+        } else {
+            "deploy it with the official AgentCore CLI (`--protocol A2A`), or give agentprep the \
+             agent behind it with `--entrypoint module:agent`"
+        };
+        return UserError::failed(message).with_hint(hint);
     }
     let support: Vec<&str> = modules
         .iter()

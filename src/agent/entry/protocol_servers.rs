@@ -6,21 +6,93 @@
 //! rather than "no entry found", and an agent that is also served over A2A is prepared as HTTP
 //! with that said.
 
-use crate::python::module_syntax::ModuleSyntax;
+use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    Mcp,
-    A2a,
+use crate::python::module_syntax::ModuleSyntax;
+pub use crate::server_protocol::Protocol;
+
+/// Which MCP server API the source is written against: the generated entry builds the
+/// Streamable HTTP app the way that API does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum McpApi {
+    /// `mcp.server.fastmcp.FastMCP`: the `mcp` SDK before 2.0 (the module is gone in 2.0).
+    FastMcpV1,
+    /// `mcp.server.mcpserver.MCPServer`: the `mcp` SDK from 2.0 on.
+    McpServerV2,
+    /// `fastmcp.FastMCP`: the standalone `fastmcp` package.
+    Standalone,
+    /// `mcp.server.lowlevel.Server`: handlers registered by hand.
+    LowLevel,
 }
 
-impl Protocol {
-    pub fn name(self) -> &'static str {
-        match self {
-            Protocol::Mcp => "MCP",
-            Protocol::A2a => "A2A",
+impl McpApi {
+    /// The API of a server built by calling `origin`: a class (`mcp.server.fastmcp.FastMCP`),
+    /// or one of fastmcp's building class methods (`fastmcp.FastMCP.as_proxy`).
+    fn of(origin: &str) -> Option<McpApi> {
+        let class_path = ["as_proxy", "from_openapi", "from_fastapi"]
+            .iter()
+            .find_map(|method| origin.strip_suffix(&format!(".{method}")))
+            .unwrap_or(origin);
+        let class = class_path.rsplit('.').next().unwrap_or(class_path);
+        let package = class_path.split('.').next().unwrap_or(class_path);
+        match (package, class) {
+            // `mcp.server.fastmcp.FastMCP`, also re-exported as `mcp.server.FastMCP`.
+            ("mcp", "FastMCP") if class_path.starts_with("mcp.server") => Some(McpApi::FastMcpV1),
+            ("mcp", "MCPServer") => Some(McpApi::McpServerV2),
+            ("fastmcp", "FastMCP") => Some(McpApi::Standalone),
+            ("mcp", "Server") if class_path.starts_with("mcp.server") && class_path == origin => {
+                Some(McpApi::LowLevel)
+            }
+            _ => None,
         }
     }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            McpApi::FastMcpV1 => "FastMCP (mcp 1.x)",
+            McpApi::McpServerV2 => "MCPServer (mcp 2.x)",
+            McpApi::Standalone => "FastMCP (fastmcp)",
+            McpApi::LowLevel => "low-level mcp Server",
+        }
+    }
+}
+
+/// An MCP server the module builds at import time (`mcp = FastMCP("calc", ...)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct McpServerObject {
+    pub variable: String,
+    pub line: usize,
+    pub api: McpApi,
+    /// Its class as imported (`mcp.server.fastmcp.FastMCP`), for keeping an import-time
+    /// `run()` from starting a second server.
+    pub class_origin: String,
+    /// The source asks for per-client MCP sessions (`stateless_http=False`); otherwise the
+    /// server runs stateless, as AgentCore recommends.
+    pub stateful: bool,
+}
+
+/// Every MCP server the module builds at module level.
+pub fn mcp_servers(syntax: &ModuleSyntax) -> Vec<McpServerObject> {
+    let stateful = syntax.keyword_arguments.iter().any(|argument| {
+        matches!(argument.keyword.as_str(), "stateless_http" | "stateless")
+            && argument.value == "False"
+    });
+    syntax
+        .assignments
+        .iter()
+        .filter_map(|assignment| {
+            let origin = syntax.resolve(&assignment.callee)?;
+            let api = McpApi::of(&origin)?;
+            Some(McpServerObject {
+                variable: assignment.target.clone(),
+                line: assignment.line,
+                api,
+                class_origin: origin,
+                stateful,
+            })
+        })
+        .collect()
 }
 
 /// The protocol server this module builds, if any.
@@ -83,5 +155,55 @@ mod tests {
         );
         assert_eq!(server("from strands.tools.mcp import MCPClient\n"), None);
         assert_eq!(server("from a2a.client import A2AClient\n"), None);
+    }
+
+    #[test]
+    fn mcp_servers_of_every_api_are_found_with_their_session_mode() {
+        let servers = |source: &str| -> Vec<(String, McpApi, bool)> {
+            mcp_servers(&parse(source).unwrap())
+                .into_iter()
+                .map(|server| (server.variable, server.api, server.stateful))
+                .collect()
+        };
+        let one = |variable: &str, api: McpApi, stateful: bool| {
+            vec![(variable.to_string(), api, stateful)]
+        };
+        assert_eq!(
+            servers(
+                "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP(host='0.0.0.0', stateless_http=True)\n"
+            ),
+            one("mcp", McpApi::FastMcpV1, false)
+        );
+        assert_eq!(
+            servers("from mcp.server import FastMCP\nserver = FastMCP('cart')\n"),
+            one("server", McpApi::FastMcpV1, false)
+        );
+        assert_eq!(
+            servers("from mcp.server.mcpserver import MCPServer\nmcp = MCPServer('calc')\n"),
+            one("mcp", McpApi::McpServerV2, false)
+        );
+        assert_eq!(
+            servers(
+                "import fastmcp\napp = fastmcp.FastMCP('x')\nif __name__ == '__main__':\n    app.run(transport='http', stateless_http=False)\n"
+            ),
+            one("app", McpApi::Standalone, true)
+        );
+        assert_eq!(
+            servers(
+                "from fastmcp import FastMCP\nproxy = FastMCP.as_proxy(backend, stateless_http=True)\n"
+            ),
+            one("proxy", McpApi::Standalone, false)
+        );
+        assert_eq!(
+            servers("from mcp.server.lowlevel import Server\nserver = Server('low')\n"),
+            one("server", McpApi::LowLevel, false)
+        );
+        assert!(
+            servers("from mcp import ClientSession\nsession = ClientSession(r, w)\n").is_empty()
+        );
+        assert!(
+            servers("from strands.tools.mcp import MCPClient\nclient = MCPClient(make)\n")
+                .is_empty()
+        );
     }
 }

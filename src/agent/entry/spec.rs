@@ -2,6 +2,7 @@
 //! user named, used exactly as named (a method is not swapped for its streaming twin).
 
 use crate::agent::entry::agent_objects::{self, AgentFramework};
+use crate::agent::entry::protocol_servers;
 use crate::agent::entry::{CallStyle, Chosen, Entry, ModuleRef, constructor_region, server_start};
 use crate::agent::python_modules::PythonModule;
 use crate::error::UserError;
@@ -116,6 +117,12 @@ pub fn resolve(modules: &[PythonModule], spec: &str, package: &str) -> Result<Ch
             style: CallStyle::of(function),
             stream_function: None,
         }));
+    }
+    if let Some(server) = protocol_servers::mcp_servers(syntax)
+        .into_iter()
+        .find(|server| server.variable == attribute)
+    {
+        return Ok(named(Entry::mcp_server(module, server)));
     }
     // A module-level variable: a recognised agent object, or any other object, called with
     // the prompt (the generated code finds out at run time how it answers).
