@@ -47,7 +47,7 @@ use serve_support::{Serve, eventually, prepare_into};
 use support::repo_root;
 use support_http::{
     Client, echo_payload, invocation, ms, percentile, proc_status_kb, runtime_path, session_id,
-    stop,
+    stop, worker_port,
 };
 
 /// The echo payload's size, in bytes of JSON.
@@ -640,17 +640,6 @@ fn start_sessions(serve: &Serve, sessions: &[String], payload: &str) -> Result<V
 struct Target {
     port: u16,
     request: Vec<u8>,
-}
-
-/// The port a worker listens on: the `PORT` in its environment.
-fn worker_port(pid: u32) -> Result<u16, String> {
-    let environ = std::fs::read(format!("/proc/{pid}/environ"))
-        .map_err(|e| format!("reading the environment of worker {pid}: {e}"))?;
-    environ
-        .split(|&byte| byte == 0)
-        .find_map(|entry| entry.strip_prefix(b"PORT="))
-        .and_then(|port| std::str::from_utf8(port).ok()?.parse().ok())
-        .ok_or_else(|| format!("worker {pid} has no `PORT` in its environment"))
 }
 
 fn signed_ms(a: Duration, b: Duration) -> f64 {

@@ -9,4 +9,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/python-env.sh
-cargo bench --locked --bench prepare --bench deploy --bench runtime --bench fault_load
+cargo bench --locked --bench prepare --bench deploy --bench runtime --bench fault_load --bench protocols

@@ -299,6 +299,17 @@ pub fn runtime_path(serve: &Serve) -> String {
     )
 }
 
+/// The port a worker listens on: the `PORT` in its environment.
+pub fn worker_port(pid: u32) -> Result<u16, String> {
+    let environ = std::fs::read(format!("/proc/{pid}/environ"))
+        .map_err(|e| format!("reading the environment of worker {pid}: {e}"))?;
+    environ
+        .split(|&byte| byte == 0)
+        .find_map(|entry| entry.strip_prefix(b"PORT="))
+        .and_then(|port| std::str::from_utf8(port).ok()?.parse().ok())
+        .ok_or_else(|| format!("worker {pid} has no `PORT` in its environment"))
+}
+
 /// A JSON object of exactly `bytes` bytes.
 pub fn echo_payload(bytes: usize) -> String {
     let frame = "{\"text\":\"\"}".len();
