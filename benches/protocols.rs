@@ -9,6 +9,11 @@
 //! the session's worker (`POST /mcp` on its port), in alternating blocks after a warm-up. p50
 //! and p99 of each path and their differences. Target: added p50 <= 1 ms.
 //!
+//! WebSocket part: `tests/fixtures/protocols/ws_echo` (`@app.websocket` of the AgentCore SDK,
+//! echoing each text frame), one socket per path, through `serve`'s `/runtimes/{ARN}/ws`
+//! bridge and straight to the worker's `/ws`: a 1 KB text frame out, its echo back, sequential
+//! round trips in alternating blocks. Target: added p50 <= 0.5 ms.
+//!
 //! Targets are reported, never asserted: the process fails only when something fails to run
 //! (an answer that is not the tool's result, a worker that outlives `serve`).
 
@@ -31,6 +36,7 @@ use std::time::Duration;
 use serve_support::{Serve, prepare_into};
 use support::repo_root;
 use support_http::{Client, ms, percentile, runtime_path, session_id, stop, worker_port};
+use tokio_tungstenite::tungstenite;
 
 const WARMUP: usize = 300;
 const BLOCK: usize = 200;
@@ -55,32 +61,82 @@ fn bench() -> Result<(), String> {
         &repo_root().join("tests/fixtures/protocols/mcp_tools"),
         "deployment",
     );
-    let (serve_times, direct_times) = bench_mcp(work.path(), &deployment)?;
-    let p = |samples: &[Duration], q| percentile(samples, q);
-    let added = |q| p(&serve_times, q).as_secs_f64() - p(&direct_times, q).as_secs_f64();
-    let samples = BLOCK * BLOCKS;
+    let mcp = bench_mcp(work.path(), &deployment)?;
+    progress("preparing `tests/fixtures/protocols/ws_echo`");
+    let ws_deployment = prepare_into(
+        work.path(),
+        &repo_root().join("tests/fixtures/protocols/ws_echo"),
+        "ws-deployment",
+    );
+    let ws = bench_websocket(work.path(), &ws_deployment)?;
     println!(
         "\nagentprep serve, other protocols (nproc = {}; release binary, loopback)\n",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!("| Measure | Samples | p50 | p99 | Target | Met |\n|---|---|---|---|---|---|");
-    println!(
-        "| MCP `tools/call`: through `serve` | {samples} | {} | {} | | |",
-        ms(p(&serve_times, 0.50)),
-        ms(p(&serve_times, 0.99))
-    );
-    println!(
-        "| MCP `tools/call`: to the worker directly | {samples} | {} | {} | | |",
-        ms(p(&direct_times, 0.50)),
-        ms(p(&direct_times, 0.99))
-    );
-    println!(
-        "| MCP `tools/call`: added by `serve` | | {:.3} ms | {:.3} ms | p50 <= 1 ms | {} |",
-        added(0.50) * 1000.0,
-        added(0.99) * 1000.0,
-        if added(0.50) <= 0.001 { "yes" } else { "no" }
-    );
+    report("MCP `tools/call`", &mcp, 1.0);
+    report("WebSocket echo round trip", &ws, 0.5);
     Ok(())
+}
+
+/// Each path's times, through `serve` and direct.
+struct Paths {
+    serve: Vec<Duration>,
+    direct: Vec<Duration>,
+}
+
+fn report(what: &str, paths: &Paths, target_ms: f64) {
+    let p = |samples: &[Duration], q| percentile(samples, q);
+    let added = |q| (p(&paths.serve, q).as_secs_f64() - p(&paths.direct, q).as_secs_f64()) * 1000.0;
+    let samples = paths.serve.len();
+    println!(
+        "| {what}: through `serve` | {samples} | {} | {} | | |",
+        ms(p(&paths.serve, 0.50)),
+        ms(p(&paths.serve, 0.99))
+    );
+    println!(
+        "| {what}: to the worker directly | {samples} | {} | {} | | |",
+        ms(p(&paths.direct, 0.50)),
+        ms(p(&paths.direct, 0.99))
+    );
+    println!(
+        "| {what}: added by `serve` | | {:.3} ms | {:.3} ms | p50 <= {target_ms} ms | {} |",
+        added(0.50),
+        added(0.99),
+        if added(0.50) <= target_ms {
+            "yes"
+        } else {
+            "no"
+        }
+    );
+}
+
+/// Alternating blocks of `BLOCK` samples per path after `WARMUP` of each, the path that goes
+/// first alternating, so drift in the machine's state touches both alike.
+fn alternate(
+    mut through_serve: impl FnMut() -> Result<Duration, String>,
+    mut direct: impl FnMut() -> Result<Duration, String>,
+) -> Result<Paths, String> {
+    for _ in 0..WARMUP {
+        through_serve()?;
+        direct()?;
+    }
+    let mut paths = Paths {
+        serve: Vec::with_capacity(BLOCK * BLOCKS),
+        direct: Vec::with_capacity(BLOCK * BLOCKS),
+    };
+    for block in 0..BLOCKS {
+        for path in 0..2 {
+            for _ in 0..BLOCK {
+                if (block + path) % 2 == 0 {
+                    paths.serve.push(through_serve()?);
+                } else {
+                    paths.direct.push(direct()?);
+                }
+            }
+        }
+    }
+    Ok(paths)
 }
 
 /// An MCP request on `path`, with the runtime session header (which the worker ignores).
@@ -109,13 +165,30 @@ fn call(client: &mut Client, request: &[u8]) -> Result<Duration, String> {
     Ok(answer.total)
 }
 
-fn bench_mcp(work: &Path, deployment: &Path) -> Result<(Vec<Duration>, Vec<Duration>), String> {
+fn bench_mcp(work: &Path, deployment: &Path) -> Result<Paths, String> {
     progress("MCP: starting `serve` (--warm 0) and the session's worker");
     let mut serve = Serve::start(work, &[deployment], &["--warm", "0", "--max-sessions", "4"]);
     let session = session_id("mcp");
     let through_serve = mcp_request(serve.port, &runtime_path(&serve), &session);
     let mut serve_client = Client::new(serve.port);
     call(&mut serve_client, &through_serve)?;
+    let port = only_worker_port(&serve)?;
+    let direct = mcp_request(port, "/mcp", &session);
+    let mut direct_client = Client::new(port);
+    progress(&format!(
+        "MCP: {WARMUP} warm-up calls per path, then {BLOCKS} blocks of {BLOCK} per path, alternating"
+    ));
+    let paths = alternate(
+        || call(&mut serve_client, &through_serve),
+        || call(&mut direct_client, &direct),
+    )?;
+    drop((serve_client, direct_client));
+    stop(&mut serve)?;
+    Ok(paths)
+}
+
+/// The port of `serve`'s one worker.
+fn only_worker_port(serve: &Serve) -> Result<u16, String> {
     let workers = serve.children();
     let [worker] = workers[..] else {
         return Err(format!(
@@ -123,31 +196,72 @@ fn bench_mcp(work: &Path, deployment: &Path) -> Result<(Vec<Duration>, Vec<Durat
             workers.len()
         ));
     };
-    let port = worker_port(worker)?;
-    let direct = mcp_request(port, "/mcp", &session);
-    let mut direct_client = Client::new(port);
-    progress(&format!(
-        "MCP: {WARMUP} warm-up calls per path, then {BLOCKS} blocks of {BLOCK} per path, alternating"
-    ));
-    for _ in 0..WARMUP {
-        call(&mut serve_client, &through_serve)?;
-        call(&mut direct_client, &direct)?;
-    }
-    let (mut serve_times, mut direct_times) = (Vec::new(), Vec::new());
-    for block in 0..BLOCKS {
-        // Alternate which path goes first, so drift in the machine's state touches both alike.
-        for path in 0..2 {
-            let via_serve = (block + path) % 2 == 0;
-            for _ in 0..BLOCK {
-                if via_serve {
-                    serve_times.push(call(&mut serve_client, &through_serve)?);
-                } else {
-                    direct_times.push(call(&mut direct_client, &direct)?);
-                }
+    worker_port(worker)
+}
+
+type Socket = tungstenite::WebSocket<std::net::TcpStream>;
+
+fn open_socket(port: u16, path: &str, session: &str) -> Result<Socket, String> {
+    use tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://127.0.0.1:{port}{path}")
+        .into_client_request()
+        .map_err(|e| e.to_string())?;
+    request.headers_mut().insert(
+        "x-amzn-bedrock-agentcore-runtime-session-id",
+        session.parse().map_err(|_| "bad session id".to_string())?,
+    );
+    let stream = std::net::TcpStream::connect(("127.0.0.1", port))
+        .map_err(|e| format!("connecting to 127.0.0.1:{port}: {e}"))?;
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(|e| e.to_string())?;
+    tungstenite::client(request, stream)
+        .map(|(socket, _)| socket)
+        .map_err(|e| format!("the WebSocket to 127.0.0.1:{port}{path} did not open: {e}"))
+}
+
+/// One text frame out, its echo (`<session>:<text>`) back.
+fn round_trip(socket: &mut Socket, text: &str, expected: &str) -> Result<Duration, String> {
+    let started = std::time::Instant::now();
+    socket
+        .send(tungstenite::Message::text(text))
+        .map_err(|e| format!("sending a frame: {e}"))?;
+    loop {
+        match socket
+            .read()
+            .map_err(|e| format!("reading the echo: {e}"))?
+        {
+            tungstenite::Message::Text(echo) if echo.as_str() == expected => {
+                return Ok(started.elapsed());
             }
+            tungstenite::Message::Text(other) => {
+                return Err(format!("the echo was `{}`", other.as_str()));
+            }
+            _ => continue,
         }
     }
-    drop((serve_client, direct_client));
+}
+
+fn bench_websocket(work: &Path, deployment: &Path) -> Result<Paths, String> {
+    progress("WebSocket: starting `serve` (--warm 0) and the session's worker");
+    let mut serve = Serve::start(work, &[deployment], &["--warm", "0", "--max-sessions", "4"]);
+    let session = session_id("ws");
+    let text = "x".repeat(1024);
+    let expected = format!("{session}:{text}");
+    let ws_path = runtime_path(&serve).replace("/invocations?qualifier=DEFAULT", "/ws");
+    let mut through_serve = open_socket(serve.port, &ws_path, &session)?;
+    round_trip(&mut through_serve, &text, &expected)?;
+    let mut direct = open_socket(only_worker_port(&serve)?, "/ws", &session)?;
+    progress(&format!(
+        "WebSocket: {WARMUP} warm-up round trips per socket, then {BLOCKS} blocks of {BLOCK} per socket, alternating"
+    ));
+    let paths = alternate(
+        || round_trip(&mut through_serve, &text, &expected),
+        || round_trip(&mut direct, &text, &expected),
+    )?;
+    let _ = through_serve.close(None);
+    let _ = direct.close(None);
     stop(&mut serve)?;
-    Ok((serve_times, direct_times))
+    Ok(paths)
 }

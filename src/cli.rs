@@ -244,6 +244,15 @@ pub struct InvokeArgs {
     #[arg(long, value_name = "JSON")]
     pub args: Option<String>,
 
+    /// Open a WebSocket to the agent's `/ws` instead: send the payload as one message (or each
+    /// line of stdin for `-`), print what comes back until the agent closes or `--timeout`
+    #[arg(long, conflicts_with_all = ["mcp", "mcp_call"])]
+    pub ws: bool,
+
+    /// With `--ws`: seconds to wait for the agent before closing the socket
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, requires = "ws")]
+    pub timeout: u64,
+
     /// Output format
     #[arg(long, value_enum, default_value_t)]
     pub output: OutputFormat,

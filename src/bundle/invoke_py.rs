@@ -100,6 +100,7 @@ def _load_by_path(relative):
         } => {
             let what = match function {
                 Some(function) => format!("with its `@{variable}.entrypoint` `{function}`"),
+                None if entry.websocket().is_some() => "with its WebSocket handler".to_string(),
                 None => "with its registered entrypoint".to_string(),
             };
             out.push_str(&format!(
@@ -605,6 +606,7 @@ mod tests {
             at: at(""),
             variable: "my_app".into(),
             function: Some("handle".into()),
+            websocket: None,
             server_started_on_import: None,
         };
         let text = render(&entry, "app_agent", "app_agent", None).unwrap();

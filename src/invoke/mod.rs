@@ -6,3 +6,4 @@ pub mod client;
 pub mod mcp_exchange;
 pub mod session_store;
 pub mod sse_decoder;
+pub mod websocket_session;

@@ -91,7 +91,10 @@ pub async fn serve(
                     builder
                         .timer(TokioTimer::new())
                         .header_read_timeout(limits.head_timeout);
-                    let connection = builder.serve_connection(TokioIo::new(stream), service);
+                    // With upgrades: a WebSocket leaves hyper for the bridge once upgraded.
+                    let connection = builder
+                        .serve_connection(TokioIo::new(stream), service)
+                        .with_upgrades();
                     let mut connection = std::pin::pin!(connection);
                     tokio::select! {
                         _ = connection.as_mut() => {}

@@ -19,6 +19,7 @@ use crate::local_runtime::api_error::ApiError;
 use crate::local_runtime::mcp_session;
 use crate::local_runtime::proxy;
 use crate::local_runtime::state::LocalRuntime;
+use crate::local_runtime::websocket_bridge;
 use crate::server_protocol::Protocol;
 
 pub fn router(runtime: Arc<LocalRuntime>) -> Router {
@@ -29,6 +30,7 @@ pub fn router(runtime: Arc<LocalRuntime>) -> Router {
                 .get(not_invoke)
                 .delete(not_invoke),
         )
+        .route("/runtimes/{arn}/ws", get(websocket_bridge::connect))
         .route(
             "/runtimes/{arn}/stopruntimesession",
             post(stop_runtime_session),
@@ -42,7 +44,7 @@ pub fn router(runtime: Arc<LocalRuntime>) -> Router {
 
 fn unknown_operation() -> ApiError {
     ApiError::unknown_operation(
-        "this local runtime serves InvokeAgentRuntime, StopRuntimeSession, POST /invocations and GET /ping",
+        "this local runtime serves InvokeAgentRuntime, StopRuntimeSession, WebSocket at /runtimes/{arn}/ws, POST /invocations and GET /ping",
     )
 }
 
@@ -212,7 +214,7 @@ fn finish(answer: Result<Response<Body>, ApiError>, request_id: &str) -> Respons
     response
 }
 
-fn check_session_id(id: &str) -> Result<(), ApiError> {
+pub fn check_session_id(id: &str) -> Result<(), ApiError> {
     let length = id.chars().count();
     if !SESSION_ID_LENGTH.contains(&length) {
         return Err(ApiError::validation(format!(
@@ -227,7 +229,7 @@ fn check_session_id(id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn check_qualifier(qualifier: Option<&str>) -> Result<(), ApiError> {
+pub fn check_qualifier(qualifier: Option<&str>) -> Result<(), ApiError> {
     match qualifier {
         None | Some("DEFAULT") => Ok(()),
         Some(other) => Err(ApiError::not_found(format!(

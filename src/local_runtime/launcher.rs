@@ -76,6 +76,7 @@ impl WorkerLauncher for InProcessLauncher {
                     connections.spawn(async move {
                         let _ = hyper::server::conn::http1::Builder::new()
                             .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                            .with_upgrades()
                             .await;
                     });
                 }

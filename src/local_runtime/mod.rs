@@ -18,6 +18,7 @@ pub mod server;
 pub mod sessions;
 pub mod shutdown_flag;
 pub mod state;
+pub mod websocket_bridge;
 pub mod worker;
 pub mod worker_client;
 

@@ -377,6 +377,13 @@ impl fmt::Display for PrepareReport {
             format!("{}{streaming}", self.entrypoint_spec),
         )?;
         row(f, "", format!("({})", self.entry_reason))?;
+        if let Some(handler) = self.entrypoint.websocket() {
+            row(
+                f,
+                "websocket",
+                format!("`{handler}` at `/ws` (`agentprep invoke --ws` talks to it)"),
+            )?;
+        }
         if self.protocol != Protocol::Http {
             row(
                 f,

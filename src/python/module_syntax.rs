@@ -112,6 +112,8 @@ pub struct RuntimeApp {
     pub variable: String,
     /// The module-level function decorated with `@<variable>.entrypoint`, if any.
     pub entrypoint: Option<String>,
+    /// The module-level function decorated with `@<variable>.websocket`: the app serves `/ws`.
+    pub websocket: Option<String>,
     pub line: usize,
 }
 
@@ -486,22 +488,27 @@ impl Reader<'_> {
             .map(|assignment| RuntimeApp {
                 variable: assignment.target.clone(),
                 entrypoint: None,
+                websocket: None,
                 line: assignment.line,
             })
             .collect();
         for app in &mut module.apps {
-            let decorator = format!("{}.entrypoint", app.variable);
-            app.entrypoint = module
-                .functions
-                .iter()
-                .find(|function| {
-                    function.decorators.iter().any(|d| {
-                        d == &decorator
-                            || d.strip_prefix(decorator.as_str())
-                                .is_some_and(|rest| rest.starts_with('('))
+            let decorated = |name: &str| {
+                let decorator = format!("{}.{name}", app.variable);
+                module
+                    .functions
+                    .iter()
+                    .find(|function| {
+                        function.decorators.iter().any(|d| {
+                            d == &decorator
+                                || d.strip_prefix(decorator.as_str())
+                                    .is_some_and(|rest| rest.starts_with('('))
+                        })
                     })
-                })
-                .map(|function| function.name.clone());
+                    .map(|function| function.name.clone())
+            };
+            app.entrypoint = decorated("entrypoint");
+            app.websocket = decorated("websocket");
         }
     }
 
@@ -838,7 +845,8 @@ mod tests {
     fn runtime_apps_and_their_entrypoints() {
         let module = parse(
             "from bedrock_agentcore.runtime import BedrockAgentCoreApp\napp = BedrockAgentCoreApp()\n\
-             @app.entrypoint\ndef invoke(payload, context):\n    return {}\n",
+             @app.entrypoint\ndef invoke(payload, context):\n    return {}\n\
+             @app.websocket\nasync def chat(websocket, context):\n    await websocket.accept()\n",
         )
         .unwrap();
         assert_eq!(
@@ -846,6 +854,7 @@ mod tests {
             [RuntimeApp {
                 variable: "app".into(),
                 entrypoint: Some("invoke".into()),
+                websocket: Some("chat".into()),
                 line: 2
             }]
         );

@@ -153,25 +153,11 @@ fn a_long_payload_comes_from_a_file_or_from_stdin() {
         serde_json::from_str(ran.json()["text"].as_str().unwrap()).unwrap();
     assert_eq!(answered["prompt"].as_str().map(str::len), Some(300_000));
 
-    let mut child = agentprep(work.path())
-        .args(["invoke", "--local", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(br#"{"prompt": "from stdin"}"#)
-            .unwrap();
-    }
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success());
-    assert!(String::from_utf8_lossy(&output.stdout).contains("from stdin"));
+    let piped = run_with_stdin(
+        agentprep(work.path()).args(["invoke", "--local", "-"]),
+        br#"{"prompt": "from stdin"}"#,
+    );
+    assert!(piped.success().stdout.contains("from stdin"));
     drop(serve);
 
     let missing =

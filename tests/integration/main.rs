@@ -17,3 +17,4 @@ mod prepare_iam;
 mod prepare_local;
 mod python_env;
 mod serve;
+mod websockets;

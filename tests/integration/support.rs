@@ -104,6 +104,29 @@ pub fn run_bounded(command: &mut Command, limit: Duration) -> Ran {
     }
 }
 
+/// Run with `input` on stdin (then closed), and capture.
+pub fn run_with_stdin(command: &mut Command, input: &[u8]) -> Ran {
+    use std::io::Write;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the agentprep binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(input)
+        .expect("stdin takes the input");
+    let output = child.wait_with_output().expect("the agentprep binary ran");
+    Ran {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
 /// Run and capture, with stdout/stderr as text.
 pub fn run(command: &mut Command) -> Ran {
     let output: Output = command.output().expect("the agentprep binary runs");

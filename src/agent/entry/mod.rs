@@ -104,6 +104,8 @@ pub enum Entry {
         variable: String,
         /// The `@app.entrypoint` function, when it is a decorated one.
         function: Option<String>,
+        /// The `@app.websocket` function: the app serves WebSocket at `/ws`.
+        websocket: Option<String>,
         /// A server start at import time that `invoke.py` neutralises.
         server_started_on_import: Option<ServerStart>,
     },
@@ -181,6 +183,14 @@ impl Entry {
             class_origin: server.class_origin,
             run_on_import,
             stateful: server.stateful,
+        }
+    }
+
+    /// The `@app.websocket` handler, when the agent's app has one.
+    pub fn websocket(&self) -> Option<&str> {
+        match self {
+            Entry::ExistingApp { websocket, .. } => websocket.as_deref(),
+            _ => None,
         }
     }
 
@@ -527,7 +537,7 @@ fn apps_in(module: &PythonModule, imported: bool) -> Vec<Found> {
             .module_calls
             .iter()
             .any(|call| call.callee == format!("{}.entrypoint", app.variable));
-        if app.entrypoint.is_none() && !registered_by_call {
+        if app.entrypoint.is_none() && app.websocket.is_none() && !registered_by_call {
             continue;
         }
         found.push(Found {
@@ -535,6 +545,7 @@ fn apps_in(module: &PythonModule, imported: bool) -> Vec<Found> {
                 at: ModuleRef::of(module),
                 variable: app.variable.clone(),
                 function: app.entrypoint.clone(),
+                websocket: app.websocket.clone(),
                 server_started_on_import: server_start(module, &app.variable),
             },
             line: app.line,

@@ -91,6 +91,7 @@ pub fn resolve(modules: &[PythonModule], spec: &str, package: &str) -> Result<Ch
             at,
             variable: app.variable.clone(),
             function: app.entrypoint.clone(),
+            websocket: app.websocket.clone(),
         }));
     }
     if let Some(app) = agent_objects::asgi_apps(syntax)

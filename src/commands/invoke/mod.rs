@@ -1,4 +1,8 @@
-//! `agentprep invoke`: send a payload to an agent and print its answer as it streams.
+//! `agentprep invoke`: send a payload to an agent and print its answer as it streams; an MCP
+//! server is spoken to in MCP (`mcp`), an agent's WebSocket opened with `--ws` (`websocket`).
+
+mod mcp;
+mod websocket;
 
 use std::path::Path;
 
@@ -7,7 +11,7 @@ use crate::aws_deploy::runtime_settings::RuntimeSettings;
 use crate::cli::{InvokeArgs, OutputFormat};
 use crate::error::UserError;
 use crate::invoke::client::{self, Target};
-use crate::invoke::mcp_exchange::{self, McpOutcome, McpRequest};
+use crate::invoke::mcp_exchange::{self, McpRequest};
 use crate::invoke::session_store;
 use crate::local_runtime::serve_state;
 use crate::output::stdout;
@@ -18,7 +22,10 @@ use crate::server_protocol::Protocol;
 pub const DEFAULT_LOCAL_ENDPOINT: &str = "http://127.0.0.1:8080";
 
 pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
-    let asked_mcp = mcp_request_of(&args)?;
+    if args.ws {
+        return websocket::run(&args).await;
+    }
+    let asked_mcp = mcp::request_of(&args)?;
     let payload = match (&asked_mcp, &args.payload, &args.payload_file) {
         (None, None, None) => None,
         (None, _, _) => Some(payload_bytes(&read_payload(&args)?)),
@@ -39,38 +46,14 @@ pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
         }
         (None, Some(_)) => None,
     };
-    let key = format!(
-        "{}:{}",
-        if target.endpoint.is_some() {
-            "local"
-        } else {
-            "aws"
-        },
-        target.arn
-    );
-    let session_id = match (&args.session_id, args.new_session) {
-        (Some(id), _) => {
-            let length = id.chars().count();
-            if !session_store::SESSION_ID_LENGTH.contains(&length) {
-                return Err(UserError::usage(format!(
-                    "`--session-id` must be 33 to 256 characters long; it has {length}"
-                ))
-                .with_hint("omit it to continue the last session, or pass `--new-session`")
-                .into());
-            }
-            id.clone()
-        }
-        (None, true) => session_store::new_session_id(),
-        (None, false) => {
-            remembered_session(&target, &key).unwrap_or_else(session_store::new_session_id)
-        }
-    };
+    let key = session_key(&target);
+    let session_id = session_for(&args, &target, &key)?;
     let json = args.output == OutputFormat::Json;
     if let Some(request) = mcp {
         let outcome = mcp_exchange::run(&target, &session_id, &request).await;
         let used = outcome.as_ref().ok().map(|o| o.session_id.clone());
         keep_session(&target, &key, used.unwrap_or(session_id));
-        return print_mcp(&target, &outcome?, json);
+        return mcp::print(&target, &outcome?, json);
     }
     let payload = payload.unwrap_or_default();
     let mut printed_any = false;
@@ -127,84 +110,10 @@ pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
 
 /// Remember the session for the next `invoke`, even when the call failed: the next turn
 /// continues it.
-fn keep_session(target: &Target, key: &str, session_id: String) {
+pub(super) fn keep_session(target: &Target, key: &str, session_id: String) {
     if let Err(error) = remember_session(target, key, &session_id) {
         eprintln!("warning: could not remember the session ({error})");
     }
-}
-
-/// `--mcp [METHOD]` or `--mcp-call TOOL`, with `--args`.
-fn mcp_request_of(args: &InvokeArgs) -> anyhow::Result<Option<McpRequest>> {
-    let parsed_args = match &args.args {
-        None => None,
-        Some(text) => Some(
-            serde_json::from_str::<serde_json::Value>(text).map_err(|error| {
-                UserError::usage(format!("`--args {text}` is not JSON: {error}"))
-                    .with_hint(r#"for example `--args '{"a": 2, "b": 3}'`"#)
-            })?,
-        ),
-    };
-    Ok(match (&args.mcp_call, &args.mcp) {
-        (Some(tool), _) => {
-            let arguments = parsed_args.unwrap_or_else(|| serde_json::json!({}));
-            if !arguments.is_object() {
-                return Err(UserError::usage(format!(
-                    "`--args` for `--mcp-call {tool}` must be a JSON object of the tool's arguments"
-                ))
-                .into());
-            }
-            Some(McpRequest::call_tool(tool, arguments))
-        }
-        (None, Some(method)) => Some(McpRequest {
-            method: method.clone(),
-            params: parsed_args.unwrap_or(serde_json::Value::Null),
-        }),
-        (None, None) if parsed_args.is_some() => {
-            return Err(
-                UserError::usage("`--args` goes with `--mcp-call TOOL` or `--mcp METHOD`").into(),
-            );
-        }
-        (None, None) => None,
-    })
-}
-
-/// An MCP answer: tools as lines, a tool's content as text, anything else as JSON; a tool
-/// that reports an error (`isError`) fails the command with its text.
-fn print_mcp(target: &Target, outcome: &McpOutcome, json: bool) -> anyhow::Result<()> {
-    let tool_failed = outcome.result["isError"] == serde_json::Value::Bool(true);
-    if json {
-        stdout::emit_json(&serde_json::json!({
-            "agent_runtime_arn": target.arn,
-            "session_id": outcome.session_id,
-            "server": outcome.server,
-            "protocol_version": outcome.protocol_version,
-            "method": outcome.method,
-            "result": outcome.result,
-        }))?;
-    } else if !tool_failed {
-        let text = match outcome.method.as_str() {
-            "tools/list" => mcp_exchange::tools_text(&outcome.result),
-            "tools/call" => mcp_exchange::content_text(&outcome.result),
-            _ => format!("{}\n", serde_json::to_string_pretty(&outcome.result)?),
-        };
-        stdout::emit_piece(&text)?;
-        eprintln!(
-            "(MCP server {}; session {})",
-            outcome.server["name"].as_str().unwrap_or("?"),
-            outcome.session_id
-        );
-    }
-    if tool_failed {
-        let mut error = UserError::failed(format!(
-            "the tool answered with an error: {}",
-            mcp_exchange::content_text(&outcome.result).trim()
-        ));
-        if json {
-            error = error.reported_on_stdout();
-        }
-        return Err(error.into());
-    }
-    Ok(())
 }
 
 /// For a deployed agent the session lives where the official CLI keeps it, in
@@ -232,7 +141,7 @@ fn remember_session(target: &Target, key: &str, session_id: &str) -> anyhow::Res
 
 /// The payload's text: the argument, `-` for stdin, or `--payload-file`, within AgentCore's
 /// payload limit.
-fn read_payload(args: &InvokeArgs) -> anyhow::Result<String> {
+pub(super) fn read_payload(args: &InvokeArgs) -> anyhow::Result<String> {
     let limit = MAX_PAYLOAD_BYTES;
     let (bytes, source) = match (&args.payload_file, args.payload.as_deref()) {
         (Some(file), _) => (
@@ -271,7 +180,41 @@ pub fn payload_bytes(payload: &str) -> Vec<u8> {
     }
 }
 
-fn resolve_target(args: &InvokeArgs) -> anyhow::Result<Target> {
+/// The runtime session to use: `--session-id`, a new one, or the one kept for `target`.
+pub(super) fn session_for(args: &InvokeArgs, target: &Target, key: &str) -> anyhow::Result<String> {
+    Ok(match (&args.session_id, args.new_session) {
+        (Some(id), _) => {
+            let length = id.chars().count();
+            if !session_store::SESSION_ID_LENGTH.contains(&length) {
+                return Err(UserError::usage(format!(
+                    "`--session-id` must be 33 to 256 characters long; it has {length}"
+                ))
+                .with_hint("omit it to continue the last session, or pass `--new-session`")
+                .into());
+            }
+            id.clone()
+        }
+        (None, true) => session_store::new_session_id(),
+        (None, false) => {
+            remembered_session(target, key).unwrap_or_else(session_store::new_session_id)
+        }
+    })
+}
+
+/// Where the session of `target` is kept between invocations.
+pub(super) fn session_key(target: &Target) -> String {
+    format!(
+        "{}:{}",
+        if target.endpoint.is_some() {
+            "local"
+        } else {
+            "aws"
+        },
+        target.arn
+    )
+}
+
+pub(super) fn resolve_target(args: &InvokeArgs) -> anyhow::Result<Target> {
     if !args.local && args.endpoint.is_none() {
         return deployed_target(args);
     }

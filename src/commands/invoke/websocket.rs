@@ -1,0 +1,129 @@
+//! `invoke --ws`: the agent's WebSocket through the data plane, messages out (the payload, or
+//! stdin's lines), frames printed as they come until the agent closes or `--timeout` passes.
+
+use crate::cli::{InvokeArgs, OutputFormat};
+use crate::error::UserError;
+use crate::invoke::websocket_session::{self, Received};
+use crate::output::stdout;
+
+use super::{keep_session, read_payload, resolve_target, session_for, session_key};
+
+/// `--ws`: the agent's WebSocket, messages out (the payload, or stdin's lines), frames printed
+/// as they come until the agent closes or `--timeout` passes.
+pub(super) async fn run(args: &InvokeArgs) -> anyhow::Result<()> {
+    let messages = match (&args.payload_file, args.payload.as_deref()) {
+        (None, Some("-")) => Outgoing::StdinLines,
+        (None, None) => Outgoing::Nothing,
+        _ => Outgoing::One(read_payload(args)?),
+    };
+    let target = resolve_target(args)?;
+    let key = session_key(&target);
+    let session_id = session_for(args, &target, &key)?;
+    let (mut socket, session_id) = websocket_session::open(&target, &session_id).await?;
+    keep_session(&target, &key, session_id.clone());
+    let json = args.output == OutputFormat::Json;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(args.timeout);
+    let mut lines = match messages {
+        Outgoing::One(text) => {
+            websocket_session::send_text(&mut socket, &text).await?;
+            None
+        }
+        Outgoing::StdinLines => Some(stdin_lines()),
+        Outgoing::Nothing => None,
+    };
+    let mut frames = Vec::new();
+    let mut closed = None;
+    loop {
+        let line = async {
+            match lines.as_mut() {
+                Some(receiver) => receiver.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = tokio::time::sleep_until(deadline) => break,
+            line = line => match line {
+                Some(line) => websocket_session::send_text(&mut socket, &line).await?,
+                // Stdin ended: keep listening until the agent closes or time runs out.
+                None => lines = None,
+            },
+            received = websocket_session::receive(&mut socket) => match received? {
+                Some(Received::Closed(code, reason)) => {
+                    closed = Some((code, reason));
+                    break;
+                }
+                Some(Received::Text(text) | Received::Binary(text)) => {
+                    if !json {
+                        stdout::emit(&text)?;
+                    }
+                    frames.push(text);
+                }
+                None => {
+                    closed = Some((1006, "the connection ended without a close frame".into()));
+                    break;
+                }
+            },
+        }
+    }
+    if closed.is_none() {
+        websocket_session::close(&mut socket).await;
+    }
+    if json {
+        stdout::emit_json(&serde_json::json!({
+            "agent_runtime_arn": target.arn,
+            "session_id": session_id,
+            "frames": frames,
+            "closed_by_agent": closed.as_ref().map(|(code, reason)| serde_json::json!({"code": code, "reason": reason})),
+        }))?;
+    }
+    match closed {
+        None => {
+            if !json {
+                eprintln!(
+                    "(no close from the agent within {} s: closed; session {session_id})",
+                    args.timeout
+                );
+            }
+            Ok(())
+        }
+        // Normal closures, and the application's own codes (4000-4999).
+        Some((code, reason)) if matches!(code, 1000 | 1001 | 1005 | 4000..=4999) => {
+            if !json {
+                eprintln!("(closed by the agent: {code} {reason}; session {session_id})");
+            }
+            Ok(())
+        }
+        Some((code, reason)) => {
+            let mut error = UserError::failed(format!(
+                "the agent closed the WebSocket with {code}: {reason}"
+            ))
+            .with_hint(
+                "its session log (`.agentprep/logs/` for the local runtime) has the details",
+            );
+            if json {
+                error = error.reported_on_stdout();
+            }
+            Err(error.into())
+        }
+    }
+}
+
+enum Outgoing {
+    One(String),
+    StdinLines,
+    Nothing,
+}
+
+/// Stdin's lines as they are typed (read on a thread of their own: stdin blocks).
+fn stdin_lines() -> tokio::sync::mpsc::Receiver<String> {
+    let (sender, receiver) = tokio::sync::mpsc::channel(64);
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::stdin().lock().lines().map_while(Result::ok) {
+            if sender.blocking_send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receiver
+}

@@ -1,0 +1,186 @@
+//! WebSocket through `agentprep serve`: an agent with `@app.websocket` (the real AgentCore
+//! SDK) reached at `/runtimes/{ARN}/ws` by the `websockets` package's client and by
+//! `agentprep invoke --ws`, frames passed both ways with their close codes; the session's end
+//! closes the socket; an agent without a handler is refused as AgentCore's error.
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::serve_support::*;
+use crate::support::*;
+
+fn ws_echo() -> std::path::PathBuf {
+    repo_root().join("tests/fixtures/protocols/ws_echo")
+}
+
+fn ws_url(serve: &Serve, query: &str) -> String {
+    format!(
+        "ws://127.0.0.1:{}/runtimes/{}/ws{query}",
+        serve.port,
+        percent_encode(serve.arn())
+    )
+}
+
+/// `tests/python/ws_client.py` against `url`, with `headers` on the upgrade.
+fn ws_client(url: &str, headers: Value) -> Value {
+    let mut command = Command::new(venv_python());
+    command
+        .arg(repo_root().join("tests/python/ws_client.py"))
+        .arg(url)
+        .env("WS_CLIENT_HEADERS", headers.to_string());
+    let ran = run_bounded(&mut command, Duration::from_secs(60));
+    assert_eq!(ran.code, 0, "the WebSocket client failed:\n{}", ran.stderr);
+    serde_json::from_str(ran.stdout.trim()).unwrap()
+}
+
+#[test]
+fn frames_pass_both_ways_with_the_session_from_header_or_query_and_the_close_code_kept() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = prepare_into(work.path(), &ws_echo(), "deployment");
+    let serve = Serve::start(work.path(), &[&deployment], &[]);
+    let by_header = session("ws-header");
+    let answers = ws_client(
+        &ws_url(&serve, ""),
+        json!({"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": by_header}),
+    );
+    assert_eq!(
+        answers,
+        json!({
+            "text": format!("{by_header}:hello"),
+            "binary": [3, 2, 1],
+            "close_code": 4001,
+            "close_reason": "asked to close",
+        })
+    );
+    // A presigned URL carries the session id in the query string.
+    let by_query = session("ws-query");
+    let answers = ws_client(
+        &ws_url(
+            &serve,
+            &format!("?qualifier=DEFAULT&X-Amzn-Bedrock-AgentCore-Runtime-Session-Id={by_query}"),
+        ),
+        json!({}),
+    );
+    assert_eq!(answers["text"], format!("{by_query}:hello"));
+}
+
+#[test]
+fn invoke_ws_sends_stdin_lines_and_prints_until_the_agent_closes() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = prepare_into(work.path(), &ws_echo(), "deployment");
+    let serve = Serve::start(work.path(), &[&deployment], &[]);
+    let id = session("ws-invoke");
+    let piped = run_with_stdin(
+        agentprep(work.path()).args(["invoke", "--local", "--ws", "-", "--session-id", &id]),
+        b"one\ntwo\nclose\n",
+    );
+    assert_eq!(piped.success().stdout, format!("{id}:one\n{id}:two\n"));
+    assert!(
+        piped
+            .stderr
+            .contains("closed by the agent: 4001 asked to close"),
+        "{}",
+        piped.stderr
+    );
+
+    let listened = run(agentprep(work.path()).args([
+        "invoke",
+        "--local",
+        "--ws",
+        "three",
+        "--timeout",
+        "2",
+        "--output",
+        "json",
+    ]));
+    let answer = listened.success().json();
+    assert_eq!(
+        answer["frames"],
+        json!([format!("{id}:three")]),
+        "the session is kept"
+    );
+    assert_eq!(answer["closed_by_agent"], Value::Null);
+    drop(serve);
+}
+
+#[tokio::test]
+async fn stopping_the_session_closes_its_socket_with_a_reason() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+
+    let work = tempfile::tempdir().unwrap();
+    let deployment = prepare_into(work.path(), &ws_echo(), "deployment");
+    let serve = Serve::start(work.path(), &[&deployment], &[]);
+    let id = session("ws-stopped");
+    let mut request = ws_url(&serve, "").into_client_request().unwrap();
+    request.headers_mut().insert(
+        "x-amzn-bedrock-agentcore-runtime-session-id",
+        id.parse().unwrap(),
+    );
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", serve.port))
+        .await
+        .unwrap();
+    let (mut socket, _) = tokio_tungstenite::client_async(request, stream)
+        .await
+        .unwrap();
+    socket.send(Message::text("before")).await.unwrap();
+    let echoed = tokio::time::timeout(Duration::from_secs(30), socket.next())
+        .await
+        .unwrap();
+    assert_eq!(
+        echoed.unwrap().unwrap().into_text().unwrap().as_str(),
+        format!("{id}:before")
+    );
+    let stopped = http(
+        serve.port,
+        "POST",
+        &format!(
+            "/runtimes/{}/stopruntimesession",
+            percent_encode(serve.arn())
+        ),
+        &[("X-Amzn-Bedrock-AgentCore-Runtime-Session-Id", &id)],
+        b"",
+    )
+    .unwrap();
+    assert_eq!(stopped.status, 200, "{}", stopped.text());
+    let closing = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(frame) = socket.next().await {
+            if let Ok(Message::Close(frame)) = frame {
+                return frame;
+            }
+        }
+        None
+    })
+    .await
+    .expect("the socket is closed when its session stops")
+    .expect("with a close frame");
+    // uvicorn closes its sockets with 1012 (service restart) as the stopped worker shuts down;
+    // a worker that dies without a close frame is reported with 1011 and a reason.
+    let code = u16::from(closing.code);
+    assert!(code == 1012 || code == 1011, "close code {code}");
+    if code == 1011 {
+        assert_eq!(closing.reason.as_str(), "the session's agent process ended");
+    }
+}
+
+#[test]
+fn an_agent_without_a_websocket_handler_is_refused_as_a_runtime_client_error() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = prepare_into(work.path(), &lab_agent(), "deployment");
+    let serve = Serve::start(work.path(), &[&deployment], &[]);
+    let ran = run(agentprep(work.path()).args(["invoke", "--local", "--ws", "hi"]));
+    ran.failure(1);
+    assert!(
+        ran.stderr.contains("424") && ran.stderr.contains("RuntimeClientError"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("does not serve WebSocket at `/ws`"),
+        "{}",
+        ran.stderr
+    );
+    drop(serve);
+}
