@@ -158,14 +158,14 @@ impl Requirements {
         }
     }
 
-    /// Bound the unversioned requirement `key` by `clause` (`mcp` -> `mcp<2`) because `why`;
-    /// said in a warning. Lines with a version or a reference of their own are left alone.
-    pub fn bound_open_requirement(&mut self, key: &str, clause: &str, why: &str) {
+    /// Keep the requirement `key` below major version `major` (`mcp>=1.10` -> `mcp>=1.10,<2`)
+    /// because `why`, said in a warning, when its clauses let that major in.
+    pub fn cap_below_major(&mut self, key: &str, major: u64, why: &str) {
         for line in &mut self.lines {
             let Some(mut requirement) = Requirement::parse(line) else {
                 continue;
             };
-            if requirement.key == key && requirement.bound_if_open(clause) {
+            if requirement.key == key && requirement.cap_below_major(major) {
                 let bounded = requirement.line();
                 self.warnings
                     .push(format!("`{}` became `{bounded}`: {why}", line.trim()));

@@ -161,7 +161,9 @@ pub fn tools_text(result: &Value) -> String {
     text
 }
 
-/// A `tools/call` result's content as text: text parts as they are, others as JSON.
+/// A `tools/call` result's content as text: text parts as they are, others as JSON; a result
+/// with no content parts shows its structured content (`{"result": []}`), so an empty answer
+/// is seen as one.
 pub fn content_text(result: &Value) -> String {
     let parts: Vec<String> = result["content"]
         .as_array()
@@ -173,7 +175,13 @@ pub fn content_text(result: &Value) -> String {
         })
         .collect();
     let mut text = parts.join("\n");
-    if !text.is_empty() && !text.ends_with('\n') {
+    if text.is_empty() {
+        text = match result.get("structuredContent") {
+            Some(structured) => structured.to_string(),
+            None => "(no content)".to_string(),
+        };
+    }
+    if !text.ends_with('\n') {
         text.push('\n');
     }
     text
@@ -232,5 +240,8 @@ mod tests {
             content_text(&result),
             "5\n{\"type\":\"image\",\"data\":\"x\"}\n"
         );
+        let empty = json!({"content": [], "structuredContent": {"result": []}});
+        assert_eq!(content_text(&empty), "{\"result\":[]}\n");
+        assert_eq!(content_text(&json!({"content": []})), "(no content)\n");
     }
 }

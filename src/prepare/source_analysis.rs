@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::agent::capabilities::{self, Capabilities};
 use crate::agent::dotenv_names;
-use crate::agent::entry::{self, Chosen, Entry, McpApi};
+use crate::agent::entry::{self, Chosen, Entry};
 use crate::agent::import_graph::ImportGraph;
 use crate::agent::name::{self, AgentName};
 use crate::agent::outside_imports;
@@ -90,17 +90,21 @@ pub fn analyse(
         &own_names,
         options.requirements.as_deref(),
     )?;
+    // A file named with `--requirements` is the user's word; otherwise the server's code
+    // decides the SDK generation, which an open-ended requirement would leave to chance.
     if let Entry::McpServer {
-        api: McpApi::FastMcpV1,
+        older_sdk: Some(older),
         ..
     } = &chosen.entry
         && options.requirements.is_none()
     {
-        requirements.bound_open_requirement(
-            "mcp",
-            "<2",
-            "the server uses `mcp.server.fastmcp`, which mcp 2.0 removed (it is \
-             `mcp.server.mcpserver.MCPServer` there), and an unversioned `mcp` installs 2.x",
+        requirements.cap_below_major(
+            older.distribution,
+            older.below_major,
+            &format!(
+                "{}; without the bound, pip installs {} {}.x",
+                older.because, older.distribution, older.below_major
+            ),
         );
     }
     let uses = capabilities::detect(&runtime_modules);

@@ -158,13 +158,25 @@ impl Requirement {
         Ok(true)
     }
 
-    /// Add the upper bound `clause` (`<2`) to a line that has no version clause at all.
-    /// Returns whether it did (a direct reference or any clause of the user's is kept as it is).
-    pub fn bound_if_open(&mut self, clause: &str) -> bool {
-        if self.url.is_some() || !self.clauses.is_empty() {
+    /// Keep the line below major version `major` (`mcp>=1.10` -> `mcp>=1.10,<2`) when its
+    /// clauses let that major in. Returns whether it added the bound: a direct reference, or
+    /// clauses that already stop below it (`<2`, `==1.27.0`, `~=1.10`), are kept as they are.
+    pub fn cap_below_major(&mut self, major: u64) -> bool {
+        if self.url.is_some() || !admits_major(&self.clauses, major) {
             return false;
         }
-        self.clauses.push(clause.to_string());
+        // A lower bound at or past that major (`mcp>=2.1`) is the user asking for it: the
+        // bound would leave no version at all.
+        let asks_for_major = self.clauses.iter().any(|clause| {
+            split_operator(clause).is_some_and(|(operator, bound)| {
+                matches!(operator, ">=" | ">")
+                    && release(bound).is_some_and(|bound| bound[0] >= major)
+            })
+        });
+        if asks_for_major {
+            return false;
+        }
+        self.clauses.push(format!("<{major}"));
         self.merged = true;
         true
     }
@@ -224,6 +236,29 @@ fn contradiction(clauses: &[String]) -> Option<(String, String)> {
         }
     }
     None
+}
+
+/// Whether some version of major `major` satisfies every clause (each judged on its own; a
+/// clause that cannot be read admits it).
+fn admits_major(clauses: &[String], major: u64) -> bool {
+    clauses.iter().all(|clause| {
+        let Some((operator, bound)) = split_operator(clause) else {
+            return true;
+        };
+        let Some(bound) = release(bound.trim_end_matches(".*")) else {
+            return true;
+        };
+        let bound_major = bound[0];
+        match operator {
+            ">=" | ">" => bound_major <= major,
+            "<" => bound_major > major || (bound_major == major && bound.len() > 1),
+            "<=" => bound_major >= major,
+            "==" | "===" => bound_major == major,
+            // `~=1.10` is `>=1.10, ==1.*`; `~=1.10.2` stays within 1.10.
+            "~=" => bound_major == major,
+            _ => true,
+        }
+    })
 }
 
 fn split_operator(clause: &str) -> Option<(&str, &str)> {
@@ -348,5 +383,30 @@ mod tests {
         );
         assert!(Requirement::parse("--index-url x").is_none());
         assert_eq!(normalized_name("zope.interface"), "zope-interface");
+    }
+
+    #[test]
+    fn a_major_cap_is_added_only_where_the_clauses_let_that_major_in() {
+        let capped = |line: &str| {
+            let mut requirement = Requirement::parse(line).unwrap();
+            requirement.cap_below_major(2);
+            requirement.line()
+        };
+        assert_eq!(capped("mcp"), "mcp<2");
+        assert_eq!(capped("mcp>=1.10.0"), "mcp>=1.10.0,<2");
+        assert_eq!(capped("mcp[cli]>=1.0.0"), "mcp[cli]>=1.0.0,<2");
+        assert_eq!(capped("mcp>=1.0,<3"), "mcp>=1.0,<3,<2");
+        assert_eq!(capped("mcp<2.1"), "mcp<2.1,<2");
+        for kept in [
+            "mcp<2",
+            "mcp<2.0",
+            "mcp<=1.99",
+            "mcp==1.27.0",
+            "mcp~=1.10",
+            "mcp>=2.1",
+            "mcp @ https://example.com/mcp-1.0.tar.gz",
+        ] {
+            assert_eq!(capped(kept), kept, "kept as written");
+        }
     }
 }

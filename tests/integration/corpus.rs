@@ -497,6 +497,50 @@ corpus_case!(
 );
 
 corpus_case!(
+    an_mcp_server_whose_requirement_has_only_a_lower_bound_is_kept_below_2,
+    Case {
+        source: "mcp_lower_bound",
+        entry: "mcp_server:mcp",
+        kind: "mcp_server",
+        agent: "mcp_lower_bound",
+        package: "mcp_lower_bound",
+        requirements: &["bedrock-agentcore", "mcp>=1.10.0,<2"],
+        says: &[
+            "`mcp>=1.10.0` became `mcp>=1.10.0,<2`: the server is `FastMCP` of `mcp.server.fastmcp`"
+        ],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    a_low_level_server_with_decorated_handlers_is_kept_below_2,
+    Case {
+        source: "mcp_lowlevel",
+        entry: "banking_mcp:server",
+        kind: "mcp_server",
+        agent: "mcp_lowlevel",
+        package: "mcp_lowlevel",
+        requirements: &["bedrock-agentcore", "mcp>=1.0.0,<2"],
+        says: &["registers its handlers with decorators (`@server.list_tools()`)"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    several_mcp_servers_are_listed_to_choose_from,
+    Case {
+        source: "mcp_several",
+        says: &[
+            "the source builds several MCP servers",
+            "`archive:mcp`",
+            "`orders:mcp`",
+            "choose one with `--entrypoint"
+        ],
+        ..FAILS
+    }
+);
+
+corpus_case!(
     protocol_http_on_an_mcp_server_looks_for_an_http_entry,
     Case {
         source: "mcp_server",

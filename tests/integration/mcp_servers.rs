@@ -205,3 +205,42 @@ fn a_server_that_starts_itself_on_import_is_served_once_by_serve() {
     );
     assert_eq!(answers[0]["text"], "Hello, Ada!");
 }
+
+#[test]
+fn servers_of_the_1x_sdk_run_on_it_with_low_level_handlers_and_empty_results_shown() {
+    let work = tempfile::tempdir().unwrap();
+    let low_level = prepare_into(work.path(), &corpus("mcp_lowlevel"), "low-level");
+    let fast = prepare_into(work.path(), &corpus("mcp_lower_bound"), "fast");
+    let serve = Serve::spawn(Serve::command_with(
+        &mcp1_python(),
+        work.path(),
+        &[&low_level, &fast],
+        &[],
+    ));
+    let invoke = |args: &[&str]| {
+        run(agentprep(work.path())
+            .args(["invoke", "--local"])
+            .args(args))
+    };
+    let listed = invoke(&["--agent", "mcp_lowlevel"]);
+    assert_eq!(
+        listed.success().stdout,
+        "get_balance(account: string)  The balance of an account.\n"
+    );
+    let balance = invoke(&[
+        "--agent",
+        "mcp_lowlevel",
+        "--mcp-call",
+        "get_balance",
+        "--args",
+        r#"{"account": "savings"}"#,
+    ]);
+    assert_eq!(balance.success().stdout, "9000\n");
+    let empty = invoke(&["--agent", "mcp_lower_bound", "--mcp-call", "list_items"]);
+    assert_eq!(
+        empty.success().stdout,
+        "{\"result\":[]}\n",
+        "an empty list is shown"
+    );
+    drop(serve);
+}

@@ -155,6 +155,8 @@ pub enum Entry {
         class_origin: String,
         run_on_import: bool,
         stateful: bool,
+        /// The SDK generation its code needs, when not the newest.
+        older_sdk: Option<protocol_servers::OlderSdk>,
     },
 }
 
@@ -183,6 +185,7 @@ impl Entry {
             class_origin: server.class_origin,
             run_on_import,
             stateful: server.stateful,
+            older_sdk: server.older_sdk,
         }
     }
 
@@ -364,7 +367,18 @@ fn detect_mcp_server(
                 })
         })
         .collect();
-    let Some(best) = best_of(&servers, |found| found.imported)? else {
+    let Some(best) = best_of(&servers, |found| found.imported).map_err(|_| {
+        let listing: Vec<String> = servers.iter().map(Found::listing).collect();
+        UserError::failed(format!(
+            "the source builds several MCP servers:\n{}",
+            listing.join("\n")
+        ))
+        .with_hint(format!(
+            "choose one with `--entrypoint {}`",
+            servers[0].entry.spec()
+        ))
+    })?
+    else {
         return Ok(None);
     };
     let Entry::McpServer { api, variable, .. } = &best.entry else {

@@ -58,6 +58,25 @@ impl McpApi {
     }
 }
 
+/// An SDK generation the server's code needs, older than the newest: its requirement is kept
+/// below `below_major` (an unbounded `mcp>=1.10` installs 2.x, where 1.x code fails at import).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OlderSdk {
+    pub distribution: &'static str,
+    pub below_major: u64,
+    /// What in the source needs it, for the warning.
+    pub because: String,
+}
+
+/// Keywords `FastMCP(...)` of fastmcp 2.x took that 3.0 refuses (they moved to `run()`).
+const FASTMCP_2_TRANSPORT_KEYWORDS: &[&str] = &[
+    "host",
+    "port",
+    "stateless_http",
+    "json_response",
+    "log_level",
+];
+
 /// An MCP server the module builds at import time (`mcp = FastMCP("calc", ...)`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct McpServerObject {
@@ -70,6 +89,7 @@ pub struct McpServerObject {
     /// The source asks for per-client MCP sessions (`stateless_http=False`); otherwise the
     /// server runs stateless, as AgentCore recommends.
     pub stateful: bool,
+    pub older_sdk: Option<OlderSdk>,
 }
 
 /// Every MCP server the module builds at module level.
@@ -85,6 +105,7 @@ pub fn mcp_servers(syntax: &ModuleSyntax) -> Vec<McpServerObject> {
             let origin = syntax.resolve(&assignment.callee)?;
             let api = McpApi::of(&origin)?;
             Some(McpServerObject {
+                older_sdk: older_sdk(syntax, api, &assignment.target, &assignment.callee),
                 variable: assignment.target.clone(),
                 line: assignment.line,
                 api,
@@ -93,6 +114,57 @@ pub fn mcp_servers(syntax: &ModuleSyntax) -> Vec<McpServerObject> {
             })
         })
         .collect()
+}
+
+/// The SDK generation the server's code is written for, when it is not the newest.
+fn older_sdk(syntax: &ModuleSyntax, api: McpApi, variable: &str, callee: &str) -> Option<OlderSdk> {
+    let mcp_1 = |because: &str| OlderSdk {
+        distribution: "mcp",
+        below_major: 2,
+        because: because.to_string(),
+    };
+    match api {
+        McpApi::FastMcpV1 => Some(mcp_1(
+            "the server is `FastMCP` of `mcp.server.fastmcp`, which mcp 2.0 removed \
+             (`mcp.server.mcpserver.MCPServer` there)",
+        )),
+        McpApi::LowLevel => {
+            // mcp 1.x registers handlers with decorators (`@server.list_tools()`); 2.x takes
+            // them as constructor arguments (`Server(name, on_list_tools=...)`).
+            let prefix = format!("{variable}.");
+            let decorated = syntax.functions.iter().any(|function| {
+                function
+                    .decorators
+                    .iter()
+                    .any(|decorator| decorator.starts_with(&prefix))
+            });
+            decorated.then(|| {
+                mcp_1(&format!(
+                    "the low-level server registers its handlers with decorators \
+                     (`@{variable}.list_tools()`), which mcp 2.0 removed"
+                ))
+            })
+        }
+        McpApi::Standalone => {
+            let given: Vec<&str> = syntax
+                .keyword_arguments
+                .iter()
+                .filter(|argument| argument.callee == callee)
+                .map(|argument| argument.keyword.as_str())
+                .filter(|keyword| FASTMCP_2_TRANSPORT_KEYWORDS.contains(keyword))
+                .collect();
+            (!given.is_empty()).then(|| OlderSdk {
+                distribution: "fastmcp",
+                below_major: 3,
+                because: format!(
+                    "`{callee}(...)` is given `{}`, which fastmcp 3.0 refuses there (it takes \
+                     them in `run()`)",
+                    given.join("`, `")
+                ),
+            })
+        }
+        McpApi::McpServerV2 => None,
+    }
 }
 
 /// The protocol server this module builds, if any.
@@ -204,6 +276,48 @@ mod tests {
         assert!(
             servers("from strands.tools.mcp import MCPClient\nclient = MCPClient(make)\n")
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn code_of_an_older_sdk_generation_is_told_with_what_needs_it() {
+        let older = |source: &str| {
+            mcp_servers(&parse(source).unwrap())
+                .into_iter()
+                .next()
+                .and_then(|server| server.older_sdk)
+                .map(|older| (older.distribution, older.below_major))
+        };
+        assert_eq!(
+            older("from mcp.server.fastmcp import FastMCP\nmcp = FastMCP()\n"),
+            Some(("mcp", 2))
+        );
+        assert_eq!(
+            older(
+                "from mcp.server.lowlevel import Server\nserver = Server('bank')\n\
+                 @server.list_tools()\nasync def tools():\n    return []\n"
+            ),
+            Some(("mcp", 2))
+        );
+        assert_eq!(
+            older(
+                "from mcp.server.lowlevel import Server\nserver = Server('bank', on_list_tools=tools)\n"
+            ),
+            None
+        );
+        assert_eq!(
+            older(
+                "from fastmcp import FastMCP\nmcp = FastMCP('x', host='0.0.0.0', stateless_http=True)\n"
+            ),
+            Some(("fastmcp", 3))
+        );
+        assert_eq!(
+            older("from fastmcp import FastMCP\nmcp = FastMCP('x')\n"),
+            None
+        );
+        assert_eq!(
+            older("from mcp.server.mcpserver import MCPServer\nmcp = MCPServer('x')\n"),
+            None
         );
     }
 }
