@@ -174,6 +174,22 @@ impl Requirements {
         }
     }
 
+    /// Give the requirement `key` the extra `extra` (`a2a-sdk` -> `a2a-sdk[http-server]`)
+    /// because `why`, said in a warning, when it lacks it.
+    pub fn ensure_extra(&mut self, key: &str, extra: &str, why: &str) {
+        for line in &mut self.lines {
+            let Some(mut requirement) = Requirement::parse(line) else {
+                continue;
+            };
+            if requirement.key == key && requirement.add_extra(extra) {
+                let extended = requirement.line();
+                self.warnings
+                    .push(format!("`{}` became `{extended}`: {why}", line.trim()));
+                *line = extended;
+            }
+        }
+    }
+
     pub fn names(&self) -> Vec<String> {
         self.lines
             .iter()

@@ -240,7 +240,23 @@ def _get_agent():
                 },
                 if *stateful { "False" } else { "True" }
             ));
+            out.push_str(HOST_CHOICE);
             out.push_str(MCP_SERVER_RUN);
+        }
+        Entry::A2aServer {
+            variable, server, ..
+        } => {
+            out.push_str(&format!(
+                "\n# The agent's own A2A server ({}), served at `/` with its agent card.\n",
+                server.describe()
+            ));
+            out.push_str(&guarded_import(
+                entry.server_started_on_import(),
+                variable,
+                &import_of(variable, "_server"),
+            ));
+            out.push_str(HOST_CHOICE);
+            out.push_str(A2A_SERVER_RUN);
         }
     }
     out
@@ -316,16 +332,46 @@ if __name__ == "__main__":
     app.run(port=int(os.environ.get("PORT", "8080")), host=os.environ.get("AGENTPREP_HOST") or None)
 "#;
 
-/// The Streamable HTTP app of any of the MCP server APIs, run with uvicorn where AgentCore
-/// connects (port 8000, path `/mcp`) or where `serve` says (`PORT`, `AGENTPREP_HOST`).
-const MCP_SERVER_RUN: &str = r#"_PATH = "/mcp"
-
+/// Where a protocol server listens, as `BedrockAgentCoreApp` chooses for HTTP agents.
+const HOST_CHOICE: &str = r#"
 
 def _host():
     """The address BedrockAgentCoreApp would choose: 0.0.0.0 in AgentCore's container, else
     127.0.0.1. AGENTPREP_HOST overrides that choice."""
     in_container = os.path.exists("/.dockerenv") or os.environ.get("DOCKER_CONTAINER")
     return os.environ.get("AGENTPREP_HOST") or ("0.0.0.0" if in_container else "127.0.0.1")
+
+"#;
+
+/// An A2A server of any of the shapes as an ASGI app, run with uvicorn where AgentCore
+/// connects (port 9000, JSON-RPC at `/`, the card at `/.well-known/agent-card.json`).
+const A2A_SERVER_RUN: &str = r#"
+
+def _a2a_app():
+    """The ASGI app that serves the A2A server at `/`."""
+    to_starlette_app = getattr(_server, "to_starlette_app", None)
+    if to_starlette_app is not None:
+        # Strands' A2AServer mounts itself at its URL's path; AgentCore posts to `/`.
+        if getattr(_server, "mount_path", ""):
+            _server.mount_path = ""
+        return to_starlette_app()
+    if hasattr(_server, "agent_card") and hasattr(_server, "build"):
+        # An a2a SDK application, not built yet.
+        return _server.build()
+    return _server
+
+
+if __name__ == "__main__":
+    import uvicorn
+
+    # Port 9000 is where AgentCore connects to an A2A server; PORT chooses another. The card's
+    # URL comes from AGENTCORE_RUNTIME_URL when the agent reads it, as on AgentCore.
+    uvicorn.run(_a2a_app(), host=_host(), port=int(os.environ.get("PORT", "9000")))
+"#;
+
+/// The Streamable HTTP app of any of the MCP server APIs, run with uvicorn where AgentCore
+/// connects (port 8000, path `/mcp`) or where `serve` says (`PORT`, `AGENTPREP_HOST`).
+const MCP_SERVER_RUN: &str = r#"_PATH = "/mcp"
 
 
 def _streamable_http_app(host):

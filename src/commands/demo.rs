@@ -76,6 +76,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             log_dir: home.join("logs"),
             worker_env: Vec::new(),
             echo_worker_output: false,
+            // The demo's agent is an HTTP agent: no public URL to give it.
+            public_endpoint: None,
         },
     )?;
     runtime.warm_up();

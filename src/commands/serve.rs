@@ -101,6 +101,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             answer: Duration::from_secs(args.request_timeout),
             stream: Duration::from_secs(args.stream_timeout),
         },
+        public_endpoint: Some(endpoint.clone()),
     };
     leftovers::clear_and_report();
     let runtime = LocalRuntime::new(&agents, &options)?;

@@ -125,6 +125,17 @@ pub async fn exchange(
     payload: Vec<u8>,
     call: Call<'_>,
 ) -> anyhow::Result<RawAnswer> {
+    exchange_streaming(target, payload, call, &mut |_| Ok(())).await
+}
+
+/// Send one call and read its whole answer, handing each message to `seen` as it arrives (an
+/// SSE answer's events one by one, a JSON answer at once).
+pub async fn exchange_streaming(
+    target: &Target,
+    payload: Vec<u8>,
+    call: Call<'_>,
+    seen: &mut dyn FnMut(&str) -> anyhow::Result<()>,
+) -> anyhow::Result<RawAnswer> {
     let output = send(target, payload, call).await?;
     let mut answer = RawAnswer {
         session_id: output
@@ -143,19 +154,21 @@ pub async fn exchange(
             .await
             .map_err(|error| anyhow::anyhow!("the answer stream broke: {error}"))?
         {
-            answer
-                .messages
-                .extend(decoder.feed(&chunk).into_iter().map(|event| event.data));
+            for event in decoder.feed(&chunk) {
+                seen(&event.data)?;
+                answer.messages.push(event.data);
+            }
         }
-        answer
-            .messages
-            .extend(decoder.finish().map(|event| event.data));
+        if let Some(event) = decoder.finish() {
+            seen(&event.data)?;
+            answer.messages.push(event.data);
+        }
     } else {
         let body = whole_body(stream).await?;
         if !body.is_empty() {
-            answer
-                .messages
-                .push(String::from_utf8_lossy(&body).into_owned());
+            let text = String::from_utf8_lossy(&body).into_owned();
+            seen(&text)?;
+            answer.messages.push(text);
         }
     }
     Ok(answer)

@@ -1,6 +1,7 @@
 //! Invoking an agent through the AgentCore data-plane API with the official Rust SDK, locally
 //! or on AWS, and turning its answer into readable text.
 
+pub mod a2a_exchange;
 pub mod answer_text;
 pub mod client;
 pub mod mcp_exchange;

@@ -15,9 +15,11 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::agentcore_contract::{MAX_PAYLOAD_BYTES, SESSION_HEADER, SESSION_ID_LENGTH};
+use crate::local_runtime::a2a_card;
 use crate::local_runtime::api_error::ApiError;
+use crate::local_runtime::hosted_agent::HostedAgent;
 use crate::local_runtime::mcp_session;
-use crate::local_runtime::proxy;
+use crate::local_runtime::proxy::{self, WorkerCall};
 use crate::local_runtime::state::LocalRuntime;
 use crate::local_runtime::websocket_bridge;
 use crate::server_protocol::Protocol;
@@ -29,6 +31,12 @@ pub fn router(runtime: Arc<LocalRuntime>) -> Router {
             post(invoke_agent_runtime)
                 .get(not_invoke)
                 .delete(not_invoke),
+        )
+        // A2A clients post to the card's URL, which ends with a slash.
+        .route("/runtimes/{arn}/invocations/", post(invoke_agent_runtime))
+        .route(
+            "/runtimes/{arn}/invocations/.well-known/{document}",
+            get(a2a_card::agent_card),
         )
         .route("/runtimes/{arn}/ws", get(websocket_bridge::connect))
         .route(
@@ -57,7 +65,7 @@ async fn not_invoke() -> ApiError {
 
 /// The path's ARN and the query, or AWS's `ValidationException` when they cannot be read
 /// (`%ff` in the path, a repeated `qualifier`).
-fn arn_and_qualifier(
+pub fn arn_and_qualifier(
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<Qualifier>, QueryRejection>,
 ) -> Result<(String, Option<String>), ApiError> {
@@ -74,8 +82,8 @@ fn arn_and_qualifier(
 }
 
 #[derive(Debug, Deserialize)]
-struct Qualifier {
-    qualifier: Option<String>,
+pub struct Qualifier {
+    pub qualifier: Option<String>,
 }
 
 async fn invoke_agent_runtime(
@@ -110,10 +118,45 @@ async fn invoke_default_agent(
 
 async fn invoke(
     runtime: &LocalRuntime,
-    agent: Arc<crate::local_runtime::hosted_agent::HostedAgent>,
+    agent: Arc<HostedAgent>,
     headers: &HeaderMap,
     body: Body,
     request_id: &str,
+) -> Result<Response<Body>, ApiError> {
+    if let Some(length) = headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        && length > MAX_PAYLOAD_BYTES
+    {
+        return Err(ApiError::validation(format!(
+            "the payload is {length} bytes; AgentCore accepts at most {MAX_PAYLOAD_BYTES} (100 MB)"
+        )));
+    }
+    let body = Body::new(http_body_util::Limited::new(
+        body,
+        MAX_PAYLOAD_BYTES as usize,
+    ));
+    in_session(
+        runtime,
+        agent,
+        headers,
+        request_id,
+        WorkerCall::Invocation,
+        body,
+    )
+    .await
+}
+
+/// `call` in the session the request names (a new one when it names none), its worker
+/// started if needed, the session id echoed on the answer.
+pub async fn in_session(
+    runtime: &LocalRuntime,
+    agent: Arc<HostedAgent>,
+    headers: &HeaderMap,
+    request_id: &str,
+    call: WorkerCall<'_>,
+    body: Body,
 ) -> Result<Response<Body>, ApiError> {
     // An MCP client names its session with the `Mcp-Session-Id` serve gave it.
     let named = headers.get(SESSION_HEADER).or_else(|| {
@@ -132,26 +175,13 @@ async fn invoke(
         // The SDKs fill in a UUID; a plain HTTP caller gets one generated, and sees it echoed.
         None => uuid::Uuid::new_v4().to_string(),
     };
-    if let Some(length) = headers
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        && length > MAX_PAYLOAD_BYTES
-    {
-        return Err(ApiError::validation(format!(
-            "the payload is {length} bytes; AgentCore accepts at most {MAX_PAYLOAD_BYTES} (100 MB)"
-        )));
-    }
-    let body = Body::new(http_body_util::Limited::new(
-        body,
-        MAX_PAYLOAD_BYTES as usize,
-    ));
     let (session, worker) = runtime.sessions.worker_for(&agent, &session_id).await?;
     let forwarded = proxy::forwarded_headers(headers, &session_id, request_id, agent.protocol());
     let mut response = proxy::forward(
         &runtime.client,
         &session,
         worker,
+        call,
         forwarded,
         body,
         runtime.invocation_limits,
@@ -203,7 +233,7 @@ async fn ping() -> impl IntoResponse {
     axum::Json(serde_json::json!({ "status": "Healthy", "time_of_last_update": now }))
 }
 
-fn finish(answer: Result<Response<Body>, ApiError>, request_id: &str) -> Response<Body> {
+pub fn finish(answer: Result<Response<Body>, ApiError>, request_id: &str) -> Response<Body> {
     let mut response = match answer {
         Ok(response) => response,
         Err(error) => error.into_response(),

@@ -1,6 +1,7 @@
 //! The local AgentCore Runtime: AWS's data-plane API on loopback, one worker process per
 //! runtime session, warm pools, and AgentCore's session lifecycle.
 
+pub mod a2a_card;
 pub mod api_error;
 pub mod child_spawner;
 pub mod connections;

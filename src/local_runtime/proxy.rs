@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, Response};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response};
 use bytes::Bytes;
 use hyper::body::{Frame, Incoming};
 
@@ -64,6 +64,14 @@ pub fn forwarded_headers(
     headers
 }
 
+/// What is asked of the worker: the protocol's invocation (`POST /invocations`, `/mcp`, `/`),
+/// or a GET of one of its documents (an A2A agent card).
+#[derive(Debug, Clone, Copy)]
+pub enum WorkerCall<'a> {
+    Invocation,
+    Get(&'a str),
+}
+
 /// Send the invocation to the worker and stream its answer back, within `limits`: a worker
 /// that does not answer in time is taken as hung and stopped (the session's next request gets a
 /// fresh one), so no request waits forever and no hung worker keeps its session alive.
@@ -71,13 +79,19 @@ pub async fn forward(
     client: &WorkerClient,
     session: &Arc<Session>,
     worker: Arc<Worker>,
+    call: WorkerCall<'_>,
     headers: HeaderMap,
     body: Body,
     limits: InvocationLimits,
 ) -> Result<Response<Body>, ApiError> {
     let in_flight = session.begin_request();
-    let path = worker.protocol.invocation_path();
-    let mut request = Request::post(format!("http://127.0.0.1:{}{path}", worker.port))
+    let (method, path) = match call {
+        WorkerCall::Invocation => (Method::POST, worker.protocol.invocation_path()),
+        WorkerCall::Get(path) => (Method::GET, path),
+    };
+    let mut request = Request::builder()
+        .method(method)
+        .uri(format!("http://127.0.0.1:{}{path}", worker.port))
         .body(body)
         .map_err(|error| {
             ApiError::internal(format!("cannot build the request to the agent: {error}"))

@@ -18,6 +18,13 @@ use crate::local_runtime::worker::WorkerSpec;
 use crate::local_runtime::worker_client::{WorkerClient, new_client};
 use crate::server_protocol::Protocol;
 
+/// What an ARN keeps unescaped in a URL path, as the AWS SDKs encode it.
+pub const ARN_IN_PATH: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// A deployment to host.
 #[derive(Debug, Clone)]
 pub struct AgentToHost {
@@ -42,6 +49,9 @@ pub struct RuntimeOptions {
     pub echo_worker_output: bool,
     /// How long one invocation may run before its worker is taken as hung.
     pub invocation_limits: InvocationLimits,
+    /// Where callers reach this runtime (`http://127.0.0.1:8080`), for the public URL an A2A
+    /// agent is given in `AGENTCORE_RUNTIME_URL`, as AgentCore gives its own.
+    pub public_endpoint: Option<String>,
 }
 
 /// How long one invocation may run, as AgentCore bounds it.
@@ -99,11 +109,24 @@ impl LocalRuntime {
             .map(|agent| {
                 let deployment_dir = std::path::absolute(&agent.deployment_dir)
                     .unwrap_or_else(|_| agent.deployment_dir.clone());
+                let arn = local_runtime_arn(&options.region, &agent.name, &deployment_dir);
+                let mut env = options.worker_env.clone();
+                if let Some(endpoint) = &options.public_endpoint
+                    && agent.protocol == Protocol::A2a
+                {
+                    env.push((
+                        "AGENTCORE_RUNTIME_URL".into(),
+                        format!(
+                            "{endpoint}/runtimes/{}/invocations/",
+                            percent_encoding::utf8_percent_encode(&arn, ARN_IN_PATH)
+                        ),
+                    ));
+                }
                 let spec = WorkerSpec {
                     agent: agent.name.clone(),
                     python: agent.python.clone(),
                     invoke_py: deployment_dir.join("invoke.py"),
-                    env: options.worker_env.clone(),
+                    env,
                     work_root: work_root.path().to_path_buf(),
                     log_dir: options.log_dir.clone(),
                     startup_timeout: options.startup_timeout,
@@ -112,7 +135,7 @@ impl LocalRuntime {
                 };
                 HostedAgent::new(
                     agent.name.clone(),
-                    local_runtime_arn(&options.region, &agent.name, &deployment_dir),
+                    arn,
                     spec,
                     Arc::clone(&launcher),
                     client.clone(),

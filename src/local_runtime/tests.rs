@@ -193,6 +193,7 @@ impl Local {
                     answer: Duration::from_millis(ANSWER_LIMIT_MS),
                     stream: Duration::from_millis(STREAM_LIMIT_MS),
                 },
+                public_endpoint: None,
             },
             Arc::clone(&launcher) as Arc<dyn crate::local_runtime::launcher::WorkerLauncher>,
         )
@@ -441,6 +442,18 @@ async fn malformed_requests_get_aws_error_shapes() {
             "/nowhere",
             StatusCode::NOT_FOUND,
             "UnknownOperationException",
+        ),
+        (
+            "GET",
+            "/runtimes/echo/invocations/.well-known/agent-card.json",
+            StatusCode::NOT_FOUND,
+            "ResourceNotFoundException",
+        ),
+        (
+            "GET",
+            "/runtimes/echo/invocations/.well-known/secrets.json",
+            StatusCode::NOT_FOUND,
+            "ResourceNotFoundException",
         ),
     ] {
         let answer = local

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::agent::capabilities::{self, Capabilities};
 use crate::agent::dotenv_names;
-use crate::agent::entry::{self, Chosen, Entry};
+use crate::agent::entry::{self, A2aKind, Chosen, Entry};
 use crate::agent::import_graph::ImportGraph;
 use crate::agent::name::{self, AgentName};
 use crate::agent::outside_imports;
@@ -106,6 +106,23 @@ pub fn analyse(
                 older.because, older.distribution, older.below_major
             ),
         );
+    }
+    // What an A2A server needs to be served, beyond what its imports say.
+    if let Entry::A2aServer { server, .. } = &chosen.entry
+        && options.requirements.is_none()
+    {
+        match server {
+            A2aKind::StrandsServer => requirements.ensure_extra(
+                "strands-agents",
+                "a2a",
+                "Strands' `A2AServer` needs the a2a SDK and its web server, which the `a2a` extra brings",
+            ),
+            A2aKind::SdkApplication | A2aKind::App => requirements.ensure_extra(
+                "a2a-sdk",
+                "http-server",
+                "the a2a SDK's server applications need Starlette and SSE support, which the `http-server` extra brings",
+            ),
+        }
     }
     let uses = capabilities::detect(&runtime_modules);
     Ok(SourceAnalysis {

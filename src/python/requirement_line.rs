@@ -158,6 +158,15 @@ impl Requirement {
         Ok(true)
     }
 
+    /// Add `extra` unless the line has it. Returns whether it did.
+    pub fn add_extra(&mut self, extra: &str) -> bool {
+        if !self.extras.insert(extra.to_ascii_lowercase()) {
+            return false;
+        }
+        self.merged = true;
+        true
+    }
+
     /// Keep the line below major version `major` (`mcp>=1.10` -> `mcp>=1.10,<2`) when its
     /// clauses let that major in. Returns whether it added the bound: a direct reference, or
     /// clauses that already stop below it (`<2`, `==1.27.0`, `~=1.10`), are kept as they are.

@@ -566,9 +566,24 @@ corpus_case!(
 );
 
 corpus_case!(
-    an_a2a_server_is_prepared_as_http_and_says_so,
+    a_strands_a2a_server_is_prepared_as_one_with_the_extra_it_needs,
     Case {
         source: "a2a_server",
+        entry: "agent:server",
+        kind: "a2a_server",
+        agent: "a2a_server",
+        package: "a2a_server",
+        requirements: &["bedrock-agentcore", "strands-agents[a2a]"],
+        says: &["`strands-agents` became `strands-agents[a2a]`"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    protocol_http_on_an_a2a_server_prepares_the_agent_behind_it,
+    Case {
+        source: "a2a_server",
+        args: &["--protocol", "http"],
         entry: "agent:agent",
         kind: "agent_object",
         agent: "a2a_server",

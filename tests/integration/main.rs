@@ -4,6 +4,7 @@ mod serve_support;
 mod snapshot;
 mod support;
 
+mod a2a_servers;
 mod corpus;
 mod corpus_runs;
 mod demo;

@@ -18,7 +18,7 @@ mod spec;
 use serde::Serialize;
 
 pub use agent_objects::AgentFramework;
-pub use protocol_servers::McpApi;
+pub use protocol_servers::{A2aKind, McpApi};
 
 use crate::agent::import_graph::ImportGraph;
 use crate::agent::python_modules::PythonModule;
@@ -158,6 +158,15 @@ pub enum Entry {
         /// The SDK generation its code needs, when not the newest.
         older_sdk: Option<protocol_servers::OlderSdk>,
     },
+    /// An A2A server the module builds, served at `/` with its agent card.
+    A2aServer {
+        #[serde(flatten)]
+        at: ModuleRef,
+        variable: String,
+        /// How it becomes the app uvicorn serves.
+        server: A2aKind,
+        server_started_on_import: Option<ServerStart>,
+    },
 }
 
 impl Entry {
@@ -168,7 +177,8 @@ impl Entry {
             | Entry::AgentObject { at, .. }
             | Entry::Method { at, .. }
             | Entry::Function { at, .. }
-            | Entry::McpServer { at, .. } => at,
+            | Entry::McpServer { at, .. }
+            | Entry::A2aServer { at, .. } => at,
         }
     }
 
@@ -201,6 +211,7 @@ impl Entry {
     pub fn protocol(&self) -> Protocol {
         match self {
             Entry::McpServer { .. } => Protocol::Mcp,
+            Entry::A2aServer { .. } => Protocol::A2a,
             _ => Protocol::Http,
         }
     }
@@ -212,7 +223,8 @@ impl Entry {
             Entry::ExistingApp { variable, .. }
             | Entry::AsgiApp { variable, .. }
             | Entry::AgentObject { variable, .. }
-            | Entry::McpServer { variable, .. } => format!("{module}:{variable}"),
+            | Entry::McpServer { variable, .. }
+            | Entry::A2aServer { variable, .. } => format!("{module}:{variable}"),
             Entry::Method { class, method, .. } => format!("{module}:{class}.{method}"),
             Entry::Function { function, .. } => format!("{module}:{function}"),
         }
@@ -221,7 +233,10 @@ impl Entry {
     /// Whether the generated entrypoint answers with SSE (unknown for an existing app).
     pub fn streams(&self) -> bool {
         match self {
-            Entry::ExistingApp { .. } | Entry::AsgiApp { .. } | Entry::McpServer { .. } => false,
+            Entry::ExistingApp { .. }
+            | Entry::AsgiApp { .. }
+            | Entry::McpServer { .. }
+            | Entry::A2aServer { .. } => false,
             Entry::AgentObject {
                 framework, style, ..
             } => *framework == AgentFramework::Strands || *style == CallStyle::Stream,
@@ -246,6 +261,10 @@ impl Entry {
                 ..
             }
             | Entry::AsgiApp {
+                server_started_on_import,
+                ..
+            }
+            | Entry::A2aServer {
                 server_started_on_import,
                 ..
             } => *server_started_on_import,
@@ -308,16 +327,28 @@ pub fn choose(
                 "name the server with `--entrypoint module:variable`, or leave `--protocol` out",
             )
         })?,
+        (None, Some(Protocol::A2a)) => detect_a2a_server(modules, graph)?.ok_or_else(|| {
+            UserError::usage(
+                "`--protocol a2a`, but the source builds no A2A server at module level \
+                 (Strands `A2AServer(...)`, an a2a SDK application, or a web app beside one)",
+            )
+            .with_hint(
+                "name the server with `--entrypoint module:variable`, or leave `--protocol` out",
+            )
+        })?,
         (None, Some(other)) => {
             return Err(UserError::usage(format!(
-                "`--protocol {}`: agentprep prepares HTTP agents and MCP servers so far",
+                "`--protocol {}`: agentprep prepares HTTP agents, MCP servers and A2A servers so far",
                 other.name().to_lowercase()
             ))
             .with_hint("deploy it with the official AgentCore CLI meanwhile"));
         }
         (None, None) => match detect_mcp_server(modules, graph)? {
             Some(server) => server,
-            None => detect(modules, graph)?,
+            None => match detect_a2a_server(modules, graph)? {
+                Some(server) => server,
+                None => detect(modules, graph)?,
+            },
         },
     };
     if let Some(wanted) = protocol
@@ -347,26 +378,82 @@ pub fn choose(
     Ok(chosen)
 }
 
+/// The protocol servers `in_module` finds in the agent's modules (tests and scripts left out),
+/// as candidates.
+fn servers_found(
+    modules: &[PythonModule],
+    graph: &ImportGraph,
+    in_module: impl Fn(&PythonModule) -> Vec<(usize, Entry)>,
+) -> Vec<Found> {
+    modules
+        .iter()
+        .enumerate()
+        .filter(|(_, module)| !module.is_support())
+        .flat_map(|(index, module)| {
+            in_module(module)
+                .into_iter()
+                .map(move |(line, entry)| Found {
+                    line,
+                    entry,
+                    imported: graph.is_imported(index),
+                    tier: Tier::Plain,
+                })
+        })
+        .collect()
+}
+
+/// The A2A server the source builds, if it builds one.
+fn detect_a2a_server(
+    modules: &[PythonModule],
+    graph: &ImportGraph,
+) -> Result<Option<Chosen>, UserError> {
+    let servers = servers_found(modules, graph, |module| {
+        protocol_servers::a2a_servers(&module.syntax)
+            .into_iter()
+            .map(|server| {
+                let entry = Entry::A2aServer {
+                    at: ModuleRef::of(module),
+                    server_started_on_import: server_start(module, &server.variable),
+                    variable: server.variable,
+                    server: server.kind,
+                };
+                (server.line, entry)
+            })
+            .collect()
+    });
+    let Some(best) = best_of(&servers, |found| found.imported)? else {
+        return Ok(None);
+    };
+    let Entry::A2aServer {
+        server: kind,
+        variable,
+        ..
+    } = &best.entry
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Chosen {
+        reason: format!(
+            "`{}` builds {} `{variable}`: deployed with the A2A protocol",
+            best.entry.at().file,
+            kind.describe()
+        ),
+        entry: best.entry.clone(),
+        warnings: Vec::new(),
+    }))
+}
+
 /// The MCP server the source builds, if it builds one.
 fn detect_mcp_server(
     modules: &[PythonModule],
     graph: &ImportGraph,
 ) -> Result<Option<Chosen>, UserError> {
-    let servers: Vec<Found> = modules
-        .iter()
-        .enumerate()
-        .filter(|(_, module)| !module.is_support())
-        .flat_map(|(index, module)| {
-            protocol_servers::mcp_servers(&module.syntax)
-                .into_iter()
-                .map(move |server| Found {
-                    line: server.line,
-                    entry: Entry::mcp_server(module, server),
-                    imported: graph.is_imported(index),
-                    tier: Tier::Plain,
-                })
-        })
-        .collect();
+    let servers = servers_found(modules, graph, |module| {
+        protocol_servers::mcp_servers(&module.syntax)
+            .into_iter()
+            .map(|server| (server.line, Entry::mcp_server(module, server)))
+            .collect()
+    });
     let Some(best) = best_of(&servers, |found| found.imported).map_err(|_| {
         let listing: Vec<String> = servers.iter().map(Found::listing).collect();
         UserError::failed(format!(

@@ -167,6 +167,89 @@ fn older_sdk(syntax: &ModuleSyntax, api: McpApi, variable: &str, callee: &str) -
     }
 }
 
+/// How an A2A server is made into the ASGI app uvicorn serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum A2aKind {
+    /// An ASGI app already: the module's web app around the A2A server (with its `/ping`),
+    /// an a2a SDK application's `.build()`, Google ADK's `to_a2a(agent)`.
+    App,
+    /// An a2a SDK application (`A2AStarletteApplication(...)`), built with `.build()`.
+    SdkApplication,
+    /// Strands' `A2AServer(agent=...)`: its `to_starlette_app()`.
+    StrandsServer,
+}
+
+impl A2aKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            A2aKind::App => "the app serving its A2A server",
+            A2aKind::SdkApplication => "the a2a SDK application",
+            A2aKind::StrandsServer => "the Strands A2A server",
+        }
+    }
+}
+
+/// An A2A server the module builds at import time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct A2aServerObject {
+    pub variable: String,
+    pub line: usize,
+    pub kind: A2aKind,
+}
+
+const A2A_SDK_APPLICATIONS: &[&str] = &[
+    "A2AStarletteApplication",
+    "A2AFastAPIApplication",
+    "A2ARESTFastAPIApplication",
+];
+
+/// What a module that imports an A2A server SDK serves: its own web app if it builds one
+/// (which mounts the A2A app and adds what it needs), else the A2A app or server itself.
+pub fn a2a_servers(syntax: &ModuleSyntax) -> Vec<A2aServerObject> {
+    if server_protocol(syntax) != Some(Protocol::A2a) {
+        return Vec::new();
+    }
+    let web_apps = super::agent_objects::web_apps(syntax);
+    if !web_apps.is_empty() {
+        return web_apps
+            .into_iter()
+            .map(|app| A2aServerObject {
+                variable: app.variable,
+                line: app.line,
+                kind: A2aKind::App,
+            })
+            .collect();
+    }
+    syntax
+        .assignments
+        .iter()
+        .filter_map(|assignment| {
+            let origin = syntax.resolve(&assignment.callee)?;
+            let head = origin.split('(').next().unwrap_or(&origin);
+            let class = head.rsplit('.').next().unwrap_or(head);
+            let kind = if A2A_SDK_APPLICATIONS.contains(&class) && origin.starts_with("a2a.") {
+                if assignment.callee.ends_with(".build") {
+                    A2aKind::App
+                } else {
+                    A2aKind::SdkApplication
+                }
+            } else if class == "to_a2a" && origin.starts_with("google.adk") {
+                A2aKind::App
+            } else if class == "A2AServer" && origin.starts_with("strands.multiagent.a2a") {
+                A2aKind::StrandsServer
+            } else {
+                return None;
+            };
+            Some(A2aServerObject {
+                variable: assignment.target.clone(),
+                line: assignment.line,
+                kind,
+            })
+        })
+        .collect()
+}
+
 /// The protocol server this module builds, if any.
 pub fn server_protocol(syntax: &ModuleSyntax) -> Option<Protocol> {
     let origins = || {
@@ -319,5 +402,46 @@ mod tests {
             older("from mcp.server.mcpserver import MCPServer\nmcp = MCPServer('x')\n"),
             None
         );
+    }
+
+    #[test]
+    fn a2a_servers_are_found_as_what_uvicorn_serves() {
+        let servers = |source: &str| -> Vec<(String, A2aKind)> {
+            a2a_servers(&parse(source).unwrap())
+                .into_iter()
+                .map(|server| (server.variable, server.kind))
+                .collect()
+        };
+        assert_eq!(
+            servers(
+                "from a2a.server.apps import A2AStarletteApplication\n\
+                 app = A2AStarletteApplication(agent_card=card, http_handler=handler).build()\n"
+            ),
+            [("app".to_string(), A2aKind::App)]
+        );
+        assert_eq!(
+            servers(
+                "from a2a.server.apps import A2AStarletteApplication\n\
+                 server = A2AStarletteApplication(agent_card=card, http_handler=handler)\n"
+            ),
+            [("server".to_string(), A2aKind::SdkApplication)]
+        );
+        assert_eq!(
+            servers(
+                "from strands import Agent\nfrom strands.multiagent.a2a import A2AServer\n\
+                 agent = Agent()\na2a_server = A2AServer(agent=agent, serve_at_root=True)\n"
+            ),
+            [("a2a_server".to_string(), A2aKind::StrandsServer)]
+        );
+        assert_eq!(
+            servers(
+                "from fastapi import FastAPI\nfrom strands.multiagent.a2a import A2AServer\n\
+                 a2a_server = A2AServer(agent=agent)\napp = FastAPI()\n\
+                 app.mount('/', a2a_server.to_fastapi_app())\n"
+            ),
+            [("app".to_string(), A2aKind::App)],
+            "the web app that mounts the A2A server and adds `/ping` is what runs"
+        );
+        assert!(servers("from a2a.client import A2AClient\nclient = A2AClient(http)\n").is_empty());
     }
 }

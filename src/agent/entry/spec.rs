@@ -119,6 +119,17 @@ pub fn resolve(modules: &[PythonModule], spec: &str, package: &str) -> Result<Ch
             stream_function: None,
         }));
     }
+    if let Some(server) = protocol_servers::a2a_servers(syntax)
+        .into_iter()
+        .find(|server| server.variable == attribute)
+    {
+        return Ok(named(Entry::A2aServer {
+            server_started_on_import: server_start(module, &server.variable),
+            at,
+            variable: server.variable,
+            server: server.kind,
+        }));
+    }
     if let Some(server) = protocol_servers::mcp_servers(syntax)
         .into_iter()
         .find(|server| server.variable == attribute)

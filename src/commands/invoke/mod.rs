@@ -1,6 +1,8 @@
 //! `agentprep invoke`: send a payload to an agent and print its answer as it streams; an MCP
-//! server is spoken to in MCP (`mcp`), an agent's WebSocket opened with `--ws` (`websocket`).
+//! server is spoken to in MCP (`mcp`), an A2A server in A2A (`a2a`), an agent's WebSocket opened
+//! with `--ws` (`websocket`).
 
+mod a2a;
 mod mcp;
 mod websocket;
 
@@ -56,6 +58,17 @@ pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
         return mcp::print(&target, &outcome?, json);
     }
     let payload = payload.unwrap_or_default();
+    if target.protocol == Protocol::A2a
+        && let Some(prompt) = a2a::prompt_of(&payload)
+    {
+        let used = a2a::run(&target, &session_id, &prompt, args.output).await;
+        keep_session(
+            &target,
+            &key,
+            used.as_ref().map(String::clone).unwrap_or(session_id),
+        );
+        return used.map(|_| ());
+    }
     let mut printed_any = false;
     let mut ends_with_newline = true;
     let mut sink = |text: &str| -> std::io::Result<()> {

@@ -1,0 +1,214 @@
+//! `invoke` for an A2A server: the prompt sent as an A2A message through InvokeAgentRuntime, as
+//! an A2A client pointed at AgentCore sends it. `message/stream` first, so the reply's text is
+//! printed as the agent streams it; an agent that does not stream (the server refuses the
+//! method) is asked again with `message/send`. The reply's text is what the agent's messages,
+//! status updates and artifacts say.
+
+use serde_json::{Value, json};
+
+use crate::error::UserError;
+use crate::invoke::client::{self, Call, Target};
+
+/// JSON-RPC error codes that mean "no streaming here": method not found, and A2A's
+/// UnsupportedOperationError.
+const NOT_STREAMED: [i64; 2] = [-32601, -32004];
+
+#[derive(Debug, Clone)]
+pub struct A2aOutcome {
+    pub session_id: String,
+    /// The method that answered: `message/stream` or `message/send`.
+    pub method: &'static str,
+    /// Every JSON-RPC result the agent sent, in order.
+    pub results: Vec<Value>,
+    pub text: String,
+}
+
+/// Send `text` as a user message in `session_id`, handing the reply's text to `sink` as it
+/// comes.
+pub async fn send(
+    target: &Target,
+    session_id: &str,
+    text: &str,
+    sink: &mut dyn FnMut(&str) -> std::io::Result<()>,
+) -> anyhow::Result<A2aOutcome> {
+    let mut outcome = A2aOutcome {
+        session_id: session_id.to_string(),
+        method: "message/stream",
+        results: Vec::new(),
+        text: String::new(),
+    };
+    let streamed = exchange(
+        target,
+        session_id,
+        "message/stream",
+        text,
+        &mut outcome,
+        sink,
+    )
+    .await;
+    match streamed {
+        Err(Refused { code, .. }) if NOT_STREAMED.contains(&code) && outcome.text.is_empty() => {
+            outcome.method = "message/send";
+            outcome.results.clear();
+            exchange(target, session_id, "message/send", text, &mut outcome, sink)
+                .await
+                .map_err(Refused::into_error)?;
+        }
+        other => other.map_err(Refused::into_error)?,
+    }
+    Ok(outcome)
+}
+
+/// The server's JSON-RPC error, or a failure to reach it.
+struct Refused {
+    code: i64,
+    error: anyhow::Error,
+}
+
+impl Refused {
+    fn into_error(self) -> anyhow::Error {
+        self.error
+    }
+}
+
+async fn exchange(
+    target: &Target,
+    session_id: &str,
+    method: &str,
+    text: &str,
+    outcome: &mut A2aOutcome,
+    sink: &mut dyn FnMut(&str) -> std::io::Result<()>,
+) -> Result<(), Refused> {
+    let request = json!({
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": method,
+        "params": {"message": {
+            "kind": "message",
+            "role": "user",
+            "messageId": uuid::Uuid::new_v4().to_string(),
+            "parts": [{"kind": "text", "text": text}],
+        }},
+    });
+    let mut refusal = None;
+    let mut seen = |message: &str| -> anyhow::Result<()> {
+        let Ok(response) = serde_json::from_str::<Value>(message) else {
+            return Ok(());
+        };
+        if let Some(error) = response.get("error") {
+            refusal = Some((
+                error["code"].as_i64().unwrap_or(0),
+                error["message"]
+                    .as_str()
+                    .unwrap_or("no message")
+                    .to_string(),
+            ));
+            return Ok(());
+        }
+        let result = &response["result"];
+        let piece = reply_text(result);
+        if !piece.is_empty() {
+            sink(&piece)?;
+            outcome.text.push_str(&piece);
+        }
+        outcome.results.push(result.clone());
+        Ok(())
+    };
+    let answer = client::exchange_streaming(
+        target,
+        request.to_string().into_bytes(),
+        Call::in_session(session_id),
+        &mut seen,
+    )
+    .await
+    .map_err(|error| Refused { code: 0, error })?;
+    outcome.session_id = answer.session_id;
+    if let Some((code, message)) = refusal {
+        return Err(Refused {
+            code,
+            error: UserError::failed(format!(
+                "the A2A server refused `{method}`: {message} (code {code})"
+            ))
+            .into(),
+        });
+    }
+    if outcome.results.is_empty() {
+        return Err(Refused {
+            code: 0,
+            error: UserError::failed(format!(
+                "the A2A server gave no answer to `{method}` (content type `{}`)",
+                answer.content_type
+            ))
+            .with_hint("is the agent an A2A server? `prepare` says which protocol it found")
+            .into(),
+        });
+    }
+    Ok(())
+}
+
+/// The text an A2A result carries: a message's text parts, a status update's message, an
+/// artifact's text parts; a whole task's history is not repeated, only its artifacts and
+/// final status message.
+pub fn reply_text(result: &Value) -> String {
+    let parts_text = |parts: &Value| -> String {
+        parts
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|part| part["text"].as_str())
+            .collect()
+    };
+    match result["kind"].as_str() {
+        Some("message") => parts_text(&result["parts"]),
+        Some("status-update") => parts_text(&result["status"]["message"]["parts"]),
+        Some("artifact-update") => parts_text(&result["artifact"]["parts"]),
+        Some("task") => {
+            let artifacts: String = result["artifacts"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|artifact| parts_text(&artifact["parts"]))
+                .collect();
+            if artifacts.is_empty() {
+                parts_text(&result["status"]["message"]["parts"])
+            } else {
+                artifacts
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_of_a2a_result_reads_as_its_text() {
+        let text = |part: &str| json!([{"kind": "text", "text": part}]);
+        assert_eq!(
+            reply_text(&json!({"kind": "message", "parts": text("hello")})),
+            "hello"
+        );
+        assert_eq!(
+            reply_text(
+                &json!({"kind": "status-update", "status": {"state": "working", "message": {"parts": text("thinking")}}})
+            ),
+            "thinking"
+        );
+        assert_eq!(
+            reply_text(&json!({"kind": "artifact-update", "artifact": {"parts": text("chunk")}})),
+            "chunk"
+        );
+        assert_eq!(
+            reply_text(
+                &json!({"kind": "task", "status": {"state": "completed"}, "artifacts": [{"parts": text("the answer")}]})
+            ),
+            "the answer"
+        );
+        assert_eq!(
+            reply_text(&json!({"kind": "task", "status": {"state": "working"}})),
+            ""
+        );
+    }
+}

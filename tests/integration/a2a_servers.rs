@@ -1,0 +1,143 @@
+//! A2A servers end to end: prepared with no flags, served by `agentprep serve` one worker per
+//! runtime session, their agent card where AgentCore exposes it with URLs that lead back to
+//! `serve`, and reached by the a2a SDK's own client (card, message, stream) and by
+//! `agentprep invoke`.
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::corpus::corpus;
+use crate::serve_support::*;
+use crate::support::*;
+
+fn a2a_echo() -> std::path::PathBuf {
+    repo_root().join("tests/fixtures/protocols/a2a_echo")
+}
+
+/// `tests/python/a2a_client.py`: the card, then each text sent, in runtime session `session`.
+fn a2a_client(serve: &Serve, session: &str, texts: &[&str]) -> Value {
+    let base = serve
+        .invocations_url()
+        .replace("/invocations?qualifier=DEFAULT", "/invocations/");
+    let mut command = Command::new(venv_python());
+    command
+        .arg(repo_root().join("tests/python/a2a_client.py"))
+        .arg(base)
+        .args(texts)
+        .env(
+            "A2A_CLIENT_HEADERS",
+            json!({"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": session}).to_string(),
+        );
+    let ran = run_bounded(&mut command, Duration::from_secs(90));
+    assert_eq!(ran.code, 0, "the A2A client failed:\n{}", ran.stderr);
+    serde_json::from_str(ran.stdout.trim()).unwrap()
+}
+
+/// `echo TEXT from PID #N` split into (text, pid, n).
+fn echo_parts(reply: &Value) -> (String, String, String) {
+    let reply = reply.as_str().unwrap();
+    let (text, rest) = reply
+        .strip_prefix("echo ")
+        .unwrap()
+        .split_once(" from ")
+        .unwrap();
+    let (pid, count) = rest.split_once(" #").unwrap();
+    (text.to_string(), pid.to_string(), count.to_string())
+}
+
+#[test]
+fn an_a2a_server_is_prepared_as_one_and_the_a2a_sdk_client_reaches_it_through_serve() {
+    let work = tempfile::tempdir().unwrap();
+    let ran = run(agentprep(work.path())
+        .args(["prepare", "--no-role", "--output", "json", "--source-dir"])
+        .arg(a2a_echo()));
+    let report = ran.success().json();
+    assert_eq!(report["protocol"], "A2A");
+    assert_eq!(report["entrypoint"]["kind"], "a2a_server");
+    assert_eq!(
+        report["requirements"]["lines"],
+        json!(["a2a-sdk[http-server]", "bedrock-agentcore", "uvicorn"])
+    );
+    let serve = Serve::start(work.path(), &[&work.path().join("deployment")], &[]);
+    let first = a2a_client(&serve, &session("a2a-first"), &["one", "two"]);
+    assert_eq!(first["name"], "Echo");
+    assert_eq!(first["streaming"], true);
+    assert!(
+        first["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{}/runtimes/arn%3Aaws%3A", serve.endpoint)),
+        "the card leads back to serve: {first}"
+    );
+    let (text, first_pid, count) = echo_parts(&first["replies"][0]);
+    assert_eq!((text.as_str(), count.as_str()), ("one", "1"));
+    let (_, pid, count) = echo_parts(&first["replies"][1]);
+    assert_eq!((pid.as_str(), count.as_str()), (first_pid.as_str(), "2"));
+
+    let other = a2a_client(&serve, &session("a2a-other"), &["three"]);
+    let (_, pid, count) = echo_parts(&other["replies"][0]);
+    assert_ne!(pid, first_pid, "another session, another worker");
+    assert_eq!(count, "1");
+}
+
+#[test]
+fn invoke_sends_the_prompt_as_an_a2a_message_and_continues_the_session() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = prepare_into(work.path(), &a2a_echo(), "deployment");
+    let serve = Serve::start(work.path(), &[&deployment], &[]);
+    let first = run(agentprep(work.path()).args(["invoke", "--local", "hello"]));
+    let (text, pid, count) = echo_parts(&json!(first.success().stdout.trim()));
+    assert_eq!((text.as_str(), count.as_str()), ("hello", "1"));
+    let again = run(agentprep(work.path()).args([
+        "invoke",
+        "--local",
+        r#"{"prompt": "again"}"#,
+        "--output",
+        "json",
+    ]));
+    let answer = again.success().json();
+    assert_eq!(answer["method"], "message/stream");
+    let (text, same_pid, count) = echo_parts(&answer["text"]);
+    assert_eq!(
+        (text.as_str(), same_pid.as_str(), count.as_str()),
+        ("again", pid.as_str(), "2")
+    );
+    drop(serve);
+}
+
+#[test]
+fn a_strands_a2a_server_is_served_with_its_card_leading_back_to_serve() {
+    let work = tempfile::tempdir().unwrap();
+    let ran = run(agentprep(work.path())
+        .args(["prepare", "--no-role", "--output", "json", "--source-dir"])
+        .arg(corpus("a2a_server")));
+    let report = ran.success().json();
+    assert_eq!(report["entrypoint_spec"], "agent:server");
+    assert_eq!(report["entrypoint"]["server"], "strands_server");
+    assert_eq!(
+        report["requirements"]["lines"],
+        json!(["bedrock-agentcore", "strands-agents[a2a]"])
+    );
+    let serve = Serve::start(work.path(), &[&work.path().join("deployment")], &[]);
+    let card_path = format!(
+        "/runtimes/{}/invocations/.well-known/agent-card.json",
+        percent_encode(serve.arn())
+    );
+    let card = http(serve.port, "GET", &card_path, &[], b"").unwrap();
+    assert_eq!(card.status, 200, "{}", card.text());
+    let card: Value = serde_json::from_slice(&card.body).unwrap();
+    assert_eq!(card["name"], "Facts");
+    let url = card["url"].as_str().unwrap();
+    assert_eq!(
+        percent_encoding::percent_decode_str(url)
+            .decode_utf8()
+            .unwrap(),
+        format!(
+            "http://127.0.0.1:{}/runtimes/{}/invocations/",
+            serve.port,
+            serve.arn()
+        )
+    );
+}
