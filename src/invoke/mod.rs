@@ -2,6 +2,7 @@
 //! or on AWS, and turning its answer into readable text.
 
 pub mod a2a_exchange;
+pub mod agui_exchange;
 pub mod answer_text;
 pub mod client;
 pub mod mcp_exchange;

@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use crate::agentcore_contract::{MAX_PAYLOAD_BYTES, SESSION_HEADER, SESSION_ID_LENGTH};
 use crate::local_runtime::a2a_card;
+use crate::local_runtime::agui_thread;
 use crate::local_runtime::api_error::ApiError;
 use crate::local_runtime::hosted_agent::HostedAgent;
 use crate::local_runtime::mcp_session;
@@ -137,10 +138,17 @@ async fn invoke(
         body,
         MAX_PAYLOAD_BYTES as usize,
     ));
+    let (aligned, body) = match agent.protocol() {
+        Protocol::Agui => {
+            let (headers, body) = agui_thread::align(headers, body).await?;
+            (Some(headers), body)
+        }
+        _ => (None, body),
+    };
     in_session(
         runtime,
         agent,
-        headers,
+        aligned.as_ref().unwrap_or(headers),
         request_id,
         WorkerCall::Invocation,
         body,

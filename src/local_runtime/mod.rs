@@ -2,6 +2,7 @@
 //! runtime session, warm pools, and AgentCore's session lifecycle.
 
 pub mod a2a_card;
+pub mod agui_thread;
 pub mod api_error;
 pub mod child_spawner;
 pub mod connections;

@@ -13,7 +13,7 @@ pub async fn apply(plan: PreparePlan, progress: &Progress) -> anyhow::Result<Pre
     let identity = DeploymentIdentity {
         agent: plan.analysis.agent.to_string(),
         package: plan.analysis.package.name.clone(),
-        protocol: plan.analysis.chosen.entry.protocol(),
+        protocol: plan.analysis.chosen.protocol,
     };
     for removed in output_dir::write(&plan.output, &plan.files, Some(&identity))? {
         progress.warn(format!(

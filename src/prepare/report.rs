@@ -195,7 +195,7 @@ impl PrepareReport {
             region: plan.region,
             account: plan.account,
             entrypoint_spec: entry.spec(),
-            protocol: entry.protocol(),
+            protocol: analysis.chosen.protocol,
             streams: entry.streams(),
             entrypoint: entry,
             entry_reason: analysis.chosen.reason,

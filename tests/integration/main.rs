@@ -5,6 +5,7 @@ mod snapshot;
 mod support;
 
 mod a2a_servers;
+mod agui_agents;
 mod corpus;
 mod corpus_runs;
 mod demo;

@@ -213,19 +213,27 @@ pub fn web_apps(syntax: &ModuleSyntax) -> Vec<AsgiApp> {
         .collect()
 }
 
+/// Apps of the AgentCore SDK that serve `/invocations` and `/ping` by construction: the AG-UI
+/// app (`AGUIApp()`, `build_ag_ui_app(agent)`).
+const CONTRACT_APPS: &[&str] = &["AGUIApp", "build_ag_ui_app"];
+
 /// ASGI apps that implement AgentCore's HTTP contract themselves.
 pub fn asgi_apps(syntax: &ModuleSyntax) -> Vec<AsgiApp> {
     syntax
         .assignments
         .iter()
         .filter(|assignment| {
-            syntax
-                .resolve(&assignment.callee)
-                .is_some_and(|origin| ASGI_APPS.contains(&origin.as_str()))
-        })
-        .filter(|assignment| {
-            serves(syntax, &assignment.target, "post", "/invocations")
-                && serves(syntax, &assignment.target, "get", "/ping")
+            let Some(origin) = syntax.resolve(&assignment.callee) else {
+                return false;
+            };
+            let by_construction = origin.starts_with("bedrock_agentcore")
+                && CONTRACT_APPS
+                    .iter()
+                    .any(|name| origin.ends_with(&format!(".{name}")));
+            by_construction
+                || (ASGI_APPS.contains(&origin.as_str())
+                    && serves(syntax, &assignment.target, "post", "/invocations")
+                    && serves(syntax, &assignment.target, "get", "/ping"))
         })
         .map(|assignment| AsgiApp {
             variable: assignment.target.clone(),

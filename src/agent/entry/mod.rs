@@ -278,8 +278,22 @@ impl Entry {
 pub struct Chosen {
     pub entry: Entry,
     pub reason: String,
+    /// The protocol AgentCore serves it with: the entry's own, or AG-UI for the agent's own
+    /// app when it speaks AG-UI (same port and paths as HTTP).
+    pub protocol: Protocol,
     #[serde(skip)]
     pub warnings: Vec<String>,
+}
+
+impl Chosen {
+    fn new(entry: Entry, reason: String) -> Chosen {
+        Chosen {
+            protocol: entry.protocol(),
+            entry,
+            reason,
+            warnings: Vec::new(),
+        }
+    }
 }
 
 /// One candidate, with where it was found.
@@ -336,13 +350,8 @@ pub fn choose(
                 "name the server with `--entrypoint module:variable`, or leave `--protocol` out",
             )
         })?,
-        (None, Some(other)) => {
-            return Err(UserError::usage(format!(
-                "`--protocol {}`: agentprep prepares HTTP agents, MCP servers and A2A servers so far",
-                other.name().to_lowercase()
-            ))
-            .with_hint("deploy it with the official AgentCore CLI meanwhile"));
-        }
+        // AG-UI is spoken by the agent's own app, found as HTTP's.
+        (None, Some(Protocol::Agui)) => detect(modules, graph)?,
         (None, None) => match detect_mcp_server(modules, graph)? {
             Some(server) => server,
             None => match detect_a2a_server(modules, graph)? {
@@ -351,21 +360,34 @@ pub fn choose(
             },
         },
     };
+    // AG-UI is HTTP's port and paths with AG-UI's events: an app of the agent's own that
+    // speaks it (imports `ag_ui`, or is an `AGUIApp`) is deployed with it.
+    let own_app = matches!(
+        chosen.entry,
+        Entry::ExistingApp { .. } | Entry::AsgiApp { .. }
+    );
+    let speaks_ag_ui = modules
+        .iter()
+        .find(|m| m.file == chosen.entry.at().file)
+        .is_some_and(|module| protocol_servers::speaks_ag_ui(&module.syntax));
+    if own_app && (speaks_ag_ui || protocol == Some(Protocol::Agui)) {
+        chosen.protocol = Protocol::Agui;
+    }
     if let Some(wanted) = protocol
-        && wanted != chosen.entry.protocol()
+        && wanted != chosen.protocol
     {
         return Err(UserError::usage(format!(
             "`--protocol {}`, but the entry `{}` is served with {}",
             wanted.name().to_lowercase(),
             chosen.entry.spec(),
-            chosen.entry.protocol()
+            chosen.protocol
         ))
         .with_hint(
             "leave `--protocol` out, or name an entry of that protocol with `--entrypoint`",
         ));
     }
     chosen.warnings = import_time_warnings(modules, &chosen.entry);
-    if chosen.entry.protocol() == Protocol::Http
+    if chosen.protocol == Protocol::Http
         && let Some(module) = modules.iter().find(|m| m.file == chosen.entry.at().file)
         && let Some(server) = protocol_servers::server_protocol(&module.syntax)
     {
@@ -432,15 +454,14 @@ fn detect_a2a_server(
     else {
         return Ok(None);
     };
-    Ok(Some(Chosen {
-        reason: format!(
+    Ok(Some(Chosen::new(
+        best.entry.clone(),
+        format!(
             "`{}` builds {} `{variable}`: deployed with the A2A protocol",
             best.entry.at().file,
             kind.describe()
         ),
-        entry: best.entry.clone(),
-        warnings: Vec::new(),
-    }))
+    )))
 }
 
 /// The MCP server the source builds, if it builds one.
@@ -471,15 +492,14 @@ fn detect_mcp_server(
     let Entry::McpServer { api, variable, .. } = &best.entry else {
         return Ok(None);
     };
-    Ok(Some(Chosen {
-        reason: format!(
+    Ok(Some(Chosen::new(
+        best.entry.clone(),
+        format!(
             "`{}` builds the MCP server `{variable}` ({}): deployed with the MCP protocol",
             best.entry.at().file,
             api.describe()
         ),
-        entry: best.entry.clone(),
-        warnings: Vec::new(),
-    }))
+    )))
 }
 
 fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserError> {
@@ -494,11 +514,7 @@ fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserE
         .collect();
     match apps.as_slice() {
         [only] => {
-            return Ok(Chosen {
-                reason: app_reason(&only.entry),
-                entry: only.entry.clone(),
-                warnings: Vec::new(),
-            });
+            return Ok(Chosen::new(only.entry.clone(), app_reason(&only.entry)));
         }
         [] => {}
         several => {
@@ -536,15 +552,14 @@ fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserE
             })
             .min_by_key(|found| (found.tier, found.imported))
     {
-        return Ok(Chosen {
-            entry: orchestrator.entry.clone(),
-            reason: format!(
+        return Ok(Chosen::new(
+            orchestrator.entry.clone(),
+            format!(
                 "`{}` builds several agents ({}), and this function takes the prompt",
                 orchestrator.entry.at().file,
                 spec_list(&objects)
             ),
-            warnings: Vec::new(),
-        });
+        ));
     }
     if let Some(best) = best_of(&objects, |found| found.imported)? {
         let mut reason = object_reason(&best.entry);
@@ -554,11 +569,7 @@ fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserE
                 spec_list(&callables)
             ));
         }
-        return Ok(Chosen {
-            entry: best.entry.clone(),
-            reason,
-            warnings: Vec::new(),
-        });
+        return Ok(Chosen::new(best.entry.clone(), reason));
     }
     let kind_rank = |found: &Found| u8::from(matches!(found.entry, Entry::Function { .. }));
     if let Some(best) = best_of(&callables, |found| {
@@ -581,11 +592,7 @@ fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserE
                 if others.len() > 4 { ", ..." } else { "" }
             ));
         }
-        return Ok(Chosen {
-            entry: best.entry.clone(),
-            reason,
-            warnings: Vec::new(),
-        });
+        return Ok(Chosen::new(best.entry.clone(), reason));
     }
     Err(nothing_found(modules))
 }

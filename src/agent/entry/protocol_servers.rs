@@ -250,6 +250,21 @@ pub fn a2a_servers(syntax: &ModuleSyntax) -> Vec<A2aServerObject> {
         .collect()
 }
 
+/// The module speaks AG-UI: it imports the AG-UI SDK (`ag_ui`, `ag_ui_strands`, ...) or builds
+/// the AgentCore SDK's AG-UI app.
+pub fn speaks_ag_ui(syntax: &ModuleSyntax) -> bool {
+    syntax.imports.iter().any(|import| {
+        import.module == "ag_ui"
+            || import.module.starts_with("ag_ui.")
+            || import.module.starts_with("ag_ui_")
+    }) || syntax.bindings.iter().any(|binding| {
+        binding.origin.starts_with("bedrock_agentcore")
+            && ["AGUIApp", "build_ag_ui_app", "serve_ag_ui"]
+                .iter()
+                .any(|name| binding.origin.ends_with(name))
+    })
+}
+
 /// The protocol server this module builds, if any.
 pub fn server_protocol(syntax: &ModuleSyntax) -> Option<Protocol> {
     let origins = || {

@@ -49,11 +49,7 @@ pub fn resolve(modules: &[PythonModule], spec: &str, package: &str) -> Result<Ch
         ))
         .with_hint(format!("defined there: {}", names.join(", ")))
     };
-    let named = |entry: Entry| Chosen {
-        entry,
-        reason: "named with `--entrypoint`".into(),
-        warnings: Vec::new(),
-    };
+    let named = |entry: Entry| Chosen::new(entry, "named with `--entrypoint`".into());
 
     if let Some((class_name, method_name)) = attribute.split_once('.') {
         let class = syntax

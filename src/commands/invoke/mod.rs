@@ -1,9 +1,9 @@
 //! `agentprep invoke`: send a payload to an agent and print its answer as it streams; an MCP
-//! server is spoken to in MCP (`mcp`), an A2A server in A2A (`a2a`), an agent's WebSocket opened
-//! with `--ws` (`websocket`).
+//! server is spoken to in MCP (`mcp`), A2A and AG-UI agents in their own shapes (`prompted`), an
+//! agent's WebSocket opened with `--ws` (`websocket`).
 
-mod a2a;
 mod mcp;
+mod prompted;
 mod websocket;
 
 use std::path::Path;
@@ -58,10 +58,8 @@ pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
         return mcp::print(&target, &outcome?, json);
     }
     let payload = payload.unwrap_or_default();
-    if target.protocol == Protocol::A2a
-        && let Some(prompt) = a2a::prompt_of(&payload)
-    {
-        let used = a2a::run(&target, &session_id, &prompt, args.output).await;
+    if let Some(prompt) = prompted::prompt_of(target.protocol, &payload) {
+        let used = prompted::run(&target, &session_id, &prompt, args.output).await;
         keep_session(
             &target,
             &key,
