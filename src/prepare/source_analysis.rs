@@ -123,6 +123,22 @@ pub fn analyse(
                 "the a2a SDK's server applications need Starlette and SSE support, which the `http-server` extra brings",
             ),
         }
+        // `a2a.server.apps` is the a2a SDK 0.x's; 1.0 removed it.
+        let uses_0x_apps = runtime_modules.iter().any(|module| {
+            module
+                .syntax
+                .imports
+                .iter()
+                .any(|import| import.module.starts_with("a2a.server.apps"))
+        });
+        if uses_0x_apps {
+            requirements.cap_below_major(
+                "a2a-sdk",
+                1,
+                "the server imports `a2a.server.apps`, which a2a-sdk 1.0 removed; without the \
+                 bound, pip installs a2a-sdk 1.x",
+            );
+        }
     }
     let uses = capabilities::detect(&runtime_modules);
     Ok(SourceAnalysis {

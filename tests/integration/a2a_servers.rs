@@ -58,7 +58,7 @@ fn an_a2a_server_is_prepared_as_one_and_the_a2a_sdk_client_reaches_it_through_se
     assert_eq!(report["entrypoint"]["kind"], "a2a_server");
     assert_eq!(
         report["requirements"]["lines"],
-        json!(["a2a-sdk[http-server]", "bedrock-agentcore", "uvicorn"])
+        json!(["a2a-sdk[http-server]<1", "bedrock-agentcore", "uvicorn"])
     );
     let serve = Serve::start(work.path(), &[&work.path().join("deployment")], &[]);
     let first = a2a_client(&serve, &session("a2a-first"), &["one", "two"]);

@@ -580,6 +580,25 @@ corpus_case!(
 );
 
 corpus_case!(
+    an_a2a_server_of_the_1x_sdk_is_its_starlette_app,
+    Case {
+        source: "a2a_v1",
+        entry: "main:app",
+        kind: "a2a_server",
+        agent: "a2a_v1",
+        package: "a2a_v1",
+        requirements: &[
+            "a2a-sdk[http-server]",
+            "bedrock-agentcore",
+            "starlette",
+            "uvicorn"
+        ],
+        says: &["`a2a-sdk` became `a2a-sdk[http-server]`"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
     protocol_http_on_an_a2a_server_prepares_the_agent_behind_it,
     Case {
         source: "a2a_server",

@@ -802,38 +802,50 @@ async fn a_toolkit_project_with_every_setting_deploys_them_all_and_keeps_its_fil
 }
 
 #[tokio::test]
-async fn an_mcp_server_is_deployed_with_the_mcp_protocol_and_recorded_so() {
+async fn protocol_servers_are_deployed_with_their_protocol_and_recorded_so() {
     let _cache = DEPENDENCY_CACHE.lock().await;
     let moto = Moto::start();
-    let work = tempfile::tempdir().unwrap();
-    run(aws_command(&moto, work.path())
-        .args(["prepare", "--source-dir"])
-        .arg(repo_root().join("tests/fixtures/protocols/mcp_tools")))
-    .success();
-    let deployed =
-        run(aws_command(&moto, work.path())
-            .args(["deploy", "--python", "3.12", "--output", "json"]));
-    deployed.success();
-    let report = deployed.json();
-    let id = report["runtime"]["id"].as_str().unwrap().to_string();
     let config = moto.sdk_config().await;
     let control = aws_sdk_bedrockagentcorecontrol::Client::new(&config);
-    let runtime = described(&control, &id).await;
-    assert_eq!(
-        runtime
-            .protocol_configuration()
-            .map(|p| p.server_protocol().as_str()),
-        Some("MCP")
-    );
-    let recorded = state(work.path());
-    assert_eq!(
-        recorded["agents"]["mcp_tools"]["aws"]["protocol_configuration"]["server_protocol"]
-            .as_str(),
-        Some("MCP")
-    );
-    let status = run(aws_command(&moto, work.path()).args(["status"]));
-    status.success();
-    assert!(status.stdout.contains("MCP protocol"), "{}", status.stdout);
-    assert!(!status.stdout.contains("drift"), "{}", status.stdout);
-    run(aws_command(&moto, work.path()).args(["destroy", "--yes"])).success();
+    for (fixture, agent, protocol) in [
+        ("mcp_tools", "mcp_tools", "MCP"),
+        ("a2a_echo", "a2a_echo", "A2A"),
+        ("agui_echo", "agui_echo", "AGUI"),
+    ] {
+        let work = tempfile::tempdir().unwrap();
+        run(aws_command(&moto, work.path())
+            .args(["prepare", "--source-dir"])
+            .arg(repo_root().join("tests/fixtures/protocols").join(fixture)))
+        .success();
+        let deployed = run(aws_command(&moto, work.path())
+            .args(["deploy", "--python", "3.12", "--output", "json"]));
+        deployed.success();
+        let id = deployed.json()["runtime"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let runtime = described(&control, &id).await;
+        assert_eq!(
+            runtime
+                .protocol_configuration()
+                .map(|p| p.server_protocol().as_str()),
+            Some(protocol),
+            "{fixture}"
+        );
+        let recorded = state(work.path());
+        assert_eq!(
+            recorded["agents"][agent]["aws"]["protocol_configuration"]["server_protocol"].as_str(),
+            Some(protocol),
+            "{fixture}"
+        );
+        let status = run(aws_command(&moto, work.path()).args(["status"]));
+        status.success();
+        assert!(
+            status.stdout.contains(&format!("{protocol} protocol")),
+            "{}",
+            status.stdout
+        );
+        assert!(!status.stdout.contains("drift"), "{}", status.stdout);
+        run(aws_command(&moto, work.path()).args(["destroy", "--yes"])).success();
+    }
 }
