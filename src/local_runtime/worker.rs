@@ -383,6 +383,11 @@ struct OutputState {
     /// Bytes held in `early`, kept under [`MAX_EARLY_BYTES`].
     early_bytes: usize,
     tail: VecDeque<String>,
+    /// The agent's own frames of the latest traceback (file line and code line), quoted with
+    /// the tail when a long traceback through libraries has pushed them out of it.
+    own_frames: VecDeque<String>,
+    /// The previous line was one of the agent's frames: this one is its code.
+    frame_code_next: bool,
 }
 
 impl WorkerOutput {
@@ -397,6 +402,8 @@ impl WorkerOutput {
                 early: VecDeque::new(),
                 early_bytes: 0,
                 tail: VecDeque::new(),
+                own_frames: VecDeque::new(),
+                frame_code_next: false,
             }),
         }
     }
@@ -469,6 +476,7 @@ impl WorkerOutput {
                 }
             }
         }
+        state.keep_own_frame(&line);
         if state.tail.len() == TAIL_LINES {
             state.tail.pop_front();
         }
@@ -504,7 +512,39 @@ impl WorkerOutput {
             return String::new();
         }
         let lines: Vec<&str> = state.tail.iter().map(String::as_str).collect();
-        format!("; its last output:\n{}", lines.join("\n"))
+        let pushed_out: Vec<&str> = state
+            .own_frames
+            .iter()
+            .map(String::as_str)
+            .filter(|frame| !lines.contains(frame))
+            .collect();
+        if pushed_out.is_empty() {
+            return format!("; its last output:\n{}", lines.join("\n"));
+        }
+        format!(
+            "; the traceback's frames in the agent's own code:\n{}\nits last output:\n{}",
+            pushed_out.join("\n"),
+            lines.join("\n")
+        )
+    }
+}
+
+impl OutputState {
+    /// Keep the traceback frames that point at the agent's code rather than at a library's.
+    fn keep_own_frame(&mut self, line: &str) {
+        const KEPT_LINES: usize = 8;
+        if line.starts_with("Traceback (most recent call last)") {
+            self.own_frames.clear();
+        }
+        let frame = line.trim_start().starts_with("File \"");
+        let own = frame && !line.contains("site-packages") && !line.contains("/lib/python");
+        if own || (self.frame_code_next && !frame) {
+            if self.own_frames.len() == KEPT_LINES {
+                self.own_frames.pop_front();
+            }
+            self.own_frames.push_back(line.to_string());
+        }
+        self.frame_code_next = own;
     }
 }
 
@@ -560,5 +600,35 @@ mod tests {
         assert_eq!(lines[3].len(), MAX_LINE_BYTES);
         assert_eq!(lines[4], "#".repeat(10));
         assert_eq!(&lines[5..], ["after", "no newline at the end"]);
+    }
+
+    #[tokio::test]
+    async fn a_long_library_traceback_still_shows_where_the_agent_called_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = Arc::new(WorkerOutput::new("agent", "w", dir.path(), false));
+        let mut printed = String::from(
+            "Traceback (most recent call last):\n  File \"/work/deployment/invoke.py\", line 20, in <module>\n    from pkg.server import mcp\n  File \"/work/deployment/pkg/server.py\", line 127, in <module>\n    secret = ssm.get_parameter(Name=NAME)\n",
+        );
+        for depth in 0..40 {
+            printed.push_str(&format!(
+                "  File \"/venv/lib/python3.12/site-packages/botocore/client.py\", line {depth}, in _make_api_call\n    return self._send()\n"
+            ));
+        }
+        printed.push_str("botocore.exceptions.NoCredentialsError: Unable to locate credentials\n");
+        Arc::clone(&output).read_lines(printed.as_bytes()).await;
+        let text = output.tail_text();
+        assert!(
+            text.contains("pkg/server.py\", line 127")
+                && text.contains("secret = ssm.get_parameter"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("NoCredentialsError: Unable to locate credentials"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("site-packages/botocore/client.py\", line 0,"),
+            "the tail stays short"
+        );
     }
 }
