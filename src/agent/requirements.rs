@@ -9,7 +9,8 @@
 //! `google.adk` -> `google-adk`); a name the table does not know is never guessed into a
 //! requirement (a PyPI package of that name may be a stranger's), it is named in a warning. Lines for one distribution are merged without loss (extras united, version
 //! clauses kept, markers kept apart); development groups are never deployed.
-//! `bedrock-agentcore` is always present because the generated `invoke.py` imports it. Output
+//! `bedrock-agentcore` is added because a generated `invoke.py` wrapping the agent imports it
+//! (and taken out again for entries served without it, `drop_unneeded_sdk`). Output
 //! is sorted and deterministic.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -91,6 +92,9 @@ pub struct Requirements {
     pub optional_imports: Vec<String>,
     /// Things the user should know (dropped lines, added packages).
     pub warnings: Vec<String>,
+    /// `bedrock-agentcore` was added for the generated `invoke.py`, not asked for by the agent.
+    #[serde(skip)]
+    sdk_added: bool,
 }
 
 impl Requirements {
@@ -147,7 +151,7 @@ impl Requirements {
                 }
                 Ok(false) => {}
                 Err(clause) => self.warnings.push(format!(
-                    "`{lock_name}` holds `{}` {version}, which `{line}` excludes (`{clause}`): the lock is older than the requirements, so this line is not pinned",
+                    "`{lock_name}` holds `{}` {version}, which `{line}` excludes (`{clause}`): the lock and the requirements disagree, so the line is kept as written",
                     requirement.name
                 )),
             }
@@ -156,6 +160,21 @@ impl Requirements {
             self.pinned_by = Some(lock.file.clone());
             self.pinned = pinned;
         }
+    }
+
+    /// Leave out `bedrock-agentcore` when agentprep added it and the generated `invoke.py` does
+    /// not use it (it serves the agent's own app or protocol server): the agent asked for it in
+    /// no way, and it is not needed.
+    pub fn drop_unneeded_sdk(&mut self) {
+        if !self.sdk_added {
+            return;
+        }
+        self.lines.retain(|line| {
+            Requirement::parse(line).is_none_or(|requirement| requirement.key != RUNTIME_SDK)
+        });
+        let added = format!("added `{RUNTIME_SDK}`");
+        self.warnings.retain(|warning| !warning.starts_with(&added));
+        self.sdk_added = false;
     }
 
     /// Keep the requirement `key` below major version `major` (`mcp>=1.10` -> `mcp>=1.10,<2`)
@@ -689,7 +708,8 @@ impl Collected {
                 names.join(", ")
             ));
         }
-        if !self.has(RUNTIME_SDK) {
+        let sdk_added = !self.has(RUNTIME_SDK);
+        if sdk_added {
             self.requirement(RUNTIME_SDK, Path::new("agentprep"));
             if origin != RequirementsOrigin::Imports {
                 self.warnings.push(format!(
@@ -711,6 +731,7 @@ impl Collected {
             pinned: 0,
             optional_imports,
             warnings: self.warnings,
+            sdk_added,
         }
     }
 }

@@ -114,9 +114,7 @@ def _load_by_path(relative):
             out.push_str(MAIN_APP_RUN);
         }
         Entry::AsgiApp { variable, .. } => {
-            out.push_str(
-                "\n# The agent's own ASGI app, which already serves `POST /invocations` and `GET /ping`.\n",
-            );
+            out.push_str("\n# The agent's own ASGI app, which serves AgentCore's paths itself.\n");
             out.push_str(&guarded_import(
                 entry.server_started_on_import(),
                 variable,
@@ -736,6 +734,7 @@ mod tests {
             Entry::AsgiApp {
                 at: at("server"),
                 variable: "api".into(),
+                websocket: None,
                 server_started_on_import: Some(ServerStart::Uvicorn),
             },
             Entry::AgentObject {

@@ -47,7 +47,7 @@ pub async fn send(
     )
     .await;
     match streamed {
-        Err(Refused { code, .. }) if NOT_STREAMED.contains(&code) && outcome.text.is_empty() => {
+        Err(refused) if refused.means_no_streaming() && outcome.text.is_empty() => {
             outcome.method = "message/send";
             outcome.results.clear();
             exchange(target, session_id, "message/send", text, &mut outcome, sink)
@@ -62,10 +62,19 @@ pub async fn send(
 /// The server's JSON-RPC error, or a failure to reach it.
 struct Refused {
     code: i64,
+    message: String,
     error: anyhow::Error,
 }
 
 impl Refused {
+    /// The agent does not stream: the method is unknown or unsupported, or its message says
+    /// so (a2a SDK servers answer an internal error, "Streaming is not supported").
+    fn means_no_streaming(&self) -> bool {
+        let message = self.message.to_ascii_lowercase();
+        NOT_STREAMED.contains(&self.code)
+            || (message.contains("stream") && message.contains("not supported"))
+    }
+
     fn into_error(self) -> anyhow::Error {
         self.error
     }
@@ -86,6 +95,8 @@ async fn exchange(
         "params": {"message": {
             "kind": "message",
             "role": "user",
+            // The runtime session is the conversation: its turns share one A2A context.
+            "contextId": session_id,
             "messageId": uuid::Uuid::new_v4().to_string(),
             "parts": [{"kind": "text", "text": text}],
         }},
@@ -121,7 +132,11 @@ async fn exchange(
         &mut seen,
     )
     .await
-    .map_err(|error| Refused { code: 0, error })?;
+    .map_err(|error| Refused {
+        code: 0,
+        message: String::new(),
+        error,
+    })?;
     outcome.session_id = answer.session_id;
     if let Some((code, message)) = refusal {
         return Err(Refused {
@@ -130,11 +145,32 @@ async fn exchange(
                 "the A2A server refused `{method}`: {message} (code {code})"
             ))
             .into(),
+            message,
+        });
+    }
+    if let Some(state) = outcome.results.iter().rev().find_map(|result| {
+        let state = result["status"]["state"].as_str()?;
+        matches!(state, "failed" | "rejected" | "canceled").then(|| state.to_string())
+    }) {
+        return Err(Refused {
+            code: 0,
+            message: String::new(),
+            error: UserError::failed(format!(
+                "the agent's task ended `{state}`{}",
+                if outcome.text.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", outcome.text.trim())
+                }
+            ))
+            .with_hint("its session log (`.agentprep/logs/` for the local runtime) has the details")
+            .into(),
         });
     }
     if outcome.results.is_empty() {
         return Err(Refused {
             code: 0,
+            message: String::new(),
             error: UserError::failed(format!(
                 "the A2A server gave no answer to `{method}` (content type `{}`)",
                 answer.content_type
@@ -210,5 +246,18 @@ mod tests {
             reply_text(&json!({"kind": "task", "status": {"state": "working"}})),
             ""
         );
+    }
+
+    #[test]
+    fn an_agent_that_does_not_stream_is_told_by_code_or_by_message() {
+        let refused = |code: i64, message: &str| Refused {
+            code,
+            message: message.to_string(),
+            error: anyhow::anyhow!("x"),
+        };
+        assert!(refused(-32601, "Method not found").means_no_streaming());
+        assert!(refused(-32004, "").means_no_streaming());
+        assert!(refused(-32603, "Streaming is not supported by the agent").means_no_streaming());
+        assert!(!refused(-32603, "the model is not available").means_no_streaming());
     }
 }

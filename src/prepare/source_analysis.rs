@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::agent::capabilities::{self, Capabilities};
 use crate::agent::dotenv_names;
-use crate::agent::entry::{self, A2aKind, Chosen, Entry};
+use crate::agent::entry::{self, Chosen, Entry};
 use crate::agent::import_graph::ImportGraph;
 use crate::agent::name::{self, AgentName};
 use crate::agent::outside_imports;
@@ -90,6 +90,14 @@ pub fn analyse(
         &own_names,
         options.requirements.as_deref(),
     )?;
+    // The generated `invoke.py` imports the AgentCore SDK only to wrap an agent; an app or a
+    // protocol server of the agent's own is served without it.
+    if matches!(
+        chosen.entry,
+        Entry::AsgiApp { .. } | Entry::McpServer { .. } | Entry::A2aServer { .. }
+    ) {
+        requirements.drop_unneeded_sdk();
+    }
     // A file named with `--requirements` is the user's word; otherwise the server's code
     // decides the SDK generation, which an open-ended requirement would leave to chance.
     if let Entry::McpServer {
@@ -107,31 +115,35 @@ pub fn analyse(
             ),
         );
     }
-    // What an A2A server needs to be served, beyond what its imports say.
-    if let Entry::A2aServer { server, .. } = &chosen.entry
-        && options.requirements.is_none()
-    {
-        match server {
-            A2aKind::StrandsServer => requirements.ensure_extra(
+    // What an A2A server needs to be served, beyond what its imports say: the extras of what
+    // it imports, whichever shape serves it (a web app around Strands' server needs Strands'
+    // `a2a` extra as much as the server does).
+    if matches!(chosen.entry, Entry::A2aServer { .. }) && options.requirements.is_none() {
+        let imports = |prefix: &str| {
+            runtime_modules.iter().any(|module| {
+                module
+                    .syntax
+                    .imports
+                    .iter()
+                    .any(|import| import.module.starts_with(prefix))
+            })
+        };
+        if imports("strands.multiagent.a2a") {
+            requirements.ensure_extra(
                 "strands-agents",
                 "a2a",
                 "Strands' `A2AServer` needs the a2a SDK and its web server, which the `a2a` extra brings",
-            ),
-            A2aKind::SdkApplication | A2aKind::App => requirements.ensure_extra(
+            );
+        }
+        if imports("a2a.server") {
+            requirements.ensure_extra(
                 "a2a-sdk",
                 "http-server",
                 "the a2a SDK's server applications need Starlette and SSE support, which the `http-server` extra brings",
-            ),
+            );
         }
         // `a2a.server.apps` is the a2a SDK 0.x's; 1.0 removed it.
-        let uses_0x_apps = runtime_modules.iter().any(|module| {
-            module
-                .syntax
-                .imports
-                .iter()
-                .any(|import| import.module.starts_with("a2a.server.apps"))
-        });
-        if uses_0x_apps {
+        if imports("a2a.server.apps") {
             requirements.cap_below_major(
                 "a2a-sdk",
                 1,

@@ -148,6 +148,17 @@ impl Requirement {
         if self.url.is_some() || self.clauses == [pinned.clone()] {
             return Ok(false);
         }
+        // An exact version of the user's is theirs, whatever a lock says, pre-releases
+        // (`0.58b0`) included, which the comparison below cannot order.
+        if let Some(exact) = self.clauses.iter().find(|clause| {
+            (clause.starts_with("==") || clause.starts_with("===")) && !clause.contains('*')
+        }) {
+            return if exact.trim_start_matches('=') == version {
+                Ok(false)
+            } else {
+                Err(exact.clone())
+            };
+        }
         let mut clauses = self.clauses.clone();
         clauses.push(pinned.clone());
         if let Some((_, clause)) = contradiction(&clauses) {
@@ -417,5 +428,17 @@ mod tests {
         ] {
             assert_eq!(capped(kept), kept, "kept as written");
         }
+    }
+
+    #[test]
+    fn an_exact_version_of_the_users_is_never_replaced_by_a_lock() {
+        let mut beta = Requirement::parse("opentelemetry-instrumentation==0.58b0").unwrap();
+        assert_eq!(beta.pin("0.59b0"), Err("==0.58b0".to_string()));
+        assert_eq!(beta.line(), "opentelemetry-instrumentation==0.58b0");
+        let mut same = Requirement::parse("opentelemetry-sdk==1.37.0").unwrap();
+        assert_eq!(same.pin("1.37.0"), Ok(false));
+        let mut open = Requirement::parse("mcp>=1.10").unwrap();
+        assert_eq!(open.pin("1.27.0"), Ok(true));
+        assert_eq!(open.line(), "mcp==1.27.0");
     }
 }

@@ -58,7 +58,7 @@ fn an_a2a_server_is_prepared_as_one_and_the_a2a_sdk_client_reaches_it_through_se
     assert_eq!(report["entrypoint"]["kind"], "a2a_server");
     assert_eq!(
         report["requirements"]["lines"],
-        json!(["a2a-sdk[http-server]<1", "bedrock-agentcore", "uvicorn"])
+        json!(["a2a-sdk[http-server]<1", "uvicorn"])
     );
     let serve = Serve::start(work.path(), &[&work.path().join("deployment")], &[]);
     let first = a2a_client(&serve, &session("a2a-first"), &["one", "two"]);
@@ -118,7 +118,7 @@ fn a_strands_a2a_server_is_served_with_its_card_leading_back_to_serve() {
     assert_eq!(report["entrypoint"]["server"], "strands_server");
     assert_eq!(
         report["requirements"]["lines"],
-        json!(["bedrock-agentcore", "strands-agents[a2a]"])
+        json!(["strands-agents[a2a]"])
     );
     let serve = Serve::start(work.path(), &[&work.path().join("deployment")], &[]);
     let card_path = format!(
@@ -140,4 +140,27 @@ fn a_strands_a2a_server_is_served_with_its_card_leading_back_to_serve() {
             serve.arn()
         )
     );
+}
+
+#[test]
+fn an_a2a_server_written_by_hand_is_served_and_invoked() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = prepare_into(work.path(), &corpus("a2a_by_hand"), "deployment");
+    let serve = Serve::start(work.path(), &[&deployment], &[]);
+    let card_path = format!(
+        "/runtimes/{}/invocations/.well-known/agent.json",
+        percent_encode(serve.arn())
+    );
+    let card = http(serve.port, "GET", &card_path, &[], b"").unwrap();
+    let card: Value = serde_json::from_slice(&card.body).unwrap();
+    assert!(
+        card["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("http://127.0.0.1:{}/runtimes/", serve.port)),
+        "{card}"
+    );
+    let invoked = run(agentprep(work.path()).args(["invoke", "--local", "hello"]));
+    assert_eq!(invoked.success().stdout, "heard hello\n");
+    drop(serve);
 }

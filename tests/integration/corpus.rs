@@ -176,7 +176,7 @@ corpus_case!(
         kind: "asgi_app",
         agent: "asgi_app",
         package: "asgi_app",
-        requirements: &["bedrock-agentcore", "fastapi", "uvicorn"],
+        requirements: &["fastapi", "uvicorn"],
         says: &["`uvicorn.run(...)` at `server.py:23` is not under `if __name__ == \"__main__\":`"],
         ..FAILS
     }
@@ -490,7 +490,7 @@ corpus_case!(
         kind: "mcp_server",
         agent: "mcp_server",
         package: "mcp_server",
-        requirements: &["bedrock-agentcore", "mcp<2"],
+        requirements: &["mcp<2"],
         says: &["`mcp` became `mcp<2`"],
         ..FAILS
     }
@@ -504,7 +504,7 @@ corpus_case!(
         kind: "mcp_server",
         agent: "mcp_lower_bound",
         package: "mcp_lower_bound",
-        requirements: &["bedrock-agentcore", "mcp>=1.10.0,<2"],
+        requirements: &["mcp>=1.10.0,<2"],
         says: &[
             "`mcp>=1.10.0` became `mcp>=1.10.0,<2`: the server is `FastMCP` of `mcp.server.fastmcp`"
         ],
@@ -520,7 +520,7 @@ corpus_case!(
         kind: "mcp_server",
         agent: "mcp_lowlevel",
         package: "mcp_lowlevel",
-        requirements: &["bedrock-agentcore", "mcp>=1.0.0,<2"],
+        requirements: &["mcp>=1.0.0,<2"],
         says: &["registers its handlers with decorators (`@server.list_tools()`)"],
         ..FAILS
     }
@@ -573,7 +573,7 @@ corpus_case!(
         kind: "a2a_server",
         agent: "a2a_server",
         package: "a2a_server",
-        requirements: &["bedrock-agentcore", "strands-agents[a2a]"],
+        requirements: &["strands-agents[a2a]"],
         says: &["`strands-agents` became `strands-agents[a2a]`"],
         ..FAILS
     }
@@ -587,13 +587,54 @@ corpus_case!(
         kind: "a2a_server",
         agent: "a2a_v1",
         package: "a2a_v1",
-        requirements: &[
-            "a2a-sdk[http-server]",
-            "bedrock-agentcore",
-            "starlette",
-            "uvicorn"
-        ],
+        requirements: &["a2a-sdk[http-server]", "starlette", "uvicorn"],
         says: &["`a2a-sdk` became `a2a-sdk[http-server]`"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    an_a2a_server_written_by_hand_is_one,
+    Case {
+        source: "a2a_by_hand",
+        entry: "agent:app",
+        kind: "a2a_server",
+        agent: "a2a_by_hand",
+        package: "a2a_by_hand",
+        requirements: &["fastapi", "strands-agents", "uvicorn"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    a_fastapi_app_serving_only_the_websocket_and_ping_is_the_entry,
+    Case {
+        source: "ws_fastapi",
+        entry: "server:app",
+        kind: "asgi_app",
+        agent: "ws_fastapi",
+        package: "ws_fastapi",
+        requirements: &["fastapi", "uvicorn"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    exact_pins_of_the_users_stay_whatever_the_lock_holds,
+    Case {
+        source: "prerelease_pins",
+        entry: "agent:agent",
+        kind: "agent_object",
+        agent: "prerelease_pins",
+        package: "prerelease_pins",
+        requirements: &[
+            "bedrock-agentcore",
+            "opentelemetry-api",
+            "opentelemetry-instrumentation==0.58b0",
+            "opentelemetry-sdk==1.37.0",
+            "strands-agents==1.62.0"
+        ],
+        says: &["the lock and the requirements disagree, so the line is kept as written"],
         ..FAILS
     }
 );

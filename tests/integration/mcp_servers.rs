@@ -151,10 +151,7 @@ fn a_fastmcp_server_of_the_1x_sdk_is_pinned_below_2_and_served_on_it() {
     let report = prepared_json(work.path(), &corpus("mcp_server"));
     assert_eq!(report["protocol"], "MCP");
     assert_eq!(report["entrypoint"]["api"], "fast_mcp_v1");
-    assert_eq!(
-        report["requirements"]["lines"],
-        json!(["bedrock-agentcore", "mcp<2"])
-    );
+    assert_eq!(report["requirements"]["lines"], json!(["mcp<2"]));
     let deployment = work.path().join("deployment");
     let serve = Serve::spawn(Serve::command_with(
         &mcp1_python(),

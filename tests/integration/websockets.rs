@@ -184,3 +184,31 @@ fn an_agent_without_a_websocket_handler_is_refused_as_a_runtime_client_error() {
     );
     drop(serve);
 }
+
+#[test]
+fn a_fastapi_websocket_agent_without_invocations_is_served_and_reached() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = prepare_into(
+        work.path(),
+        &repo_root().join("tests/fixtures/corpus/ws_fastapi"),
+        "deployment",
+    );
+    let serve = Serve::start(work.path(), &[&deployment], &[]);
+    let id = session("ws-fastapi");
+    let ran = run(agentprep(work.path()).args([
+        "invoke",
+        "--local",
+        "--ws",
+        "hi",
+        "--timeout",
+        "2",
+        "--session-id",
+        &id,
+        "--output",
+        "json",
+    ]));
+    let answer = ran.success().json();
+    let frame: Value = serde_json::from_str(answer["frames"][0].as_str().unwrap()).unwrap();
+    assert_eq!(frame, json!({"session": id, "heard": "hi"}));
+    drop(serve);
+}

@@ -188,6 +188,8 @@ pub fn uncallable_objects(syntax: &ModuleSyntax) -> Vec<UncallableObject> {
 pub struct AsgiApp {
     pub variable: String,
     pub line: usize,
+    /// Its `@app.websocket("/ws")` handler, when it has one.
+    pub websocket: Option<String>,
 }
 
 const ASGI_APPS: &[&str] = &[
@@ -209,8 +211,25 @@ pub fn web_apps(syntax: &ModuleSyntax) -> Vec<AsgiApp> {
         .map(|assignment| AsgiApp {
             variable: assignment.target.clone(),
             line: assignment.line,
+            websocket: websocket_handler(syntax, &assignment.target),
         })
         .collect()
+}
+
+/// The function `app` serves AgentCore's WebSocket path with (`@app.websocket("/ws")`).
+pub fn websocket_handler(syntax: &ModuleSyntax, app: &str) -> Option<String> {
+    let decorator = format!("{app}.websocket(");
+    syntax
+        .functions
+        .iter()
+        .find(|function| {
+            function.decorators.iter().any(|d| {
+                d.strip_prefix(decorator.as_str()).is_some_and(|arguments| {
+                    arguments.starts_with("\"/ws\"") || arguments.starts_with("'/ws'")
+                })
+            })
+        })
+        .map(|function| function.name.clone())
 }
 
 /// Apps of the AgentCore SDK that serve `/invocations` and `/ping` by construction: the AG-UI
@@ -230,21 +249,26 @@ pub fn asgi_apps(syntax: &ModuleSyntax) -> Vec<AsgiApp> {
                 && CONTRACT_APPS
                     .iter()
                     .any(|name| origin.ends_with(&format!(".{name}")));
+            // An app serving the WebSocket path and `/ping` is an agent too: AgentCore's
+            // bidirectional streaming samples have no `/invocations`.
+            let app = &assignment.target;
             by_construction
                 || (ASGI_APPS.contains(&origin.as_str())
-                    && serves(syntax, &assignment.target, "post", "/invocations")
-                    && serves(syntax, &assignment.target, "get", "/ping"))
+                    && serves(syntax, app, "get", "/ping")
+                    && (serves(syntax, app, "post", "/invocations")
+                        || websocket_handler(syntax, app).is_some()))
         })
         .map(|assignment| AsgiApp {
             variable: assignment.target.clone(),
             line: assignment.line,
+            websocket: websocket_handler(syntax, &assignment.target),
         })
         .collect()
 }
 
 /// A route for `path` on `app`: a decorated function (`@app.post("/invocations")`), or a
 /// Starlette route table naming the path.
-fn serves(syntax: &ModuleSyntax, app: &str, method: &str, path: &str) -> bool {
+pub fn serves(syntax: &ModuleSyntax, app: &str, method: &str, path: &str) -> bool {
     let decorated = syntax.functions.iter().any(|function| {
         function.decorators.iter().any(|decorator| {
             let Some((head, arguments)) = decorator.split_once('(') else {

@@ -109,11 +109,14 @@ pub enum Entry {
         /// A server start at import time that `invoke.py` neutralises.
         server_started_on_import: Option<ServerStart>,
     },
-    /// A FastAPI/Starlette app serving `/invocations` and `/ping`: run with uvicorn as it is.
+    /// A FastAPI/Starlette app serving `/invocations` and `/ping` (or `/ws` and `/ping`): run
+    /// with uvicorn as it is.
     AsgiApp {
         #[serde(flatten)]
         at: ModuleRef,
         variable: String,
+        /// Its `@app.websocket("/ws")` handler.
+        websocket: Option<String>,
         server_started_on_import: Option<ServerStart>,
     },
     /// An agent the module builds at import time, called with the prompt.
@@ -202,7 +205,9 @@ impl Entry {
     /// The `@app.websocket` handler, when the agent's app has one.
     pub fn websocket(&self) -> Option<&str> {
         match self {
-            Entry::ExistingApp { websocket, .. } => websocket.as_deref(),
+            Entry::ExistingApp { websocket, .. } | Entry::AsgiApp { websocket, .. } => {
+                websocket.as_deref()
+            }
             _ => None,
         }
     }
@@ -667,6 +672,7 @@ fn apps_in(module: &PythonModule, imported: bool) -> Vec<Found> {
                 at: ModuleRef::of(module),
                 server_started_on_import: server_start(module, &app.variable),
                 variable: app.variable,
+                websocket: app.websocket,
             },
             line: app.line,
             imported,
@@ -831,9 +837,19 @@ fn app_reason(entry: &Entry) -> String {
                 .map(|f| format!(" with `@{variable}.entrypoint` `{f}`"))
                 .unwrap_or_default()
         ),
-        Entry::AsgiApp { at, variable, .. } => format!(
-            "`{variable}` in `{}` already serves `POST /invocations` and `GET /ping`: served as it is",
-            at.file
+        Entry::AsgiApp {
+            at,
+            variable,
+            websocket,
+            ..
+        } => format!(
+            "`{variable}` in `{}` already serves {}: served as it is",
+            at.file,
+            if websocket.is_some() {
+                "AgentCore's paths (`GET /ping`, WebSocket `/ws`)"
+            } else {
+                "`POST /invocations` and `GET /ping`"
+            }
         ),
         _ => String::new(),
     }

@@ -198,6 +198,9 @@ pub struct A2aServerObject {
     pub kind: A2aKind,
 }
 
+/// Where an A2A server publishes its agent card: the current path, and the 0.2-era one.
+const A2A_CARD_PATHS: [&str; 2] = ["/.well-known/agent-card.json", "/.well-known/agent.json"];
+
 const A2A_SDK_APPLICATIONS: &[&str] = &[
     "A2AStarletteApplication",
     "A2AFastAPIApplication",
@@ -207,10 +210,17 @@ const A2A_SDK_APPLICATIONS: &[&str] = &[
 /// What a module that imports an A2A server SDK serves: its own web app if it builds one
 /// (which mounts the A2A app and adds what it needs), else the A2A app or server itself.
 pub fn a2a_servers(syntax: &ModuleSyntax) -> Vec<A2aServerObject> {
-    if server_protocol(syntax) != Some(Protocol::A2a) {
+    let web_apps = super::agent_objects::web_apps(syntax);
+    // A server written by hand, with no A2A library: a web app publishing an agent card.
+    let publishes_card = |app: &str| {
+        A2A_CARD_PATHS
+            .iter()
+            .any(|path| super::agent_objects::serves(syntax, app, "get", path))
+    };
+    let by_hand = web_apps.iter().any(|app| publishes_card(&app.variable));
+    if server_protocol(syntax) != Some(Protocol::A2a) && !by_hand {
         return Vec::new();
     }
-    let web_apps = super::agent_objects::web_apps(syntax);
     if !web_apps.is_empty() {
         return web_apps
             .into_iter()
@@ -458,5 +468,14 @@ mod tests {
             "the web app that mounts the A2A server and adds `/ping` is what runs"
         );
         assert!(servers("from a2a.client import A2AClient\nclient = A2AClient(http)\n").is_empty());
+        assert_eq!(
+            servers(
+                "from fastapi import FastAPI\napp = FastAPI()\n\
+                 @app.get('/.well-known/agent.json')\ndef card():\n    return {}\n\
+                 @app.post('/')\ndef rpc(request: dict):\n    return {}\n"
+            ),
+            [("app".to_string(), A2aKind::App)],
+            "a server written by hand publishes its card"
+        );
     }
 }

@@ -90,14 +90,18 @@ pub fn resolve(modules: &[PythonModule], spec: &str, package: &str) -> Result<Ch
             websocket: app.websocket.clone(),
         }));
     }
+    // A web app named by the user is served as it is, whatever routes it declares in ways the
+    // source does not show.
     if let Some(app) = agent_objects::asgi_apps(syntax)
         .into_iter()
+        .chain(agent_objects::web_apps(syntax))
         .find(|app| app.variable == attribute)
     {
         return Ok(named(Entry::AsgiApp {
             server_started_on_import: server_start(module, &app.variable),
             at,
             variable: app.variable,
+            websocket: app.websocket,
         }));
     }
     if let Some(function) = syntax.functions.iter().find(|f| f.name == attribute) {
