@@ -105,16 +105,14 @@ fn invoke_ws_sends_stdin_lines_and_prints_until_the_agent_closes() {
     drop(serve);
 }
 
-#[tokio::test]
-async fn stopping_the_session_closes_its_socket_with_a_reason() {
+/// A WebSocket to `serve`'s `/ws` in session `id`, its first echo read.
+async fn open_socket(
+    serve: &Serve,
+    id: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio::net::TcpStream> {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
-
-    let work = tempfile::tempdir().unwrap();
-    let deployment = prepare_into(work.path(), &ws_echo(), "deployment");
-    let serve = Serve::start(work.path(), &[&deployment], &[]);
-    let id = session("ws-stopped");
-    let mut request = ws_url(&serve, "").into_client_request().unwrap();
+    let mut request = ws_url(serve, "").into_client_request().unwrap();
     request.headers_mut().insert(
         "x-amzn-bedrock-agentcore-runtime-session-id",
         id.parse().unwrap(),
@@ -133,6 +131,46 @@ async fn stopping_the_session_closes_its_socket_with_a_reason() {
         echoed.unwrap().unwrap().into_text().unwrap().as_str(),
         format!("{id}:before")
     );
+    socket
+}
+
+/// The close frame the socket gets within `limit`.
+async fn closed_within(
+    socket: &mut tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
+    limit: Duration,
+) -> tokio_tungstenite::tungstenite::protocol::CloseFrame {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    tokio::time::timeout(limit, async {
+        while let Some(frame) = socket.next().await {
+            if let Ok(Message::Close(frame)) = frame {
+                return frame;
+            }
+        }
+        None
+    })
+    .await
+    .expect("the socket is closed when its session ends")
+    .expect("with a close frame")
+}
+
+/// uvicorn closes its sockets with 1012 (service restart) as a stopped worker shuts down; a
+/// worker that dies without a close frame is reported with 1011 and a reason.
+fn assert_session_end(closing: &tokio_tungstenite::tungstenite::protocol::CloseFrame) {
+    let code = u16::from(closing.code);
+    assert!(code == 1012 || code == 1011, "close code {code}");
+    if code == 1011 {
+        assert_eq!(closing.reason.as_str(), "the session's agent process ended");
+    }
+}
+
+#[tokio::test]
+async fn stopping_the_session_closes_its_socket_with_a_reason() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = prepare_into(work.path(), &ws_echo(), "deployment");
+    let serve = Serve::start(work.path(), &[&deployment], &[]);
+    let id = session("ws-stopped");
+    let mut socket = open_socket(&serve, &id).await;
     let stopped = http(
         serve.port,
         "POST",
@@ -145,24 +183,42 @@ async fn stopping_the_session_closes_its_socket_with_a_reason() {
     )
     .unwrap();
     assert_eq!(stopped.status, 200, "{}", stopped.text());
-    let closing = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(frame) = socket.next().await {
-            if let Ok(Message::Close(frame)) = frame {
-                return frame;
-            }
-        }
-        None
-    })
-    .await
-    .expect("the socket is closed when its session stops")
-    .expect("with a close frame");
-    // uvicorn closes its sockets with 1012 (service restart) as the stopped worker shuts down;
-    // a worker that dies without a close frame is reported with 1011 and a reason.
-    let code = u16::from(closing.code);
-    assert!(code == 1012 || code == 1011, "close code {code}");
-    if code == 1011 {
-        assert_eq!(closing.reason.as_str(), "the session's agent process ended");
+    assert_session_end(&closed_within(&mut socket, Duration::from_secs(30)).await);
+}
+
+#[tokio::test]
+async fn a_silent_socket_lets_its_session_go_idle_and_is_closed() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = prepare_into(work.path(), &ws_echo(), "deployment");
+    let serve = Serve::start(
+        work.path(),
+        &[&deployment],
+        &["--idle-timeout", "2", "--max-lifetime", "60"],
+    );
+    let id = session("ws-idle");
+    let mut socket = open_socket(&serve, &id).await;
+    // Frames are the session's activity: talking past the idle timeout keeps it.
+    for turn in 0..4 {
+        use futures_util::{SinkExt, StreamExt};
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let text = format!("turn {turn}");
+        socket
+            .send(tokio_tungstenite::tungstenite::Message::text(text.as_str()))
+            .await
+            .unwrap();
+        let echoed = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(echoed.into_text().unwrap().as_str(), format!("{id}:{text}"));
     }
+    assert_session_end(&closed_within(&mut socket, Duration::from_secs(20)).await);
+    assert!(
+        serve.stderr().contains("was idle for its idle timeout"),
+        "{}",
+        serve.stderr()
+    );
 }
 
 #[test]
