@@ -15,6 +15,7 @@ use http_body_util::BodyExt;
 use percent_encoding::utf8_percent_encode;
 use serde_json::Value;
 
+use crate::agentcore_contract::{SESSION_HEADER, SESSION_ID_LENGTH};
 use crate::local_runtime::api_error::ApiError;
 use crate::local_runtime::data_plane::{self, Qualifier};
 use crate::local_runtime::proxy::WorkerCall;
@@ -56,6 +57,14 @@ pub async fn agent_card(
             )));
         }
         let worker_path = format!("/.well-known/{document}");
+        // A card fetched without a session (clients look before they talk) is read from one
+        // session kept for that per agent, rather than starting a worker per look.
+        let mut headers = headers;
+        if !headers.contains_key(SESSION_HEADER)
+            && let Ok(value) = HeaderValue::from_str(&card_session(&agent.name))
+        {
+            headers.insert(SESSION_HEADER, value);
+        }
         let answer = data_plane::in_session(
             &runtime,
             Arc::clone(&agent),
@@ -90,6 +99,12 @@ pub async fn agent_card(
     }
     .await;
     data_plane::finish(answer, &request_id)
+}
+
+/// The session cards fetched without one are read in: one per agent, within the id's length.
+fn card_session(agent: &str) -> String {
+    let id = format!("agentprep-agent-card-{agent}-{}", "0".repeat(12));
+    id.chars().take(*SESSION_ID_LENGTH.end()).collect()
 }
 
 /// The runtime's invocation URL for `arn`, on the host the caller used.

@@ -120,13 +120,24 @@ fn a_strands_a2a_server_is_served_with_its_card_leading_back_to_serve() {
         report["requirements"]["lines"],
         json!(["strands-agents[a2a]"])
     );
-    let serve = Serve::start(work.path(), &[&work.path().join("deployment")], &[]);
+    let serve = Serve::start(
+        work.path(),
+        &[&work.path().join("deployment")],
+        &["--warm", "0"],
+    );
     let card_path = format!(
         "/runtimes/{}/invocations/.well-known/agent-card.json",
         percent_encode(serve.arn())
     );
     let card = http(serve.port, "GET", &card_path, &[], b"").unwrap();
     assert_eq!(card.status, 200, "{}", card.text());
+    let again = http(serve.port, "GET", &card_path, &[], b"").unwrap();
+    assert_eq!(again.body, card.body);
+    assert_eq!(
+        serve.children().len(),
+        1,
+        "cards fetched without a session are read from one worker"
+    );
     let card: Value = serde_json::from_slice(&card.body).unwrap();
     assert_eq!(card["name"], "Facts");
     let url = card["url"].as_str().unwrap();
