@@ -346,15 +346,26 @@ def _host():
 const A2A_SERVER_RUN: &str = r#"
 
 def _a2a_app():
-    """The ASGI app that serves the A2A server at `/`."""
+    """The ASGI app that serves the A2A server at `/`, its card naming the URL clients reach it
+    at: AGENTCORE_RUNTIME_URL, where the agent left the card on a loopback default."""
+    runtime_url = os.environ.get("AGENTCORE_RUNTIME_URL")
     to_starlette_app = getattr(_server, "to_starlette_app", None)
     if to_starlette_app is not None:
         # Strands' A2AServer mounts itself at its URL's path; AgentCore posts to `/`.
         if getattr(_server, "mount_path", ""):
             _server.mount_path = ""
+        if runtime_url and not getattr(_server, "_http_url_explicit", True):
+            _server.http_url = runtime_url.rstrip("/") + "/"
         return to_starlette_app()
-    if hasattr(_server, "agent_card") and hasattr(_server, "build"):
+    card = getattr(_server, "agent_card", None)
+    if card is not None and hasattr(_server, "build"):
         # An a2a SDK application, not built yet.
+        from urllib.parse import urlparse
+
+        if runtime_url and urlparse(getattr(card, "url", "") or "").hostname in (
+            None, "127.0.0.1", "localhost", "0.0.0.0"
+        ):
+            card.url = runtime_url
         return _server.build()
     return _server
 

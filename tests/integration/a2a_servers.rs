@@ -175,3 +175,33 @@ fn an_a2a_server_written_by_hand_is_served_and_invoked() {
     assert_eq!(invoked.success().stdout, "heard hello\n");
     drop(serve);
 }
+
+#[test]
+fn the_generated_entry_gives_a_strands_card_the_url_agentcore_gives_the_agent() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = prepare_into(work.path(), &corpus("a2a_server"), "deployment");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let public = "https://bedrock-agentcore.us-east-1.amazonaws.com/runtimes/facts/invocations/";
+    let mut agent = Command::new(venv_python())
+        .arg(deployment.join("invoke.py"))
+        .env("PORT", port.to_string())
+        .env("AGENTPREP_HOST", "127.0.0.1")
+        .env("AWS_REGION", "us-east-1")
+        .env("AGENTCORE_RUNTIME_URL", public)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let card = (0..300).find_map(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        http(port, "GET", "/.well-known/agent-card.json", &[], b"").ok()
+    });
+    let _ = agent.kill();
+    let _ = agent.wait();
+    let card: Value = serde_json::from_slice(&card.expect("the agent answers").body).unwrap();
+    assert_eq!(card["url"], public);
+}
