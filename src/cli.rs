@@ -15,7 +15,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "agentprep",
-    version,
+    version = env!("AGENTPREP_VERSION"),
     about = "Take a Python AI agent to Amazon Bedrock AgentCore Runtime, and run it locally under the same contract first",
     propagate_version = true
 )]
@@ -33,6 +33,7 @@ impl Command {
             Command::Invoke(args) => args.output,
             Command::Deploy(args) => args.output,
             Command::Status(args) => args.output,
+            Command::StopSession(args) => args.output,
             _ => OutputFormat::Text,
         };
         format == OutputFormat::Json
@@ -56,6 +57,10 @@ pub enum Command {
     Status(StatusArgs),
     /// Delete the agent's runtime, its package and (when agentprep created it) its role
     Destroy(DestroyArgs),
+    /// End a runtime session (StopRuntimeSession): the kept one by default, locally or on AWS
+    StopSession(StopSessionArgs),
+    /// Print a shell completion script: `agentprep completions bash > ~/.local/share/bash-completion/completions/agentprep`
+    Completions(CompletionsArgs),
     /// Zip a directory the way `deploy` packages (deterministic, compressed on all cores); for
     /// the packaging benchmark
     #[command(hide = true)]
@@ -198,6 +203,9 @@ pub struct ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct InvokeArgs {
+    #[command(flatten)]
+    pub target: RuntimeTarget,
+
     /// The payload: JSON, or plain text sent as `{"prompt": "<text>"}`; `-` reads it from stdin.
     /// Not needed for an MCP server (its tools are listed)
     pub payload: Option<String>,
@@ -206,10 +214,6 @@ pub struct InvokeArgs {
     #[arg(long, value_name = "PATH", conflicts_with = "payload")]
     pub payload_file: Option<std::path::PathBuf>,
 
-    /// The agent to invoke (name or ARN); defaults to the only or first one
-    #[arg(long)]
-    pub agent: Option<String>,
-
     /// Continue this runtime session
     #[arg(long, value_name = "ID", conflicts_with = "new_session")]
     pub session_id: Option<String>,
@@ -217,19 +221,6 @@ pub struct InvokeArgs {
     /// Start a new runtime session instead of continuing the last one
     #[arg(long)]
     pub new_session: bool,
-
-    /// Invoke the local runtime started by `agentprep serve`
-    #[arg(long, conflicts_with = "endpoint")]
-    pub local: bool,
-
-    /// Invoke the AgentCore data-plane API at this URL (e.g. a local runtime on another port)
-    #[arg(long, value_name = "URL")]
-    pub endpoint: Option<String>,
-
-    /// For a deployed runtime with a JWT authorizer: send this bearer token instead of signing
-    /// with AWS credentials
-    #[arg(long, value_name = "TOKEN", conflicts_with = "local")]
-    pub bearer_token: Option<String>,
 
     /// Talk MCP to an MCP server: the handshake, then METHOD (`tools/list` when left out) with
     /// `--args` as its params. Implied for an MCP server when no payload is given
@@ -256,6 +247,48 @@ pub struct InvokeArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t)]
     pub output: OutputFormat,
+}
+
+/// Which runtime a command talks to: the recorded deployed one, or a local one.
+#[derive(Debug, Args)]
+pub struct RuntimeTarget {
+    /// The agent (name or ARN); defaults to the only or first one
+    #[arg(long)]
+    pub agent: Option<String>,
+
+    /// The local runtime started by `agentprep serve`
+    #[arg(long, conflicts_with = "endpoint")]
+    pub local: bool,
+
+    /// The AgentCore data-plane API at this URL (e.g. a local runtime on another port)
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    /// For a deployed runtime with a JWT authorizer: send this bearer token instead of signing
+    /// with AWS credentials
+    #[arg(long, value_name = "TOKEN", conflicts_with = "local")]
+    pub bearer_token: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StopSessionArgs {
+    #[command(flatten)]
+    pub target: RuntimeTarget,
+
+    /// The session to end; defaults to the one `invoke` keeps for the agent
+    #[arg(long, value_name = "ID")]
+    pub session_id: Option<String>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! One module per command; each has a `run(args)` that validates its flags and does the work.
 
 pub mod archive;
+pub mod completions;
 pub mod demo;
 pub mod deploy;
 pub mod destroy;
@@ -8,6 +9,7 @@ pub mod invoke;
 pub mod prepare;
 pub mod serve;
 pub mod status;
+pub mod stop_session;
 
 use crate::cli::Command;
 
@@ -22,5 +24,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Deploy(args) => deploy::run(args).await,
         Command::Status(args) => status::run(args).await,
         Command::Destroy(args) => destroy::run(args).await,
+        Command::StopSession(args) => stop_session::run(args).await,
+        Command::Completions(args) => completions::run(args),
     }
 }

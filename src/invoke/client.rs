@@ -76,14 +76,8 @@ pub struct RawAnswer {
     pub messages: Vec<String>,
 }
 
-/// Send one InvokeAgentRuntime call.
-async fn send(
-    target: &Target,
-    payload: Vec<u8>,
-    call: Call<'_>,
-) -> anyhow::Result<
-    aws_sdk_bedrockagentcore::operation::invoke_agent_runtime::InvokeAgentRuntimeOutput,
-> {
+/// The data plane's SDK client for `target`.
+async fn sdk_client(target: &Target) -> aws_sdk_bedrockagentcore::Client {
     let mut loader =
         aws_config::defaults(BehaviorVersion::latest()).region(Region::new(target.region.clone()));
     if let Some(endpoint) = &target.endpoint {
@@ -100,8 +94,34 @@ async fn send(
             ))
             .retry_config(RetryConfig::disabled());
     }
-    let config = loader.load().await;
-    let client = aws_sdk_bedrockagentcore::Client::new(&config);
+    aws_sdk_bedrockagentcore::Client::new(&loader.load().await)
+}
+
+/// StopRuntimeSession: end `session_id` on `target` (its worker, or its microVM on AWS).
+pub async fn stop_session(target: &Target, session_id: &str) -> anyhow::Result<()> {
+    let client = sdk_client(target).await;
+    client
+        .stop_runtime_session()
+        .agent_runtime_arn(&target.arn)
+        .qualifier("DEFAULT")
+        .runtime_session_id(session_id)
+        .customize()
+        .interceptor(BearerToken(target.bearer_token.clone()))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|error| explain_failure(target, error))
+}
+
+/// Send one InvokeAgentRuntime call.
+async fn send(
+    target: &Target,
+    payload: Vec<u8>,
+    call: Call<'_>,
+) -> anyhow::Result<
+    aws_sdk_bedrockagentcore::operation::invoke_agent_runtime::InvokeAgentRuntimeOutput,
+> {
+    let client = sdk_client(target).await;
     let sent = client
         .invoke_agent_runtime()
         .agent_runtime_arn(&target.arn)

@@ -19,4 +19,6 @@ mod prepare_iam;
 mod prepare_local;
 mod python_env;
 mod serve;
+mod shell_and_version;
+mod stop_session;
 mod websockets;

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use crate::agentcore_contract::MAX_PAYLOAD_BYTES;
 use crate::aws_deploy::runtime_settings::RuntimeSettings;
-use crate::cli::{InvokeArgs, OutputFormat};
+use crate::cli::{InvokeArgs, OutputFormat, RuntimeTarget};
 use crate::error::UserError;
 use crate::invoke::client::{self, Target};
 use crate::invoke::mcp_exchange::{self, McpRequest};
@@ -33,7 +33,7 @@ pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
         (None, _, _) => Some(payload_bytes(&read_payload(&args)?)),
         (Some(_), _, _) => None,
     };
-    let target = resolve_target(&args)?;
+    let target = resolve_target(&args.target)?;
     let mcp = match (asked_mcp, &payload) {
         (Some(request), _) => Some(request),
         // An MCP server asked nothing in particular: its tools.
@@ -129,7 +129,7 @@ pub(super) fn keep_session(target: &Target, key: &str, session_id: String) {
 
 /// For a deployed agent the session lives where the official CLI keeps it, in
 /// `.bedrock_agentcore.yaml`; for a local runtime in `.agentprep/sessions.json`.
-fn remembered_session(target: &Target, key: &str) -> Option<String> {
+pub fn remembered_session(target: &Target, key: &str) -> Option<String> {
     if target.endpoint.is_none() {
         let state = ProjectState::load(Path::new(STATE_FILE)).ok()?;
         let agent = state.agent_with_arn(&target.arn)?;
@@ -213,7 +213,7 @@ pub(super) fn session_for(args: &InvokeArgs, target: &Target, key: &str) -> anyh
 }
 
 /// Where the session of `target` is kept between invocations.
-pub(super) fn session_key(target: &Target) -> String {
+pub fn session_key(target: &Target) -> String {
     format!(
         "{}:{}",
         if target.endpoint.is_some() {
@@ -225,7 +225,9 @@ pub(super) fn session_key(target: &Target) -> String {
     )
 }
 
-pub(super) fn resolve_target(args: &InvokeArgs) -> anyhow::Result<Target> {
+/// The runtime to talk to: the local one `serve` recorded (or `--endpoint`), else the one
+/// `deploy` recorded in `.bedrock_agentcore.yaml`.
+pub fn resolve_target(args: &RuntimeTarget) -> anyhow::Result<Target> {
     if !args.local && args.endpoint.is_none() {
         return deployed_target(args);
     }
@@ -259,10 +261,10 @@ pub(super) fn resolve_target(args: &InvokeArgs) -> anyhow::Result<Target> {
                 .cloned()
         })
     };
-    let (arn, protocol) = match (&args.agent, &state) {
+    let (arn, protocol) = match (args.agent.as_deref(), &state) {
         (Some(agent), _) => match hosted(Some(agent)) {
             Some(hosted) => (hosted.arn, hosted.protocol),
-            None => (agent.clone(), Protocol::Http),
+            None => (agent.to_string(), Protocol::Http),
         },
         (None, Some(state)) if !state.agents.is_empty() => {
             (state.agents[0].arn.clone(), state.agents[0].protocol)
@@ -289,7 +291,7 @@ pub(super) fn resolve_target(args: &InvokeArgs) -> anyhow::Result<Target> {
 }
 
 /// The runtime `deploy` recorded in `.bedrock_agentcore.yaml`.
-fn deployed_target(args: &InvokeArgs) -> anyhow::Result<Target> {
+fn deployed_target(args: &RuntimeTarget) -> anyhow::Result<Target> {
     let state = ProjectState::load(Path::new(STATE_FILE))?;
     let agent = state
         .choose_agent(args.agent.as_deref())

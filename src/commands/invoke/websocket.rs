@@ -16,7 +16,7 @@ pub(super) async fn run(args: &InvokeArgs) -> anyhow::Result<()> {
         (None, None) => Outgoing::Nothing,
         _ => Outgoing::One(read_payload(args)?),
     };
-    let target = resolve_target(args)?;
+    let target = resolve_target(&args.target)?;
     let key = session_key(&target);
     let session_id = session_for(args, &target, &key)?;
     let (mut socket, session_id) = websocket_session::open(&target, &session_id).await?;
