@@ -3,7 +3,7 @@
 # the clone, keyed by the lock file and the Python version, so later runs reuse it.
 #
 # Reads: PYTHON (default python3), AGENTPREP_CACHE_DIR (default ~/.cache/agentprep).
-# Exports: AGENTPREP_TEST_VENV, AGENTPREP_TEST_VENV_MCP1.
+# Exports: AGENTPREP_TEST_VENV, AGENTPREP_TEST_VENV_MCP1, AGENTPREP_WHEEL_VENV.
 
 python="${PYTHON:-python3}"
 if ! command -v "$python" >/dev/null 2>&1; then
@@ -40,4 +40,6 @@ repo_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 AGENTPREP_TEST_VENV="$(make_venv "$repo_dir/tests/python/requirements.lock")" || exit 1
 # The mcp SDK 1.x, for servers written against its API.
 AGENTPREP_TEST_VENV_MCP1="$(make_venv "$repo_dir/tests/python/mcp1.lock")" || exit 1
-export AGENTPREP_TEST_VENV AGENTPREP_TEST_VENV_MCP1
+# maturin, which builds the wheel that carries the binary.
+AGENTPREP_WHEEL_VENV="$(make_venv "$repo_dir/tests/python/wheel.lock")" || exit 1
+export AGENTPREP_TEST_VENV AGENTPREP_TEST_VENV_MCP1 AGENTPREP_WHEEL_VENV

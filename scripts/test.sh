@@ -15,6 +15,13 @@ fi
 echo "== npm ci (tests/js)" >&2
 npm ci --prefix tests/js --silent --no-audit --no-fund
 
+# The Python wheel that carries the binary (`pyproject.toml`), built with the test profile so it
+# shares the test build; a test installs it into a fresh virtual environment.
+echo "== wheel (maturin)" >&2
+export AGENTPREP_TEST_WHEEL_DIR="${CARGO_TARGET_DIR:-$PWD/target}/test-wheels"
+rm -rf "$AGENTPREP_TEST_WHEEL_DIR"
+"$AGENTPREP_WHEEL_VENV/bin/maturin" build --quiet --profile dev --locked --out "$AGENTPREP_TEST_WHEEL_DIR"
+
 echo "== cargo fmt --check" >&2
 cargo fmt --all -- --check
 echo "== cargo clippy" >&2

@@ -22,3 +22,4 @@ mod serve;
 mod shell_and_version;
 mod stop_session;
 mod websockets;
+mod wheel_install;
