@@ -5,7 +5,9 @@
 #   32 sessions, a new session's first byte with and without the warm pool, and serve's memory;
 # - `fault_load`: 64 sessions x 1,000 requests under a flood of idle sockets (0 lost), then a
 #   soak (`AGENTPREP_SOAK_SECONDS`, default 300) with frozen workers and session churn, and
-#   serve's memory over it.
+#   serve's memory over it;
+# - `protocols`: an MCP `tools/call` and a WebSocket echo through `serve` against the worker
+#   reached directly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/python-env.sh
