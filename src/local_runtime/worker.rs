@@ -130,9 +130,11 @@ impl Worker {
             spec.echo_output,
         ));
         if let Some(stdout) = child.stdout.take() {
+            output.open_pipes.fetch_add(1, Ordering::SeqCst);
             tokio::spawn(Arc::clone(&output).read_lines(stdout));
         }
         if let Some(stderr) = child.stderr.take() {
+            output.open_pipes.fetch_add(1, Ordering::SeqCst);
             tokio::spawn(Arc::clone(&output).read_lines(stderr));
         }
         let (exit_sender, exit) = watch::channel(None);
@@ -212,12 +214,20 @@ impl Worker {
         let deadline = Instant::now() + timeout;
         let mut exit = self.exit.clone();
         loop {
-            if let Some(status) = *exit.borrow() {
+            let exited = *exit.borrow();
+            if let Some(status) = exited {
+                // Its last words may still be in the pipes: read them first (bounded).
+                let drained = Instant::now() + Duration::from_millis(500);
+                while self.output.open_pipes.load(Ordering::SeqCst) > 0 && Instant::now() < drained
+                {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
                 return Err(StartFailure {
                     message: format!(
-                        "the agent's process exited ({status}) before it {}{}",
+                        "the agent's process exited ({status}) before it {}{}{}",
                         self.readiness().0,
-                        self.output.tail_text()
+                        self.output.tail_text(),
+                        self.output.save_start_output()
                     ),
                 });
             }
@@ -228,10 +238,11 @@ impl Worker {
                 self.stop(Duration::from_secs(1)).await;
                 return Err(StartFailure {
                     message: format!(
-                        "the agent's process did not {} within {} s{}",
+                        "the agent's process did not {} within {} s{}{}",
                         self.readiness().1,
                         timeout.as_secs(),
-                        self.output.tail_text()
+                        self.output.tail_text(),
+                        self.output.save_start_output()
                     ),
                 });
             }
@@ -372,6 +383,8 @@ struct WorkerOutput {
     echo: bool,
     log_dir: PathBuf,
     state: Mutex<OutputState>,
+    /// Pipes still being read: a process that has exited may have output in them yet.
+    open_pipes: AtomicU64,
 }
 
 struct OutputState {
@@ -396,6 +409,7 @@ impl WorkerOutput {
             agent: agent.to_string(),
             echo,
             log_dir: log_dir.to_path_buf(),
+            open_pipes: AtomicU64::new(0),
             state: Mutex::new(OutputState {
                 label: label.to_string(),
                 file: None,
@@ -413,6 +427,11 @@ impl WorkerOutput {
     /// with no newline) is cut into pieces, so memory stays bounded and the pipe is always
     /// drained (an undrained pipe would block the agent's next `print`).
     async fn read_lines(self: Arc<Self>, stream: impl AsyncRead + Unpin) {
+        self.read_to_end(stream).await;
+        self.open_pipes.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    async fn read_to_end(&self, stream: impl AsyncRead + Unpin) {
         let mut reader = BufReader::new(stream);
         let mut line: Vec<u8> = Vec::new();
         loop {
@@ -504,6 +523,25 @@ impl WorkerOutput {
         }
     }
 
+    /// A worker that never became ready has no session log: its start-up output is written to
+    /// `<log_dir>/<agent>/start-failure-<worker>.log`, and the sentence that names it returned
+    /// (empty when nothing could be written).
+    fn save_start_output(&self) -> String {
+        let Ok(state) = self.state.lock() else {
+            return String::new();
+        };
+        if state.file.is_some() || state.early.is_empty() {
+            return String::new();
+        }
+        let dir = self.log_dir.join(&self.agent);
+        let path = dir.join(format!("start-failure-{}.log", sanitize(&state.label)));
+        let text: String = state.early.iter().map(|line| format!("{line}\n")).collect();
+        match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, text)) {
+            Ok(()) => format!("\n(its whole output: `{}`)", path.display()),
+            Err(_) => String::new(),
+        }
+    }
+
     fn tail_text(&self) -> String {
         let Ok(state) = self.state.lock() else {
             return String::new();
@@ -591,7 +629,7 @@ mod tests {
         printed.extend_from_slice(b"bad \xff\xfe bytes\r\n");
         printed.extend(std::iter::repeat_n(b'#', MAX_LINE_BYTES * 2 + 10));
         printed.extend_from_slice(b"\nafter\nno newline at the end");
-        Arc::clone(&output).read_lines(&printed[..]).await;
+        output.read_to_end(&printed[..]).await;
         let state = output.state.lock().unwrap();
         let lines: Vec<&str> = state.early.iter().map(String::as_str).collect();
         assert_eq!(lines[0], "before");
@@ -615,7 +653,7 @@ mod tests {
             ));
         }
         printed.push_str("botocore.exceptions.NoCredentialsError: Unable to locate credentials\n");
-        Arc::clone(&output).read_lines(printed.as_bytes()).await;
+        output.read_to_end(printed.as_bytes()).await;
         let text = output.tail_text();
         assert!(
             text.contains("pkg/server.py\", line 127")

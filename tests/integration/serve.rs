@@ -525,3 +525,33 @@ fn a_bind_beyond_loopback_is_warned_about() {
         serve.stderr()
     );
 }
+
+#[test]
+fn an_agent_failing_at_import_is_a_424_naming_a_log_of_its_whole_output() {
+    let work = tempfile::tempdir().unwrap();
+    let source = work.path().join("failing_agent");
+    std::fs::create_dir_all(&source).unwrap();
+    std::fs::write(
+        source.join("agent.py"),
+        "def invoke(prompt: str) -> str:\n    return prompt\n\n\
+         for line in range(40):\n    print(f'configuring step {line}')\n\
+         raise RuntimeError('no credentials at import')\n",
+    )
+    .unwrap();
+    let deployment = prepare_into(work.path(), &source, "deployment");
+    let serve = Serve::start(work.path(), &[&deployment], &["--warm", "0"]);
+    let failed = serve.invoke(Some(&session("failing")), &json!({"prompt": "hi"}));
+    assert_eq!(failed.status, 424, "{}", failed.text());
+    let message = json_of(&failed)["message"].as_str().unwrap().to_string();
+    assert!(message.contains("no credentials at import"), "{message}");
+    let log = message
+        .split("its whole output: `")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        .unwrap_or_else(|| panic!("no log named in: {message}"));
+    let whole = std::fs::read_to_string(work.path().join(log)).unwrap();
+    assert!(
+        whole.contains("configuring step 0") && whole.contains("no credentials at import"),
+        "{whole}"
+    );
+}
