@@ -34,6 +34,7 @@ impl Command {
             Command::Deploy(args) => args.output,
             Command::Status(args) => args.output,
             Command::StopSession(args) => args.output,
+            Command::Logs(args) => args.output,
             _ => OutputFormat::Text,
         };
         format == OutputFormat::Json
@@ -59,6 +60,8 @@ pub enum Command {
     Destroy(DestroyArgs),
     /// End a runtime session (StopRuntimeSession): the kept one by default, locally or on AWS
     StopSession(StopSessionArgs),
+    /// Print a deployed agent's logs (CloudWatch Logs), or the local runtime's session logs
+    Logs(LogsArgs),
     /// Print a shell completion script: `agentprep completions bash > ~/.local/share/bash-completion/completions/agentprep`
     Completions(CompletionsArgs),
     /// Zip a directory the way `deploy` packages (deterministic, compressed on all cores); for
@@ -280,6 +283,42 @@ pub struct StopSessionArgs {
     pub session_id: Option<String>,
 
     /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The agent; defaults to the project's default (or, with `--local`, the first served)
+    #[arg(long)]
+    pub agent: Option<String>,
+
+    /// Only this runtime session's lines
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
+
+    /// How far back to start (`30s`, `10m`, `2h`, `1d`)
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    pub since: String,
+
+    /// Keep printing new lines until Ctrl-C
+    #[arg(long)]
+    pub follow: bool,
+
+    /// The local runtime's session logs instead
+    #[arg(long)]
+    pub local: bool,
+
+    /// Where `serve` writes session logs (with `--local`)
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = ".agentprep/logs",
+        requires = "local"
+    )]
+    pub log_dir: PathBuf,
+
+    /// Output format (JSON: one document, or one per line with `--follow`)
     #[arg(long, value_enum, default_value_t)]
     pub output: OutputFormat,
 }

@@ -2,4 +2,5 @@
 
 pub mod errors;
 pub mod region;
+pub mod runtime_logs;
 pub mod sdk_config;

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod deploy;
 pub mod destroy;
 pub mod invoke;
+pub mod logs;
 pub mod prepare;
 pub mod serve;
 pub mod status;
@@ -25,6 +26,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Status(args) => status::run(args).await,
         Command::Destroy(args) => destroy::run(args).await,
         Command::StopSession(args) => stop_session::run(args).await,
+        Command::Logs(args) => logs::run(args).await,
         Command::Completions(args) => completions::run(args),
     }
 }

@@ -125,6 +125,24 @@ impl ProjectState {
     }
 
     /// The agent's region (`aws.region`).
+    /// The deployed agent a command is about (`named`, else the default), or the error that
+    /// nothing deployed is recorded, with `hint` for what to do instead. Nothing deployed is a
+    /// state of the project, not a mistake in the arguments: exit 1, in every command.
+    pub fn require_deployed_agent(
+        &self,
+        named: Option<&str>,
+        hint: &str,
+    ) -> Result<String, crate::error::UserError> {
+        self.choose_agent(named)
+            .filter(|name| self.has_agent(name))
+            .ok_or_else(|| {
+                crate::error::UserError::failed(format!(
+                    "no deployed agent is recorded in `{STATE_FILE}`"
+                ))
+                .with_hint(hint.to_string())
+            })
+    }
+
     pub fn region_of(&self, name: &str) -> Option<String> {
         self.agent_str(name, &["aws", "region"])
     }

@@ -13,6 +13,7 @@ mod deploy;
 mod generated_invoke;
 mod invoke;
 mod invoke_aws;
+mod logs;
 mod mcp_servers;
 mod output_snapshots;
 mod prepare_iam;

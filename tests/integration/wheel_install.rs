@@ -1,6 +1,6 @@
 //! The Python wheel that carries the binary (built by `scripts/test.sh` with maturin, from
 //! `pyproject.toml`): installed into a fresh virtual environment with pip, and as a tool with
-//! `uv tool install`, it puts a working `agentprep` on that environment's PATH.
+//! `uv tool install` and with pipx, it puts a working `agentprep` on that environment's PATH.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -87,5 +87,28 @@ fn the_wheel_puts_a_working_agentprep_on_the_path_of_a_fresh_environment() {
             .env("UV_PYTHON", venv_python()),
     );
     let version = output_of(Command::new(bin.join("agentprep")).arg("--version"));
+    assert!(version.starts_with("agentprep "), "{version}");
+
+    // pipx, with a home and a bin directory of the test's own (it refreshes its own pip from
+    // the package index; the wheel needs nothing from it).
+    let pipx = std::env::var_os("AGENTPREP_WHEEL_VENV")
+        .map(|venv| PathBuf::from(venv).join("bin/pipx"))
+        .filter(|pipx| pipx.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "pipx is missing: run the suite with `scripts/test.sh`, which installs it from \
+                 `tests/python/wheel.lock` (or set AGENTPREP_WHEEL_VENV to a venv holding it)"
+            )
+        });
+    let pipx_bin = work.path().join("pipx-bin");
+    output_of(
+        Command::new(pipx)
+            .arg("install")
+            .arg(&wheel)
+            .env("PIPX_HOME", work.path().join("pipx-home"))
+            .env("PIPX_BIN_DIR", &pipx_bin)
+            .env("PIPX_DEFAULT_PYTHON", venv_python()),
+    );
+    let version = output_of(Command::new(pipx_bin.join("agentprep")).arg("--version"));
     assert!(version.starts_with("agentprep "), "{version}");
 }

@@ -293,16 +293,10 @@ pub fn resolve_target(args: &RuntimeTarget) -> anyhow::Result<Target> {
 /// The runtime `deploy` recorded in `.bedrock_agentcore.yaml`.
 fn deployed_target(args: &RuntimeTarget) -> anyhow::Result<Target> {
     let state = ProjectState::load(Path::new(STATE_FILE))?;
-    let agent = state
-        .choose_agent(args.agent.as_deref())
-        .filter(|name| state.has_agent(name))
-        .ok_or_else(|| {
-            // Nothing deployed is a state of the project, not a mistake in the arguments:
-            // exit 1, as `status` says the same.
-            UserError::failed(format!("no deployed agent is recorded in `{STATE_FILE}`")).with_hint(
-                "deploy with `agentprep deploy`, or invoke the local runtime with `--local`",
-            )
-        })?;
+    let agent = state.require_deployed_agent(
+        args.agent.as_deref(),
+        "deploy with `agentprep deploy`, or invoke the local runtime with `--local`",
+    )?;
     let arn = state.runtime_arn_of(&agent).ok_or_else(|| {
         UserError::failed(format!(
             "`{agent}` has no runtime ARN in `{STATE_FILE}`: it was never deployed"
