@@ -55,6 +55,9 @@ struct Manifest {
     /// The protocol the agent is served with (absent before agentprep served more than HTTP).
     #[serde(default)]
     protocol: Protocol,
+    /// The agent serves WebSocket at `/ws`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    websocket: bool,
     files: BTreeMap<String, FileStamp>,
 }
 
@@ -64,6 +67,7 @@ pub struct DeploymentIdentity {
     pub agent: String,
     pub package: String,
     pub protocol: Protocol,
+    pub websocket: bool,
 }
 
 /// The files `prepare` wrote into `dir`, from its manifest (`None` when agentprep did not write
@@ -82,7 +86,13 @@ pub fn recorded_identity(dir: &Path) -> Option<DeploymentIdentity> {
         agent: manifest.agent?,
         package: manifest.package?,
         protocol: manifest.protocol,
+        websocket: manifest.websocket,
     })
+}
+
+/// The deployment in `dir` serves WebSocket at `/ws`, as its manifest says.
+pub fn serves_websocket(dir: &Path) -> bool {
+    recorded_identity(dir).is_some_and(|identity| identity.websocket)
 }
 
 /// The protocol the deployment in `dir` is served with: HTTP unless its manifest says otherwise.
@@ -341,6 +351,7 @@ fn build(
         protocol: identity
             .map(|identity| identity.protocol)
             .unwrap_or_default(),
+        websocket: identity.is_some_and(|identity| identity.websocket),
         files: BTreeMap::new(),
     };
     for stamps in results {
@@ -511,6 +522,7 @@ mod tests {
             agent: "estimator".into(),
             package: "cost_estimator_agent".into(),
             protocol: Protocol::Mcp,
+            websocket: true,
         };
         write(&output, &[generated("pkg/a.py", "a")], Some(&identity)).unwrap();
         fs::create_dir_all(output.join("pkg/__pycache__")).unwrap();

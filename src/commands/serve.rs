@@ -140,8 +140,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         banner.push_str(&format!("  {}  {}{protocol}\n", agent.name, agent.arn));
     }
     // The first agent is the one `invoke --local` talks to without `--agent`.
+    let first_websocket = args
+        .deployment_dirs
+        .first()
+        .is_some_and(|dir| crate::bundle::output_dir::serves_websocket(dir));
     let example = match runtime.agents.first().map(|agent| agent.protocol()) {
         Some(Protocol::Mcp) => "agentprep invoke --local --mcp",
+        _ if first_websocket => {
+            "agentprep invoke --local '{\"prompt\": \"Hello\"}' (its WebSocket: --ws 'hello')"
+        }
         _ => "agentprep invoke --local '{\"prompt\": \"Hello\"}'",
     };
     banner.push_str(&format!(

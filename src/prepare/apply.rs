@@ -14,6 +14,7 @@ pub async fn apply(plan: PreparePlan, progress: &Progress) -> anyhow::Result<Pre
         agent: plan.analysis.agent.to_string(),
         package: plan.analysis.package.name.clone(),
         protocol: plan.analysis.chosen.protocol,
+        websocket: plan.analysis.chosen.entry.websocket().is_some(),
     };
     for removed in output_dir::write(&plan.output, &plan.files, Some(&identity))? {
         progress.warn(format!(

@@ -39,6 +39,14 @@ fn ws_client(url: &str, headers: Value) -> Value {
 fn frames_pass_both_ways_with_the_session_from_header_or_query_and_the_close_code_kept() {
     let work = tempfile::tempdir().unwrap();
     let deployment = prepare_into(work.path(), &ws_echo(), "deployment");
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(deployment.join(".agentprep-manifest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        manifest["websocket"], true,
+        "serve's banner suggests `--ws` from it"
+    );
     let serve = Serve::start(work.path(), &[&deployment], &[]);
     let by_header = session("ws-header");
     let answers = ws_client(
