@@ -35,3 +35,19 @@ pub const SESSION_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-session-id";
 pub const REQUEST_ID_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-request-id";
 /// Callers' headers with this prefix are the only `x-amzn-*` ones forwarded.
 pub const CUSTOM_HEADER_PREFIX: &str = "x-amzn-bedrock-agentcore-runtime-custom-";
+
+/// What an ARN keeps unescaped in a URL path, as the AWS SDKs encode it.
+const ARN_IN_PATH: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// The URL clients of runtime `arn` post to on the data plane at `base` (`http://host:port`):
+/// what `AGENTCORE_RUNTIME_URL` holds and an A2A card names.
+pub fn invocation_url(base: &str, arn: &str) -> String {
+    format!(
+        "{base}/runtimes/{}/invocations/",
+        percent_encoding::utf8_percent_encode(arn, ARN_IN_PATH)
+    )
+}

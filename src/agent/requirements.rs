@@ -92,9 +92,6 @@ pub struct Requirements {
     pub optional_imports: Vec<String>,
     /// Things the user should know (dropped lines, added packages).
     pub warnings: Vec<String>,
-    /// `bedrock-agentcore` was added for the generated `invoke.py`, not asked for by the agent.
-    #[serde(skip)]
-    sdk_added: bool,
 }
 
 impl Requirements {
@@ -162,49 +159,29 @@ impl Requirements {
         }
     }
 
-    /// Leave out `bedrock-agentcore` when agentprep added it and the generated `invoke.py` does
-    /// not use it (it serves the agent's own app or protocol server): the agent asked for it in
-    /// no way, and it is not needed.
-    pub fn drop_unneeded_sdk(&mut self) {
-        if !self.sdk_added {
-            return;
-        }
-        self.lines.retain(|line| {
-            Requirement::parse(line).is_none_or(|requirement| requirement.key != RUNTIME_SDK)
-        });
-        let added = format!("added `{RUNTIME_SDK}`");
-        self.warnings.retain(|warning| !warning.starts_with(&added));
-        self.sdk_added = false;
-    }
-
     /// Keep the requirement `key` below major version `major` (`mcp>=1.10` -> `mcp>=1.10,<2`)
     /// because `why`, said in a warning, when its clauses let that major in.
     pub fn cap_below_major(&mut self, key: &str, major: u64, why: &str) {
-        for line in &mut self.lines {
-            let Some(mut requirement) = Requirement::parse(line) else {
-                continue;
-            };
-            if requirement.key == key && requirement.cap_below_major(major) {
-                let bounded = requirement.line();
-                self.warnings
-                    .push(format!("`{}` became `{bounded}`: {why}", line.trim()));
-                *line = bounded;
-            }
-        }
+        self.amend(key, why, |requirement| requirement.cap_below_major(major));
     }
 
     /// Give the requirement `key` the extra `extra` (`a2a-sdk` -> `a2a-sdk[http-server]`)
     /// because `why`, said in a warning, when it lacks it.
     pub fn ensure_extra(&mut self, key: &str, extra: &str, why: &str) {
+        self.amend(key, why, |requirement| requirement.add_extra(extra));
+    }
+
+    /// Apply `change` to the lines of `key`; each it changes is said in a warning with `why`.
+    fn amend(&mut self, key: &str, why: &str, change: impl Fn(&mut Requirement) -> bool) {
         for line in &mut self.lines {
             let Some(mut requirement) = Requirement::parse(line) else {
                 continue;
             };
-            if requirement.key == key && requirement.add_extra(extra) {
-                let extended = requirement.line();
+            if requirement.key == key && change(&mut requirement) {
+                let amended = requirement.line();
                 self.warnings
-                    .push(format!("`{}` became `{extended}`: {why}", line.trim()));
-                *line = extended;
+                    .push(format!("`{}` became `{amended}`: {why}", line.trim()));
+                *line = amended;
             }
         }
     }
@@ -218,14 +195,16 @@ impl Requirements {
     }
 }
 
-/// Build the requirements for the source. `flag` is `--requirements FILE`.
+/// Build the requirements for the source. `flag` is `--requirements FILE`; `wraps_agent`: the
+/// generated `invoke.py` imports the AgentCore SDK to wrap the agent.
 pub fn generate(
     tree: &SourceTree,
     modules: &[PythonModule],
     own_names: &[&str],
     flag: Option<&Path>,
+    wraps_agent: bool,
 ) -> anyhow::Result<Requirements> {
-    let mut requirements = unpinned(tree, modules, own_names, flag)?;
+    let mut requirements = unpinned(tree, modules, own_names, flag, wraps_agent)?;
     // A file named with `--requirements` is taken as it is; otherwise the project's lock file,
     // if it has one, pins what it lists.
     if flag.is_none()
@@ -241,11 +220,12 @@ fn unpinned(
     modules: &[PythonModule],
     own_names: &[&str],
     flag: Option<&Path>,
+    wraps_agent: bool,
 ) -> anyhow::Result<Requirements> {
     let imports = scan_imports(tree, modules, own_names);
     let declared = declared_requirements(tree, flag)?;
     let Some((mut collected, origin)) = declared else {
-        return Ok(from_imports(imports));
+        return Ok(from_imports(imports, wraps_agent));
     };
     if let Some(file) = origin.file()
         && !matches!(origin, RequirementsOrigin::Flag(_))
@@ -307,7 +287,7 @@ fn unpinned(
         .filter(|top| !collected.has(&normalized_name(top)))
         .cloned()
         .collect();
-    let mut requirements = collected.finish(origin, unknown, imports.optional);
+    let mut requirements = collected.finish(origin, unknown, imports.optional, wraps_agent);
     requirements.added_from_imports = added;
     Ok(requirements)
 }
@@ -622,13 +602,18 @@ fn scan_imports(tree: &SourceTree, modules: &[PythonModule], own_names: &[&str])
     scan
 }
 
-fn from_imports(scan: ImportScan) -> Requirements {
+fn from_imports(scan: ImportScan, wraps_agent: bool) -> Requirements {
     let mut collected = Collected::default();
     for distribution in scan.known.keys() {
         collected.requirement(distribution, Path::new("imports"));
     }
     let unknown = scan.unknown.keys().cloned().collect();
-    collected.finish(RequirementsOrigin::Imports, unknown, scan.optional)
+    collected.finish(
+        RequirementsOrigin::Imports,
+        unknown,
+        scan.optional,
+        wraps_agent,
+    )
 }
 
 #[derive(Default)]
@@ -688,11 +673,15 @@ impl Collected {
         }
     }
 
+    /// The requirements as written out. `wraps_agent`: the generated `invoke.py` wraps the
+    /// agent in `BedrockAgentCoreApp`, so `bedrock-agentcore` is added when missing (an app or
+    /// a protocol server of the agent's own is served without it).
     fn finish(
         mut self,
         origin: RequirementsOrigin,
         unknown_imports: Vec<String>,
         optional_imports: Vec<String>,
+        wraps_agent: bool,
     ) -> Requirements {
         if !unknown_imports.is_empty() {
             let names: Vec<String> = unknown_imports
@@ -708,8 +697,7 @@ impl Collected {
                 names.join(", ")
             ));
         }
-        let sdk_added = !self.has(RUNTIME_SDK);
-        if sdk_added {
+        if wraps_agent && !self.has(RUNTIME_SDK) {
             self.requirement(RUNTIME_SDK, Path::new("agentprep"));
             if origin != RequirementsOrigin::Imports {
                 self.warnings.push(format!(
@@ -731,7 +719,6 @@ impl Collected {
             pinned: 0,
             optional_imports,
             warnings: self.warnings,
-            sdk_added,
         }
     }
 }
@@ -839,7 +826,7 @@ mod tests {
         )
         .unwrap()
         .unwrap();
-        collected.finish(origin, Vec::new(), Vec::new())
+        collected.finish(origin, Vec::new(), Vec::new(), true)
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::agentcore_contract::{
 };
 use crate::error::UserError;
 use crate::project_state::{ProjectState, STATE_FILE};
-pub use crate::server_protocol::Protocol;
+use crate::server_protocol::Protocol;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RuntimeSettings {

@@ -120,6 +120,7 @@ def _load_by_path(relative):
                 variable,
                 &import_of(variable, "app"),
             ));
+            out.push_str(HOST_CHOICE);
             out.push_str(MAIN_UVICORN_RUN);
         }
         Entry::AgentObject {
@@ -446,11 +447,8 @@ const MAIN_UVICORN_RUN: &str = r#"
 if __name__ == "__main__":
     import uvicorn
 
-    # The address BedrockAgentCoreApp would choose: 0.0.0.0 in AgentCore's container, else
-    # 127.0.0.1. AGENTPREP_HOST overrides that choice, PORT chooses the port.
-    _in_container = os.path.exists("/.dockerenv") or os.environ.get("DOCKER_CONTAINER")
-    _host = os.environ.get("AGENTPREP_HOST") or ("0.0.0.0" if _in_container else "127.0.0.1")
-    uvicorn.run(app, host=_host, port=int(os.environ.get("PORT", "8080")))
+    # PORT chooses the port.
+    uvicorn.run(app, host=_host(), port=int(os.environ.get("PORT", "8080")))
 "#;
 
 /// Imports and helpers shared by the generated wrappers around an agent; `standard_imports`

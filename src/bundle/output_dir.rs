@@ -90,11 +90,6 @@ pub fn recorded_identity(dir: &Path) -> Option<DeploymentIdentity> {
     })
 }
 
-/// The deployment in `dir` serves WebSocket at `/ws`, as its manifest says.
-pub fn serves_websocket(dir: &Path) -> bool {
-    recorded_identity(dir).is_some_and(|identity| identity.websocket)
-}
-
 /// The protocol the deployment in `dir` is served with: HTTP unless its manifest says otherwise.
 pub fn protocol_of(dir: &Path) -> Protocol {
     recorded_identity(dir)
@@ -154,9 +149,45 @@ impl Conflicts {
     }
 }
 
+/// What serving a deployment needs to know of it, from one read of its manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedDeployment {
+    pub agent: String,
+    pub protocol: Protocol,
+    /// It serves WebSocket at `/ws`.
+    pub websocket: bool,
+}
+
+/// The deployment in `dir` as `serve` hosts it: what `prepare` recorded, else (a deployment
+/// of an older agentprep, or one assembled by hand) an HTTP agent named after its package.
+pub fn served_deployment(dir: &Path) -> anyhow::Result<ServedDeployment> {
+    require_deployment(dir)?;
+    Ok(match recorded_identity(dir) {
+        Some(identity) => ServedDeployment {
+            agent: identity.agent,
+            protocol: identity.protocol,
+            websocket: identity.websocket,
+        },
+        None => ServedDeployment {
+            agent: packaged_agent(dir)?,
+            protocol: Protocol::default(),
+            websocket: false,
+        },
+    })
+}
+
 /// The agent a deployment directory holds: the name `prepare` recorded, else (a deployment of
 /// an older agentprep, or one assembled by hand) its one package folder beside `invoke.py`.
 pub fn agent_name_of(dir: &Path) -> anyhow::Result<String> {
+    require_deployment(dir)?;
+    match recorded_identity(dir) {
+        Some(identity) => Ok(identity.agent),
+        None => packaged_agent(dir),
+    }
+}
+
+/// `dir` holds an `invoke.py`, else the error that says to prepare it.
+fn require_deployment(dir: &Path) -> anyhow::Result<()> {
     if !dir.join("invoke.py").is_file() {
         return Err(UserError::usage(format!(
             "`{}` holds no `invoke.py`: it is not a prepared deployment",
@@ -168,9 +199,11 @@ pub fn agent_name_of(dir: &Path) -> anyhow::Result<String> {
         ))
         .into());
     }
-    if let Some(identity) = recorded_identity(dir) {
-        return Ok(identity.agent);
-    }
+    Ok(())
+}
+
+/// The one package folder beside `invoke.py`, named after the agent.
+fn packaged_agent(dir: &Path) -> anyhow::Result<String> {
     let packages: Vec<String> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
         .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::bundle::output_dir::agent_name_of;
+use crate::bundle::output_dir::served_deployment;
 use crate::cli::DemoArgs;
 use crate::example_agent;
 use crate::invoke::client::{self, Target};
@@ -52,11 +52,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     };
 
     progress.step("Starting the local AgentCore Runtime");
+    let served = served_deployment(&deployment)?;
     let agent = AgentToHost {
-        name: agent_name_of(&deployment)?,
+        name: served.agent,
         deployment_dir: deployment.clone(),
         python,
-        protocol: crate::bundle::output_dir::protocol_of(&deployment),
+        protocol: served.protocol,
     };
     crate::local_runtime::leftovers::clear_and_report();
     let runtime = LocalRuntime::new(

@@ -37,17 +37,24 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     let progress = Progress::for_stderr();
     let mut agents = Vec::new();
+    let mut first_websocket = None;
+    let mut checked = std::collections::HashSet::new();
     for dir in &args.deployment_dirs {
-        let name = crate::bundle::output_dir::agent_name_of(dir)?;
+        let served = crate::bundle::output_dir::served_deployment(dir)?;
+        let (name, protocol) = (served.agent, served.protocol);
+        // The first agent is the one `invoke --local` talks to without `--agent`.
+        first_websocket.get_or_insert(served.websocket);
         if agents.iter().any(|agent: &AgentToHost| agent.name == name) {
             return Err(
                 UserError::usage(format!("two deployments host an agent named `{name}`")).into(),
             );
         }
-        let protocol = crate::bundle::output_dir::protocol_of(dir);
         let python = match &args.python {
             Some(python) => {
-                check_python(python, protocol).await?;
+                // One start of Python per thing to import, however many agents need it.
+                if checked.insert(protocol.has_ping()) {
+                    check_python(python, protocol).await?;
+                }
                 python.clone()
             }
             None => python_env::ensure_env(&dir.join("requirements.txt"), &progress).await?,
@@ -139,14 +146,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         };
         banner.push_str(&format!("  {}  {}{protocol}\n", agent.name, agent.arn));
     }
-    // The first agent is the one `invoke --local` talks to without `--agent`.
-    let first_websocket = args
-        .deployment_dirs
-        .first()
-        .is_some_and(|dir| crate::bundle::output_dir::serves_websocket(dir));
     let example = match runtime.agents.first().map(|agent| agent.protocol()) {
         Some(Protocol::Mcp) => "agentprep invoke --local --mcp",
-        _ if first_websocket => {
+        _ if first_websocket == Some(true) => {
             "agentprep invoke --local '{\"prompt\": \"Hello\"}' (its WebSocket: --ws 'hello')"
         }
         _ => "agentprep invoke --local '{\"prompt\": \"Hello\"}'",

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use crate::error::UserError;
-use crate::invoke::client::{self, Call, Target};
+use crate::invoke::client::{self, Call, Piece, Target};
 
 /// JSON-RPC error codes that mean "no streaming here": method not found, and A2A's
 /// UnsupportedOperationError.
@@ -102,8 +102,8 @@ async fn exchange(
         }},
     });
     let mut refusal = None;
-    let mut seen = |message: &str| -> anyhow::Result<()> {
-        let Ok(response) = serde_json::from_str::<Value>(message) else {
+    let mut seen = |piece: Piece<'_>| -> anyhow::Result<()> {
+        let Ok(response) = serde_json::from_str::<Value>(piece.text()) else {
             return Ok(());
         };
         if let Some(error) = response.get("error") {

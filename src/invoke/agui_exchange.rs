@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::error::UserError;
-use crate::invoke::client::{self, Call, Target};
+use crate::invoke::client::{self, Call, Piece, Target};
 
 #[derive(Debug, Clone)]
 pub struct AguiOutcome {
@@ -39,8 +39,8 @@ pub async fn run(
         events: Vec::new(),
     };
     let mut failure = None;
-    let mut seen = |data: &str| -> anyhow::Result<()> {
-        let Ok(event) = serde_json::from_str::<Value>(data) else {
+    let mut seen = |piece: Piece<'_>| -> anyhow::Result<()> {
+        let Ok(event) = serde_json::from_str::<Value>(piece.text()) else {
             return Ok(());
         };
         match event_text(&event) {

@@ -73,6 +73,7 @@ pub struct RawAnswer {
     pub session_id: String,
     pub mcp_session_id: Option<String>,
     pub content_type: String,
+    pub status_code: Option<i32>,
     pub messages: Vec<String>,
 }
 
@@ -148,13 +149,30 @@ pub async fn exchange(
     exchange_streaming(target, payload, call, &mut |_| Ok(())).await
 }
 
+/// One message of an answer, as it arrives.
+#[derive(Debug, Clone, Copy)]
+pub enum Piece<'a> {
+    /// An SSE event's data.
+    Event(&'a str),
+    /// A whole answer that was not streamed.
+    Body(&'a str),
+}
+
+impl<'a> Piece<'a> {
+    pub fn text(self) -> &'a str {
+        match self {
+            Piece::Event(text) | Piece::Body(text) => text,
+        }
+    }
+}
+
 /// Send one call and read its whole answer, handing each message to `seen` as it arrives (an
 /// SSE answer's events one by one, a JSON answer at once).
 pub async fn exchange_streaming(
     target: &Target,
     payload: Vec<u8>,
     call: Call<'_>,
-    seen: &mut dyn FnMut(&str) -> anyhow::Result<()>,
+    seen: &mut dyn FnMut(Piece<'_>) -> anyhow::Result<()>,
 ) -> anyhow::Result<RawAnswer> {
     let output = send(target, payload, call).await?;
     let mut answer = RawAnswer {
@@ -164,6 +182,7 @@ pub async fn exchange_streaming(
             .to_string(),
         mcp_session_id: output.mcp_session_id().map(str::to_string),
         content_type: output.content_type().to_string(),
+        status_code: output.status_code(),
         messages: Vec::new(),
     };
     let mut stream = output.response;
@@ -175,19 +194,19 @@ pub async fn exchange_streaming(
             .map_err(|error| anyhow::anyhow!("the answer stream broke: {error}"))?
         {
             for event in decoder.feed(&chunk) {
-                seen(&event.data)?;
+                seen(Piece::Event(&event.data))?;
                 answer.messages.push(event.data);
             }
         }
         if let Some(event) = decoder.finish() {
-            seen(&event.data)?;
+            seen(Piece::Event(&event.data))?;
             answer.messages.push(event.data);
         }
     } else {
         let body = whole_body(stream).await?;
         if !body.is_empty() {
             let text = String::from_utf8_lossy(&body).into_owned();
-            seen(&text)?;
+            seen(Piece::Body(&text))?;
             answer.messages.push(text);
         }
     }
@@ -201,56 +220,38 @@ pub async fn invoke(
     session_id: &str,
     sink: &mut dyn FnMut(&str) -> std::io::Result<()>,
 ) -> anyhow::Result<Answer> {
-    let output = send(target, payload, Call::in_session(session_id)).await?;
-    let content_type = output.content_type().to_string();
-    let status_code = output.status_code();
-    let session = output
-        .runtime_session_id()
-        .unwrap_or(session_id)
-        .to_string();
-    let mut stream = output.response;
     let mut answer = Answer {
-        session_id: session,
-        content_type: content_type.clone(),
-        status_code,
+        session_id: session_id.to_string(),
+        content_type: String::new(),
+        status_code: None,
         text: String::new(),
         events: Vec::new(),
         errors: Vec::new(),
     };
-    if content_type.starts_with("text/event-stream") {
-        let mut decoder = SseDecoder::default();
-        let emit = |data: String,
-                    answer: &mut Answer,
-                    sink: &mut dyn FnMut(&str) -> std::io::Result<()>|
-         -> std::io::Result<()> {
-            match event_view(&data) {
-                EventView::Text(text) => {
-                    sink(&text)?;
-                    answer.text.push_str(&text);
+    let mut read = |piece: Piece<'_>| -> anyhow::Result<()> {
+        match piece {
+            Piece::Event(data) => {
+                match event_view(data) {
+                    EventView::Text(text) => {
+                        sink(&text)?;
+                        answer.text.push_str(&text);
+                    }
+                    EventView::Error(message) => answer.errors.push(message),
+                    EventView::Hidden => {}
                 }
-                EventView::Error(message) => answer.errors.push(message),
-                EventView::Hidden => {}
+                answer.events.push(data.to_string());
             }
-            answer.events.push(data);
-            Ok(())
-        };
-        while let Some(chunk) = stream
-            .try_next()
-            .await
-            .map_err(|error| anyhow::anyhow!("the answer stream broke: {error}"))?
-        {
-            for event in decoder.feed(&chunk) {
-                emit(event.data, &mut answer, sink)?;
+            Piece::Body(body) => {
+                answer.text = body_text(body.as_bytes());
+                sink(&answer.text)?;
             }
         }
-        if let Some(event) = decoder.finish() {
-            emit(event.data, &mut answer, sink)?;
-        }
-    } else {
-        let body = whole_body(stream).await?;
-        answer.text = body_text(&body);
-        sink(&answer.text)?;
-    }
+        Ok(())
+    };
+    let raw = exchange_streaming(target, payload, Call::in_session(session_id), &mut read).await?;
+    answer.session_id = raw.session_id;
+    answer.content_type = raw.content_type;
+    answer.status_code = raw.status_code;
     Ok(answer)
 }
 

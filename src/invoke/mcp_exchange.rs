@@ -196,6 +196,7 @@ mod tests {
             session_id: "s".into(),
             mcp_session_id: None,
             content_type: "text/event-stream".into(),
+            status_code: Some(200),
             messages: messages.iter().map(|m| m.to_string()).collect(),
         }
     }

@@ -12,14 +12,13 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Response, StatusCode};
 use http_body_util::BodyExt;
-use percent_encoding::utf8_percent_encode;
 use serde_json::Value;
 
-use crate::agentcore_contract::{SESSION_HEADER, SESSION_ID_LENGTH};
+use crate::agentcore_contract::{SESSION_HEADER, SESSION_ID_LENGTH, invocation_url};
 use crate::local_runtime::api_error::ApiError;
 use crate::local_runtime::data_plane::{self, Qualifier};
 use crate::local_runtime::proxy::WorkerCall;
-use crate::local_runtime::state::{ARN_IN_PATH, LocalRuntime};
+use crate::local_runtime::state::LocalRuntime;
 use crate::server_protocol::Protocol;
 
 /// The card documents A2A servers publish: the current name, and the 0.2-era one.
@@ -88,7 +87,7 @@ pub async fn agent_card(
         let card: Value = serde_json::from_slice(&bytes).map_err(|error| {
             ApiError::runtime_client(format!("the agent's card is not JSON: {error}"))
         })?;
-        let public = invocation_url(&headers, &agent.arn);
+        let public = public_url(&headers, &agent.arn);
         let body = serde_json::to_vec(&rewritten(card, &public))
             .map_err(|error| ApiError::internal(error.to_string()))?;
         parts.headers.remove("content-length");
@@ -108,15 +107,12 @@ fn card_session(agent: &str) -> String {
 }
 
 /// The runtime's invocation URL for `arn`, on the host the caller used.
-fn invocation_url(headers: &HeaderMap, arn: &str) -> String {
+fn public_url(headers: &HeaderMap, arn: &str) -> String {
     let host = headers
         .get("host")
         .and_then(|value| value.to_str().ok())
         .unwrap_or("127.0.0.1");
-    format!(
-        "http://{host}/runtimes/{}/invocations/",
-        utf8_percent_encode(arn, ARN_IN_PATH)
-    )
+    invocation_url(&format!("http://{host}"), arn)
 }
 
 /// The card with every URL clients send messages to replaced by `public`: its `url`, and those
@@ -153,7 +149,7 @@ mod tests {
         });
         let mut headers = HeaderMap::new();
         headers.insert("host", HeaderValue::from_static("127.0.0.1:8080"));
-        let public = invocation_url(
+        let public = public_url(
             &headers,
             "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/facts-AbCdEfGhIj",
         );

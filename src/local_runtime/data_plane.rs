@@ -172,17 +172,11 @@ pub async fn in_session(
             .then(|| mcp_session::session_named_by(headers))
             .flatten()
     });
-    let session_id = match named {
-        Some(value) => {
-            let id = value
-                .to_str()
-                .map_err(|_| ApiError::validation("runtimeSessionId must be visible ASCII"))?;
-            check_session_id(id)?;
-            id.to_string()
-        }
-        // The SDKs fill in a UUID; a plain HTTP caller gets one generated, and sees it echoed.
-        None => uuid::Uuid::new_v4().to_string(),
-    };
+    let named = named
+        .map(|value| value.to_str())
+        .transpose()
+        .map_err(|_| ApiError::validation("runtimeSessionId must be visible ASCII"))?;
+    let session_id = session_id_or_new(named)?;
     let (session, worker) = runtime.sessions.worker_for(&agent, &session_id).await?;
     let forwarded = proxy::forwarded_headers(headers, &session_id, request_id, agent.protocol());
     let mut response = proxy::forward(
@@ -250,6 +244,18 @@ pub fn finish(answer: Result<Response<Body>, ApiError>, request_id: &str) -> Res
         response.headers_mut().insert("x-amzn-requestid", value);
     }
     response
+}
+
+/// The session a request names, checked, or a new one: the SDKs fill in a UUID, and a plain
+/// HTTP caller gets one generated and sees it echoed.
+pub fn session_id_or_new(named: Option<&str>) -> Result<String, ApiError> {
+    match named {
+        Some(id) => {
+            check_session_id(id)?;
+            Ok(id.to_string())
+        }
+        None => Ok(uuid::Uuid::new_v4().to_string()),
+    }
 }
 
 pub fn check_session_id(id: &str) -> Result<(), ApiError> {

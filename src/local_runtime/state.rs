@@ -18,13 +18,6 @@ use crate::local_runtime::worker::WorkerSpec;
 use crate::local_runtime::worker_client::{WorkerClient, new_client};
 use crate::server_protocol::Protocol;
 
-/// What an ARN keeps unescaped in a URL path, as the AWS SDKs encode it.
-pub const ARN_IN_PATH: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
 /// A deployment to host.
 #[derive(Debug, Clone)]
 pub struct AgentToHost {
@@ -116,10 +109,7 @@ impl LocalRuntime {
                 {
                     env.push((
                         "AGENTCORE_RUNTIME_URL".into(),
-                        format!(
-                            "{endpoint}/runtimes/{}/invocations/",
-                            percent_encoding::utf8_percent_encode(&arn, ARN_IN_PATH)
-                        ),
+                        crate::agentcore_contract::invocation_url(endpoint, &arn),
                     ));
                 }
                 let spec = WorkerSpec {

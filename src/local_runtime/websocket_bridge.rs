@@ -66,13 +66,7 @@ pub async fn connect(
             .get(SESSION_HEADER)
             .and_then(|value| value.to_str().ok())
             .or_else(|| query_value(&query, SESSION_HEADER));
-        let session_id = match named {
-            Some(id) => {
-                crate::local_runtime::data_plane::check_session_id(id)?;
-                id.to_string()
-            }
-            None => uuid::Uuid::new_v4().to_string(),
-        };
+        let session_id = crate::local_runtime::data_plane::session_id_or_new(named)?;
         let (session, worker) = runtime.sessions.worker_for(&agent, &session_id).await?;
         let forwarded =
             proxy::forwarded_headers(&headers, &session_id, &request_id, Protocol::Http);

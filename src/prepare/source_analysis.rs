@@ -84,20 +84,19 @@ pub fn analyse(
     warnings.extend(dotenv_names::find(&tree, &runtime_modules).map(|dotenv| dotenv.warning()));
     // What resolves beside the source is the user's code, never a PyPI requirement.
     own_names.extend(outside.iter().map(|import| import.name.as_str()));
+    // The generated `invoke.py` imports the AgentCore SDK only to wrap an agent; an app or a
+    // protocol server of the agent's own is served without it.
+    let wraps_agent = !matches!(
+        chosen.entry,
+        Entry::AsgiApp { .. } | Entry::McpServer { .. } | Entry::A2aServer { .. }
+    );
     let mut requirements = requirements::generate(
         &tree,
         &runtime_modules,
         &own_names,
         options.requirements.as_deref(),
+        wraps_agent,
     )?;
-    // The generated `invoke.py` imports the AgentCore SDK only to wrap an agent; an app or a
-    // protocol server of the agent's own is served without it.
-    if matches!(
-        chosen.entry,
-        Entry::AsgiApp { .. } | Entry::McpServer { .. } | Entry::A2aServer { .. }
-    ) {
-        requirements.drop_unneeded_sdk();
-    }
     // A file named with `--requirements` is the user's word; otherwise the server's code
     // decides the SDK generation, which an open-ended requirement would leave to chance.
     if let Entry::McpServer {

@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use crate::python::module_syntax::ModuleSyntax;
-pub use crate::server_protocol::Protocol;
+use crate::server_protocol::Protocol;
 
 /// Which MCP server API the source is written against: the generated entry builds the
 /// Streamable HTTP app the way that API does.
