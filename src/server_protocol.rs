@@ -62,6 +62,12 @@ impl Protocol {
         }
     }
 
+    /// The agent may serve WebSocket at `/ws` on its port: HTTP agents, and AG-UI agents (whose
+    /// event stream also runs over it).
+    pub fn has_websocket(self) -> bool {
+        matches!(self, Protocol::Http | Protocol::Agui)
+    }
+
     /// The agent answers `GET /ping` (the `BedrockAgentCoreApp` contract). MCP and A2A
     /// servers do not: they are ready once their port accepts connections.
     pub fn has_ping(self) -> bool {

@@ -11,6 +11,7 @@ use crate::aws::sdk_config;
 use crate::cli::{LogsArgs, OutputFormat};
 use crate::error::UserError;
 use crate::local_runtime::serve_state;
+use crate::local_runtime::worker::session_log_name;
 use crate::output::stdout;
 use crate::project_state::{ProjectState, STATE_FILE};
 
@@ -120,12 +121,11 @@ fn local(args: &LogsArgs) -> anyhow::Result<()> {
             .filter_map(Result::ok)
             .map(|entry| entry.path())
             .filter(|path| path.extension().is_some_and(|ext| ext == "log"))
+            // Named as `serve` names the session's file.
             .filter(|path| {
                 args.session.as_deref().is_none_or(|session| {
-                    path.file_stem().is_some_and(|stem| {
-                        stem.to_string_lossy()
-                            .starts_with(&session.chars().take(200).collect::<String>())
-                    })
+                    path.file_name()
+                        .is_some_and(|name| name.to_string_lossy() == session_log_name(session))
                 })
             })
             .collect(),

@@ -55,9 +55,9 @@ pub async fn connect(
         let qualifier = query_value(&query, "qualifier");
         crate::local_runtime::data_plane::check_qualifier(qualifier)?;
         let agent = runtime.find_agent(&arn)?;
-        if agent.protocol() != Protocol::Http {
+        if !agent.protocol().has_websocket() {
             return Err(ApiError::validation(format!(
-                "`{}` is served with {}; WebSocket is part of the HTTP protocol",
+                "`{}` is served with {}; WebSocket is part of the HTTP and AG-UI protocols",
                 agent.name,
                 agent.protocol()
             )));

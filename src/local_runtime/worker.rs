@@ -512,7 +512,7 @@ impl WorkerOutput {
             std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
-                .open(dir.join(format!("{}.log", sanitize(session_id))))
+                .open(dir.join(session_log_name(session_id)))
         });
         if let Ok(mut file) = file {
             state.early_bytes = 0;
@@ -584,6 +584,11 @@ impl OutputState {
         }
         self.frame_code_next = own;
     }
+}
+
+/// The file a session's worker output goes to, below `<log_dir>/<agent>/`.
+pub fn session_log_name(session_id: &str) -> String {
+    format!("{}.log", sanitize(session_id))
 }
 
 /// Session ids become file names: kept to a safe alphabet, and under the 255 bytes a file

@@ -116,3 +116,28 @@ fn protocol_agui_asks_for_an_app_of_the_agents_own() {
         ran.stderr
     );
 }
+
+#[test]
+fn an_ag_ui_agents_event_stream_runs_over_its_websocket_too() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = prepare_into(work.path(), &agui_echo(), "deployment");
+    let serve = Serve::start(work.path(), &[&deployment], &[]);
+    let thread = session("agui-ws");
+    let input = String::from_utf8(run_input(Some(&thread), "over the socket")).unwrap();
+    let ran = run(agentprep(work.path()).args([
+        "invoke",
+        "--local",
+        "--ws",
+        &input,
+        "--timeout",
+        "3",
+        "--output",
+        "json",
+    ]));
+    let frames = ran.success().json()["frames"].to_string();
+    assert!(
+        frames.contains("TEXT_MESSAGE_CONTENT") && frames.contains("echo over the socket"),
+        "{frames}"
+    );
+    drop(serve);
+}

@@ -167,6 +167,21 @@ fn the_local_runtimes_session_logs_are_printed() {
         "{}",
         logs.stdout
     );
+    // A session id with characters a file name cannot hold is found by the name serve gave it.
+    let odd = format!("odd:id/{}", "0".repeat(40));
+    assert_eq!(
+        serve.invoke(Some(&odd), &json!({"action": "crash"})).status,
+        424
+    );
+    let found = run(agentprep(work.path()).args(["logs", "--local", "--session", &odd]));
+    assert!(
+        found
+            .success()
+            .stdout
+            .contains("lab_agent: crashing on purpose"),
+        "{}",
+        found.stdout
+    );
     let missing = run(agentprep(work.path()).args([
         "logs",
         "--local",
