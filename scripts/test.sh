@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: the pinned Python test environment (moto server,
-# the bedrock-agentcore SDK, uv) and the AWS SDK for JavaScript, formatting, lints (benchmarks included), then every unit and
-# integration test. The benchmarks themselves run with scripts/bench.sh.
+# the bedrock-agentcore SDK, uv), the AWS SDK for JavaScript and headless Chromium with
+# chromedriver, formatting, lints (benchmarks included), then every unit and integration test.
+# The benchmarks themselves run with scripts/bench.sh.
 # This is the README's test command, and what CI runs (through .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,30 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 echo "== npm ci (tests/js)" >&2
 npm ci --prefix tests/js --silent --no-audit --no-fund
+
+# Headless Chromium and its WebDriver (Debian's `chromium` and `chromium-driver` packages), which
+# the inspector page's browser test drives.
+if ! command -v chromedriver >/dev/null 2>&1; then
+  install_hint="install Chromium and chromedriver (Debian: \`apt-get install chromium chromium-driver\`); the inspector page's browser test drives them"
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "error: \`chromedriver\` was not found and there is no \`apt-get\` here to install it" >&2
+    echo "hint: $install_hint" >&2
+    exit 1
+  fi
+  if [ "$(id -u)" -eq 0 ]; then
+    as_root=""
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    as_root="sudo -n"
+  else
+    echo "error: \`chromedriver\` was not found, and installing it needs root (no password-less \`sudo\`)" >&2
+    echo "hint: $install_hint" >&2
+    exit 1
+  fi
+  echo "== apt-get install chromium chromium-driver" >&2
+  $as_root apt-get update -qq
+  $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    chromium chromium-driver >/dev/null
+fi
 
 # The Python wheel that carries the binary (`pyproject.toml`), built with the test profile so it
 # shares the test build; a test installs it into a fresh virtual environment.

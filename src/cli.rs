@@ -35,6 +35,7 @@ impl Command {
             Command::Status(args) => args.output,
             Command::StopSession(args) => args.output,
             Command::Logs(args) => args.output,
+            Command::Traces(args) => args.output,
             _ => OutputFormat::Text,
         };
         format == OutputFormat::Json
@@ -62,6 +63,9 @@ pub enum Command {
     StopSession(StopSessionArgs),
     /// Print a deployed agent's logs (CloudWatch Logs), or the local runtime's session logs
     Logs(LogsArgs),
+    /// Print the OpenTelemetry spans the local runtime's agents exported, per session, as a
+    /// tree per trace
+    Traces(TracesArgs),
     /// Print a shell completion script: `agentprep completions bash > ~/.local/share/bash-completion/completions/agentprep`
     Completions(CompletionsArgs),
     /// Zip a directory the way `deploy` packages (deterministic, compressed on all cores); for
@@ -202,6 +206,19 @@ pub struct ServeArgs {
     /// Where each session's log file is written
     #[arg(long, value_name = "DIR", default_value = ".agentprep/logs")]
     pub log_dir: PathBuf,
+
+    /// Reload on every saved change to the agent's source: prepare it again, start the new
+    /// code, and switch sessions to it (the previous code serves until the new one has started)
+    #[arg(long)]
+    pub watch: bool,
+
+    /// The source `--watch` follows; defaults to the one `prepare` recorded in the deployment
+    #[arg(long, value_name = "DIR", requires = "watch")]
+    pub source_dir: Option<PathBuf>,
+
+    /// Open the inspector page in the default browser (only when stdout is a terminal)
+    #[arg(long)]
+    pub open: bool,
 }
 
 #[derive(Debug, Args)]
@@ -319,6 +336,30 @@ pub struct LogsArgs {
     pub log_dir: PathBuf,
 
     /// Output format (JSON: one document, or one per line with `--follow`)
+    #[arg(long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct TracesArgs {
+    /// Only this agent's sessions
+    #[arg(long)]
+    pub agent: Option<String>,
+
+    /// Only this runtime session's spans
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
+
+    /// Keep printing spans as they arrive until Ctrl-C
+    #[arg(long)]
+    pub follow: bool,
+
+    /// Where `serve` keeps session logs and spans; defaults to the running `serve`'s, else
+    /// `.agentprep/logs`
+    #[arg(long, value_name = "DIR")]
+    pub log_dir: Option<PathBuf>,
+
+    /// Output format (JSON: one array of spans, or one span per line with `--follow`)
     #[arg(long, value_enum, default_value_t)]
     pub output: OutputFormat,
 }

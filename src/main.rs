@@ -10,9 +10,11 @@ mod aws_deploy;
 mod bundle;
 mod cli;
 mod commands;
+mod dev_loop;
 mod error;
 mod example_agent;
 mod iam;
+mod inspector;
 mod invoke;
 mod local_files;
 mod local_runtime;
@@ -23,6 +25,7 @@ mod project_state;
 mod python;
 mod server_protocol;
 mod teardown;
+mod telemetry;
 
 use std::process::ExitCode;
 

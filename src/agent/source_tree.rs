@@ -364,10 +364,32 @@ fn builtin_reason(name: &str, path: &Path, is_dir: bool) -> Option<SkipReason> {
     if matches!(
         name,
         ".DS_Store" | ".gitignore" | ".dockerignore" | ".bedrock_agentcore.yaml" | "Thumbs.db"
-    ) {
+    ) || is_editor_temp(name)
+    {
         return Some(SkipReason::ToolFiles);
     }
     None
+}
+
+/// A file an editor writes beside the one being edited (backups, swap and lock files, the
+/// temporaries of "safe write"): never part of an agent, and no reason for `serve --watch` to
+/// reload.
+pub fn is_editor_temp(name: &str) -> bool {
+    name.ends_with('~')
+        || name.starts_with(".#")
+        || (name.starts_with('#') && name.ends_with('#'))
+        || name == "4913"
+        || name.starts_with(".~lock.")
+        || [
+            ".swp",
+            ".swo",
+            ".swx",
+            ".kate-swp",
+            "___jb_tmp___",
+            "___jb_old___",
+        ]
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
 }
 
 /// `.gitignore` files above the source, up to the root of the git repository it is in (none

@@ -58,7 +58,30 @@ struct Manifest {
     /// The agent serves WebSocket at `/ws`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     websocket: bool,
+    /// Where the deployment was prepared from, so `serve --watch` can prepare it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    prepared_from: Option<PreparedFrom>,
     files: BTreeMap<String, FileStamp>,
+}
+
+/// The source and the `prepare` flags that shaped a deployment: what preparing it again on a
+/// change needs (the role is left alone then, so its flags are not kept).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreparedFrom {
+    /// The agent's source directory, absolute.
+    pub source: PathBuf,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entrypoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<Protocol>,
+    /// `--requirements`, absolute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirements: Option<PathBuf>,
+    /// The region it was prepared for (the generated `invoke.py` falls back to it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 /// Which agent a deployment directory holds.
@@ -68,6 +91,7 @@ pub struct DeploymentIdentity {
     pub package: String,
     pub protocol: Protocol,
     pub websocket: bool,
+    pub prepared_from: Option<PreparedFrom>,
 }
 
 /// The files `prepare` wrote into `dir`, from its manifest (`None` when agentprep did not write
@@ -87,6 +111,7 @@ pub fn recorded_identity(dir: &Path) -> Option<DeploymentIdentity> {
         package: manifest.package?,
         protocol: manifest.protocol,
         websocket: manifest.websocket,
+        prepared_from: manifest.prepared_from,
     })
 }
 
@@ -156,6 +181,8 @@ pub struct ServedDeployment {
     pub protocol: Protocol,
     /// It serves WebSocket at `/ws`.
     pub websocket: bool,
+    /// Where `prepare` made it from (absent for deployments of older agentprep versions).
+    pub prepared_from: Option<PreparedFrom>,
 }
 
 /// The deployment in `dir` as `serve` hosts it: what `prepare` recorded, else (a deployment
@@ -167,11 +194,13 @@ pub fn served_deployment(dir: &Path) -> anyhow::Result<ServedDeployment> {
             agent: identity.agent,
             protocol: identity.protocol,
             websocket: identity.websocket,
+            prepared_from: identity.prepared_from,
         },
         None => ServedDeployment {
             agent: packaged_agent(dir)?,
             protocol: Protocol::default(),
             websocket: false,
+            prepared_from: None,
         },
     })
 }
@@ -385,6 +414,7 @@ fn build(
             .map(|identity| identity.protocol)
             .unwrap_or_default(),
         websocket: identity.is_some_and(|identity| identity.websocket),
+        prepared_from: identity.and_then(|identity| identity.prepared_from.clone()),
         files: BTreeMap::new(),
     };
     for stamps in results {
@@ -556,6 +586,7 @@ mod tests {
             package: "cost_estimator_agent".into(),
             protocol: Protocol::Mcp,
             websocket: true,
+            prepared_from: None,
         };
         write(&output, &[generated("pkg/a.py", "a")], Some(&identity)).unwrap();
         fs::create_dir_all(output.join("pkg/__pycache__")).unwrap();

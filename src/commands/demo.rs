@@ -79,6 +79,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             echo_worker_output: false,
             // The demo's agent is an HTTP agent: no public URL to give it.
             public_endpoint: None,
+            telemetry_endpoint: None,
         },
     )?;
     runtime.warm_up();

@@ -11,6 +11,7 @@ pub mod prepare;
 pub mod serve;
 pub mod status;
 pub mod stop_session;
+pub mod traces;
 
 use crate::cli::Command;
 
@@ -27,6 +28,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Destroy(args) => destroy::run(args).await,
         Command::StopSession(args) => stop_session::run(args).await,
         Command::Logs(args) => logs::run(args).await,
+        Command::Traces(args) => traces::run(args).await,
         Command::Completions(args) => completions::run(args),
     }
 }

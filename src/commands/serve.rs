@@ -3,14 +3,19 @@
 //! Speaks AWS's data-plane API on loopback so the AWS SDKs work against it unchanged, runs each
 //! runtime session in its own worker process, keeps warm workers ready, and applies
 //! AgentCore's idle and lifetime limits. Ctrl-C or SIGTERM drains and stops every worker.
+//! Workers export OpenTelemetry traces and logs to a receiver on loopback beside it, which
+//! keeps them per session (`agentprep traces` reads them).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::aws::region;
+use crate::bundle::output_dir::{PreparedFrom, ServedDeployment};
 use crate::cli::ServeArgs;
+use crate::dev_loop::{self, WatchedAgent};
 use crate::error::UserError;
 use crate::local_runtime::connections::ConnectionLimits;
 use crate::local_runtime::leftovers;
@@ -22,6 +27,8 @@ use crate::local_runtime::state::{AgentToHost, InvocationLimits, LocalRuntime, R
 use crate::output::progress::Progress;
 use crate::output::stdout;
 use crate::server_protocol::Protocol;
+use crate::telemetry::receiver::{self, Receiver, SessionLookup, WorkerSession};
+use crate::telemetry::worker_env;
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     crate::output::event_log::init();
@@ -39,8 +46,19 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let mut agents = Vec::new();
     let mut first_websocket = None;
     let mut checked = std::collections::HashSet::new();
+    let mut sources = Vec::new();
+    if args.source_dir.is_some() && args.deployment_dirs.len() > 1 {
+        return Err(UserError::usage(
+            "`--source-dir` names the source of one deployment, and `serve` was given several",
+        )
+        .with_hint("leave `--source-dir` out: `--watch` follows the source `prepare` recorded in each deployment")
+        .into());
+    }
     for dir in &args.deployment_dirs {
         let served = crate::bundle::output_dir::served_deployment(dir)?;
+        if args.watch {
+            sources.push(watched_source(&args, dir, &served)?);
+        }
         let (name, protocol) = (served.agent, served.protocol);
         // The first agent is the one `invoke --local` talks to without `--agent`.
         first_websocket.get_or_insert(served.websocket);
@@ -88,6 +106,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let endpoint = format!("http://{bound}");
+    // The workers' OTLP receiver is on loopback whatever `--bind` says: only workers of this
+    // machine export to it.
+    let telemetry_listener = TcpListener::bind("127.0.0.1:0").await.map_err(|error| {
+        UserError::failed(format!(
+            "cannot listen for the workers' telemetry on `127.0.0.1`: {error}"
+        ))
+    })?;
+    let telemetry_endpoint = worker_env::workers_endpoint(telemetry_listener.local_addr()?.port());
     let options = RuntimeOptions {
         region: region.clone(),
         warm: args.warm,
@@ -109,10 +135,34 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             stream: Duration::from_secs(args.stream_timeout),
         },
         public_endpoint: Some(endpoint.clone()),
+        telemetry_endpoint: Some(telemetry_endpoint),
     };
+    let (stop, stopped) = watch::channel(false);
     leftovers::clear_and_report();
     let runtime = LocalRuntime::new(&agents, &options)?;
+    let (telemetry_stop, telemetry_stopped) = watch::channel(false);
+    let telemetry = tokio::spawn(receiver::run(
+        telemetry_listener,
+        Receiver::new(&args.log_dir, sessions_of_workers(&runtime)),
+        telemetry_stopped,
+    ));
     runtime.warm_up();
+    // Watching starts before the banner: a change saved once `serve` says it is ready counts.
+    if args.watch {
+        let watched = runtime
+            .agents
+            .iter()
+            .zip(&agents)
+            .zip(sources.iter().cloned())
+            .map(|((hosted, agent), prepared_from)| WatchedAgent {
+                agent: Arc::clone(hosted),
+                deployment_dir: agent.deployment_dir.clone(),
+                prepared_from,
+                python_override: args.python.clone(),
+            })
+            .collect();
+        dev_loop::start(&runtime, watched, stopped.clone())?;
+    }
     progress.finish();
 
     let state_path = serve_state::state_file();
@@ -128,6 +178,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 protocol: a.protocol(),
             })
             .collect(),
+        log_dir: std::path::absolute(&args.log_dir).ok(),
     };
     if let Err(error) = serve_state::write(&state_path, &state) {
         tracing::warn!(
@@ -153,6 +204,20 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
         _ => "agentprep invoke --local '{\"prompt\": \"Hello\"}'",
     };
+    for source in &sources {
+        banner.push_str(&format!(
+            "Watching `{}`: saved changes reload the agent\n",
+            source.source.display()
+        ));
+    }
+    // The page is for this machine's browser: an unspecified bind address (`0.0.0.0`) is no
+    // address to browse, and the page answers loopback names only.
+    let inspector = if bound.ip().is_unspecified() {
+        format!("http://127.0.0.1:{}/ui", bound.port())
+    } else {
+        format!("{endpoint}/ui")
+    };
+    banner.push_str(&format!("Inspector: {inspector}\n"));
     banner.push_str(&format!(
         "Invoke with: {example}   (session logs in `{}`; Ctrl-C stops)",
         args.log_dir.display()
@@ -161,8 +226,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         serve_state::remove_if_ours(&state_path);
         return Err(error.into());
     }
+    if args.open {
+        crate::output::browser::open_when_interactive(&inspector);
+    }
 
-    let (stop, stopped) = watch::channel(false);
     tokio::spawn(async move {
         wait_for_signal().await;
         tracing::info!("Shutting down: finishing in-flight requests, then stopping the workers");
@@ -173,8 +240,59 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         connection_limits.max_connections = max as usize;
     }
     let served = server::run(runtime, listener, connection_limits, stopped).await;
+    // The receiver stops after the workers: their SDKs flush their last spans as they exit.
+    let _ = telemetry_stop.send(true);
+    let _ = telemetry.await;
     serve_state::remove_if_ours(&state_path);
     served
+}
+
+/// Which session a worker serves, as the telemetry receiver asks it: from the session table
+/// while the runtime lives (the receiver remembers answers beyond that).
+fn sessions_of_workers(runtime: &Arc<LocalRuntime>) -> SessionLookup {
+    let runtime = Arc::downgrade(runtime);
+    Arc::new(move |number| {
+        let (agent, session_id) = runtime.upgrade()?.sessions.session_of_worker(number)?;
+        Some(WorkerSession { agent, session_id })
+    })
+}
+
+/// The source `--watch` follows for the deployment in `dir`: `--source-dir`, else the one
+/// `prepare` recorded.
+fn watched_source(
+    args: &ServeArgs,
+    dir: &std::path::Path,
+    served: &ServedDeployment,
+) -> anyhow::Result<PreparedFrom> {
+    let recorded = served.prepared_from.clone();
+    match (&args.source_dir, recorded) {
+        (Some(source), recorded) => {
+            let mut from = recorded.unwrap_or(PreparedFrom {
+                source: source.clone(),
+                name: Some(served.agent.clone()),
+                entrypoint: None,
+                protocol: None,
+                requirements: None,
+                region: None,
+            });
+            from.source = std::path::absolute(source)?;
+            Ok(from)
+        }
+        (None, Some(from)) if from.source.exists() => Ok(from),
+        (None, Some(from)) => Err(UserError::usage(format!(
+            "`--watch`: `{}` was prepared from `{}`, which no longer exists",
+            dir.display(),
+            from.source.display()
+        ))
+        .with_hint("pass the agent's source with `--source-dir DIR`")
+        .into()),
+        (None, None) => Err(UserError::usage(format!(
+            "`--watch`: `{}` does not record the source it was prepared from (an older agentprep wrote it)",
+            dir.display()
+        ))
+        .with_hint("prepare it again with `agentprep prepare`, or pass the agent's source with `--source-dir DIR`")
+        .into()),
+    }
 }
 
 /// `--python` must run and hold the AgentCore SDK every `invoke.py` imports: said at start-up,

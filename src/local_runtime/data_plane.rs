@@ -48,7 +48,9 @@ pub fn router(runtime: Arc<LocalRuntime>) -> Router {
         .route("/ping", get(ping))
         .fallback(|| async { unknown_operation() })
         .method_not_allowed_fallback(|| async { unknown_operation() })
-        .with_state(runtime)
+        .with_state(Arc::clone(&runtime))
+        // The inspector page at `/ui`, on the same port (its guards wrap everything: server.rs).
+        .merge(crate::inspector::router(runtime))
 }
 
 fn unknown_operation() -> ApiError {
@@ -177,11 +179,11 @@ pub async fn in_session(
         .transpose()
         .map_err(|_| ApiError::validation("runtimeSessionId must be visible ASCII"))?;
     let session_id = session_id_or_new(named)?;
-    let (session, worker) = runtime.sessions.worker_for(&agent, &session_id).await?;
+    let (session, worker, in_flight) = runtime.sessions.worker_for(&agent, &session_id).await?;
     let forwarded = proxy::forwarded_headers(headers, &session_id, request_id, agent.protocol());
     let mut response = proxy::forward(
         &runtime.client,
-        &session,
+        in_flight,
         worker,
         call,
         forwarded,
@@ -192,8 +194,19 @@ pub async fn in_session(
     if let Ok(value) = HeaderValue::from_str(&session_id) {
         response.headers_mut().insert(SESSION_HEADER, value);
     }
+    if session.take_replaced_notice() {
+        response.headers_mut().insert(
+            WORKER_REPLACED_HEADER,
+            HeaderValue::from_static(
+                "a serve --watch reload replaced this session's worker; its in-memory state was reset",
+            ),
+        );
+    }
     Ok(response)
 }
+
+/// On the first answer of a session whose worker a `serve --watch` reload replaced.
+pub const WORKER_REPLACED_HEADER: &str = "x-agentprep-worker-replaced";
 
 async fn stop_runtime_session(
     State(runtime): State<Arc<LocalRuntime>>,

@@ -5,8 +5,8 @@
 //! started ahead and handed to new sessions, and the pool refills in the background.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use crate::local_runtime::launcher::WorkerLauncher;
@@ -16,7 +16,9 @@ use crate::local_runtime::worker_client::WorkerClient;
 pub struct HostedAgent {
     pub name: String,
     pub arn: String,
-    spec: WorkerSpec,
+    /// What new workers are started with. Replaced (with a higher generation) by a
+    /// `serve --watch` reload; read by every launch.
+    spec: RwLock<Arc<WorkerSpec>>,
     launcher: Arc<dyn WorkerLauncher>,
     client: WorkerClient,
     /// Ready workers not yet given to a session. Guarded by its mutex; touched by `take_worker`
@@ -24,6 +26,11 @@ pub struct HostedAgent {
     pool: Mutex<VecDeque<Arc<Worker>>>,
     /// Pool workers being started right now, so concurrent refills do not overshoot.
     starting: AtomicUsize,
+    /// Keep a standby (`serve --watch`): set once, by the dev loop.
+    keeps_standby: AtomicBool,
+    /// The standby and the Python it runs, if one is up. Guarded by its mutex; touched by
+    /// reloads and the task that starts standbys.
+    standby: Mutex<Option<(std::path::PathBuf, Arc<Worker>)>>,
     warm_target: usize,
 }
 
@@ -39,18 +46,126 @@ impl HostedAgent {
         Arc::new(HostedAgent {
             name,
             arn,
-            spec,
+            spec: RwLock::new(Arc::new(spec)),
             launcher,
             client,
             pool: Mutex::new(VecDeque::new()),
             starting: AtomicUsize::new(0),
+            keeps_standby: AtomicBool::new(false),
+            standby: Mutex::new(None),
             warm_target,
         })
     }
 
     /// The protocol the agent is served with.
     pub fn protocol(&self) -> crate::server_protocol::Protocol {
-        self.spec.protocol
+        self.spec().protocol
+    }
+
+    /// What new workers are started with now.
+    pub fn spec(&self) -> Arc<WorkerSpec> {
+        Arc::clone(
+            &self
+                .spec
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        )
+    }
+
+    /// The code version new workers run (counts up with `serve --watch` reloads).
+    pub fn generation(&self) -> u64 {
+        self.spec().generation
+    }
+
+    /// Start a worker with `spec`, a candidate for the next generation: a reload switches only
+    /// once the new code has started. The standby runs it when there is one for the same
+    /// Python; another standby is started afterwards.
+    pub async fn launch_with(
+        self: &Arc<Self>,
+        spec: &WorkerSpec,
+    ) -> Result<Arc<Worker>, StartFailure> {
+        let standby = self
+            .standby
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        let started = match standby {
+            Some((python, worker)) if python == spec.python && worker.is_standing_by() => {
+                let activated = worker
+                    .activate(spec.generation, &self.client, spec.startup_timeout)
+                    .await;
+                activated.map(|()| worker)
+            }
+            other => {
+                if let Some((_, worker)) = other {
+                    stop_in_background(vec![worker]);
+                }
+                self.launcher.launch(spec, &self.client).await
+            }
+        };
+        self.start_standby();
+        started
+    }
+
+    /// Keep a standby from now on (`serve --watch`).
+    pub fn keep_standby(self: &Arc<Self>) {
+        self.keeps_standby.store(true, Ordering::SeqCst);
+        self.start_standby();
+    }
+
+    /// Start a standby in the background unless one is up (or standbys are not kept).
+    fn start_standby(self: &Arc<Self>) {
+        if !self.keeps_standby.load(Ordering::SeqCst) {
+            return;
+        }
+        let agent = Arc::clone(self);
+        tokio::spawn(async move {
+            let spec = agent.spec();
+            let Some(starting) = agent.launcher.launch_standby(&spec) else {
+                return;
+            };
+            match starting.await {
+                Ok(worker) => {
+                    let replaced = agent
+                        .standby
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .replace((spec.python.clone(), worker));
+                    if let Some((_, old)) = replaced {
+                        stop_in_background(vec![old]);
+                    }
+                }
+                Err(failure) => tracing::warn!(
+                    "the standby of `{}` failed to start ({}); reloads start Python afresh",
+                    agent.name,
+                    failure.message
+                ),
+            }
+        });
+    }
+
+    /// Make `spec` the one new workers start with, `first` (started with it) the first of the
+    /// pool; the pool's workers of earlier generations are stopped, and the pool refilled.
+    pub fn switch_to(self: &Arc<Self>, spec: WorkerSpec, first: Arc<Worker>) {
+        let generation = spec.generation;
+        *self
+            .spec
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(spec);
+        let outdated: Vec<Arc<Worker>> = {
+            let mut pool = self
+                .pool
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let (kept, outdated): (Vec<_>, Vec<_>) = pool
+                .drain(..)
+                .partition(|worker: &Arc<Worker>| worker.generation() == generation);
+            pool.extend(kept);
+            pool.push_front(first);
+            outdated
+        };
+        stop_in_background(outdated);
+        self.refill();
     }
 
     /// A worker for a new session: a warm one when the pool has it, else a cold start.
@@ -60,9 +175,10 @@ impl HostedAgent {
                 .pool
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let generation = self.generation();
             let mut found = None;
             while let Some(worker) = pool.pop_front() {
-                if !worker.has_exited() {
+                if !worker.has_exited() && worker.generation() == generation {
                     found = Some(worker);
                     break;
                 }
@@ -72,7 +188,7 @@ impl HostedAgent {
         self.refill();
         match warm {
             Some(worker) => Ok(worker),
-            None => self.launcher.launch(&self.spec, &self.client).await,
+            None => self.launcher.launch(&self.spec(), &self.client).await,
         }
     }
 
@@ -85,9 +201,15 @@ impl HostedAgent {
             self.starting.fetch_add(1, Ordering::SeqCst);
             let agent = Arc::clone(self);
             tokio::spawn(async move {
-                let started = agent.launcher.launch(&agent.spec, &agent.client).await;
+                let spec = agent.spec();
+                let started = agent.launcher.launch(&spec, &agent.client).await;
                 agent.starting.fetch_sub(1, Ordering::SeqCst);
                 match started {
+                    // Started for code a reload has replaced meanwhile: of no use.
+                    Ok(worker) if worker.generation() != agent.generation() => {
+                        stop_in_background(vec![worker]);
+                        agent.refill();
+                    }
                     Ok(worker) => {
                         if let Ok(mut pool) = agent.pool.lock() {
                             pool.push_back(worker);
@@ -121,13 +243,32 @@ impl HostedAgent {
         }
     }
 
-    /// Stop every pooled worker.
+    /// Stop every pooled worker, and the standby.
     pub async fn shutdown(&self, grace: Duration) {
-        let workers: Vec<Arc<Worker>> = self
+        self.keeps_standby.store(false, Ordering::SeqCst);
+        let mut workers: Vec<Arc<Worker>> = self
             .pool
             .lock()
             .map(|mut pool| pool.drain(..).collect())
             .unwrap_or_default();
+        if let Some((_, standby)) = self.standby.lock().ok().and_then(|mut s| s.take()) {
+            workers.push(standby);
+        }
         futures_util::future::join_all(workers.iter().map(|worker| worker.stop(grace))).await;
     }
+}
+
+/// Stop workers no one uses any more, without holding up the caller.
+fn stop_in_background(workers: Vec<Arc<Worker>>) {
+    if workers.is_empty() {
+        return;
+    }
+    tokio::spawn(async move {
+        futures_util::future::join_all(
+            workers
+                .iter()
+                .map(|worker| worker.stop(crate::local_runtime::sessions::STOP_GRACE)),
+        )
+        .await;
+    });
 }

@@ -18,6 +18,14 @@ pub trait WorkerLauncher: Send + Sync {
         spec: &'a WorkerSpec,
         client: &'a WorkerClient,
     ) -> BoxFuture<'a, Result<Arc<Worker>, StartFailure>>;
+
+    /// Starts a standby for `spec` (see `standby`), when this launcher has them.
+    fn launch_standby<'a>(
+        &'a self,
+        _spec: &'a WorkerSpec,
+    ) -> Option<BoxFuture<'a, Result<Arc<Worker>, StartFailure>>> {
+        None
+    }
 }
 
 /// Workers as Python processes running the deployment's `invoke.py`.
@@ -32,6 +40,13 @@ impl WorkerLauncher for PythonLauncher {
         client: &'a WorkerClient,
     ) -> BoxFuture<'a, Result<Arc<Worker>, StartFailure>> {
         Box::pin(Worker::start(spec, &self.spawner, client))
+    }
+
+    fn launch_standby<'a>(
+        &'a self,
+        spec: &'a WorkerSpec,
+    ) -> Option<BoxFuture<'a, Result<Arc<Worker>, StartFailure>>> {
+        Some(Box::pin(Worker::start_standby(spec, &self.spawner)))
     }
 }
 

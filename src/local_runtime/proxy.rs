@@ -21,7 +21,7 @@ use hyper::body::{Frame, Incoming};
 use crate::agentcore_contract::{CUSTOM_HEADER_PREFIX, REQUEST_ID_HEADER, SESSION_HEADER};
 use crate::local_runtime::api_error::ApiError;
 use crate::local_runtime::mcp_session;
-use crate::local_runtime::sessions::{InFlight, Session};
+use crate::local_runtime::sessions::InFlight;
 use crate::local_runtime::state::InvocationLimits;
 use crate::local_runtime::worker::Worker;
 use crate::local_runtime::worker_client::WorkerClient;
@@ -77,14 +77,13 @@ pub enum WorkerCall<'a> {
 /// fresh one), so no request waits forever and no hung worker keeps its session alive.
 pub async fn forward(
     client: &WorkerClient,
-    session: &Arc<Session>,
+    in_flight: InFlight,
     worker: Arc<Worker>,
     call: WorkerCall<'_>,
     headers: HeaderMap,
     body: Body,
     limits: InvocationLimits,
 ) -> Result<Response<Body>, ApiError> {
-    let in_flight = session.begin_request();
     let (method, path) = match call {
         WorkerCall::Invocation => (Method::POST, worker.protocol.invocation_path()),
         WorkerCall::Get(path) => (Method::GET, path),
@@ -149,7 +148,7 @@ pub async fn forward(
     if worker.protocol == Protocol::Mcp
         && let Some(headers) = response.headers_mut()
     {
-        mcp_session::to_caller(&worker, &parts.headers, &session.id, headers);
+        mcp_session::to_caller(&worker, &parts.headers, in_flight.session_id(), headers);
     }
     let body = Body::new(AnswerBody {
         incoming,

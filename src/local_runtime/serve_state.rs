@@ -10,6 +10,10 @@ pub struct ServeState {
     pub endpoint: String,
     pub pid: u32,
     pub agents: Vec<HostedAgentInfo>,
+    /// Where session logs, spans and log records are written (absolute), for `agentprep
+    /// traces`; absent in files of earlier versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_dir: Option<PathBuf>,
 }
 
 impl ServeState {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::inspector::guards::{self, Listening};
 use crate::local_runtime::connections::{self, ConnectionLimits};
 use crate::local_runtime::data_plane;
 use crate::local_runtime::shutdown_flag::stop_requested;
@@ -25,6 +26,8 @@ pub async fn run(
     limits: ConnectionLimits,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
+    // The guards know the port the page's own origin has, and whether this is loopback.
+    let listening = Listening::at(listener.local_addr()?);
     let reaper = {
         let runtime = Arc::clone(&runtime);
         let mut stop = shutdown.clone();
@@ -38,7 +41,7 @@ pub async fn run(
             }
         })
     };
-    let router = data_plane::router(Arc::clone(&runtime));
+    let router = guards::protect(data_plane::router(Arc::clone(&runtime)), listening);
     let drained = connections::serve(listener, router, limits, shutdown, DRAIN_BOUND).await;
     if !drained {
         tracing::warn!(

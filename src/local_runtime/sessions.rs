@@ -2,7 +2,7 @@
 //! sessions when AgentCore would (idle, lifetime, `StopRuntimeSession`, shutdown).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -32,6 +32,9 @@ pub struct Session {
     worker: Arc<tokio::sync::Mutex<Option<Arc<Worker>>>>,
     /// This session's place under `--max-sessions`, given back when the session is dropped.
     _slot: OwnedSemaphorePermit,
+    /// A `serve --watch` reload replaced the session's worker, and the session has not been
+    /// told yet: its next answer says so (its in-memory state is gone).
+    worker_replaced: AtomicBool,
 }
 
 impl Session {
@@ -58,11 +61,59 @@ impl Session {
     fn is_starting(&self) -> bool {
         self.worker.try_lock().is_err()
     }
+
+    /// How long ago the session began.
+    pub fn age(&self, now: Instant) -> Duration {
+        now.saturating_duration_since(self.created)
+    }
+
+    /// How long since the latest request began or ended.
+    pub fn idle_for(&self, now: Instant) -> Duration {
+        let last = self.last_activity.lock().map(|l| *l).unwrap_or(now);
+        now.saturating_duration_since(last)
+    }
+
+    /// Requests being answered right now.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// The session's worker without waiting: `Err(())` while one is being started.
+    pub fn worker_now(&self) -> Result<Option<Arc<Worker>>, ()> {
+        self.worker
+            .try_lock()
+            .map(|slot| slot.clone())
+            .map_err(|_| ())
+    }
+
+    /// Whether a reload replaced the worker since the session was last told; telling it once.
+    pub fn take_replaced_notice(&self) -> bool {
+        self.worker_replaced.swap(false, Ordering::SeqCst)
+    }
+
+    /// Stop a worker a reload made outdated, and remember to tell the session.
+    fn replace_outdated(&self, worker: Arc<Worker>) {
+        tracing::info!(
+            "Session {} of `{}`: its worker ({}) ran the code from before the reload; its next \
+             request starts one with the new code (the session's in-memory state is gone)",
+            self.id,
+            self.agent.name,
+            worker.describe()
+        );
+        self.worker_replaced.store(true, Ordering::SeqCst);
+        tokio::spawn(async move { worker.stop(STOP_GRACE).await });
+    }
 }
 
 /// A request in flight; dropping it (when the response body is done) ends it.
 pub struct InFlight {
     session: Arc<Session>,
+}
+
+impl InFlight {
+    pub fn session_id(&self) -> &str {
+        &self.session.id
+    }
 }
 
 impl Drop for InFlight {
@@ -99,13 +150,24 @@ impl SessionTable {
         &self,
         agent: &Arc<HostedAgent>,
         session_id: &str,
-    ) -> Result<(Arc<Session>, Arc<Worker>), ApiError> {
+    ) -> Result<(Arc<Session>, Arc<Worker>, InFlight), ApiError> {
         let session = self.get_or_create(agent, session_id)?;
         let mut slot = Arc::clone(&session.worker).lock_owned().await;
         if let Some(worker) = slot.as_ref()
             && worker.is_serving()
         {
-            return Ok((Arc::clone(&session), Arc::clone(worker)));
+            // A worker with code from before a reload is replaced once it has nothing in
+            // flight; while it has, this request joins it (same code as its siblings).
+            let outdated = worker.generation() != agent.generation();
+            if !outdated || session.in_flight() > 0 {
+                // Counted in flight before the slot is let go, so that a reload's replacement
+                // never takes a worker a request is about to use.
+                let in_flight = session.begin_request();
+                return Ok((Arc::clone(&session), Arc::clone(worker), in_flight));
+            }
+            if let Some(worker) = slot.take() {
+                session.replace_outdated(worker);
+            }
         }
         // The start runs in a task of its own that puts the worker in the session's slot: a
         // client that gives up while Python starts does not waste the start, and the session's
@@ -117,11 +179,15 @@ impl SessionTable {
                 let worker = agent.take_worker().await?;
                 worker.assign_session(&session_id);
                 *slot = Some(Arc::clone(&worker));
-                Ok::<_, StartFailure>(worker)
+                Ok::<_, StartFailure>((worker, slot))
             })
         };
         match starting.await {
-            Ok(Ok(worker)) => Ok((session, worker)),
+            Ok(Ok((worker, slot))) => {
+                let in_flight = session.begin_request();
+                drop(slot);
+                Ok((session, worker, in_flight))
+            }
             Ok(Err(failure)) => {
                 self.remove(&agent.name, session_id);
                 Err(ApiError::runtime_client(failure.message))
@@ -160,6 +226,7 @@ impl SessionTable {
             in_flight: AtomicUsize::new(0),
             worker: Arc::new(tokio::sync::Mutex::new(None)),
             _slot: slot,
+            worker_replaced: AtomicBool::new(false),
         });
         sessions.insert(key, Arc::clone(&session));
         Ok(session)
@@ -183,9 +250,44 @@ impl SessionTable {
         Ok(())
     }
 
-    /// Stop the sessions whose time is up.
+    /// Stop the sessions whose time is up, and the outdated workers of idle sessions.
     pub async fn reap(&self) {
+        self.replace_outdated_workers();
         self.reap_at(Instant::now()).await;
+    }
+
+    /// Every session now, for views of the runtime.
+    pub fn all(&self) -> Vec<Arc<Session>> {
+        self.sessions
+            .lock()
+            .map(|s| s.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The idle and lifetime limits sessions live under.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// After a reload: stop the workers of sessions with nothing in flight that run an earlier
+    /// generation of their agent's code (busy ones are left to finish; the reaper's next tick,
+    /// or the session's next request, replaces them).
+    pub fn replace_outdated_workers(&self) {
+        for session in self.all() {
+            if session.in_flight() > 0 {
+                continue;
+            }
+            // A worker being started (lock held) is of the generation current at its start.
+            let Ok(mut slot) = session.worker.try_lock() else {
+                continue;
+            };
+            let outdated = slot
+                .as_ref()
+                .is_some_and(|worker| worker.generation() != session.agent.generation());
+            if outdated && let Some(worker) = slot.take() {
+                session.replace_outdated(worker);
+            }
+        }
     }
 
     /// Stop the sessions whose time is up at `now` (tests pass a time ahead of the clock
@@ -243,6 +345,16 @@ impl SessionTable {
                 .map(|session| stop_session(session, "the runtime is shutting down")),
         )
         .await;
+    }
+
+    /// The (agent, session id) whose worker is worker `number`, for the telemetry receiver.
+    /// None while no session has it (a warm worker), or while its session's worker slot is
+    /// busy starting one: the receiver holds the records and asks again.
+    pub fn session_of_worker(&self, number: u64) -> Option<(String, String)> {
+        self.all().into_iter().find_map(|session| {
+            let worker = session.worker.try_lock().ok()?.clone()?;
+            (worker.number == number).then(|| (session.agent.name.clone(), session.id.clone()))
+        })
     }
 }
 

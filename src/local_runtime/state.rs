@@ -13,6 +13,7 @@ use crate::local_runtime::launcher::{PythonLauncher, WorkerLauncher};
 use crate::local_runtime::leftovers::WORK_ROOT_PREFIX;
 use crate::local_runtime::lifecycle::Limits;
 use crate::local_runtime::local_arn::local_runtime_arn;
+use crate::local_runtime::reload_log::ReloadLog;
 use crate::local_runtime::sessions::{STOP_GRACE, SessionTable};
 use crate::local_runtime::worker::WorkerSpec;
 use crate::local_runtime::worker_client::{WorkerClient, new_client};
@@ -45,6 +46,9 @@ pub struct RuntimeOptions {
     /// Where callers reach this runtime (`http://127.0.0.1:8080`), for the public URL an A2A
     /// agent is given in `AGENTCORE_RUNTIME_URL`, as AgentCore gives its own.
     pub public_endpoint: Option<String>,
+    /// `serve`'s OTLP receiver for workers (`http://127.0.0.1:PORT/workers`), which workers
+    /// export their traces and logs to; none: workers get no OpenTelemetry environment.
+    pub telemetry_endpoint: Option<String>,
 }
 
 /// How long one invocation may run, as AgentCore bounds it.
@@ -70,6 +74,10 @@ pub struct LocalRuntime {
     pub sessions: SessionTable,
     pub client: WorkerClient,
     pub invocation_limits: InvocationLimits,
+    /// Where session logs (and telemetry) are written: `<log_dir>/<agent>/<session>.log`.
+    pub log_dir: PathBuf,
+    /// What `serve --watch` did with each change, for the inspector page.
+    pub reloads: ReloadLog,
     /// Where workers get their own working directories; removed with the runtime.
     _work_root: tempfile::TempDir,
 }
@@ -122,6 +130,8 @@ impl LocalRuntime {
                     startup_timeout: options.startup_timeout,
                     echo_output: options.echo_worker_output,
                     protocol: agent.protocol,
+                    generation: 1,
+                    telemetry_endpoint: options.telemetry_endpoint.clone(),
                 };
                 HostedAgent::new(
                     agent.name.clone(),
@@ -136,6 +146,8 @@ impl LocalRuntime {
         Ok(Arc::new(LocalRuntime {
             agents: hosted,
             invocation_limits: options.invocation_limits,
+            log_dir: options.log_dir.clone(),
+            reloads: ReloadLog::default(),
             sessions: SessionTable::new(options.max_sessions, options.limits, client.clone()),
             client,
             _work_root: work_root,

@@ -194,6 +194,7 @@ impl Local {
                     stream: Duration::from_millis(STREAM_LIMIT_MS),
                 },
                 public_endpoint: None,
+                telemetry_endpoint: None,
             },
             Arc::clone(&launcher) as Arc<dyn crate::local_runtime::launcher::WorkerLauncher>,
         )

@@ -67,7 +67,8 @@ pub async fn connect(
             .and_then(|value| value.to_str().ok())
             .or_else(|| query_value(&query, SESSION_HEADER));
         let session_id = crate::local_runtime::data_plane::session_id_or_new(named)?;
-        let (session, worker) = runtime.sessions.worker_for(&agent, &session_id).await?;
+        // An open socket is not a request in flight: its idle time counts while it is silent.
+        let (session, worker, _request) = runtime.sessions.worker_for(&agent, &session_id).await?;
         let forwarded =
             proxy::forwarded_headers(&headers, &session_id, &request_id, Protocol::Http);
         let upstream = open_worker_socket(worker.port, &forwarded)

@@ -55,6 +55,12 @@ pub struct WorkerSpec {
     pub echo_output: bool,
     /// How the agent is served: where requests go, and how readiness is told.
     pub protocol: Protocol,
+    /// Which version of the deployment's code the workers run: `serve --watch` counts up on
+    /// every reload, so workers started before it are told apart and replaced.
+    pub generation: u64,
+    /// `serve`'s OTLP receiver for workers (`http://127.0.0.1:PORT/workers`): each worker is
+    /// started with the OpenTelemetry environment pointing at `<it>/<worker number>`.
+    pub telemetry_endpoint: Option<String>,
 }
 
 /// Why a worker could not be started.
@@ -86,16 +92,26 @@ pub struct Worker {
     /// The MCP session a stateful MCP server opened for this worker's client (`serve` shows the
     /// runtime session id in its place).
     mcp_session: Mutex<Option<String>>,
+    /// The deployment's code version the worker runs (`WorkerSpec::generation`); a standby
+    /// takes the version it is activated for.
+    generation: AtomicU64,
+    /// A standby's standard input: the line that tells it to run the deployment. Taken by
+    /// `activate`; `None` for a worker started directly.
+    standby_gate: Mutex<Option<tokio::process::ChildStdin>>,
+    /// Unique among the workers of this process: names its telemetry endpoint, so the
+    /// receiver can ask which session the worker serves.
+    pub number: u64,
 }
 
 static NEXT_WORKER: AtomicU64 = AtomicU64::new(1);
 
 impl Worker {
-    /// Start a worker and wait until its `/ping` answers.
-    pub async fn start(
+    /// Start the worker's process: the deployment's `invoke.py`, or (`standby`) the standby
+    /// bootstrap that runs it once activated. Does not wait for readiness.
+    async fn spawn(
         spec: &WorkerSpec,
         spawner: &ChildSpawner,
-        client: &WorkerClient,
+        standby: bool,
     ) -> Result<Arc<Worker>, StartFailure> {
         let number = NEXT_WORKER.fetch_add(1, Ordering::Relaxed);
         let fail = |message: String| StartFailure { message };
@@ -106,6 +122,9 @@ impl Worker {
         std::fs::create_dir_all(&workdir)
             .map_err(|e| fail(format!("cannot create `{}`: {e}", workdir.display())))?;
         let mut command = Command::new(&spec.python);
+        if standby {
+            command.args(["-c", crate::local_runtime::standby::BOOTSTRAP]);
+        }
         command
             .arg(&spec.invoke_py)
             .current_dir(&workdir)
@@ -115,7 +134,16 @@ impl Worker {
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .env(SERVE_PID_ENV, std::process::id().to_string())
             .envs(spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdin(Stdio::null())
+            .envs(spec.telemetry_endpoint.iter().flat_map(|endpoint| {
+                crate::telemetry::worker_env::otel_env(endpoint, &spec.agent, number, |name| {
+                    std::env::var_os(name).is_some()
+                })
+            }))
+            .stdin(if standby {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = spawner
@@ -123,6 +151,7 @@ impl Worker {
             .await
             .map_err(|e| fail(format!("cannot start `{}`: {e}", spec.python.display())))?;
         let pid = child.id().unwrap_or_default();
+        let standby_gate = child.stdin.take();
         let output = Arc::new(WorkerOutput::new(
             &spec.agent,
             &format!("worker-{number}"),
@@ -151,9 +180,83 @@ impl Worker {
             retired: AtomicBool::new(false),
             protocol: spec.protocol,
             mcp_session: Mutex::new(None),
+            generation: AtomicU64::new(spec.generation),
+            standby_gate: Mutex::new(standby_gate),
+            number,
         });
+        Ok(worker)
+    }
+
+    /// Start a worker and wait until its `/ping` answers.
+    pub async fn start(
+        spec: &WorkerSpec,
+        spawner: &ChildSpawner,
+        client: &WorkerClient,
+    ) -> Result<Arc<Worker>, StartFailure> {
+        let worker = Worker::spawn(spec, spawner, false).await?;
         worker.wait_ready(client, spec.startup_timeout).await?;
         Ok(worker)
+    }
+
+    /// Start a standby (see `standby`): Python with the deployment's libraries imported,
+    /// waiting to run the deployment's code until `activate`.
+    pub async fn start_standby(
+        spec: &WorkerSpec,
+        spawner: &ChildSpawner,
+    ) -> Result<Arc<Worker>, StartFailure> {
+        Worker::spawn(spec, spawner, true).await
+    }
+
+    /// Let a standby run the deployment as it is now, as code version `generation`, and wait
+    /// until it is ready.
+    pub async fn activate(
+        &self,
+        generation: u64,
+        client: &WorkerClient,
+        timeout: Duration,
+    ) -> Result<(), StartFailure> {
+        use tokio::io::AsyncWriteExt;
+        let gate = self
+            .standby_gate
+            .lock()
+            .ok()
+            .and_then(|mut gate| gate.take());
+        let Some(mut gate) = gate else {
+            return Err(StartFailure {
+                message: "the standby was activated already".into(),
+            });
+        };
+        self.generation.store(generation, Ordering::SeqCst);
+        let opened = tokio::time::timeout(Duration::from_secs(1), async {
+            gate.write_all(crate::local_runtime::standby::GO_LINE.as_bytes())
+                .await?;
+            gate.flush().await
+        })
+        .await;
+        if !matches!(opened, Ok(Ok(()))) {
+            return Err(StartFailure {
+                message: format!(
+                    "the standby did not take its start signal{}",
+                    self.tail_text()
+                ),
+            });
+        }
+        self.wait_ready(client, timeout).await
+    }
+
+    /// Still waiting to be activated, and alive.
+    pub fn is_standing_by(&self) -> bool {
+        !self.has_exited()
+            && self
+                .standby_gate
+                .lock()
+                .map(|gate| gate.is_some())
+                .unwrap_or(false)
+    }
+
+    /// The code version the worker runs.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 
     /// A worker served by a task of this process (tests): `task` serves the contract on
@@ -192,9 +295,21 @@ impl Worker {
             retired: AtomicBool::new(false),
             protocol: spec.protocol,
             mcp_session: Mutex::new(None),
+            generation: AtomicU64::new(spec.generation),
+            standby_gate: Mutex::new(None),
+            number,
         });
         worker.wait_ready(client, spec.startup_timeout).await?;
         Ok(worker)
+    }
+
+    /// The worker's process id (none for an in-process worker of the tests).
+    pub fn pid(&self) -> Option<u32> {
+        match &self.control {
+            Control::Process { pid } => Some(*pid),
+            #[cfg(test)]
+            Control::Task(_) => None,
+        }
     }
 
     /// How the worker shows in log lines: `pid 1234`, or `in-process`.

@@ -12,6 +12,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 pub struct Progress {
     /// The spinner, when stderr is a terminal.
     spinner: Option<ProgressBar>,
+    /// Steps are shown (`false` for work repeated in the background, such as a reload, where
+    /// only warnings are news).
+    show_steps: bool,
 }
 
 impl Progress {
@@ -26,12 +29,26 @@ impl Progress {
             bar.enable_steady_tick(Duration::from_millis(80));
             bar
         });
-        Progress { spinner }
+        Progress {
+            spinner,
+            show_steps: true,
+        }
+    }
+
+    /// Warnings only, as plain lines: for work a long-running command repeats.
+    pub fn warnings_only() -> Self {
+        Progress {
+            spinner: None,
+            show_steps: false,
+        }
     }
 
     /// Start a step that takes a while.
     pub fn step(&self, message: impl Into<String>) {
         let message = message.into();
+        if !self.show_steps {
+            return;
+        }
         match &self.spinner {
             Some(bar) => bar.set_message(message),
             None => eprintln!("{message}"),

@@ -2,7 +2,7 @@
 //! brought up to date. The directory goes first: it is local and atomic, and a role without a
 //! deployment is of no use, while a deployment without a role can be deployed with another.
 
-use crate::bundle::output_dir::{self, DeploymentIdentity};
+use crate::bundle::output_dir::{self, DeploymentIdentity, PreparedFrom};
 use crate::iam::role;
 use crate::output::progress::Progress;
 use crate::prepare::plan::{PreparePlan, RolePlan};
@@ -15,6 +15,7 @@ pub async fn apply(plan: PreparePlan, progress: &Progress) -> anyhow::Result<Pre
         package: plan.analysis.package.name.clone(),
         protocol: plan.analysis.chosen.protocol,
         websocket: plan.analysis.chosen.entry.websocket().is_some(),
+        prepared_from: Some(prepared_from(&plan)),
     };
     for removed in output_dir::write(&plan.output, &plan.files, Some(&identity))? {
         progress.warn(format!(
@@ -31,4 +32,19 @@ pub async fn apply(plan: PreparePlan, progress: &Progress) -> anyhow::Result<Pre
         _ => RoleReport::of_plan(&plan),
     };
     Ok(PrepareReport::of(plan, role))
+}
+
+/// What the manifest records of the run, for `serve --watch` to prepare again: the paths made
+/// absolute, since `serve` may run from another directory.
+fn prepared_from(plan: &PreparePlan) -> PreparedFrom {
+    let options = &plan.options;
+    let absolute = |path: &std::path::Path| std::path::absolute(path).unwrap_or(path.to_path_buf());
+    PreparedFrom {
+        source: absolute(&options.source),
+        name: options.name.clone(),
+        entrypoint: options.entrypoint.clone(),
+        protocol: options.protocol,
+        requirements: options.requirements.as_deref().map(absolute),
+        region: plan.region.as_ref().map(|region| region.name.clone()),
+    }
 }

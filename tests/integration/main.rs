@@ -3,6 +3,7 @@
 mod serve_support;
 mod snapshot;
 mod support;
+mod webdriver;
 
 mod a2a_servers;
 mod agui_agents;
@@ -11,6 +12,7 @@ mod corpus_runs;
 mod demo;
 mod deploy;
 mod generated_invoke;
+mod inspector_browser;
 mod invoke;
 mod invoke_aws;
 mod logs;
@@ -20,7 +22,9 @@ mod prepare_iam;
 mod prepare_local;
 mod python_env;
 mod serve;
+mod serve_watch;
 mod shell_and_version;
 mod stop_session;
+mod traces;
 mod websockets;
 mod wheel_install;

@@ -175,7 +175,7 @@ fn an_sse_answer_arrives_in_order_and_before_the_agent_has_finished() {
         .unwrap();
     write!(
         stream,
-        "POST /runtimes/{}/invocations HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n\
+        "POST /runtimes/{}/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n\
          X-Amzn-Bedrock-AgentCore-Runtime-Session-Id: {id}\r\nContent-Length: {}\r\n\r\n{body}",
         percent_encode(serve.arn()),
         body.len()
@@ -472,7 +472,7 @@ fn shutdown_lets_an_in_flight_answer_finish_then_stops_the_workers() {
         .unwrap();
     write!(
         stream,
-        "POST /invocations HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "POST /invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )
     .unwrap();

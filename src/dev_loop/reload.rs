@@ -1,0 +1,184 @@
+//! One agent's reload: its source prepared again with `prepare`'s own planning (no IAM: the
+//! role is not the dev loop's business, and the deployment's IAM documents are kept as they
+//! were written), the Python environment rebuilt only when the requirements changed, the
+//! deployment swapped in atomically, and a worker of the new code started. Only once that
+//! worker answers does the runtime switch: new sessions and the warm pool get the new code at
+//! once, idle sessions' workers are replaced at once, busy ones after their requests end. A
+//! change that cannot be prepared, or whose code does not start, leaves the previous code
+//! serving and says why.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::bundle::output_dir::{Content, PlannedFile};
+use crate::dev_loop::WatchedAgent;
+use crate::dev_loop::source_fingerprint;
+use crate::local_runtime::python_env;
+use crate::local_runtime::state::LocalRuntime;
+use crate::output::progress::Progress;
+use crate::prepare::{PrepareOptions, RoleChoice};
+
+pub struct Reloader {
+    runtime: Arc<LocalRuntime>,
+    watched: WatchedAgent,
+    /// The source as last prepared (or last tried).
+    fingerprint: String,
+}
+
+impl Reloader {
+    pub fn new(runtime: Arc<LocalRuntime>, watched: WatchedAgent) -> anyhow::Result<Reloader> {
+        let fingerprint = source_fingerprint::of(&watched.prepared_from, &watched.deployment_dir)?;
+        Ok(Reloader {
+            runtime,
+            watched,
+            fingerprint,
+        })
+    }
+
+    /// Reload when the source differs from the one last prepared.
+    pub async fn reload_if_changed(&mut self) {
+        let started = Instant::now();
+        let agent = self.watched.agent.name.clone();
+        let fingerprint =
+            match source_fingerprint::of(&self.watched.prepared_from, &self.watched.deployment_dir)
+            {
+                Ok(fingerprint) => fingerprint,
+                Err(error) => {
+                    self.report_failure(&format!("its source cannot be read: {error:#}"));
+                    return;
+                }
+            };
+        if fingerprint == self.fingerprint {
+            return;
+        }
+        self.fingerprint = fingerprint;
+        tracing::info!("`{agent}` changed: preparing it again");
+        match self.reload().await {
+            Ok(generation) => {
+                let message = format!(
+                    "Reloaded `{agent}` in {} ms (code version {generation}): new sessions and idle ones get the new code now, busy ones once their requests end",
+                    started.elapsed().as_millis()
+                );
+                tracing::info!("{message}");
+                self.runtime.reloads.record(&agent, true, message);
+            }
+            Err(problem) => self.report_failure(&problem),
+        }
+    }
+
+    fn report_failure(&self, problem: &str) {
+        let agent = &self.watched.agent.name;
+        tracing::error!(
+            "the change to `{agent}` was not loaded, and the previous code keeps serving: {problem}"
+        );
+        self.runtime.reloads.record(agent, false, problem);
+    }
+
+    /// Prepare, write, start the new code, switch; the new code version.
+    async fn reload(&self) -> Result<u64, String> {
+        let watched = &self.watched;
+        let agent = &watched.agent;
+        let from = &watched.prepared_from;
+        let options = PrepareOptions {
+            source: from.source.clone(),
+            name: from.name.clone(),
+            region: from.region.clone(),
+            output_dir: watched.deployment_dir.clone(),
+            entrypoint: from.entrypoint.clone(),
+            protocol: from.protocol,
+            requirements: from.requirements.clone(),
+            policies: Vec::new(),
+            role: RoleChoice::None,
+            dry_run: false,
+            force: false,
+        };
+        let progress = Progress::warnings_only();
+        let mut plan = crate::prepare::plan::plan(&options, &progress)
+            .await
+            .map_err(|error| format!("{error:#}"))?;
+        if plan.analysis.agent.as_str() != agent.name {
+            return Err(format!(
+                "the change names the agent `{}` instead of `{}`; restart `serve` to host it under its new name",
+                plan.analysis.agent.as_str(),
+                agent.name
+            ));
+        }
+        if plan.analysis.chosen.protocol != agent.protocol() {
+            return Err(format!(
+                "the change makes `{}` a {} server instead of {}; restart `serve` to serve it so",
+                agent.name,
+                plan.analysis.chosen.protocol,
+                agent.protocol()
+            ));
+        }
+        keep_iam_documents(&mut plan.files, &watched.deployment_dir);
+        let requirements = plan.analysis.requirements.render();
+        let current = agent.spec();
+        let requirements_changed =
+            std::fs::read_to_string(watched.deployment_dir.join("requirements.txt"))
+                .ok()
+                .as_deref()
+                != Some(requirements.as_str());
+        let python = match (&watched.python_override, requirements_changed) {
+            (_, false) => current.python.clone(),
+            (Some(python), true) => {
+                tracing::warn!(
+                    "the requirements of `{}` changed; `--python {}` is used as it is",
+                    agent.name,
+                    python.display()
+                );
+                python.clone()
+            }
+            (None, true) => {
+                tracing::info!(
+                    "The requirements of `{}` changed: building their Python environment (the previous code serves meanwhile)",
+                    agent.name
+                );
+                environment_for(&requirements).await?
+            }
+        };
+        crate::prepare::apply::apply(plan, &progress)
+            .await
+            .map_err(|error| format!("{error:#}"))?;
+        let mut spec = (*current).clone();
+        spec.generation = current.generation + 1;
+        spec.python = python;
+        let first = agent.launch_with(&spec).await.map_err(|failure| {
+            format!(
+                "the new code did not start: {}\n(sessions keep their workers; new workers start from the deployment as written, so fix the source and save again)",
+                failure.message
+            )
+        })?;
+        let generation = spec.generation;
+        agent.switch_to(spec, first);
+        self.runtime.sessions.replace_outdated_workers();
+        Ok(generation)
+    }
+}
+
+/// The deployment's IAM documents as `prepare` wrote them with the account and the region;
+/// a reload plans without AWS and would write them without.
+fn keep_iam_documents(files: &mut [PlannedFile], deployment_dir: &Path) {
+    for file in files.iter_mut() {
+        if file.relative.starts_with("iam")
+            && let Ok(text) = std::fs::read_to_string(deployment_dir.join(&file.relative))
+        {
+            file.content = Content::Generated(text);
+        }
+    }
+}
+
+/// The Python environment for requirements not yet written to the deployment.
+async fn environment_for(requirements: &str) -> Result<std::path::PathBuf, String> {
+    let staged = tempfile::Builder::new()
+        .prefix("agentprep-requirements-")
+        .suffix(".txt")
+        .tempfile()
+        .map_err(|error| format!("cannot stage the new requirements: {error}"))?;
+    std::fs::write(staged.path(), requirements)
+        .map_err(|error| format!("cannot stage the new requirements: {error}"))?;
+    python_env::ensure_env(staged.path(), &Progress::warnings_only())
+        .await
+        .map_err(|error| format!("the new requirements cannot be installed: {error:#}"))
+}

@@ -1,0 +1,85 @@
+//! Whether an agent's source changed in a way that matters to its deployment: a hash of the
+//! files `prepare` would take (its own walker and ignore rules, so caches, secrets, editor
+//! backups and ignored files never count) with their sizes and modification times, and of
+//! the `--requirements` file when it lies elsewhere.
+
+use std::path::Path;
+use std::time::UNIX_EPOCH;
+
+use crate::agent::source_tree;
+use crate::bundle::output_dir::PreparedFrom;
+use crate::local_files::content_hash::sha256_hex;
+
+pub fn of(from: &PreparedFrom, deployment_dir: &Path) -> anyhow::Result<String> {
+    let tree = source_tree::scan(&from.source, &[deployment_dir.to_path_buf()])?;
+    let mut lines = Vec::with_capacity(tree.files.len() + 1);
+    for file in &tree.files {
+        lines.push(format!(
+            "{}\t{}",
+            file.relative.to_string_lossy(),
+            stamp(&file.absolute)
+        ));
+    }
+    if let Some(requirements) = &from.requirements {
+        lines.push(format!(
+            "{}\t{}",
+            requirements.display(),
+            stamp(requirements)
+        ));
+    }
+    lines.sort();
+    Ok(sha256_hex(&[lines.join("\n").as_bytes()]))
+}
+
+/// Size and modification time; a file that vanished mid-scan counts as changed.
+fn stamp(path: &Path) -> String {
+    match std::fs::metadata(path) {
+        Ok(metadata) => {
+            let modified = metadata
+                .modified()
+                .ok()
+                .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
+                .map(|since| since.as_nanos())
+                .unwrap_or_default();
+            format!("{} {modified}", metadata.len())
+        }
+        Err(_) => "gone".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from(source: &Path) -> PreparedFrom {
+        PreparedFrom {
+            source: source.to_path_buf(),
+            name: None,
+            entrypoint: None,
+            protocol: None,
+            requirements: None,
+            region: None,
+        }
+    }
+
+    #[test]
+    fn edits_count_and_caches_backups_and_ignored_files_do_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("agent");
+        std::fs::create_dir_all(source.join("__pycache__")).unwrap();
+        std::fs::write(source.join("agent.py"), "x = 1\n").unwrap();
+        std::fs::write(source.join(".gitignore"), "scratch/\n").unwrap();
+        let deployment = dir.path().join("deployment");
+        let first = of(&from(&source), &deployment).unwrap();
+
+        std::fs::write(source.join("__pycache__/agent.cpython-312.pyc"), "x").unwrap();
+        std::fs::write(source.join(".agent.py.swp"), "x").unwrap();
+        std::fs::write(source.join("agent.py~"), "x").unwrap();
+        std::fs::create_dir_all(source.join("scratch")).unwrap();
+        std::fs::write(source.join("scratch/notes.py"), "x").unwrap();
+        assert_eq!(of(&from(&source), &deployment).unwrap(), first);
+
+        std::fs::write(source.join("agent.py"), "x = 22\n").unwrap();
+        assert_ne!(of(&from(&source), &deployment).unwrap(), first);
+    }
+}

@@ -1,0 +1,152 @@
+//! File-system notifications for an agent's source, turned into "something changed" once the
+//! burst of events a save makes is over. Editors write a file in several steps (a temporary,
+//! a rename, a second write of the metadata), so events are gathered until the source has
+//! been quiet for [`QUIET`], up to [`LONGEST_BURST`]; what changed is decided afterwards by
+//! the fingerprint, not from the events.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use notify::{RecursiveMode, Watcher};
+use tokio::sync::mpsc;
+
+use crate::agent::source_tree::is_editor_temp;
+use crate::bundle::output_dir::PreparedFrom;
+use crate::error::UserError;
+
+/// How long the source must be quiet before a change is taken as saved.
+const QUIET: Duration = Duration::from_millis(40);
+
+/// The longest a change waits for a busy source to go quiet (a `git checkout` of many files).
+const LONGEST_BURST: Duration = Duration::from_millis(1000);
+
+pub struct SourceWatcher {
+    /// Kept alive: dropping it stops the notifications.
+    _watcher: notify::RecommendedWatcher,
+    /// One message per relevant event; bounded, since a full channel already says "changed".
+    events: mpsc::Receiver<()>,
+}
+
+impl SourceWatcher {
+    /// Watch the source (and a `--requirements` file outside it).
+    pub fn start(from: &PreparedFrom) -> anyhow::Result<SourceWatcher> {
+        let (sender, events) = mpsc::channel(64);
+        let mut watcher =
+            notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+                let relevant = match &event {
+                    Ok(event) => !event.kind.is_access() && event.paths.iter().any(|p| matters(p)),
+                    // A lost event (queue overflow) may hide a change: look again.
+                    Err(_) => true,
+                };
+                if relevant {
+                    let _ = sender.try_send(());
+                }
+            })
+            .map_err(|error| cannot_watch(&from.source, &error))?;
+        let (root, mode) = if from.source.is_file() {
+            (
+                from.source
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| PathBuf::from(".")),
+                RecursiveMode::NonRecursive,
+            )
+        } else {
+            (from.source.clone(), RecursiveMode::Recursive)
+        };
+        watcher
+            .watch(&root, mode)
+            .map_err(|error| cannot_watch(&root, &error))?;
+        if let Some(requirements) = &from.requirements
+            && !requirements.starts_with(&root)
+        {
+            watcher
+                .watch(requirements, RecursiveMode::NonRecursive)
+                .map_err(|error| cannot_watch(requirements, &error))?;
+        }
+        Ok(SourceWatcher {
+            _watcher: watcher,
+            events,
+        })
+    }
+
+    /// Wait for the next saved change; `false` once notifications have ended.
+    pub async fn next_change(&mut self) -> bool {
+        if self.events.recv().await.is_none() {
+            return false;
+        }
+        let burst_end = tokio::time::Instant::now() + LONGEST_BURST;
+        loop {
+            let quiet_end = (tokio::time::Instant::now() + QUIET).min(burst_end);
+            match tokio::time::timeout_at(quiet_end, self.events.recv()).await {
+                Ok(Some(())) if tokio::time::Instant::now() < burst_end => continue,
+                Ok(None) => return false,
+                _ => return true,
+            }
+        }
+    }
+}
+
+/// Whether an event on `path` may change the deployment: not an editor's temporary, not a
+/// Python cache.
+fn matters(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy())
+        .unwrap_or_default();
+    !is_editor_temp(&name)
+        && !name.ends_with(".pyc")
+        && !path
+            .components()
+            .any(|part| part.as_os_str() == "__pycache__" || part.as_os_str() == ".git")
+}
+
+fn cannot_watch(path: &Path, error: &notify::Error) -> UserError {
+    UserError::failed(format!(
+        "`serve --watch` cannot watch `{}`: {error}",
+        path.display()
+    ))
+    .with_hint(
+        "on Linux, raise the inotify limit (`sysctl fs.inotify.max_user_watches=524288`), or serve without `--watch`",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn editor_temporaries_caches_and_git_do_not_matter() {
+        assert!(matters(Path::new("/src/agent.py")));
+        assert!(matters(Path::new("/src/pkg/requirements.txt")));
+        assert!(!matters(Path::new("/src/.agent.py.swp")));
+        assert!(!matters(Path::new("/src/agent.py~")));
+        assert!(!matters(Path::new("/src/4913")));
+        assert!(!matters(Path::new(
+            "/src/__pycache__/agent.cpython-312.pyc"
+        )));
+        assert!(!matters(Path::new("/src/.git/index")));
+    }
+
+    #[tokio::test]
+    async fn a_burst_of_writes_is_one_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().to_path_buf();
+        let from = PreparedFrom {
+            source: source.clone(),
+            name: None,
+            entrypoint: None,
+            protocol: None,
+            requirements: None,
+            region: None,
+        };
+        let mut watcher = SourceWatcher::start(&from).unwrap();
+        for n in 0..5 {
+            std::fs::write(source.join("agent.py"), format!("x = {n}\n")).unwrap();
+        }
+        let first = tokio::time::timeout(Duration::from_secs(5), watcher.next_change()).await;
+        assert_eq!(first.ok(), Some(true), "the writes are noticed");
+        let second = tokio::time::timeout(Duration::from_millis(300), watcher.next_change()).await;
+        assert!(second.is_err(), "the burst was one change, not several");
+    }
+}
