@@ -18,7 +18,8 @@
 //! 3. A new session's time to first byte, with `--warm 1` (the pool refilled and ready before
 //!    each sample) and with `--warm 0` (a cold Python start). Target with the pool: <= 50 ms.
 //! 4. Memory of the `serve` process itself (VmRSS, workers excluded): idle, then with 100 live
-//!    sessions. Target: <= 50 MB.
+//!    sessions, then with the inspector page open on them (its files fetched, and its API read
+//!    as the page does: the state every second, a session's traces and logs). Target: <= 50 MB.
 //!
 //! Targets are reported, never asserted: the process fails only when something fails to run
 //! (a request that does not answer 200 with the payload, a worker that outlives `serve`).
@@ -170,6 +171,11 @@ fn bench() -> Result<(), String> {
         "| 4. `serve` VmRSS, {MEMORY_SESSIONS} live sessions | | {:.1} MB | | <= 50 MB | {} |",
         mb(memory.loaded_kb),
         met(mb(memory.loaded_kb) <= 50.0)
+    );
+    println!(
+        "| 4. `serve` VmRSS, {MEMORY_SESSIONS} live sessions, inspector page open | | {:.1} MB | | <= 50 MB | {} |",
+        mb(memory.inspected_kb),
+        met(mb(memory.inspected_kb) <= 50.0)
     );
     println!(
         "| 4. `serve` VmHWM (peak) over the part | | {:.1} MB | | | |",
@@ -538,6 +544,7 @@ fn wait_for_pooled_worker(serve: &Serve, session_workers: &HashSet<u32>) -> Resu
 struct Memory {
     idle_kb: u64,
     loaded_kb: u64,
+    inspected_kb: u64,
     peak_kb: u64,
 }
 
@@ -585,13 +592,55 @@ fn bench_memory(work: &Path, deployment: &Path, payload: &str) -> Result<Memory,
     }
     std::thread::sleep(Duration::from_millis(500));
     let loaded_kb = proc_status_kb(serve.pid(), "VmRSS")?;
+    progress("memory: the inspector page open on the 100 sessions");
+    open_inspector(&serve, &sessions)?;
+    let inspected_kb = proc_status_kb(serve.pid(), "VmRSS")?;
     let peak_kb = proc_status_kb(serve.pid(), "VmHWM")?;
     stop(&mut serve)?;
     Ok(Memory {
         idle_kb,
         loaded_kb,
+        inspected_kb,
         peak_kb,
     })
+}
+
+/// What the inspector page asks of `serve` while it is open, as a browser would: its three
+/// files, then ten polls of the state a second apart, each session's traces and logs opened
+/// along the way (the page shows one session at a time; ten are opened).
+fn open_inspector(serve: &Serve, sessions: &[String]) -> Result<(), String> {
+    let origin = format!("http://127.0.0.1:{}", serve.port);
+    let get = |path: &str| -> Result<Vec<u8>, String> {
+        let answer = support::http(serve.port, "GET", path, &[("Origin", &origin)], b"")
+            .map_err(|e| format!("GET {path}: {e}"))?;
+        if answer.status != 200 {
+            return Err(format!(
+                "GET {path} answered {}: {}",
+                answer.status,
+                answer.text()
+            ));
+        }
+        Ok(answer.body)
+    };
+    for asset in ["/ui", "/ui/app.js", "/ui/app.css"] {
+        get(asset)?;
+    }
+    let agent = &serve.agents[0].0;
+    for poll in 0..10 {
+        let state: serde_json::Value = serde_json::from_slice(&get("/ui/api/state")?)
+            .map_err(|e| format!("the inspector's state is not JSON: {e}"))?;
+        let listed = state["sessions"].as_array().map_or(0, Vec::len);
+        if listed != MEMORY_SESSIONS {
+            return Err(format!(
+                "the inspector lists {listed} sessions, not {MEMORY_SESSIONS}"
+            ));
+        }
+        let session = &sessions[poll * (sessions.len() / 10)];
+        get(&format!("/ui/api/sessions/{agent}/{session}/traces"))?;
+        get(&format!("/ui/api/sessions/{agent}/{session}/logs"))?;
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    Ok(())
 }
 
 /// Start `sessions` (their first request, a cold start each), `SESSION_STARTERS` at a time.

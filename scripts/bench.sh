@@ -7,8 +7,10 @@
 #   soak (`AGENTPREP_SOAK_SECONDS`, default 300) with frozen workers and session churn, and
 #   serve's memory over it;
 # - `protocols`: an MCP `tools/call` and a WebSocket echo through `serve` against the worker
-#   reached directly.
+#   reached directly;
+# - `dev_loop`: save to the first answer from the new code, `serve --watch` against
+#   `uvicorn --reload`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/python-env.sh
-cargo bench --locked --bench prepare --bench deploy --bench runtime --bench fault_load --bench protocols
+cargo bench --locked --bench prepare --bench deploy --bench runtime --bench fault_load --bench protocols --bench dev_loop

@@ -322,7 +322,8 @@ pub struct LogsArgs {
     #[arg(long)]
     pub follow: bool,
 
-    /// The local runtime's session logs instead
+    /// The local runtime's session logs instead (what `logs` reads anyway when nothing is
+    /// deployed here and `agentprep serve` runs in this directory)
     #[arg(long)]
     pub local: bool,
 

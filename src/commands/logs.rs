@@ -15,6 +15,9 @@ use crate::local_runtime::worker::session_log_name;
 use crate::output::stdout;
 use crate::project_state::{ProjectState, STATE_FILE};
 
+/// `--log-dir`'s default, as `serve` and `logs` share it.
+const DEFAULT_LOG_DIR: &str = ".agentprep/logs";
+
 /// Polling while following: from the first interval, doubled while nothing comes, up to the
 /// last.
 const FOLLOW_FIRST: Duration = Duration::from_secs(1);
@@ -27,14 +30,18 @@ pub async fn run(args: LogsArgs) -> anyhow::Result<()> {
         return local(&args);
     }
     let state = ProjectState::load(Path::new(STATE_FILE))?;
-    let agent = state
+    let deployed = state
         .choose_agent(args.agent.as_deref())
-        .filter(|name| state.has_agent(name))
-        .ok_or_else(|| {
-            UserError::failed(format!("no deployed agent is recorded in `{STATE_FILE}`")).with_hint(
-                "deploy with `agentprep deploy`, or read the local runtime's with `--local`",
-            )
-        })?;
+        .filter(|name| state.has_agent(name));
+    // Nothing deployed, and a local runtime runs here: its logs are the ones wanted (the dev
+    // loop), without `--local`.
+    if deployed.is_none() && running_serve().is_some() {
+        return local(&args);
+    }
+    let agent = deployed.ok_or_else(|| {
+        UserError::failed(format!("no deployed agent is recorded in `{STATE_FILE}`"))
+            .with_hint("deploy with `agentprep deploy`, or read the local runtime's with `--local`")
+    })?;
     let runtime_id = state.runtime_id_of(&agent).ok_or_else(|| {
         UserError::failed(format!(
             "`{agent}` has no runtime id in `{STATE_FILE}`: it was never deployed"
@@ -105,7 +112,17 @@ fn print_events(events: &[LogEvent], json_lines: bool) -> anyhow::Result<()> {
 }
 
 /// The local runtime's session logs: `<log-dir>/<agent>/<session>.log`.
+/// The `serve` running in this directory, if any.
+fn running_serve() -> Option<serve_state::ServeState> {
+    serve_state::read(&serve_state::state_file()).filter(|state| state.is_running())
+}
+
 fn local(args: &LogsArgs) -> anyhow::Result<()> {
+    // The running `serve`'s own log directory, unless `--log-dir` names another.
+    let log_dir = match running_serve().and_then(|state| state.log_dir) {
+        Some(dir) if args.log_dir == Path::new(DEFAULT_LOG_DIR) => dir,
+        _ => args.log_dir.clone(),
+    };
     let agent = match &args.agent {
         Some(agent) => agent.clone(),
         None => serve_state::read(&serve_state::state_file())
@@ -115,7 +132,7 @@ fn local(args: &LogsArgs) -> anyhow::Result<()> {
                     .with_hint("pass `--agent NAME`")
             })?,
     };
-    let dir = args.log_dir.join(&agent);
+    let dir = log_dir.join(&agent);
     let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
         Ok(entries) => entries
             .filter_map(Result::ok)

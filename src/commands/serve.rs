@@ -195,7 +195,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             Protocol::Http => String::new(),
             other => format!("  ({other} server)"),
         };
-        banner.push_str(&format!("  {}  {}{protocol}\n", agent.name, agent.arn));
+        let instrumented = if agent.spec().auto_instrument.is_some() {
+            "  (under opentelemetry-instrument)"
+        } else {
+            ""
+        };
+        banner.push_str(&format!(
+            "  {}  {}{protocol}{instrumented}\n",
+            agent.name, agent.arn
+        ));
     }
     let example = match runtime.agents.first().map(|agent| agent.protocol()) {
         Some(Protocol::Mcp) => "agentprep invoke --local --mcp",

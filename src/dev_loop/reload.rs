@@ -143,6 +143,10 @@ impl Reloader {
             .map_err(|error| format!("{error:#}"))?;
         let mut spec = (*current).clone();
         spec.generation = current.generation + 1;
+        spec.auto_instrument = crate::local_runtime::auto_instrumentation::instrument_for(
+            &python,
+            &watched.deployment_dir,
+        );
         spec.python = python;
         let first = agent.launch_with(&spec).await.map_err(|failure| {
             format!(

@@ -4,6 +4,7 @@
 pub mod a2a_card;
 pub mod agui_thread;
 pub mod api_error;
+pub mod auto_instrumentation;
 pub mod child_spawner;
 pub mod connections;
 pub mod data_plane;

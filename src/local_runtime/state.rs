@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::local_runtime::api_error::ApiError;
+use crate::local_runtime::auto_instrumentation;
 use crate::local_runtime::child_spawner::ChildSpawner;
 use crate::local_runtime::hosted_agent::HostedAgent;
 use crate::local_runtime::launcher::{PythonLauncher, WorkerLauncher};
@@ -132,6 +133,10 @@ impl LocalRuntime {
                     protocol: agent.protocol,
                     generation: 1,
                     telemetry_endpoint: options.telemetry_endpoint.clone(),
+                    auto_instrument: auto_instrumentation::instrument_for(
+                        &agent.python,
+                        &deployment_dir,
+                    ),
                 };
                 HostedAgent::new(
                     agent.name.clone(),

@@ -61,6 +61,9 @@ pub struct WorkerSpec {
     /// `serve`'s OTLP receiver for workers (`http://127.0.0.1:PORT/workers`): each worker is
     /// started with the OpenTelemetry environment pointing at `<it>/<worker number>`.
     pub telemetry_endpoint: Option<String>,
+    /// `opentelemetry-instrument`, when the agent asks for auto-instrumentation (see
+    /// `auto_instrumentation`): workers run under it.
+    pub auto_instrument: Option<PathBuf>,
 }
 
 /// Why a worker could not be started.
@@ -121,7 +124,15 @@ impl Worker {
             .join(format!("worker-{}-{number}", std::process::id()));
         std::fs::create_dir_all(&workdir)
             .map_err(|e| fail(format!("cannot create `{}`: {e}", workdir.display())))?;
-        let mut command = Command::new(&spec.python);
+        // Under `opentelemetry-instrument`, which sets up the SDK, then runs the Python given.
+        let mut command = match &spec.auto_instrument {
+            Some(instrument) => {
+                let mut command = Command::new(instrument);
+                command.arg(&spec.python);
+                command
+            }
+            None => Command::new(&spec.python),
+        };
         if standby {
             command.args(["-c", crate::local_runtime::standby::BOOTSTRAP]);
         }

@@ -196,3 +196,29 @@ fn the_local_runtimes_session_logs_are_printed() {
     );
     drop(serve);
 }
+
+#[test]
+fn with_nothing_deployed_logs_reads_the_running_serves_own_log_dir() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = prepare_into(work.path(), &lab_agent(), "deployment");
+    let serve = Serve::start(work.path(), &[&deployment], &["--log-dir", "elsewhere"]);
+    let id = session("logs-default");
+    assert_eq!(
+        serve.invoke(Some(&id), &json!({"action": "crash"})).status,
+        424
+    );
+    // No `--local`, no `--log-dir`: the dev loop's logs are the running serve's.
+    let logs = run(agentprep(work.path()).args(["logs", "--session", &id]));
+    assert!(
+        logs.success()
+            .stdout
+            .contains("lab_agent: crashing on purpose"),
+        "{}",
+        logs.stdout
+    );
+    drop(serve);
+    // Once `serve` is gone, a project with nothing deployed is told so again.
+    let gone = run(agentprep(work.path()).args(["logs", "--session", &id]));
+    gone.failure(1);
+    assert!(gone.stderr.contains("no deployed agent"), "{}", gone.stderr);
+}

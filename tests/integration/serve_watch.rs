@@ -132,7 +132,18 @@ fn an_edit_is_served_by_the_next_request_while_a_busy_session_finishes_on_its_ol
 fn a_change_that_cannot_be_prepared_leaves_the_previous_code_serving() {
     let work = tempfile::tempdir().unwrap();
     let (module, deployment) = watched_agent(work.path());
-    let serve = Serve::start(work.path(), &[&deployment], &["--watch", "--warm", "1"]);
+    let serve = Serve::start(
+        work.path(),
+        &[&deployment],
+        &["--watch", "--warm", "1", "--open"],
+    );
+    assert!(
+        eventually(Duration::from_secs(5), || serve
+            .stderr()
+            .contains("`--open`: not opening a browser")),
+        "no browser is opened without a terminal: {}",
+        serve.stderr()
+    );
     let a = session("a");
     assert_eq!(
         json_of(&serve.invoke(Some(&a), &json!({})))["answer"],

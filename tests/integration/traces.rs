@@ -257,3 +257,49 @@ fn traces_without_a_serve_read_the_log_dir_or_say_what_to_do() {
         ran.stderr
     );
 }
+
+#[test]
+fn an_agent_that_asks_for_a_distro_runs_under_opentelemetry_instrument() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = prepare_into(
+        work.path(),
+        &repo_root().join("tests/fixtures/otel_auto_agent"),
+        "deployment",
+    );
+    let serve = Serve::start(work.path(), &[&deployment], &[]);
+    let id = session("auto");
+    let answer = serve.invoke(Some(&id), &json!({"prompt": "auto"}));
+    assert_eq!(json_of(&answer)["answer"], "instrumented");
+    let spans = spans_of(work.path(), &id, 1);
+    let answer = named(&spans, "answer");
+    assert_eq!(
+        answer.len(),
+        1,
+        "the API's span was exported by the SDK `opentelemetry-instrument` set up: {spans:?}"
+    );
+    assert_eq!(answer[0]["attributes"]["prompt"], "auto");
+
+    // The same agent without the distro in its requirements is not instrumented: its span
+    // goes to the API's no-op tracer.
+    let plain_source = work.path().join("plain");
+    copy_tree(
+        &repo_root().join("tests/fixtures/otel_auto_agent"),
+        &plain_source,
+    );
+    std::fs::write(plain_source.join("requirements.txt"), "bedrock-agentcore\n").unwrap();
+    let plain = prepare_into(work.path(), &plain_source, "plain-deployment");
+    drop(serve);
+    let serve = Serve::start(work.path(), &[&plain], &[]);
+    let other = session("plain");
+    assert_eq!(
+        json_of(&serve.invoke(Some(&other), &json!({"prompt": "plain"})))["answer"],
+        "instrumented"
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    let ran = traces(work.path(), &["--session", &other, "--output", "json"]);
+    assert!(
+        ran.code != 0 || ran.json().as_array().is_some_and(|spans| spans.is_empty()),
+        "no spans without auto-instrumentation: {}",
+        ran.stdout
+    );
+}
