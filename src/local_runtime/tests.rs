@@ -736,3 +736,69 @@ async fn an_mcp_client_sees_one_session_id_and_the_server_its_own() {
         assert_eq!(answer.status(), StatusCode::METHOD_NOT_ALLOWED, "{method}");
     }
 }
+
+#[tokio::test]
+async fn a_reload_switches_idle_sessions_at_once_and_busy_ones_after_their_request() {
+    let local = Local::start(stalling_stream_agent, 8);
+    let agent = local.runtime.default_agent();
+    let (idle, busy) = (session("idle"), session("busy"));
+    assert_eq!(
+        local.invoke_with(&idle, serde_json::json!({})).await,
+        StatusCode::OK
+    );
+    // A request of `busy` in flight across the reload: its stream stalls until it is read.
+    let held = local.invoke(Some(&busy), &[]).await;
+    assert_eq!(held.status(), StatusCode::OK);
+
+    let mut next = (*agent.spec()).clone();
+    next.generation += 1;
+    let first = agent.launch_with(&next).await.unwrap();
+    assert_eq!(first.generation(), 2);
+    agent.switch_to(next, first);
+    local.runtime.sessions.replace_outdated_workers();
+    assert_eq!(agent.generation(), 2);
+
+    let replaced = local.invoke(Some(&idle), &[]).await;
+    assert!(
+        replaced
+            .headers()
+            .contains_key(data_plane::WORKER_REPLACED_HEADER),
+        "the idle session is told its worker was replaced"
+    );
+    let told_once = local.invoke(Some(&idle), &[]).await;
+    assert!(
+        !told_once
+            .headers()
+            .contains_key(data_plane::WORKER_REPLACED_HEADER)
+    );
+    let busy_session = local
+        .runtime
+        .sessions
+        .all()
+        .into_iter()
+        .find(|session| session.id == busy)
+        .unwrap();
+    let old_worker = busy_session.worker_now().unwrap().unwrap();
+    assert_eq!(
+        old_worker.generation(),
+        1,
+        "a session with a request in flight keeps its worker"
+    );
+    drop(held);
+    // Once the request is over, the next pass (the reaper's tick) replaces it.
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while busy_session.in_flight() > 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .unwrap();
+    local.runtime.sessions.replace_outdated_workers();
+    assert!(busy_session.worker_now().unwrap().is_none());
+    let after = local.invoke(Some(&busy), &[]).await;
+    assert!(
+        after
+            .headers()
+            .contains_key(data_plane::WORKER_REPLACED_HEADER)
+    );
+}
