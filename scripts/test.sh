@@ -36,7 +36,7 @@ if ! command -v chromedriver >/dev/null 2>&1; then
   fi
   echo "== apt-get install chromium chromium-driver" >&2
   $as_root apt-get update -qq
-  $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
     chromium chromium-driver >/dev/null
 fi
 
