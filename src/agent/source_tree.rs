@@ -324,7 +324,7 @@ fn builtin_reason(name: &str, path: &Path, is_dir: bool) -> Option<SkipReason> {
             ".aws" | ".ssh" | ".gnupg" => Some(SkipReason::KeyOrCredentials),
             ".pytest_cache" | ".mypy_cache" | ".ruff_cache" | ".tox" | ".nox"
             | ".ipynb_checkpoints" | ".idea" | ".vscode" | "node_modules"
-            | ".bedrock_agentcore" => Some(SkipReason::ToolFiles),
+            | ".bedrock_agentcore" | ".agentprep" => Some(SkipReason::ToolFiles),
             _ if name.ends_with(".egg-info") => Some(SkipReason::ToolFiles),
             _ if name.contains(".agentprep-") => Some(SkipReason::OutputDirectory),
             _ => None,

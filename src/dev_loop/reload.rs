@@ -19,6 +19,20 @@ use crate::local_runtime::state::LocalRuntime;
 use crate::output::progress::Progress;
 use crate::prepare::{PrepareOptions, RoleChoice};
 
+/// Why a change was not loaded.
+enum Failure {
+    /// It could not be prepared (nothing was written: the previous code serves).
+    NotPrepared(String),
+    /// It was written, but a worker of its code did not start.
+    DoesNotStart(String),
+}
+
+impl From<String> for Failure {
+    fn from(problem: String) -> Failure {
+        Failure::NotPrepared(problem)
+    }
+}
+
 pub struct Reloader {
     runtime: Arc<LocalRuntime>,
     watched: WatchedAgent,
@@ -28,7 +42,8 @@ pub struct Reloader {
 
 impl Reloader {
     pub fn new(runtime: Arc<LocalRuntime>, watched: WatchedAgent) -> anyhow::Result<Reloader> {
-        let fingerprint = source_fingerprint::of(&watched.prepared_from, &watched.deployment_dir)?;
+        let fingerprint =
+            source_fingerprint::of(&watched.prepared_from, &excluded(&runtime, &watched))?;
         Ok(Reloader {
             runtime,
             watched,
@@ -40,15 +55,16 @@ impl Reloader {
     pub async fn reload_if_changed(&mut self) {
         let started = Instant::now();
         let agent = self.watched.agent.name.clone();
-        let fingerprint =
-            match source_fingerprint::of(&self.watched.prepared_from, &self.watched.deployment_dir)
-            {
-                Ok(fingerprint) => fingerprint,
-                Err(error) => {
-                    self.report_failure(&format!("its source cannot be read: {error:#}"));
-                    return;
-                }
-            };
+        let fingerprint = match source_fingerprint::of(
+            &self.watched.prepared_from,
+            &excluded(&self.runtime, &self.watched),
+        ) {
+            Ok(fingerprint) => fingerprint,
+            Err(error) => {
+                self.report_failure(&format!("its source cannot be read: {error:#}"));
+                return;
+            }
+        };
         if fingerprint == self.fingerprint {
             return;
         }
@@ -63,7 +79,8 @@ impl Reloader {
                 tracing::info!("{message}");
                 self.runtime.reloads.record(&agent, true, message);
             }
-            Err(problem) => self.report_failure(&problem),
+            Err(Failure::NotPrepared(problem)) => self.report_failure(&problem),
+            Err(Failure::DoesNotStart(problem)) => self.report_start_failure(&problem),
         }
     }
 
@@ -75,8 +92,24 @@ impl Reloader {
         self.runtime.reloads.record(agent, false, problem);
     }
 
+    /// The change was written but its code does not start: running sessions keep their
+    /// workers, but a worker started from now on runs the deployment as written.
+    fn report_start_failure(&self, problem: &str) {
+        let agent = &self.watched.agent.name;
+        tracing::error!(
+            "the change to `{agent}` was prepared, but its code does not start: {problem}\n\
+             Sessions with a worker keep it (and the previous code); workers started from now on \
+             run the new code and fail the same way: fix the source and save again"
+        );
+        self.runtime.reloads.record(agent, false, problem);
+    }
+
     /// Prepare, write, start the new code, switch; the new code version.
-    async fn reload(&self) -> Result<u64, String> {
+    async fn reload(&self) -> Result<u64, Failure> {
+        self.prepare_and_start().await
+    }
+
+    async fn prepare_and_start(&self) -> Result<u64, Failure> {
         let watched = &self.watched;
         let agent = &watched.agent;
         let from = &watched.prepared_from;
@@ -98,19 +131,19 @@ impl Reloader {
             .await
             .map_err(|error| format!("{error:#}"))?;
         if plan.analysis.agent.as_str() != agent.name {
-            return Err(format!(
+            return Err(Failure::NotPrepared(format!(
                 "the change names the agent `{}` instead of `{}`; restart `serve` to host it under its new name",
                 plan.analysis.agent.as_str(),
                 agent.name
-            ));
+            )));
         }
         if plan.analysis.chosen.protocol != agent.protocol() {
-            return Err(format!(
+            return Err(Failure::NotPrepared(format!(
                 "the change makes `{}` a {} server instead of {}; restart `serve` to serve it so",
                 agent.name,
                 plan.analysis.chosen.protocol,
                 agent.protocol()
-            ));
+            )));
         }
         keep_iam_documents(&mut plan.files, &watched.deployment_dir);
         let requirements = plan.analysis.requirements.render();
@@ -148,17 +181,20 @@ impl Reloader {
             &watched.deployment_dir,
         );
         spec.python = python;
-        let first = agent.launch_with(&spec).await.map_err(|failure| {
-            format!(
-                "the new code did not start: {}\n(sessions keep their workers; new workers start from the deployment as written, so fix the source and save again)",
-                failure.message
-            )
-        })?;
+        let first = agent
+            .launch_with(&spec)
+            .await
+            .map_err(|failure| Failure::DoesNotStart(failure.message))?;
         let generation = spec.generation;
         agent.switch_to(spec, first);
         self.runtime.sessions.replace_outdated_workers();
         Ok(generation)
     }
+}
+
+/// What a run inside the source writes, and so is no change to it.
+fn excluded(runtime: &LocalRuntime, watched: &WatchedAgent) -> Vec<std::path::PathBuf> {
+    vec![watched.deployment_dir.clone(), runtime.log_dir.clone()]
 }
 
 /// The deployment's IAM documents as `prepare` wrote them with the account and the region;

@@ -10,8 +10,10 @@ use crate::agent::source_tree;
 use crate::bundle::output_dir::PreparedFrom;
 use crate::local_files::content_hash::sha256_hex;
 
-pub fn of(from: &PreparedFrom, deployment_dir: &Path) -> anyhow::Result<String> {
-    let tree = source_tree::scan(&from.source, &[deployment_dir.to_path_buf()])?;
+/// The fingerprint of the source, leaving out `excluded` (the deployment, `serve`'s log
+/// directory: folders a run inside the source writes to).
+pub fn of(from: &PreparedFrom, excluded: &[std::path::PathBuf]) -> anyhow::Result<String> {
+    let tree = source_tree::scan(&from.source, excluded)?;
     let mut lines = Vec::with_capacity(tree.files.len() + 1);
     for file in &tree.files {
         lines.push(format!(
@@ -70,16 +72,18 @@ mod tests {
         std::fs::write(source.join("agent.py"), "x = 1\n").unwrap();
         std::fs::write(source.join(".gitignore"), "scratch/\n").unwrap();
         let deployment = dir.path().join("deployment");
-        let first = of(&from(&source), &deployment).unwrap();
+        let first = of(&from(&source), &[deployment.clone()]).unwrap();
 
         std::fs::write(source.join("__pycache__/agent.cpython-312.pyc"), "x").unwrap();
         std::fs::write(source.join(".agent.py.swp"), "x").unwrap();
         std::fs::write(source.join("agent.py~"), "x").unwrap();
         std::fs::create_dir_all(source.join("scratch")).unwrap();
         std::fs::write(source.join("scratch/notes.py"), "x").unwrap();
-        assert_eq!(of(&from(&source), &deployment).unwrap(), first);
+        std::fs::create_dir_all(source.join(".agentprep/logs/agent")).unwrap();
+        std::fs::write(source.join(".agentprep/logs/agent/s.log"), "x").unwrap();
+        assert_eq!(of(&from(&source), &[deployment.clone()]).unwrap(), first);
 
         std::fs::write(source.join("agent.py"), "x = 22\n").unwrap();
-        assert_ne!(of(&from(&source), &deployment).unwrap(), first);
+        assert_ne!(of(&from(&source), &[deployment.clone()]).unwrap(), first);
     }
 }

@@ -98,7 +98,13 @@ fn matters(path: &Path) -> bool {
         && !name.ends_with(".pyc")
         && !path
             .components()
-            .any(|part| part.as_os_str() == "__pycache__" || part.as_os_str() == ".git")
+            // `.agentprep`: the session logs `serve` itself writes when run inside the source.
+            .any(|part| {
+                matches!(
+                    part.as_os_str().to_str(),
+                    Some("__pycache__" | ".git" | ".agentprep")
+                )
+            })
 }
 
 fn cannot_watch(path: &Path, error: &notify::Error) -> UserError {
@@ -126,6 +132,7 @@ mod tests {
             "/src/__pycache__/agent.cpython-312.pyc"
         )));
         assert!(!matters(Path::new("/src/.git/index")));
+        assert!(!matters(Path::new("/src/.agentprep/logs/agent/s.log")));
     }
 
     #[tokio::test]

@@ -180,8 +180,11 @@ pub async fn in_session(
         .map_err(|_| ApiError::validation("runtimeSessionId must be visible ASCII"))?;
     let session_id = session_id_or_new(named)?;
     let (session, worker, in_flight) = runtime.sessions.worker_for(&agent, &session_id).await?;
+    // Told once, on this answer whatever it is: an agent that fails every request (no
+    // credentials) must still let its caller know its state was reset.
+    let replaced = session.take_replaced_notice();
     let forwarded = proxy::forwarded_headers(headers, &session_id, request_id, agent.protocol());
-    let mut response = proxy::forward(
+    let forwarded_answer = proxy::forward(
         &runtime.client,
         in_flight,
         worker,
@@ -190,11 +193,16 @@ pub async fn in_session(
         body,
         runtime.invocation_limits,
     )
-    .await?;
+    .await;
+    let mut response = match forwarded_answer {
+        Ok(response) => response,
+        Err(error) if replaced => error.into_response(),
+        Err(error) => return Err(error),
+    };
     if let Ok(value) = HeaderValue::from_str(&session_id) {
         response.headers_mut().insert(SESSION_HEADER, value);
     }
-    if session.take_replaced_notice() {
+    if replaced {
         response.headers_mut().insert(
             WORKER_REPLACED_HEADER,
             HeaderValue::from_static(

@@ -802,3 +802,26 @@ async fn a_reload_switches_idle_sessions_at_once_and_busy_ones_after_their_reque
             .contains_key(data_plane::WORKER_REPLACED_HEADER)
     );
 }
+
+#[tokio::test]
+async fn a_replaced_worker_is_told_even_on_an_error_answer() {
+    let local = Local::start(failing_agent, 8);
+    let agent = local.runtime.default_agent();
+    let a = session("a");
+    assert_eq!(
+        local.invoke_with(&a, serde_json::json!({})).await,
+        StatusCode::FAILED_DEPENDENCY
+    );
+    let mut next = (*agent.spec()).clone();
+    next.generation += 1;
+    let first = agent.launch_with(&next).await.unwrap();
+    agent.switch_to(next, first);
+    local.runtime.sessions.replace_outdated_workers();
+    let failed = local.invoke(Some(&a), &[]).await;
+    assert_eq!(failed.status(), StatusCode::FAILED_DEPENDENCY);
+    assert!(
+        failed
+            .headers()
+            .contains_key(data_plane::WORKER_REPLACED_HEADER)
+    );
+}
