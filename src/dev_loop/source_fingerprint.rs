@@ -72,7 +72,7 @@ mod tests {
         std::fs::write(source.join("agent.py"), "x = 1\n").unwrap();
         std::fs::write(source.join(".gitignore"), "scratch/\n").unwrap();
         let deployment = dir.path().join("deployment");
-        let first = of(&from(&source), &[deployment.clone()]).unwrap();
+        let first = of(&from(&source), std::slice::from_ref(&deployment)).unwrap();
 
         std::fs::write(source.join("__pycache__/agent.cpython-312.pyc"), "x").unwrap();
         std::fs::write(source.join(".agent.py.swp"), "x").unwrap();
@@ -81,9 +81,15 @@ mod tests {
         std::fs::write(source.join("scratch/notes.py"), "x").unwrap();
         std::fs::create_dir_all(source.join(".agentprep/logs/agent")).unwrap();
         std::fs::write(source.join(".agentprep/logs/agent/s.log"), "x").unwrap();
-        assert_eq!(of(&from(&source), &[deployment.clone()]).unwrap(), first);
+        assert_eq!(
+            of(&from(&source), std::slice::from_ref(&deployment)).unwrap(),
+            first
+        );
 
         std::fs::write(source.join("agent.py"), "x = 22\n").unwrap();
-        assert_ne!(of(&from(&source), &[deployment.clone()]).unwrap(), first);
+        assert_ne!(
+            of(&from(&source), std::slice::from_ref(&deployment)).unwrap(),
+            first
+        );
     }
 }
