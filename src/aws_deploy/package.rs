@@ -155,7 +155,7 @@ mod tests {
             content: Content::Generated("x".into()),
         })
         .collect();
-        output_dir::write(&deployment, &planned, None).unwrap();
+        output_dir::write_keeping_previous(&deployment, &planned, None).unwrap();
         std::fs::write(deployment.join(".env"), "SECRET=1").unwrap();
         let names: Vec<String> = code_files(&deployment)
             .unwrap()

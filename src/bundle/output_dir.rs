@@ -324,12 +324,14 @@ fn stamp_of(path: &Path) -> std::io::Result<FileStamp> {
 }
 
 /// Build the deployment beside `output` and swap it in. The caller has checked conflicts.
-/// Returns the staging folders of interrupted earlier runs that were removed on the way.
-pub fn write(
+/// Returns the staging folders of interrupted earlier runs that were removed on the way, and
+/// the deployment it replaced, kept aside until the caller discards it or puts it back
+/// (`serve --watch` does when the new code does not start).
+pub fn write_keeping_previous(
     output: &Path,
     files: &[PlannedFile],
     identity: Option<&DeploymentIdentity>,
-) -> anyhow::Result<Vec<PathBuf>> {
+) -> anyhow::Result<(Vec<PathBuf>, Option<PreviousDeployment>)> {
     let parent = match output.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
@@ -349,11 +351,66 @@ pub fn write(
         .with_context(|| format!("creating a staging directory in `{}`", parent.display()))?;
     build(staging.path(), files, identity)?;
     let staged = staging.keep();
-    let swapped = swap_in(&staged, output);
-    if swapped.is_err() {
-        let _ = fs::remove_dir_all(&staged);
+    match swap_in(&staged, output) {
+        Ok(kept) => Ok((
+            removed,
+            kept.map(|kept| PreviousDeployment {
+                kept: Some(kept),
+                output: output.to_path_buf(),
+            }),
+        )),
+        Err(error) => {
+            let _ = fs::remove_dir_all(&staged);
+            Err(error)
+        }
     }
-    swapped.map(|()| removed)
+}
+
+/// The deployment a `write` replaced, moved aside (under a staging name, so a later run
+/// removes it if this process dies). Removed when dropped, unless restored.
+pub struct PreviousDeployment {
+    /// Where it is now; `None` once discarded or restored.
+    kept: Option<PathBuf>,
+    output: PathBuf,
+}
+
+impl PreviousDeployment {
+    /// Remove it.
+    pub fn discard(mut self) -> anyhow::Result<()> {
+        match self.kept.take() {
+            Some(kept) => fs::remove_dir_all(&kept)
+                .with_context(|| format!("removing the old deployment `{}`", kept.display())),
+            None => Ok(()),
+        }
+    }
+
+    /// Put it back in place of the deployment that replaced it, which is removed.
+    pub fn restore(mut self) -> anyhow::Result<()> {
+        let Some(kept) = self.kept.take() else {
+            return Ok(());
+        };
+        match swap_in(&kept, &self.output) {
+            Ok(Some(replacement)) => fs::remove_dir_all(&replacement).with_context(|| {
+                format!(
+                    "removing the replaced deployment `{}`",
+                    replacement.display()
+                )
+            }),
+            Ok(None) => Ok(()),
+            Err(error) => {
+                self.kept = Some(kept);
+                Err(error)
+            }
+        }
+    }
+}
+
+impl Drop for PreviousDeployment {
+    fn drop(&mut self) {
+        if let Some(kept) = self.kept.take() {
+            let _ = fs::remove_dir_all(kept);
+        }
+    }
 }
 
 /// Write every file into `dir`, copies in parallel, then the manifest.
@@ -425,16 +482,16 @@ fn build(
     Ok(())
 }
 
-/// Put `staged` at `output`, and remove what was there.
-fn swap_in(staged: &Path, output: &Path) -> anyhow::Result<()> {
+/// Put `staged` at `output`; where what was there went (`None`: nothing was).
+fn swap_in(staged: &Path, output: &Path) -> anyhow::Result<Option<PathBuf>> {
     if fs::symlink_metadata(output).is_err() {
         return fs::rename(staged, output)
+            .map(|()| None)
             .with_context(|| format!("moving the new deployment to `{}`", output.display()));
     }
     if exchange(staged, output).is_ok() {
         // `staged` now holds the old deployment.
-        return fs::remove_dir_all(staged)
-            .with_context(|| format!("removing the old deployment from `{}`", staged.display()));
+        return Ok(Some(staged.to_path_buf()));
     }
     let old = staged.with_extension("old");
     fs::rename(output, &old)
@@ -445,8 +502,7 @@ fn swap_in(staged: &Path, output: &Path) -> anyhow::Result<()> {
         return Err(error)
             .with_context(|| format!("moving the new deployment to `{}`", output.display()));
     }
-    fs::remove_dir_all(&old)
-        .with_context(|| format!("removing the old deployment `{}`", old.display()))
+    Ok(Some(old))
 }
 
 /// Swap two paths in one step, where the kernel can.
@@ -484,6 +540,19 @@ fn exchange(_a: &Path, _b: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A write whose replaced deployment is removed at once, as `prepare` writes.
+    fn write(
+        output: &Path,
+        files: &[PlannedFile],
+        identity: Option<&DeploymentIdentity>,
+    ) -> anyhow::Result<Vec<PathBuf>> {
+        let (removed, previous) = write_keeping_previous(output, files, identity)?;
+        if let Some(previous) = previous {
+            previous.discard()?;
+        }
+        Ok(removed)
+    }
 
     fn generated(path: &str, text: &str) -> PlannedFile {
         PlannedFile {
@@ -627,6 +696,20 @@ mod tests {
             live.exists(),
             "a folder a running process owns is left alone"
         );
+    }
+
+    #[test]
+    fn a_replaced_deployment_can_be_put_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("deployment");
+        write(&output, &[generated("invoke.py", "one")], None).unwrap();
+        let (_, previous) =
+            write_keeping_previous(&output, &[generated("invoke.py", "two")], None).unwrap();
+        assert_eq!(fs::read_to_string(output.join("invoke.py")).unwrap(), "two");
+        previous.unwrap().restore().unwrap();
+        assert_eq!(fs::read_to_string(output.join("invoke.py")).unwrap(), "one");
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "nothing is left beside the deployment");
     }
 
     #[test]

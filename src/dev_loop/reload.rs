@@ -19,20 +19,6 @@ use crate::local_runtime::state::LocalRuntime;
 use crate::output::progress::Progress;
 use crate::prepare::{PrepareOptions, RoleChoice};
 
-/// Why a change was not loaded.
-enum Failure {
-    /// It could not be prepared (nothing was written: the previous code serves).
-    NotPrepared(String),
-    /// It was written, but a worker of its code did not start.
-    DoesNotStart(String),
-}
-
-impl From<String> for Failure {
-    fn from(problem: String) -> Failure {
-        Failure::NotPrepared(problem)
-    }
-}
-
 pub struct Reloader {
     runtime: Arc<LocalRuntime>,
     watched: WatchedAgent,
@@ -79,8 +65,7 @@ impl Reloader {
                 tracing::info!("{message}");
                 self.runtime.reloads.record(&agent, true, message);
             }
-            Err(Failure::NotPrepared(problem)) => self.report_failure(&problem),
-            Err(Failure::DoesNotStart(problem)) => self.report_start_failure(&problem),
+            Err(problem) => self.report_failure(&problem),
         }
     }
 
@@ -92,24 +77,8 @@ impl Reloader {
         self.runtime.reloads.record(agent, false, problem);
     }
 
-    /// The change was written but its code does not start: running sessions keep their
-    /// workers, but a worker started from now on runs the deployment as written.
-    fn report_start_failure(&self, problem: &str) {
-        let agent = &self.watched.agent.name;
-        tracing::error!(
-            "the change to `{agent}` was prepared, but its code does not start: {problem}\n\
-             Sessions with a worker keep it (and the previous code); workers started from now on \
-             run the new code and fail the same way: fix the source and save again"
-        );
-        self.runtime.reloads.record(agent, false, problem);
-    }
-
     /// Prepare, write, start the new code, switch; the new code version.
-    async fn reload(&self) -> Result<u64, Failure> {
-        self.prepare_and_start().await
-    }
-
-    async fn prepare_and_start(&self) -> Result<u64, Failure> {
+    async fn reload(&self) -> Result<u64, String> {
         let watched = &self.watched;
         let agent = &watched.agent;
         let from = &watched.prepared_from;
@@ -131,19 +100,19 @@ impl Reloader {
             .await
             .map_err(|error| format!("{error:#}"))?;
         if plan.analysis.agent.as_str() != agent.name {
-            return Err(Failure::NotPrepared(format!(
+            return Err(format!(
                 "the change names the agent `{}` instead of `{}`; restart `serve` to host it under its new name",
                 plan.analysis.agent.as_str(),
                 agent.name
-            )));
+            ));
         }
         if plan.analysis.chosen.protocol != agent.protocol() {
-            return Err(Failure::NotPrepared(format!(
+            return Err(format!(
                 "the change makes `{}` a {} server instead of {}; restart `serve` to serve it so",
                 agent.name,
                 plan.analysis.chosen.protocol,
                 agent.protocol()
-            )));
+            ));
         }
         keep_iam_documents(&mut plan.files, &watched.deployment_dir);
         let requirements = plan.analysis.requirements.render();
@@ -171,8 +140,7 @@ impl Reloader {
                 environment_for(&requirements).await?
             }
         };
-        crate::prepare::apply::apply(plan, &progress)
-            .await
+        let previous = crate::prepare::apply::write_deployment(&plan, &progress)
             .map_err(|error| format!("{error:#}"))?;
         let mut spec = (*current).clone();
         spec.generation = current.generation + 1;
@@ -181,10 +149,28 @@ impl Reloader {
             &watched.deployment_dir,
         );
         spec.python = python;
-        let first = agent
-            .launch_with(&spec)
-            .await
-            .map_err(|failure| Failure::DoesNotStart(failure.message))?;
+        let first = match agent.launch_with(&spec).await {
+            Ok(first) => first,
+            // Workers started from now on (new sessions, the pool) must not get code that
+            // cannot start: the previous deployment goes back.
+            Err(failure) => {
+                let put_back = match previous.map(|previous| previous.restore()) {
+                    Some(Err(error)) => format!(
+                        "; the previous deployment could not be put back ({error:#}), so new workers run the new code until it is fixed"
+                    ),
+                    _ => String::new(),
+                };
+                return Err(format!(
+                    "the new code did not start: {}{put_back}",
+                    failure.message
+                ));
+            }
+        };
+        if let Some(previous) = previous
+            && let Err(error) = previous.discard()
+        {
+            tracing::warn!("{error:#}");
+        }
         let generation = spec.generation;
         agent.switch_to(spec, first);
         self.runtime.sessions.replace_outdated_workers();

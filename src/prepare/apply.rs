@@ -2,26 +2,15 @@
 //! brought up to date. The directory goes first: it is local and atomic, and a role without a
 //! deployment is of no use, while a deployment without a role can be deployed with another.
 
-use crate::bundle::output_dir::{self, DeploymentIdentity, PreparedFrom};
+use crate::bundle::output_dir::{self, DeploymentIdentity, PreparedFrom, PreviousDeployment};
 use crate::iam::role;
 use crate::output::progress::Progress;
 use crate::prepare::plan::{PreparePlan, RolePlan};
 use crate::prepare::report::{PrepareReport, RoleReport};
 
 pub async fn apply(plan: PreparePlan, progress: &Progress) -> anyhow::Result<PrepareReport> {
-    progress.step(format!("Writing `{}`", plan.options.output_dir.display()));
-    let identity = DeploymentIdentity {
-        agent: plan.analysis.agent.to_string(),
-        package: plan.analysis.package.name.clone(),
-        protocol: plan.analysis.chosen.protocol,
-        websocket: plan.analysis.chosen.entry.websocket().is_some(),
-        prepared_from: Some(prepared_from(&plan)),
-    };
-    for removed in output_dir::write(&plan.output, &plan.files, Some(&identity))? {
-        progress.warn(format!(
-            "removed `{}`, left by an interrupted run",
-            removed.display()
-        ));
+    if let Some(previous) = write_deployment(&plan, progress)? {
+        previous.discard()?;
     }
     let role = match &plan.role {
         RolePlan::Managed { iam, caller, state } => {
@@ -32,6 +21,31 @@ pub async fn apply(plan: PreparePlan, progress: &Progress) -> anyhow::Result<Pre
         _ => RoleReport::of_plan(&plan),
     };
     Ok(PrepareReport::of(plan, role))
+}
+
+/// The deployment directory of `plan` swapped in; the one it replaced, kept aside until the
+/// caller discards it or puts it back. The role is left alone (`apply` sees to it).
+pub fn write_deployment(
+    plan: &PreparePlan,
+    progress: &Progress,
+) -> anyhow::Result<Option<PreviousDeployment>> {
+    progress.step(format!("Writing `{}`", plan.options.output_dir.display()));
+    let identity = DeploymentIdentity {
+        agent: plan.analysis.agent.to_string(),
+        package: plan.analysis.package.name.clone(),
+        protocol: plan.analysis.chosen.protocol,
+        websocket: plan.analysis.chosen.entry.websocket().is_some(),
+        prepared_from: Some(prepared_from(plan)),
+    };
+    let (removed, previous) =
+        output_dir::write_keeping_previous(&plan.output, &plan.files, Some(&identity))?;
+    for removed in removed {
+        progress.warn(format!(
+            "removed `{}`, left by an interrupted run",
+            removed.display()
+        ));
+    }
+    Ok(previous)
 }
 
 /// What the manifest records of the run, for `serve --watch` to prepare again: the paths made

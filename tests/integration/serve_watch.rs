@@ -185,6 +185,36 @@ fn a_change_that_cannot_be_prepared_leaves_the_previous_code_serving() {
     // Fixed: served again.
     set_answer(&module, "\"three\"");
     answer_becomes(&serve, &a, "three");
+
+    // Prepared, but crashing at import: the previous deployment is put back, so new workers
+    // (a new session's) still start.
+    set_answer(&module, "\"four\"\nraise RuntimeError(\"boom at import\")");
+    assert!(
+        eventually(Duration::from_secs(30), || serve
+            .stderr()
+            .contains("the new code did not start")),
+        "the failed start is reported; stderr:\n{}",
+        serve.stderr()
+    );
+    assert!(
+        serve.stderr().contains("boom at import"),
+        "{}",
+        serve.stderr()
+    );
+    // The first may take a worker pooled before the change; the second starts one.
+    for tag in ["late", "later"] {
+        let late = json_of(&serve.invoke(Some(&session(tag)), &json!({})));
+        assert_eq!(
+            late["answer"], "three",
+            "a new session gets the previous code"
+        );
+    }
+    assert!(
+        std::fs::read_to_string(deployment.join("agent/watch_agent.py"))
+            .unwrap()
+            .contains("ANSWER = \"three\""),
+        "the previous deployment was put back"
+    );
 }
 
 #[test]
