@@ -64,7 +64,8 @@ impl RequirementsOrigin {
         }
     }
 
-    fn file(&self) -> Option<&Path> {
+    /// The file the requirements were read from, if any.
+    pub fn file(&self) -> Option<&Path> {
         match self {
             RequirementsOrigin::Flag(file)
             | RequirementsOrigin::RequirementsTxt(file)

@@ -82,6 +82,10 @@ pub struct PreparedFrom {
     /// The region it was prepared for (the generated `invoke.py` falls back to it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// Files outside the source the deployment was made from, absolute: a requirements file,
+    /// `pyproject.toml` or lock file found in the project above the source, `--requirements`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs_outside_source: Vec<PathBuf>,
 }
 
 /// Which agent a deployment directory holds.

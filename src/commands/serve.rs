@@ -282,6 +282,7 @@ fn watched_source(
                 protocol: None,
                 requirements: None,
                 region: None,
+            inputs_outside_source: Vec::new(),
             });
             from.source = std::path::absolute(source)?;
             Ok(from)

@@ -47,6 +47,9 @@ pub fn start(
                             break;
                         }
                         reloader.reload_if_changed().await;
+                        if let Err(error) = watcher.follow_inputs(reloader.inputs_outside_source()) {
+                            tracing::warn!("{error:#}");
+                        }
                     }
                     () = stop_requested(&mut stop) => break,
                 }

@@ -17,6 +17,7 @@ use crate::dev_loop::source_fingerprint;
 use crate::local_runtime::python_env;
 use crate::local_runtime::state::LocalRuntime;
 use crate::output::progress::Progress;
+use crate::prepare::plan::PreparePlan;
 use crate::prepare::{PrepareOptions, RoleChoice};
 
 pub struct Reloader {
@@ -56,7 +57,16 @@ impl Reloader {
         }
         self.fingerprint = fingerprint;
         tracing::info!("`{agent}` changed: preparing it again");
-        match self.reload().await {
+        let reloaded = match self.plan().await {
+            Ok(plan) => {
+                // The files outside the source it was made from now (followed by the watcher).
+                self.watched.prepared_from.inputs_outside_source =
+                    crate::prepare::apply::prepared_from(&plan).inputs_outside_source;
+                self.switch_to(plan).await
+            }
+            Err(problem) => Err(problem),
+        };
+        match reloaded {
             Ok(generation) => {
                 let message = format!(
                     "Reloaded `{agent}` in {} ms (code version {generation}): new sessions and idle ones get the new code now, busy ones once their requests end",
@@ -69,6 +79,11 @@ impl Reloader {
         }
     }
 
+    /// The files outside the source the deployment was last made from.
+    pub fn inputs_outside_source(&self) -> &[std::path::PathBuf] {
+        &self.watched.prepared_from.inputs_outside_source
+    }
+
     fn report_failure(&self, problem: &str) {
         let agent = &self.watched.agent.name;
         tracing::error!(
@@ -77,8 +92,8 @@ impl Reloader {
         self.runtime.reloads.record(agent, false, problem);
     }
 
-    /// Prepare, write, start the new code, switch; the new code version.
-    async fn reload(&self) -> Result<u64, String> {
+    /// The source prepared again, as `prepare` would (without AWS).
+    async fn plan(&self) -> Result<PreparePlan, String> {
         let watched = &self.watched;
         let agent = &watched.agent;
         let from = &watched.prepared_from;
@@ -115,6 +130,14 @@ impl Reloader {
             ));
         }
         keep_iam_documents(&mut plan.files, &watched.deployment_dir);
+        Ok(plan)
+    }
+
+    /// Write the plan's deployment, start the new code, switch; the new code version.
+    async fn switch_to(&self, plan: PreparePlan) -> Result<u64, String> {
+        let watched = &self.watched;
+        let agent = &watched.agent;
+        let progress = Progress::warnings_only();
         let requirements = plan.analysis.requirements.render();
         let current = agent.spec();
         let requirements_changed =

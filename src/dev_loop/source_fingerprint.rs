@@ -1,7 +1,8 @@
 //! Whether an agent's source changed in a way that matters to its deployment: a hash of the
 //! files `prepare` would take (its own walker and ignore rules, so caches, secrets, editor
 //! backups and ignored files never count) with their sizes and modification times, and of
-//! the `--requirements` file when it lies elsewhere.
+//! the files outside the source the requirements came from (`--requirements`, a
+//! `pyproject.toml` or lock file of the project above).
 
 use std::path::Path;
 use std::time::UNIX_EPOCH;
@@ -22,12 +23,8 @@ pub fn of(from: &PreparedFrom, excluded: &[std::path::PathBuf]) -> anyhow::Resul
             stamp(&file.absolute)
         ));
     }
-    if let Some(requirements) = &from.requirements {
-        lines.push(format!(
-            "{}\t{}",
-            requirements.display(),
-            stamp(requirements)
-        ));
+    for input in &from.inputs_outside_source {
+        lines.push(format!("{}\t{}", input.display(), stamp(input)));
     }
     lines.sort();
     Ok(sha256_hex(&[lines.join("\n").as_bytes()]))
@@ -61,6 +58,7 @@ mod tests {
             protocol: None,
             requirements: None,
             region: None,
+            inputs_outside_source: Vec::new(),
         }
     }
 

@@ -21,14 +21,18 @@ const QUIET: Duration = Duration::from_millis(40);
 const LONGEST_BURST: Duration = Duration::from_millis(1000);
 
 pub struct SourceWatcher {
-    /// Kept alive: dropping it stops the notifications.
-    _watcher: notify::RecommendedWatcher,
+    /// Dropping it stops the notifications.
+    watcher: notify::RecommendedWatcher,
+    /// The source folder, watched recursively.
+    root: PathBuf,
+    /// Folders outside the source watched for the deployment's other inputs.
+    outside: Vec<PathBuf>,
     /// One message per relevant event; bounded, since a full channel already says "changed".
     events: mpsc::Receiver<()>,
 }
 
 impl SourceWatcher {
-    /// Watch the source (and a `--requirements` file outside it).
+    /// Watch the source, and the deployment's inputs outside it.
     pub fn start(from: &PreparedFrom) -> anyhow::Result<SourceWatcher> {
         let (sender, events) = mpsc::channel(64);
         let mut watcher =
@@ -57,17 +61,33 @@ impl SourceWatcher {
         watcher
             .watch(&root, mode)
             .map_err(|error| cannot_watch(&root, &error))?;
-        if let Some(requirements) = &from.requirements
-            && !requirements.starts_with(&root)
-        {
-            watcher
-                .watch(requirements, RecursiveMode::NonRecursive)
-                .map_err(|error| cannot_watch(requirements, &error))?;
-        }
-        Ok(SourceWatcher {
-            _watcher: watcher,
+        let mut watched = SourceWatcher {
+            watcher,
+            root,
+            outside: Vec::new(),
             events,
-        })
+        };
+        watched.follow_inputs(&from.inputs_outside_source)?;
+        Ok(watched)
+    }
+
+    /// Watch the files outside the source that the deployment was last made from (they may
+    /// change with the source: a new `pyproject.toml` found above it). Their folders are
+    /// watched, not the files: editors replace a file by renaming another over it.
+    pub fn follow_inputs(&mut self, inputs: &[PathBuf]) -> anyhow::Result<()> {
+        for input in inputs {
+            let Some(folder) = input.parent() else {
+                continue;
+            };
+            if folder.starts_with(&self.root) || self.outside.iter().any(|known| known == folder) {
+                continue;
+            }
+            self.watcher
+                .watch(folder, RecursiveMode::NonRecursive)
+                .map_err(|error| cannot_watch(folder, &error))?;
+            self.outside.push(folder.to_path_buf());
+        }
+        Ok(())
     }
 
     /// Wait for the next saved change; `false` once notifications have ended.
@@ -146,6 +166,7 @@ mod tests {
             protocol: None,
             requirements: None,
             region: None,
+            inputs_outside_source: Vec::new(),
         };
         let mut watcher = SourceWatcher::start(&from).unwrap();
         for n in 0..5 {

@@ -50,15 +50,28 @@ pub fn write_deployment(
 
 /// What the manifest records of the run, for `serve --watch` to prepare again: the paths made
 /// absolute, since `serve` may run from another directory.
-fn prepared_from(plan: &PreparePlan) -> PreparedFrom {
+pub fn prepared_from(plan: &PreparePlan) -> PreparedFrom {
     let options = &plan.options;
     let absolute = |path: &std::path::Path| std::path::absolute(path).unwrap_or(path.to_path_buf());
+    let source = absolute(&options.source);
+    let requirements = &plan.analysis.requirements;
+    let mut inputs_outside_source: Vec<std::path::PathBuf> = [
+        requirements.origin.file(),
+        requirements.pinned_by.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(absolute)
+    .filter(|input| !input.starts_with(&source) && !input.starts_with(&plan.analysis.tree.root))
+    .collect();
+    inputs_outside_source.dedup();
     PreparedFrom {
-        source: absolute(&options.source),
+        source,
         name: options.name.clone(),
         entrypoint: options.entrypoint.clone(),
         protocol: options.protocol,
         requirements: options.requirements.as_deref().map(absolute),
         region: plan.region.as_ref().map(|region| region.name.clone()),
+        inputs_outside_source,
     }
 }

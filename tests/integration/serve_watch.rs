@@ -253,3 +253,35 @@ fn watch_needs_a_recorded_source_or_source_dir() {
     );
     assert!(gone.stderr.contains("--source-dir"), "{}", gone.stderr);
 }
+
+#[test]
+fn a_requirements_file_above_the_source_is_watched_too() {
+    let work = tempfile::tempdir().unwrap();
+    let project = work.path().join("project");
+    copy_tree(
+        &repo_root().join("tests/fixtures/watch_agent"),
+        &project.join("agent"),
+    );
+    std::fs::write(project.join("requirements.txt"), "bedrock-agentcore\n").unwrap();
+    let deployment = prepare_into(work.path(), &project.join("agent"), "deployment");
+    let serve = Serve::start(work.path(), &[&deployment], &["--watch"]);
+    assert_eq!(
+        json_of(&serve.invoke(Some(&session("a")), &json!({})))["answer"],
+        "one"
+    );
+
+    std::fs::write(
+        project.join("requirements.txt"),
+        "bedrock-agentcore\npyyaml\n",
+    )
+    .unwrap();
+    assert!(
+        eventually(Duration::from_secs(30), || serve
+            .stderr()
+            .contains("Reloaded `watch_agent`")),
+        "an edit of the project's requirements reloads; stderr:\n{}",
+        serve.stderr()
+    );
+    let written = std::fs::read_to_string(deployment.join("requirements.txt")).unwrap();
+    assert!(written.contains("pyyaml"), "{written}");
+}
