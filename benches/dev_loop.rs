@@ -25,16 +25,14 @@ mod support_http;
 #[path = "support/outcome.rs"]
 mod support_outcome;
 
-use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, ExitCode, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use serve_support::{Serve, prepare_into};
+use serve_support::{INVOCATIONS, Serve, collect_stderr, prepare_into, set_answer, signal};
 use support::{copy_tree, http, repo_root, venv_python};
-use support_http::{ms, percentile, runtime_path, session_id, stop};
+use support_http::{met, ms, percentile, session_id, stop};
 
 const ROUNDS: usize = 15;
 /// Between edits: time for a standby (or uvicorn's reloader) to be ready again.
@@ -97,7 +95,7 @@ fn bench_serve(work: &Path, deployment: &Path, source: &Path) -> Result<Vec<Dura
     progress("serve: starting `agentprep serve --watch`");
     let mut serve = Serve::start(work, &[deployment], &["--watch", "--warm", "1"]);
     let session = session_id("dev-loop");
-    let path = runtime_path(&serve);
+    let path = serve.runtime_path(INVOCATIONS);
     let port = serve.port;
     let ask = move || -> Option<String> {
         let answer = http(
@@ -137,7 +135,7 @@ fn bench_uvicorn(source: &Path) -> Result<(Vec<Duration>, String), String> {
         .process_group(0)
         .spawn()
         .map_err(|e| format!("starting uvicorn: {e}"))?;
-    let log = collect(&mut child);
+    let log = collect_stderr(&mut child);
     let outcome = (|| {
         let ask = move || -> Option<String> {
             let answer = http(
@@ -154,9 +152,12 @@ fn bench_uvicorn(source: &Path) -> Result<(Vec<Duration>, String), String> {
         std::thread::sleep(SETTLE);
         rounds("uvicorn", source, &ask)
     })();
-    // uvicorn's reloader and its server are one process group.
-    let pid = child.id() as i32;
-    kill_group(pid);
+    // uvicorn's reloader and its server are one process group: SIGTERM to it, SIGKILL after a
+    // grace period.
+    let group = -(child.id() as i32);
+    signal(group, "TERM");
+    std::thread::sleep(Duration::from_millis(500));
+    signal(group, "KILL");
     let _ = child.wait();
     let text = log.lock().map(|t| t.clone()).unwrap_or_default();
     let reloader = if text.contains("WatchFiles") {
@@ -194,11 +195,7 @@ fn edit_and_wait(
     expected: &str,
     ask: &dyn Fn() -> Option<String>,
 ) -> Result<Duration, String> {
-    let text = std::fs::read_to_string(module).map_err(|e| format!("reading the agent: {e}"))?;
-    let start = text.find("ANSWER = ").ok_or("the agent has no `ANSWER`")?;
-    let end = start + text[start..].find('\n').ok_or("`ANSWER` has no line end")?;
-    let edited = format!("{}ANSWER = \"{expected}\"{}", &text[..start], &text[end..]);
-    std::fs::write(module, edited).map_err(|e| format!("writing the agent: {e}"))?;
+    set_answer(module, &format!("\"{expected}\""))?;
     let saved = Instant::now();
     wait_for_answer(ask, expected)?;
     Ok(saved.elapsed())
@@ -226,36 +223,4 @@ fn answer_of(status: u16, body: &[u8]) -> Option<String> {
     }
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
     value["answer"].as_str().map(str::to_string)
-}
-
-/// The child's stderr, gathered by a thread (so a full pipe never blocks it).
-fn collect(child: &mut Child) -> Arc<Mutex<String>> {
-    let text = Arc::new(Mutex::new(String::new()));
-    if let Some(stderr) = child.stderr.take() {
-        let text = Arc::clone(&text);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Ok(mut text) = text.lock() {
-                    text.push_str(&line);
-                    text.push('\n');
-                }
-            }
-        });
-    }
-    text
-}
-
-/// SIGTERM to the process group, SIGKILL after a grace period.
-fn kill_group(pid: i32) {
-    let _ = Command::new("kill")
-        .args(["-TERM", "--", &format!("-{pid}")])
-        .status();
-    std::thread::sleep(Duration::from_millis(500));
-    let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{pid}")])
-        .status();
-}
-
-fn met(yes: bool) -> &'static str {
-    if yes { "yes" } else { "no" }
 }

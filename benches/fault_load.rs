@@ -40,11 +40,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serve_support::{Serve, lab_agent, percent_encode, prepare_into};
+use serve_support::{INVOCATIONS, Serve, lab_agent, prepare_into, signal};
 use support::repo_root;
-use support_http::{
-    Client, echo_payload, invocation, proc_status_kb, runtime_path, session_id, stop,
-};
+use support_http::{Client, echo_payload, invocation, met, proc_status_kb, session_id, stop};
 
 const LOAD_SESSIONS: usize = 64;
 const LOAD_REQUESTS: usize = 1_000;
@@ -180,7 +178,7 @@ fn bench_load(work: &Path, deployment: &Path) -> Result<Load, String> {
         &["--warm", "8", "--max-sessions", &LOAD_SESSIONS.to_string()],
     );
     let payload = echo_payload(PAYLOAD_BYTES);
-    let path = runtime_path(&serve);
+    let path = serve.runtime_path(INVOCATIONS);
     let sessions: Vec<String> = (0..LOAD_SESSIONS)
         .map(|i| session_id(&format!("load-{i:02}")))
         .collect();
@@ -285,11 +283,8 @@ fn bench_soak(work: &Path, deployment: &Path, length: Duration) -> Result<Soak, 
             &SOAK_REQUEST_TIMEOUT.to_string(),
         ],
     );
-    let path = runtime_path(&serve);
-    let stop_path = format!(
-        "/runtimes/{}/stopruntimesession?qualifier=DEFAULT",
-        percent_encode(serve.arn())
-    );
+    let path = serve.runtime_path(INVOCATIONS);
+    let stop_path = serve.runtime_path("/stopruntimesession?qualifier=DEFAULT");
     let count = r#"{"action": "count"}"#;
     let failures = Mutex::new(Vec::<String>::new());
     let counted = AtomicUsize::new(0);
@@ -346,7 +341,7 @@ fn bench_soak(work: &Path, deployment: &Path, length: Duration) -> Result<Soak, 
                     if Instant::now() >= next_freeze {
                         next_freeze += SOAK_FREEZE_EVERY * SOAK_COUNTERS as u32;
                         freezes.fetch_add(1, Ordering::Relaxed);
-                        signal(pid, libc::SIGSTOP);
+                        signal(pid as i32, "STOP");
                         let frozen = client.send(&request).map(|a| (a.status, a.body));
                         let fresh = client.send(&request).map(|a| (a.status, a.body));
                         let refused = matches!(&frozen, Ok((424, _)));
@@ -366,7 +361,7 @@ fn bench_soak(work: &Path, deployment: &Path, length: Duration) -> Result<Soak, 
                             }
                         }
                         // A frozen worker cannot act on SIGTERM; serve kills it after the grace.
-                        signal(pid, libc::SIGCONT);
+                        signal(pid as i32, "CONT");
                     }
                 }
             });
@@ -451,13 +446,6 @@ fn describe(answer: &std::io::Result<(u16, Vec<u8>)>) -> String {
     }
 }
 
-fn signal(pid: u32, signal: i32) {
-    // SAFETY: kill(2) on one worker process of this bench's own serve.
-    unsafe {
-        libc::kill(pid as i32, signal);
-    }
-}
-
 /// The flood needs more sockets than the usual soft limit of open files.
 fn raise_own_file_limit() {
     let mut limit = libc::rlimit {
@@ -471,8 +459,4 @@ fn raise_own_file_limit() {
             libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
         }
     }
-}
-
-fn met(yes: bool) -> &'static str {
-    if yes { "yes" } else { "no" }
 }

@@ -33,9 +33,11 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use serve_support::{Serve, prepare_into};
+use serve_support::{INVOCATIONS, Serve, prepare_into};
 use support::repo_root;
-use support_http::{Client, ms, percentile, runtime_path, session_id, stop, worker_port};
+use support_http::{
+    Client, Paths, alternate, met, ms, only_worker_port, percentile, session_id, stop,
+};
 use tokio_tungstenite::tungstenite;
 
 const WARMUP: usize = 300;
@@ -79,15 +81,8 @@ fn bench() -> Result<(), String> {
     Ok(())
 }
 
-/// Each path's times, through `serve` and direct.
-struct Paths {
-    serve: Vec<Duration>,
-    direct: Vec<Duration>,
-}
-
 fn report(what: &str, paths: &Paths, target_ms: f64) {
     let p = |samples: &[Duration], q| percentile(samples, q);
-    let added = |q| (p(&paths.serve, q).as_secs_f64() - p(&paths.direct, q).as_secs_f64()) * 1000.0;
     let samples = paths.serve.len();
     println!(
         "| {what}: through `serve` | {samples} | {} | {} | | |",
@@ -101,42 +96,10 @@ fn report(what: &str, paths: &Paths, target_ms: f64) {
     );
     println!(
         "| {what}: added by `serve` | | {:.3} ms | {:.3} ms | p50 <= {target_ms} ms | {} |",
-        added(0.50),
-        added(0.99),
-        if added(0.50) <= target_ms {
-            "yes"
-        } else {
-            "no"
-        }
+        paths.added_ms(0.50),
+        paths.added_ms(0.99),
+        met(paths.added_ms(0.50) <= target_ms)
     );
-}
-
-/// Alternating blocks of `BLOCK` samples per path after `WARMUP` of each, the path that goes
-/// first alternating, so drift in the machine's state touches both alike.
-fn alternate(
-    mut through_serve: impl FnMut() -> Result<Duration, String>,
-    mut direct: impl FnMut() -> Result<Duration, String>,
-) -> Result<Paths, String> {
-    for _ in 0..WARMUP {
-        through_serve()?;
-        direct()?;
-    }
-    let mut paths = Paths {
-        serve: Vec::with_capacity(BLOCK * BLOCKS),
-        direct: Vec::with_capacity(BLOCK * BLOCKS),
-    };
-    for block in 0..BLOCKS {
-        for path in 0..2 {
-            for _ in 0..BLOCK {
-                if (block + path) % 2 == 0 {
-                    paths.serve.push(through_serve()?);
-                } else {
-                    paths.direct.push(direct()?);
-                }
-            }
-        }
-    }
-    Ok(paths)
 }
 
 /// An MCP request on `path`, with the runtime session header (which the worker ignores).
@@ -169,7 +132,7 @@ fn bench_mcp(work: &Path, deployment: &Path) -> Result<Paths, String> {
     progress("MCP: starting `serve` (--warm 0) and the session's worker");
     let mut serve = Serve::start(work, &[deployment], &["--warm", "0", "--max-sessions", "4"]);
     let session = session_id("mcp");
-    let through_serve = mcp_request(serve.port, &runtime_path(&serve), &session);
+    let through_serve = mcp_request(serve.port, &serve.runtime_path(INVOCATIONS), &session);
     let mut serve_client = Client::new(serve.port);
     call(&mut serve_client, &through_serve)?;
     let port = only_worker_port(&serve)?;
@@ -179,24 +142,15 @@ fn bench_mcp(work: &Path, deployment: &Path) -> Result<Paths, String> {
         "MCP: {WARMUP} warm-up calls per path, then {BLOCKS} blocks of {BLOCK} per path, alternating"
     ));
     let paths = alternate(
+        WARMUP,
+        BLOCK,
+        BLOCKS,
         || call(&mut serve_client, &through_serve),
         || call(&mut direct_client, &direct),
     )?;
     drop((serve_client, direct_client));
     stop(&mut serve)?;
     Ok(paths)
-}
-
-/// The port of `serve`'s one worker.
-fn only_worker_port(serve: &Serve) -> Result<u16, String> {
-    let workers = serve.children();
-    let [worker] = workers[..] else {
-        return Err(format!(
-            "`serve` with one session and `--warm 0` has {} children, expected 1",
-            workers.len()
-        ));
-    };
-    worker_port(worker)
 }
 
 type Socket = tungstenite::WebSocket<std::net::TcpStream>;
@@ -249,7 +203,7 @@ fn bench_websocket(work: &Path, deployment: &Path) -> Result<Paths, String> {
     let session = session_id("ws");
     let text = "x".repeat(1024);
     let expected = format!("{session}:{text}");
-    let ws_path = runtime_path(&serve).replace("/invocations?qualifier=DEFAULT", "/ws");
+    let ws_path = serve.runtime_path("/ws");
     let mut through_serve = open_socket(serve.port, &ws_path, &session)?;
     round_trip(&mut through_serve, &text, &expected)?;
     let mut direct = open_socket(only_worker_port(&serve)?, "/ws", &session)?;
@@ -257,6 +211,9 @@ fn bench_websocket(work: &Path, deployment: &Path) -> Result<Paths, String> {
         "WebSocket: {WARMUP} warm-up round trips per socket, then {BLOCKS} blocks of {BLOCK} per socket, alternating"
     ));
     let paths = alternate(
+        WARMUP,
+        BLOCK,
+        BLOCKS,
         || round_trip(&mut through_serve, &text, &expected),
         || round_trip(&mut direct, &text, &expected),
     )?;

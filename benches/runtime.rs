@@ -44,11 +44,11 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use serve_support::{Serve, eventually, prepare_into};
+use serve_support::{INVOCATIONS, Serve, eventually, prepare_into};
 use support::repo_root;
 use support_http::{
-    Client, echo_payload, invocation, ms, percentile, proc_status_kb, runtime_path, session_id,
-    stop, worker_port,
+    Client, Paths, alternate, echo_payload, invocation, met, ms, only_worker_port, percentile,
+    proc_status_kb, session_id, stop, worker_port,
 };
 
 /// The echo payload's size, in bytes of JSON.
@@ -103,14 +103,8 @@ fn bench() -> Result<(), String> {
     let memory = bench_memory(work.path(), &deployment, &payload)?;
     progress("done");
 
-    let added_p50 = signed_ms(
-        percentile(&latency.serve, 0.50),
-        percentile(&latency.direct, 0.50),
-    );
-    let added_p99 = signed_ms(
-        percentile(&latency.serve, 0.99),
-        percentile(&latency.direct, 0.99),
-    );
+    let added_p50 = latency.added_ms(0.50);
+    let added_p99 = latency.added_ms(0.99);
     let serve_rate = Throughput::rate(&throughput.serve);
     let direct_rate = Throughput::rate(&throughput.direct);
     let ratio = serve_rate / direct_rate;
@@ -201,29 +195,22 @@ fn bench() -> Result<(), String> {
     Ok(())
 }
 
-struct Latency {
-    serve: Vec<Duration>,
-    direct: Vec<Duration>,
-}
-
 /// Part 1: one session, sequential requests, one keep-alive connection per path.
-fn bench_latency(work: &Path, deployment: &Path, payload: &str) -> Result<Latency, String> {
+fn bench_latency(work: &Path, deployment: &Path, payload: &str) -> Result<Paths, String> {
     progress("latency: starting `serve` (--warm 0) and the session's worker");
     let mut serve = Serve::start(work, &[deployment], &["--warm", "0", "--max-sessions", "4"]);
     let session = session_id("latency");
     let through_serve = Target {
         port: serve.port,
-        request: invocation(serve.port, &runtime_path(&serve), &session, payload),
+        request: invocation(
+            serve.port,
+            &serve.runtime_path(INVOCATIONS),
+            &session,
+            payload,
+        ),
     };
     let expected = start_sessions(&serve, std::slice::from_ref(&session), payload)?;
-    let workers = serve.children();
-    let [worker] = workers[..] else {
-        return Err(format!(
-            "`serve` with one session and `--warm 0` has {} children, expected 1",
-            workers.len()
-        ));
-    };
-    let port = worker_port(worker)?;
+    let port = only_worker_port(&serve)?;
     let direct = Target {
         port,
         request: invocation(port, "/invocations", &session, payload),
@@ -234,28 +221,17 @@ fn bench_latency(work: &Path, deployment: &Path, payload: &str) -> Result<Latenc
     progress(&format!(
         "latency: {LATENCY_WARMUP} warm-up requests per path, then {LATENCY_BLOCKS} blocks of {LATENCY_BLOCK} per path, alternating"
     ));
-    for _ in 0..LATENCY_WARMUP {
-        serve_client.expect(&through_serve.request, &expected)?;
-        direct_client.expect(&direct.request, &expected)?;
-    }
-    let mut times = Latency {
-        serve: Vec::with_capacity(LATENCY_BLOCK * LATENCY_BLOCKS),
-        direct: Vec::with_capacity(LATENCY_BLOCK * LATENCY_BLOCKS),
-    };
-    for block in 0..LATENCY_BLOCKS {
-        // Alternate which path goes first, so drift in the machine's state touches both alike.
-        for path in 0..2 {
-            let via_serve = (block + path) % 2 == 0;
-            let (client, target, into) = if via_serve {
-                (&mut serve_client, &through_serve, &mut times.serve)
-            } else {
-                (&mut direct_client, &direct, &mut times.direct)
-            };
-            for _ in 0..LATENCY_BLOCK {
-                into.push(client.expect(&target.request, &expected)?.total);
-            }
-        }
-    }
+    let times = alternate(
+        LATENCY_WARMUP,
+        LATENCY_BLOCK,
+        LATENCY_BLOCKS,
+        || {
+            Ok(serve_client
+                .expect(&through_serve.request, &expected)?
+                .total)
+        },
+        || Ok(direct_client.expect(&direct.request, &expected)?.total),
+    )?;
     drop((serve_client, direct_client));
     stop(&mut serve)?;
     Ok(times)
@@ -303,7 +279,7 @@ fn bench_throughput(work: &Path, deployment: &Path, payload: &str) -> Result<Thr
         .map(|index| session_id(&format!("throughput-{index:02}")))
         .collect();
     let expected = start_sessions(&serve, &sessions, payload)?;
-    let path = runtime_path(&serve);
+    let path = serve.runtime_path(INVOCATIONS);
     let through_serve: Vec<Target> = sessions
         .iter()
         .map(|session| Target {
@@ -480,7 +456,7 @@ fn bench_first_byte(
         &[deployment],
         &["--warm", warm_flag, "--max-sessions", "32"],
     );
-    let path = runtime_path(&serve);
+    let path = serve.runtime_path(INVOCATIONS);
     // Workers given to sessions so far; with the pool, any other child is the pooled one.
     let mut session_workers: HashSet<u32> = HashSet::new();
     let mut samples = Vec::with_capacity(FIRST_BYTE_SAMPLES);
@@ -579,7 +555,7 @@ fn bench_memory(work: &Path, deployment: &Path, payload: &str) -> Result<Memory,
     let expected = start_sessions(&serve, &sessions, payload)?;
     // A second request per session: every session has been used, every worker connection
     // pooled, as after a conversation's turns.
-    let path = runtime_path(&serve);
+    let path = serve.runtime_path(INVOCATIONS);
     for session in &sessions {
         Client::new(serve.port)
             .expect(&invocation(serve.port, &path, session, payload), &expected)?;
@@ -647,7 +623,7 @@ fn open_inspector(serve: &Serve, sessions: &[String]) -> Result<(), String> {
 /// Checks each first answer is the payload and returns the answer's exact bytes, which every
 /// later answer must repeat.
 fn start_sessions(serve: &Serve, sessions: &[String], payload: &str) -> Result<Vec<u8>, String> {
-    let path = runtime_path(serve);
+    let path = serve.runtime_path(INVOCATIONS);
     let next = AtomicUsize::new(0);
     let answers = std::thread::scope(|scope| {
         let starters: Vec<_> = (0..SESSION_STARTERS.min(sessions.len()))
@@ -691,10 +667,6 @@ struct Target {
     request: Vec<u8>,
 }
 
-fn signed_ms(a: Duration, b: Duration) -> f64 {
-    (a.as_secs_f64() - b.as_secs_f64()) * 1000.0
-}
-
 fn list_ms(samples: &[Duration]) -> String {
     samples
         .iter()
@@ -708,10 +680,6 @@ fn list_rates(runs: &[Run]) -> String {
         .map(|run| format!("{:.0}", run.rate))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn met(yes: bool) -> &'static str {
-    if yes { "yes" } else { "no" }
 }
 
 /// A progress line on stderr, stamped with the time since the bench began.

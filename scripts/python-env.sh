@@ -1,9 +1,11 @@
 # Sourced by scripts/test.sh and scripts/bench.sh: make (once) and export the Python
-# environment the tests need, from the pinned lock file. It lives in a cache directory outside
-# the clone, keyed by the lock file and the Python version, so later runs reuse it.
+# environment the tests and benchmarks need, from the pinned lock file. It lives in a cache
+# directory outside the clone, keyed by the lock file and the Python version, so later runs
+# reuse it. `make_venv` stays defined for a caller that needs another environment (test.sh
+# makes the mcp 1.x and the wheel ones with it).
 #
 # Reads: PYTHON (default python3), AGENTPREP_CACHE_DIR (default ~/.cache/agentprep).
-# Exports: AGENTPREP_TEST_VENV, AGENTPREP_TEST_VENV_MCP1, AGENTPREP_WHEEL_VENV.
+# Exports: AGENTPREP_TEST_VENV.
 
 python="${PYTHON:-python3}"
 if ! command -v "$python" >/dev/null 2>&1; then
@@ -38,8 +40,4 @@ make_venv() {
 repo_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # moto, bedrock-agentcore, uv and the agent frameworks (with the mcp SDK 2.x).
 AGENTPREP_TEST_VENV="$(make_venv "$repo_dir/tests/python/requirements.lock")" || exit 1
-# The mcp SDK 1.x, for servers written against its API.
-AGENTPREP_TEST_VENV_MCP1="$(make_venv "$repo_dir/tests/python/mcp1.lock")" || exit 1
-# maturin, which builds the wheel that carries the binary.
-AGENTPREP_WHEEL_VENV="$(make_venv "$repo_dir/tests/python/wheel.lock")" || exit 1
-export AGENTPREP_TEST_VENV AGENTPREP_TEST_VENV_MCP1 AGENTPREP_WHEEL_VENV
+export AGENTPREP_TEST_VENV

@@ -30,11 +30,17 @@ pub const LIFECYCLE_SECONDS: RangeInclusive<u64> = 60..=28_800;
 pub const DEFAULT_IDLE_TIMEOUT_SECONDS: u64 = 900;
 pub const DEFAULT_MAX_LIFETIME_SECONDS: u64 = 28_800;
 
+/// The endpoint qualifier every call names: the runtime's default endpoint.
+pub const DEFAULT_QUALIFIER: &str = "DEFAULT";
+
 /// Headers AgentCore sends the agent (lower case, as HTTP/2 and hyper spell them).
 pub const SESSION_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-session-id";
 pub const REQUEST_ID_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-request-id";
 /// Callers' headers with this prefix are the only `x-amzn-*` ones forwarded.
 pub const CUSTOM_HEADER_PREFIX: &str = "x-amzn-bedrock-agentcore-runtime-custom-";
+
+/// Where a runtime's logs go in CloudWatch Logs: this prefix, then `<runtime id>-<endpoint>`.
+pub const LOG_GROUP_PREFIX: &str = "/aws/bedrock-agentcore/runtimes/";
 
 /// What an ARN keeps unescaped in a URL path, as the AWS SDKs encode it.
 const ARN_IN_PATH: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC

@@ -327,14 +327,10 @@ pub struct LogsArgs {
     #[arg(long)]
     pub local: bool,
 
-    /// Where `serve` writes session logs (with `--local`)
-    #[arg(
-        long,
-        value_name = "DIR",
-        default_value = ".agentprep/logs",
-        requires = "local"
-    )]
-    pub log_dir: PathBuf,
+    /// Where `serve` writes session logs (with `--local`); defaults to the running `serve`'s,
+    /// else `.agentprep/logs`
+    #[arg(long, value_name = "DIR", requires = "local")]
+    pub log_dir: Option<PathBuf>,
 
     /// Output format (JSON: one document, or one per line with `--follow`)
     #[arg(long, value_enum, default_value_t)]

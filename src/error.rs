@@ -75,6 +75,15 @@ impl UserError {
         self.reported_on_stdout = true;
         self
     }
+
+    /// [`UserError::reported_on_stdout`] when `printed` (the command printed its JSON document).
+    pub fn reported_on_stdout_if(self, printed: bool) -> Self {
+        if printed {
+            self.reported_on_stdout()
+        } else {
+            self
+        }
+    }
 }
 
 /// The first [`UserError`] in an error's chain, if any.

@@ -1,7 +1,8 @@
 //! What the serve benchmarks share: a small blocking HTTP/1.1 client (so every path pays the
 //! same, known client cost and no library's pooling hides anything), InvokeAgentRuntime
-//! requests, stopping `serve` with a check that no worker outlives it, and the arithmetic of
-//! the reports.
+//! requests, a worker's port, timing a path through `serve` against the same path to the
+//! worker directly, stopping `serve` with a check that no worker outlives it, and the
+//! arithmetic of the reports.
 
 #![allow(dead_code)]
 
@@ -9,11 +10,13 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use crate::serve_support::{Serve, alive, eventually, percent_encode};
+use crate::serve_support::{Serve, alive, eventually, signal};
 
 /// Bound on one answer (a cold start under load included).
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// One answer, with when its first byte and its last arrived (from just before the request
+/// was written).
 pub struct Answer {
     pub status: u16,
     pub body: Vec<u8>,
@@ -268,11 +271,8 @@ pub fn stop(serve: &mut Serve) -> Result<(), String> {
         workers.iter().all(|&pid| !alive(pid))
     }) {
         let left: Vec<u32> = workers.into_iter().filter(|&pid| alive(pid)).collect();
-        for pid in &left {
-            let _ = std::process::Command::new("kill")
-                .arg("-KILL")
-                .arg(pid.to_string())
-                .status();
+        for &pid in &left {
+            signal(pid as i32, "KILL");
         }
         return Err(format!(
             "workers {left:?} were still running 10 s after `serve` exited (now killed)"
@@ -291,14 +291,6 @@ pub fn invocation(port: u16, path: &str, session: &str, payload: &str) -> Vec<u8
     .into_bytes()
 }
 
-/// InvokeAgentRuntime's path for the (only) agent `serve` hosts.
-pub fn runtime_path(serve: &Serve) -> String {
-    format!(
-        "/runtimes/{}/invocations?qualifier=DEFAULT",
-        percent_encode(serve.arn())
-    )
-}
-
 /// The port a worker listens on: the `PORT` in its environment.
 pub fn worker_port(pid: u32) -> Result<u16, String> {
     let environ = std::fs::read(format!("/proc/{pid}/environ"))
@@ -308,6 +300,70 @@ pub fn worker_port(pid: u32) -> Result<u16, String> {
         .find_map(|entry| entry.strip_prefix(b"PORT="))
         .and_then(|port| std::str::from_utf8(port).ok()?.parse().ok())
         .ok_or_else(|| format!("worker {pid} has no `PORT` in its environment"))
+}
+
+/// The port of `serve`'s one worker.
+pub fn only_worker_port(serve: &Serve) -> Result<u16, String> {
+    let workers = serve.children();
+    let [worker] = workers[..] else {
+        return Err(format!(
+            "`serve` with one session and `--warm 0` has {} children, expected 1",
+            workers.len()
+        ));
+    };
+    worker_port(worker)
+}
+
+/// Each path's times, through `serve` and to the worker directly.
+pub struct Paths {
+    pub serve: Vec<Duration>,
+    pub direct: Vec<Duration>,
+}
+
+impl Paths {
+    /// What `serve` adds at percentile `p`: the difference of the two paths' percentiles, in
+    /// milliseconds (negative when the direct path was the slower).
+    pub fn added_ms(&self, p: f64) -> f64 {
+        (percentile(&self.serve, p).as_secs_f64() - percentile(&self.direct, p).as_secs_f64())
+            * 1000.0
+    }
+}
+
+/// `warmup` unmeasured samples of each path (through `serve`, then direct, in turn), then
+/// `blocks` blocks of `block` samples per path, the path that goes first alternating, so drift
+/// in the machine's state touches both alike.
+pub fn alternate(
+    warmup: usize,
+    block: usize,
+    blocks: usize,
+    mut through_serve: impl FnMut() -> Result<Duration, String>,
+    mut direct: impl FnMut() -> Result<Duration, String>,
+) -> Result<Paths, String> {
+    for _ in 0..warmup {
+        through_serve()?;
+        direct()?;
+    }
+    let mut paths = Paths {
+        serve: Vec::with_capacity(block * blocks),
+        direct: Vec::with_capacity(block * blocks),
+    };
+    for index in 0..blocks {
+        for path in 0..2 {
+            for _ in 0..block {
+                if (index + path) % 2 == 0 {
+                    paths.serve.push(through_serve()?);
+                } else {
+                    paths.direct.push(direct()?);
+                }
+            }
+        }
+    }
+    Ok(paths)
+}
+
+/// A report's "Met" column.
+pub fn met(yes: bool) -> &'static str {
+    if yes { "yes" } else { "no" }
 }
 
 /// A JSON object of exactly `bytes` bytes.
@@ -333,8 +389,6 @@ pub fn proc_status_kb(pid: u32, field: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("/proc/{pid}/status has no `{field}`"))
 }
 
-/// One answer, with when its first byte and its last arrived (from just before the request
-/// was written).
 /// A progress line on stderr, stamped with the time since the bench began.
 pub fn progress(bench: &str, message: &str) {
     static BEGAN: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();

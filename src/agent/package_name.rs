@@ -221,6 +221,7 @@ mod tests {
                     relative: PathBuf::from(path),
                     absolute: PathBuf::from("/src").join(folder).join(path),
                     size: 1,
+                    modified: None,
                 })
                 .collect(),
             skipped: Vec::new(),

@@ -9,8 +9,8 @@
 //! `google.adk` -> `google-adk`); a name the table does not know is never guessed into a
 //! requirement (a PyPI package of that name may be a stranger's), it is named in a warning. Lines for one distribution are merged without loss (extras united, version
 //! clauses kept, markers kept apart); development groups are never deployed.
-//! `bedrock-agentcore` is added because a generated `invoke.py` wrapping the agent imports it
-//! (and taken out again for entries served without it, `drop_unneeded_sdk`). Output
+//! `bedrock-agentcore` is added when the generated `invoke.py` wraps the agent and so imports
+//! it (`wraps_agent`; a server served as it is does without). Output
 //! is sorted and deterministic.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -778,7 +778,7 @@ fn read_requirements_file(
 }
 
 /// A `#` starts a comment at the start of a line or after white space (pip's rule).
-fn strip_comment(line: &str) -> &str {
+pub(crate) fn strip_comment(line: &str) -> &str {
     if line.trim_start().starts_with('#') {
         return "";
     }

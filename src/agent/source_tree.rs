@@ -25,6 +25,8 @@ pub struct SourceFile {
     /// Where to read it from (a symlink inside the source is read through its target).
     pub absolute: PathBuf,
     pub size: u64,
+    /// When it was last modified (`serve --watch` tells a change by it).
+    pub modified: Option<std::time::SystemTime>,
 }
 
 /// Why a path was left out.
@@ -145,6 +147,7 @@ pub fn scan(source: &Path, exclude: &[PathBuf]) -> anyhow::Result<SourceTree> {
                 relative: name,
                 absolute: canonical.clone(),
                 size: metadata.len(),
+                modified: metadata.modified().ok(),
             }],
             skipped: Vec::new(),
         });
@@ -236,11 +239,12 @@ impl Walk {
             return self.directory(&path);
         }
         if file_type.is_file() {
-            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            let metadata = entry.metadata().ok();
             self.files.push(SourceFile {
                 relative,
                 absolute: path,
-                size,
+                size: metadata.as_ref().map_or(0, |m| m.len()),
+                modified: metadata.and_then(|m| m.modified().ok()),
             });
         }
         // Sockets, FIFOs and devices are not source files; they are silently not copied.
@@ -268,11 +272,12 @@ impl Walk {
         if target.is_dir() {
             self.skip(&relative, SkipReason::SymlinkToDirectory);
         } else {
-            let size = fs::metadata(&target).map(|m| m.len()).unwrap_or(0);
+            let metadata = fs::metadata(&target).ok();
             self.files.push(SourceFile {
                 relative,
                 absolute: target,
-                size,
+                size: metadata.as_ref().map_or(0, |m| m.len()),
+                modified: metadata.and_then(|m| m.modified().ok()),
             });
         }
         Ok(())
@@ -316,18 +321,9 @@ impl Walk {
 fn builtin_reason(name: &str, path: &Path, is_dir: bool) -> Option<SkipReason> {
     if is_dir {
         return match name {
-            "__pycache__" => Some(SkipReason::PythonCache),
-            ".venv" | "venv" => Some(SkipReason::VirtualEnvironment),
+            "__pycache__" | ".venv" | "venv" => folder_name_reason(name),
             _ if path.join("pyvenv.cfg").is_file() => Some(SkipReason::VirtualEnvironment),
-            ".git" | ".hg" | ".svn" => Some(SkipReason::VersionControl),
-            "tests" | "test" => Some(SkipReason::TestFolder),
-            ".aws" | ".ssh" | ".gnupg" => Some(SkipReason::KeyOrCredentials),
-            ".pytest_cache" | ".mypy_cache" | ".ruff_cache" | ".tox" | ".nox"
-            | ".ipynb_checkpoints" | ".idea" | ".vscode" | "node_modules"
-            | ".bedrock_agentcore" | ".agentprep" => Some(SkipReason::ToolFiles),
-            _ if name.ends_with(".egg-info") => Some(SkipReason::ToolFiles),
-            _ if name.contains(".agentprep-") => Some(SkipReason::OutputDirectory),
-            _ => None,
+            _ => folder_name_reason(name),
         };
     }
     let lower = name.to_ascii_lowercase();
@@ -369,6 +365,29 @@ fn builtin_reason(name: &str, path: &Path, is_dir: bool) -> Option<SkipReason> {
         return Some(SkipReason::ToolFiles);
     }
     None
+}
+
+/// The folders left out by their name alone (a virtual environment is also told by its
+/// `pyvenv.cfg`).
+fn folder_name_reason(name: &str) -> Option<SkipReason> {
+    match name {
+        "__pycache__" => Some(SkipReason::PythonCache),
+        ".venv" | "venv" => Some(SkipReason::VirtualEnvironment),
+        ".git" | ".hg" | ".svn" => Some(SkipReason::VersionControl),
+        "tests" | "test" => Some(SkipReason::TestFolder),
+        ".aws" | ".ssh" | ".gnupg" => Some(SkipReason::KeyOrCredentials),
+        ".pytest_cache" | ".mypy_cache" | ".ruff_cache" | ".tox" | ".nox"
+        | ".ipynb_checkpoints" | ".idea" | ".vscode" | "node_modules" | ".bedrock_agentcore"
+        | ".agentprep" => Some(SkipReason::ToolFiles),
+        _ if name.ends_with(".egg-info") => Some(SkipReason::ToolFiles),
+        _ if name.contains(".agentprep-") => Some(SkipReason::OutputDirectory),
+        _ => None,
+    }
+}
+
+/// A folder of this name is never part of a deployment, whatever is in it.
+pub fn is_skipped_folder_name(name: &str) -> bool {
+    folder_name_reason(name).is_some()
 }
 
 /// A file an editor writes beside the one being edited (backups, swap and lock files, the

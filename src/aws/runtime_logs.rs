@@ -7,18 +7,16 @@ use std::collections::{HashSet, VecDeque};
 use aws_sdk_cloudwatchlogs::Client;
 use serde::Serialize;
 
+use crate::agentcore_contract::{DEFAULT_QUALIFIER, LOG_GROUP_PREFIX};
 use crate::aws::errors::{AwsCall, code_of, explain};
 use crate::error::UserError;
-
-/// The endpoint agentprep deploys and invokes.
-const ENDPOINT: &str = "DEFAULT";
 
 /// Event ids remembered to tell a repeated event from a new one while following.
 const SEEN_IDS: usize = 10_000;
 
 /// The log group of runtime `runtime_id`'s DEFAULT endpoint.
 pub fn log_group(runtime_id: &str) -> String {
-    format!("/aws/bedrock-agentcore/runtimes/{runtime_id}-{ENDPOINT}")
+    format!("{LOG_GROUP_PREFIX}{runtime_id}-{DEFAULT_QUALIFIER}")
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -19,7 +19,7 @@ use crate::aws_deploy::runtime_upsert::{
     self, DeployedRuntime, RuntimeRef, RuntimeSpec, description_for,
 };
 use crate::aws_deploy::s3_upload;
-use crate::bundle::output_dir::agent_name_of;
+use crate::bundle::output_dir::{packaged_agent, recorded_identity};
 use crate::error::UserError;
 use crate::iam::role::role_name_for;
 use crate::output::progress::Progress;
@@ -129,9 +129,12 @@ pub async fn plan(
 ) -> anyhow::Result<DeployPlan> {
     let deployment = &location.deployment;
     let region = &location.region;
-    let agent = match &options.agent {
-        Some(name) => name.clone(),
-        None => agent_name_of(deployment)?,
+    // `prepare_if_missing` saw to it that the directory holds a prepared deployment.
+    let recorded = recorded_identity(deployment);
+    let agent = match (&options.agent, &recorded) {
+        (Some(name), _) => name.clone(),
+        (None, Some(recorded)) => recorded.agent.clone(),
+        (None, None) => packaged_agent(deployment)?,
     };
 
     let (config, identity) = sdk_config::connect(region, None).await?;
@@ -199,7 +202,9 @@ pub async fn plan(
     check_lifecycle(settings.idle_timeout, settings.max_lifetime)?;
     let (protocol, changed) = protocol_for(
         settings.protocol,
-        crate::bundle::output_dir::protocol_of(deployment),
+        recorded
+            .map(|recorded| recorded.protocol)
+            .unwrap_or_default(),
     )?;
     // A first deploy has no recorded protocol to differ from: nothing to say.
     if let Some(note) = changed.filter(|_| state.has_agent(&agent)) {

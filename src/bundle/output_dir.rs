@@ -119,13 +119,6 @@ pub fn recorded_identity(dir: &Path) -> Option<DeploymentIdentity> {
     })
 }
 
-/// The protocol the deployment in `dir` is served with: HTTP unless its manifest says otherwise.
-pub fn protocol_of(dir: &Path) -> Protocol {
-    recorded_identity(dir)
-        .map(|identity| identity.protocol)
-        .unwrap_or_default()
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 struct FileStamp {
     size: u64,
@@ -209,16 +202,6 @@ pub fn served_deployment(dir: &Path) -> anyhow::Result<ServedDeployment> {
     })
 }
 
-/// The agent a deployment directory holds: the name `prepare` recorded, else (a deployment of
-/// an older agentprep, or one assembled by hand) its one package folder beside `invoke.py`.
-pub fn agent_name_of(dir: &Path) -> anyhow::Result<String> {
-    require_deployment(dir)?;
-    match recorded_identity(dir) {
-        Some(identity) => Ok(identity.agent),
-        None => packaged_agent(dir),
-    }
-}
-
 /// `dir` holds an `invoke.py`, else the error that says to prepare it.
 fn require_deployment(dir: &Path) -> anyhow::Result<()> {
     if !dir.join("invoke.py").is_file() {
@@ -236,7 +219,7 @@ fn require_deployment(dir: &Path) -> anyhow::Result<()> {
 }
 
 /// The one package folder beside `invoke.py`, named after the agent.
-fn packaged_agent(dir: &Path) -> anyhow::Result<String> {
+pub(crate) fn packaged_agent(dir: &Path) -> anyhow::Result<String> {
     let packages: Vec<String> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
         .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))

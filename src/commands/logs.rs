@@ -10,24 +10,33 @@ use crate::aws::runtime_logs::{self, LogEvent, LogReader};
 use crate::aws::sdk_config;
 use crate::cli::{LogsArgs, OutputFormat};
 use crate::error::UserError;
-use crate::local_runtime::serve_state;
-use crate::local_runtime::worker::session_log_name;
-use crate::output::stdout;
+use crate::local_files::bounded_read;
+use crate::local_runtime::serve_state::{self, ServeState};
+use crate::local_runtime::worker::session_log_file;
+use crate::output::{follow, stdout};
 use crate::project_state::{ProjectState, STATE_FILE};
 
-/// `--log-dir`'s default, as `serve` and `logs` share it.
-const DEFAULT_LOG_DIR: &str = ".agentprep/logs";
+/// Polling CloudWatch Logs while following: each poll is an API call, so less often than files.
+const CLOUDWATCH: follow::Polling = follow::Polling {
+    first: Duration::from_secs(1),
+    most: Duration::from_secs(8),
+};
 
-/// Polling while following: from the first interval, doubled while nothing comes, up to the
-/// last.
-const FOLLOW_FIRST: Duration = Duration::from_secs(1);
-const FOLLOW_MOST: Duration = Duration::from_secs(8);
+/// The most of a session log printed at once.
+const MAX_PRINTED_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The most read of what was appended to a followed log in one poll.
+const FOLLOW_PIECE_BYTES: u64 = 1024 * 1024;
 
 pub async fn run(args: LogsArgs) -> anyhow::Result<()> {
     let since = runtime_logs::parse_since(&args.since)
         .map_err(|message| UserError::usage(format!("`--since {}`: {message}", args.since)))?;
+    // `.agentprep/serve.json`, read once: a running `serve` says where its logs are, and the
+    // file a killed one left still names its agents.
+    let recorded = serve_state::read(&serve_state::state_file());
+    let running = recorded.as_ref().filter(|state| state.is_running());
     if args.local {
-        return local(&args);
+        return local(&args, recorded.as_ref(), running).await;
     }
     let state = ProjectState::load(Path::new(STATE_FILE))?;
     let deployed = state
@@ -35,8 +44,8 @@ pub async fn run(args: LogsArgs) -> anyhow::Result<()> {
         .filter(|name| state.has_agent(name));
     // Nothing deployed, and a local runtime runs here: its logs are the ones wanted (the dev
     // loop), without `--local`.
-    if deployed.is_none() && running_serve().is_some() {
-        return local(&args);
+    if deployed.is_none() && running.is_some() {
+        return local(&args, recorded.as_ref(), running).await;
     }
     let agent = deployed.ok_or_else(|| {
         UserError::failed(format!("no deployed agent is recorded in `{STATE_FILE}`"))
@@ -77,20 +86,12 @@ pub async fn run(args: LogsArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     print_events(&first, json)?;
-    let mut wait = FOLLOW_FIRST;
-    loop {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => return Ok(()),
-            () = tokio::time::sleep(wait) => {}
-        }
+    follow::until_ctrl_c(CLOUDWATCH, async || {
         let events = reader.next_events().await?;
-        wait = if events.is_empty() {
-            (wait * 2).min(FOLLOW_MOST)
-        } else {
-            FOLLOW_FIRST
-        };
         print_events(&events, json)?;
-    }
+        Ok(events.len())
+    })
+    .await
 }
 
 /// Each event on a line: its time and message, or (following with `--output json`) one JSON
@@ -111,21 +112,17 @@ fn print_events(events: &[LogEvent], json_lines: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The local runtime's session logs: `<log-dir>/<agent>/<session>.log`.
-/// The `serve` running in this directory, if any.
-fn running_serve() -> Option<serve_state::ServeState> {
-    serve_state::read(&serve_state::state_file()).filter(|state| state.is_running())
-}
-
-fn local(args: &LogsArgs) -> anyhow::Result<()> {
-    // The running `serve`'s own log directory, unless `--log-dir` names another.
-    let log_dir = match running_serve().and_then(|state| state.log_dir) {
-        Some(dir) if args.log_dir == Path::new(DEFAULT_LOG_DIR) => dir,
-        _ => args.log_dir.clone(),
-    };
+/// The local runtime's session logs: `<log-dir>/<agent>/<session>.log`. `recorded` is what
+/// `.agentprep/serve.json` holds, `running` the same when its `serve` still runs.
+async fn local(
+    args: &LogsArgs,
+    recorded: Option<&ServeState>,
+    running: Option<&ServeState>,
+) -> anyhow::Result<()> {
+    let log_dir = serve_state::resolve_log_dir(args.log_dir.as_deref(), running);
     let agent = match &args.agent {
         Some(agent) => agent.clone(),
-        None => serve_state::read(&serve_state::state_file())
+        None => recorded
             .and_then(|state| state.agents.first().map(|agent| agent.name.clone()))
             .ok_or_else(|| {
                 UserError::usage("which agent? no `agentprep serve` was found in this directory")
@@ -133,20 +130,20 @@ fn local(args: &LogsArgs) -> anyhow::Result<()> {
             })?,
     };
     let dir = log_dir.join(&agent);
-    let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
-        Ok(entries) => entries
-            .filter_map(Result::ok)
-            .map(|entry| entry.path())
-            .filter(|path| path.extension().is_some_and(|ext| ext == "log"))
-            // Named as `serve` names the session's file.
-            .filter(|path| {
-                args.session.as_deref().is_none_or(|session| {
-                    path.file_name()
-                        .is_some_and(|name| name.to_string_lossy() == session_log_name(session))
-                })
-            })
+    let mut files: Vec<PathBuf> = match &args.session {
+        // Named as `serve` names the session's file.
+        Some(session) => Some(session_log_file(&log_dir, &agent, session))
+            .filter(|file| file.is_file())
+            .into_iter()
             .collect(),
-        Err(_) => Vec::new(),
+        None => match std::fs::read_dir(&dir) {
+            Ok(entries) => entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|path| path.extension().is_some_and(|ext| ext == "log"))
+                .collect(),
+            Err(_) => Vec::new(),
+        },
     };
     files.sort();
     if files.is_empty() {
@@ -165,39 +162,35 @@ fn local(args: &LogsArgs) -> anyhow::Result<()> {
         if files.len() > 1 {
             stdout::emit(&format!("== {}", file.display()))?;
         }
-        let text = crate::local_files::bounded_read::read_bytes(file, 64 * 1024 * 1024).map_err(
-            |error| UserError::failed(format!("`{}` cannot be read: {error}", file.display())),
-        )?;
+        let text = bounded_read::read_bytes(file, MAX_PRINTED_BYTES).map_err(|error| {
+            UserError::failed(format!("`{}` cannot be read: {error}", file.display()))
+        })?;
         stdout::emit_piece(&String::from_utf8_lossy(&text))?;
     }
     if args.follow {
-        return follow_file(files.last().map(PathBuf::as_path).unwrap_or(&dir));
+        return follow_file(files.last().map(PathBuf::as_path).unwrap_or(&dir)).await;
     }
     Ok(())
 }
 
-/// Print what is appended to `file` until Ctrl-C.
-fn follow_file(file: &Path) -> anyhow::Result<()> {
-    use std::io::{Read, Seek, SeekFrom};
+/// Print what is appended to `file` until Ctrl-C; a file cut shorter (replaced, truncated) is
+/// read again from its start.
+async fn follow_file(file: &Path) -> anyhow::Result<()> {
     let mut position = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
-    loop {
-        std::thread::sleep(Duration::from_millis(500));
-        let Ok(mut opened) = std::fs::File::open(file) else {
-            continue;
+    follow::until_ctrl_c(follow::LOCAL_FILES, async || {
+        let Ok(meta) = std::fs::metadata(file) else {
+            return Ok(0);
         };
-        let length = opened.metadata().map(|m| m.len()).unwrap_or(0);
-        if length < position {
+        if meta.len() < position {
             position = 0;
         }
-        if length > position {
-            opened.seek(SeekFrom::Start(position))?;
-            let mut added = Vec::new();
-            opened
-                .by_ref()
-                .take((length - position).min(1024 * 1024))
-                .read_to_end(&mut added)?;
-            position += added.len() as u64;
-            stdout::emit_piece(&String::from_utf8_lossy(&added))?;
+        if meta.len() == position {
+            return Ok(0);
         }
-    }
+        let (added, end) = bounded_read::read_from(file, position, FOLLOW_PIECE_BYTES);
+        position = end;
+        stdout::emit_piece(&String::from_utf8_lossy(&added))?;
+        Ok(added.len())
+    })
+    .await
 }

@@ -304,10 +304,9 @@ fn watched_source(
     }
 }
 
-/// `--python` must run and hold the AgentCore SDK every `invoke.py` imports: said at start-up,
-/// not as every session's failure.
 /// `--python` can import what the generated `invoke.py` of a `protocol` agent imports first:
-/// the AgentCore SDK, or uvicorn for a protocol server.
+/// the AgentCore SDK, or uvicorn for a protocol server: said at start-up, not as every
+/// session's failure.
 async fn check_python(python: &std::path::Path, protocol: Protocol) -> anyhow::Result<()> {
     let (module, what) = if protocol.has_ping() {
         ("bedrock_agentcore.runtime", "the AgentCore SDK")

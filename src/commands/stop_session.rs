@@ -2,16 +2,19 @@
 //! deployed agent; the session `invoke` keeps for the agent unless `--session-id` names one.
 
 use crate::cli::{OutputFormat, StopSessionArgs};
-use crate::commands::invoke::{remembered_session, resolve_target, session_key};
 use crate::error::UserError;
 use crate::invoke::client;
+use crate::invoke::target::{self, Resolved};
 use crate::output::stdout;
 
 pub async fn run(args: StopSessionArgs) -> anyhow::Result<()> {
-    let target = resolve_target(&args.target)?;
+    let Resolved {
+        target,
+        kept_session,
+    } = target::resolve(&args.target)?;
     let session_id = match &args.session_id {
         Some(id) => id.clone(),
-        None => remembered_session(&target, &session_key(&target)).ok_or_else(|| {
+        None => kept_session.ok_or_else(|| {
             UserError::usage("no session to stop: `agentprep invoke` has kept none for this agent")
                 .with_hint("name one with `--session-id ID`")
         })?,

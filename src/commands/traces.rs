@@ -8,30 +8,20 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use crate::cli::{OutputFormat, TracesArgs};
 use crate::error::UserError;
 use crate::local_runtime::serve_state;
-use crate::output::stdout;
+use crate::output::{follow, stdout};
 use crate::telemetry::records::SpanRecord;
-use crate::telemetry::session_otel_logs;
-use crate::telemetry::store::{self, read_records};
+use crate::telemetry::store;
 use crate::telemetry::trace_tree;
-
-/// The log directory `serve` uses when not told otherwise.
-const DEFAULT_LOG_DIR: &str = ".agentprep/logs";
-
-/// Polling while following: from the first interval, doubled while nothing comes, up to the
-/// last.
-const FOLLOW_FIRST: Duration = Duration::from_millis(250);
-const FOLLOW_MOST: Duration = Duration::from_secs(2);
 
 /// Session ids named in a message, at most.
 const NAMED_SESSIONS: usize = 20;
 
 pub async fn run(args: TracesArgs) -> anyhow::Result<()> {
-    let log_dir = log_dir(&args)?;
+    let log_dir = log_dir(&args, serve_state::running().as_ref())?;
     let agents = match &args.agent {
         Some(agent) => {
             if !log_dir.join(agent).is_dir() && !args.follow {
@@ -63,9 +53,8 @@ pub async fn run(args: TracesArgs) -> anyhow::Result<()> {
     let mut sessions = Vec::new();
     let mut offsets = HashMap::new();
     for file in files(&log_dir, &agents, args.session.as_deref()) {
-        let (spans, end) = read_records::<SpanRecord>(&file.path, 0);
+        let (spans, end) = store::spans_from(&file.path, 0, args.session.as_deref());
         offsets.insert(file.path.clone(), end);
-        let spans = only_session(spans, args.session.as_deref());
         if !spans.is_empty() {
             sessions.push((file, spans));
         }
@@ -92,13 +81,8 @@ pub async fn run(args: TracesArgs) -> anyhow::Result<()> {
 
 /// `--log-dir`, else the running `serve`'s, else the default. It must exist, unless a `serve`
 /// runs and `--follow` waits for its first session to make it.
-fn log_dir(args: &TracesArgs) -> anyhow::Result<PathBuf> {
-    let serve = serve_state::read(&serve_state::state_file()).filter(|state| state.is_running());
-    let dir = args
-        .log_dir
-        .clone()
-        .or_else(|| serve.as_ref().and_then(|state| state.log_dir.clone()))
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_LOG_DIR));
+fn log_dir(args: &TracesArgs, serve: Option<&serve_state::ServeState>) -> anyhow::Result<PathBuf> {
+    let dir = serve_state::resolve_log_dir(args.log_dir.as_deref(), serve);
     if dir.is_dir() || (args.follow && serve.is_some()) {
         return Ok(dir);
     }
@@ -141,11 +125,12 @@ fn listed(names: &[String]) -> String {
     text.join(", ")
 }
 
-/// A session's spans file, and whose it is.
+/// A session's spans file, whose it is, and its length when listed.
 #[derive(Debug, Clone)]
 struct SpansFile {
     agent: String,
     path: PathBuf,
+    length: u64,
 }
 
 /// The spans files to read: one session's (in each agent's folder), or every session's.
@@ -157,25 +142,18 @@ fn files(log_dir: &Path, agents: &[String], session: Option<&str>) -> Vec<SpansF
                 Some(session) => vec![store::spans_file(log_dir, agent, session)],
                 None => store::spans_files(log_dir, agent),
             };
-            paths.into_iter().map(|path| SpansFile {
-                agent: agent.clone(),
-                path,
+            paths.into_iter().filter_map(|path| {
+                let meta = std::fs::metadata(&path)
+                    .ok()
+                    .filter(|meta| meta.is_file())?;
+                Some(SpansFile {
+                    agent: agent.clone(),
+                    path,
+                    length: meta.len(),
+                })
             })
         })
-        .filter(|file| file.path.is_file())
         .collect()
-}
-
-/// The spans of `session` (ids that differ only in characters a file name cannot hold share
-/// a file), or all.
-fn only_session(spans: Vec<SpanRecord>, session: Option<&str>) -> Vec<SpanRecord> {
-    match session {
-        Some(session) => spans
-            .into_iter()
-            .filter(|span| span.session_id.as_deref() == Some(session))
-            .collect(),
-        None => spans,
-    }
 }
 
 fn print_all(
@@ -215,10 +193,7 @@ fn print_trees(log_dir: &Path, sessions: &[(SpansFile, Vec<SpanRecord>)]) -> any
             counted(spans.len(), "span"),
             counted(traces, "trace")
         ))?;
-        let logs: Vec<_> = session_otel_logs(log_dir, &file.agent, &session)
-            .into_iter()
-            .filter(|log| log.session_id.as_deref() == Some(session.as_str()))
-            .collect();
+        let logs = store::session_otel_logs(log_dir, &file.agent, &session);
         stdout::emit_piece(&trace_tree::render(spans, &logs))?;
     }
     Ok(())
@@ -240,12 +215,7 @@ async fn follow(
     mut offsets: HashMap<PathBuf, u64>,
     json: bool,
 ) -> anyhow::Result<()> {
-    let mut wait = FOLLOW_FIRST;
-    loop {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => return Ok(()),
-            () = tokio::time::sleep(wait) => {}
-        }
+    follow::until_ctrl_c(follow::LOCAL_FILES, async || {
         let agents = match &args.agent {
             Some(agent) => vec![agent.clone()],
             None => store::agents_in(log_dir),
@@ -253,10 +223,14 @@ async fn follow(
         let mut arrived = 0;
         for file in files(log_dir, &agents, args.session.as_deref()) {
             let from = offsets.get(&file.path).copied().unwrap_or(0);
-            let (spans, end) = read_records::<SpanRecord>(&file.path, from);
+            // Nothing appended since the last read: not even opened.
+            if file.length <= from {
+                continue;
+            }
+            let (spans, end) = store::spans_from(&file.path, from, args.session.as_deref());
             offsets.insert(file.path, end);
-            for span in only_session(spans, args.session.as_deref()) {
-                arrived += 1;
+            arrived += spans.len();
+            for span in spans {
                 let line = if json {
                     serde_json::to_string(&span)?
                 } else {
@@ -265,10 +239,7 @@ async fn follow(
                 stdout::emit(&line)?;
             }
         }
-        wait = if arrived == 0 {
-            (wait * 2).min(FOLLOW_MOST)
-        } else {
-            FOLLOW_FIRST
-        };
-    }
+        Ok(arrived)
+    })
+    .await
 }

@@ -36,7 +36,8 @@ pub fn start(
 ) -> anyhow::Result<()> {
     for watched in agents {
         watched.agent.keep_standby();
-        let mut watcher = source_watcher::SourceWatcher::start(&watched.prepared_from)?;
+        let excluded = reload::excluded(runtime, &watched);
+        let mut watcher = source_watcher::SourceWatcher::start(&watched.prepared_from, &excluded)?;
         let mut reloader = reload::Reloader::new(Arc::clone(runtime), watched)?;
         let mut stop = shutdown.clone();
         tokio::spawn(async move {

@@ -25,16 +25,19 @@ pub struct Reloader {
     watched: WatchedAgent,
     /// The source as last prepared (or last tried).
     fingerprint: String,
+    /// Left out of the fingerprint (`excluded`).
+    excluded: Vec<std::path::PathBuf>,
 }
 
 impl Reloader {
     pub fn new(runtime: Arc<LocalRuntime>, watched: WatchedAgent) -> anyhow::Result<Reloader> {
-        let fingerprint =
-            source_fingerprint::of(&watched.prepared_from, &excluded(&runtime, &watched))?;
+        let excluded = excluded(&runtime, &watched);
+        let fingerprint = source_fingerprint::of(&watched.prepared_from, &excluded)?;
         Ok(Reloader {
             runtime,
             watched,
             fingerprint,
+            excluded,
         })
     }
 
@@ -42,10 +45,8 @@ impl Reloader {
     pub async fn reload_if_changed(&mut self) {
         let started = Instant::now();
         let agent = self.watched.agent.name.clone();
-        let fingerprint = match source_fingerprint::of(
-            &self.watched.prepared_from,
-            &excluded(&self.runtime, &self.watched),
-        ) {
+        let fingerprint = match source_fingerprint::of(&self.watched.prepared_from, &self.excluded)
+        {
             Ok(fingerprint) => fingerprint,
             Err(error) => {
                 self.report_failure(&format!("its source cannot be read: {error:#}"));
@@ -167,10 +168,13 @@ impl Reloader {
             .map_err(|error| format!("{error:#}"))?;
         let mut spec = (*current).clone();
         spec.generation = current.generation + 1;
-        spec.auto_instrument = crate::local_runtime::auto_instrumentation::instrument_for(
-            &python,
-            &watched.deployment_dir,
-        );
+        // Same requirements, same environment: instrumented as before.
+        if requirements_changed {
+            spec.auto_instrument = crate::local_runtime::auto_instrumentation::instrument_for_names(
+                &python,
+                plan.analysis.requirements.names(),
+            );
+        }
         spec.python = python;
         let first = match agent.launch_with(&spec).await {
             Ok(first) => first,
@@ -202,7 +206,7 @@ impl Reloader {
 }
 
 /// What a run inside the source writes, and so is no change to it.
-fn excluded(runtime: &LocalRuntime, watched: &WatchedAgent) -> Vec<std::path::PathBuf> {
+pub fn excluded(runtime: &LocalRuntime, watched: &WatchedAgent) -> Vec<std::path::PathBuf> {
     vec![watched.deployment_dir.clone(), runtime.log_dir.clone()]
 }
 

@@ -16,11 +16,13 @@ use crate::local_files::content_hash::sha256_hex;
 pub fn of(from: &PreparedFrom, excluded: &[std::path::PathBuf]) -> anyhow::Result<String> {
     let tree = source_tree::scan(&from.source, excluded)?;
     let mut lines = Vec::with_capacity(tree.files.len() + 1);
+    // The walk read each file's size and time already.
     for file in &tree.files {
         lines.push(format!(
-            "{}\t{}",
+            "{}\t{} {}",
             file.relative.to_string_lossy(),
-            stamp(&file.absolute)
+            file.size,
+            nanos(file.modified)
         ));
     }
     for input in &from.inputs_outside_source {
@@ -30,20 +32,18 @@ pub fn of(from: &PreparedFrom, excluded: &[std::path::PathBuf]) -> anyhow::Resul
     Ok(sha256_hex(&[lines.join("\n").as_bytes()]))
 }
 
-/// Size and modification time; a file that vanished mid-scan counts as changed.
+/// Size and modification time of a file outside the source; one that is gone counts too.
 fn stamp(path: &Path) -> String {
     match std::fs::metadata(path) {
-        Ok(metadata) => {
-            let modified = metadata
-                .modified()
-                .ok()
-                .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
-                .map(|since| since.as_nanos())
-                .unwrap_or_default();
-            format!("{} {modified}", metadata.len())
-        }
+        Ok(metadata) => format!("{} {}", metadata.len(), nanos(metadata.modified().ok())),
         Err(_) => "gone".into(),
     }
+}
+
+fn nanos(time: Option<std::time::SystemTime>) -> u128 {
+    time.and_then(|time| time.duration_since(UNIX_EPOCH).ok())
+        .map(|since| since.as_nanos())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::time::Duration;
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
-use crate::agent::source_tree::is_editor_temp;
+use crate::agent::source_tree::{is_editor_temp, is_skipped_folder_name};
 use crate::bundle::output_dir::PreparedFrom;
 use crate::error::UserError;
 
@@ -32,13 +32,25 @@ pub struct SourceWatcher {
 }
 
 impl SourceWatcher {
-    /// Watch the source, and the deployment's inputs outside it.
-    pub fn start(from: &PreparedFrom) -> anyhow::Result<SourceWatcher> {
+    /// Watch the source, and the deployment's inputs outside it; events below `excluded`
+    /// (the deployment, `serve`'s log directory) are none of its business.
+    pub fn start(from: &PreparedFrom, excluded: &[PathBuf]) -> anyhow::Result<SourceWatcher> {
         let (sender, events) = mpsc::channel(64);
+        let root = watched_root(from);
+        let filter = EventFilter {
+            root: root.clone(),
+            excluded: excluded
+                .iter()
+                .map(|path| std::path::absolute(path).unwrap_or_else(|_| path.clone()))
+                .collect(),
+        };
         let mut watcher =
             notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
                 let relevant = match &event {
-                    Ok(event) => !event.kind.is_access() && event.paths.iter().any(|p| matters(p)),
+                    Ok(event) => {
+                        !event.kind.is_access()
+                            && event.paths.iter().any(|path| filter.matters(path))
+                    }
                     // A lost event (queue overflow) may hide a change: look again.
                     Err(_) => true,
                 };
@@ -47,16 +59,10 @@ impl SourceWatcher {
                 }
             })
             .map_err(|error| cannot_watch(&from.source, &error))?;
-        let (root, mode) = if from.source.is_file() {
-            (
-                from.source
-                    .parent()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| PathBuf::from(".")),
-                RecursiveMode::NonRecursive,
-            )
+        let mode = if from.source.is_file() {
+            RecursiveMode::NonRecursive
         } else {
-            (from.source.clone(), RecursiveMode::Recursive)
+            RecursiveMode::Recursive
         };
         watcher
             .watch(&root, mode)
@@ -107,24 +113,51 @@ impl SourceWatcher {
     }
 }
 
-/// Whether an event on `path` may change the deployment: not an editor's temporary, not a
-/// Python cache.
-fn matters(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .map(|name| name.to_string_lossy())
-        .unwrap_or_default();
-    !is_editor_temp(&name)
-        && !name.ends_with(".pyc")
-        && !path
-            .components()
-            // `.agentprep`: the session logs `serve` itself writes when run inside the source.
-            .any(|part| {
-                matches!(
-                    part.as_os_str().to_str(),
-                    Some("__pycache__" | ".git" | ".agentprep")
-                )
-            })
+/// The folder watched: the source, or the folder of a one-file source.
+fn watched_root(from: &PreparedFrom) -> PathBuf {
+    if from.source.is_file() {
+        from.source
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    } else {
+        from.source.clone()
+    }
+}
+
+/// Which events may change the deployment, decided from the path alone (the fingerprint
+/// decides afterwards whether one did).
+struct EventFilter {
+    root: PathBuf,
+    excluded: Vec<PathBuf>,
+}
+
+impl EventFilter {
+    /// Not below an excluded folder, not an editor's temporary or Python bytecode, and not in
+    /// a folder `prepare` leaves out by name (`__pycache__`, `.git`, `.venv`, `.agentprep`...).
+    fn matters(&self, path: &Path) -> bool {
+        if self
+            .excluded
+            .iter()
+            .any(|excluded| path.starts_with(excluded))
+        {
+            return false;
+        }
+        let name = path
+            .file_name()
+            .map(|name| name.to_string_lossy())
+            .unwrap_or_default();
+        if is_editor_temp(&name) || name.ends_with(".pyc") {
+            return false;
+        }
+        // Folders are judged below the source only: the folders above it are the user's.
+        let inside = path.strip_prefix(&self.root).unwrap_or(Path::new(""));
+        !inside.components().any(|part| {
+            part.as_os_str()
+                .to_str()
+                .is_some_and(is_skipped_folder_name)
+        })
+    }
 }
 
 fn cannot_watch(path: &Path, error: &notify::Error) -> UserError {
@@ -143,6 +176,11 @@ mod tests {
 
     #[test]
     fn editor_temporaries_caches_and_git_do_not_matter() {
+        let filter = EventFilter {
+            root: PathBuf::from("/src"),
+            excluded: vec![PathBuf::from("/src/deployment")],
+        };
+        let matters = |path: &Path| filter.matters(path);
         assert!(matters(Path::new("/src/agent.py")));
         assert!(matters(Path::new("/src/pkg/requirements.txt")));
         assert!(!matters(Path::new("/src/.agent.py.swp")));
@@ -168,7 +206,7 @@ mod tests {
             region: None,
             inputs_outside_source: Vec::new(),
         };
-        let mut watcher = SourceWatcher::start(&from).unwrap();
+        let mut watcher = SourceWatcher::start(&from, &[]).unwrap();
         for n in 0..5 {
             std::fs::write(source.join("agent.py"), format!("x = {n}\n")).unwrap();
         }

@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use serde::{Deserialize, Serialize};
 
 use crate::inspector::log_tail::{self, LogTail, TAIL_BYTES};
 use crate::local_runtime::api_error::ApiError;
@@ -14,9 +15,9 @@ use crate::local_runtime::data_plane::check_session_id;
 use crate::local_runtime::hosted_agent::HostedAgent;
 use crate::local_runtime::snapshot::{RuntimeSnapshot, snapshot};
 use crate::local_runtime::state::LocalRuntime;
-use crate::local_runtime::worker::session_log_name;
+use crate::local_runtime::worker::session_log_file;
 use crate::telemetry::records::SpanRecord;
-use crate::telemetry::session_spans;
+use crate::telemetry::store;
 
 /// `GET /ui/api/state`: what the page polls every second.
 pub async fn state(State(runtime): State<Arc<LocalRuntime>>) -> Json<RuntimeSnapshot> {
@@ -29,10 +30,7 @@ pub async fn logs(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<LogTail>, ApiError> {
     let (agent, session) = agent_and_session(&runtime, path)?;
-    let file = runtime
-        .log_dir
-        .join(&agent.name)
-        .join(session_log_name(&session));
+    let file = session_log_file(&runtime.log_dir, &agent.name, &session);
     let read = tokio::task::spawn_blocking(move || log_tail::read_tail(&file, TAIL_BYTES)).await;
     match read {
         Ok(Ok(tail)) => Ok(Json(tail)),
@@ -45,16 +43,37 @@ pub async fn logs(
     }
 }
 
-/// `GET /ui/api/sessions/{agent}/{session}/traces`: the spans the session's worker reported.
+/// Where in a session's spans file the page has read up to.
+#[derive(Debug, Default, Deserialize)]
+pub struct SpansFrom {
+    /// A `next` of an earlier answer; 0, the start, when absent.
+    #[serde(default)]
+    from: u64,
+}
+
+/// The spans that arrived since the page last asked, and where to ask from next time.
+#[derive(Debug, Serialize)]
+pub struct NewSpans {
+    spans: Vec<SpanRecord>,
+    next: u64,
+}
+
+/// `GET /ui/api/sessions/{agent}/{session}/traces?from=N`: the spans the session's worker
+/// reported after byte `N` of its spans file. The page polls it every two seconds, so it
+/// reads only what was appended, not the whole file again.
 pub async fn traces(
     State(runtime): State<Arc<LocalRuntime>>,
     path: Result<Path<(String, String)>, PathRejection>,
-) -> Result<Json<Vec<SpanRecord>>, ApiError> {
+    query: Result<Query<SpansFrom>, QueryRejection>,
+) -> Result<Json<NewSpans>, ApiError> {
     let (agent, session) = agent_and_session(&runtime, path)?;
-    let log_dir = runtime.log_dir.clone();
-    tokio::task::spawn_blocking(move || session_spans(&log_dir, &agent.name, &session))
+    let Query(SpansFrom { from }) = query.map_err(|rejection| {
+        ApiError::validation(format!("`from` must be a byte offset: {rejection}"))
+    })?;
+    let file = store::spans_file(&runtime.log_dir, &agent.name, &session);
+    tokio::task::spawn_blocking(move || store::spans_from(&file, from, Some(&session)))
         .await
-        .map(Json)
+        .map(|(spans, next)| Json(NewSpans { spans, next }))
         .map_err(|error| ApiError::internal(format!("reading the spans failed: {error}")))
 }
 

@@ -59,14 +59,11 @@ pub fn protect(router: Router, listening: Listening) -> Router {
 
 async fn guard(State(listening): State<Listening>, request: Request, next: Next) -> Response {
     let on_page = is_page_path(request.uri().path());
-    if let Some(refusal) = refusal(&listening, on_page, request.method(), request.headers()) {
-        let mut response = forbidden(refusal);
-        if on_page {
-            add_page_headers(response.headers_mut());
-        }
-        return response;
-    }
-    let mut response = next.run(request).await;
+    let mut response = match refusal(&listening, on_page, request.method(), request.headers()) {
+        Some(refusal) => forbidden(refusal),
+        None => next.run(request).await,
+    };
+    // Answered or refused, what is under `/ui` gets the page's headers.
     if on_page {
         add_page_headers(response.headers_mut());
     }

@@ -7,7 +7,8 @@
 use serde_json::{Value, json};
 
 use crate::error::UserError;
-use crate::invoke::client::{self, Call, Piece, Target};
+use crate::invoke::client::{self, Connection, Target};
+use crate::invoke::{SESSION_LOG_HINT, not_this_protocol_hint};
 
 /// JSON-RPC error codes that mean "no streaming here": method not found, and A2A's
 /// UnsupportedOperationError.
@@ -31,6 +32,7 @@ pub async fn send(
     text: &str,
     sink: &mut dyn FnMut(&str) -> std::io::Result<()>,
 ) -> anyhow::Result<A2aOutcome> {
+    let connection = Connection::open(target).await;
     let mut outcome = A2aOutcome {
         session_id: session_id.to_string(),
         method: "message/stream",
@@ -38,7 +40,7 @@ pub async fn send(
         text: String::new(),
     };
     let streamed = exchange(
-        target,
+        &connection,
         session_id,
         "message/stream",
         text,
@@ -50,40 +52,65 @@ pub async fn send(
         Err(refused) if refused.means_no_streaming() && outcome.text.is_empty() => {
             outcome.method = "message/send";
             outcome.results.clear();
-            exchange(target, session_id, "message/send", text, &mut outcome, sink)
-                .await
-                .map_err(Refused::into_error)?;
+            exchange(
+                &connection,
+                session_id,
+                "message/send",
+                text,
+                &mut outcome,
+                sink,
+            )
+            .await
+            .map_err(Refused::into_error)?;
         }
         other => other.map_err(Refused::into_error)?,
     }
     Ok(outcome)
 }
 
-/// The server's JSON-RPC error, or a failure to reach it.
-struct Refused {
-    code: i64,
-    message: String,
-    error: anyhow::Error,
+/// Why an exchange failed.
+enum Refused {
+    /// The server answered `method` with a JSON-RPC error.
+    Rpc {
+        method: &'static str,
+        code: i64,
+        message: String,
+    },
+    /// The call failed, or its answer was no reply.
+    Other(anyhow::Error),
 }
 
 impl Refused {
     /// The agent does not stream: the method is unknown or unsupported, or its message says
     /// so (a2a SDK servers answer an internal error, "Streaming is not supported").
     fn means_no_streaming(&self) -> bool {
-        let message = self.message.to_ascii_lowercase();
-        NOT_STREAMED.contains(&self.code)
+        let Refused::Rpc { code, message, .. } = self else {
+            return false;
+        };
+        let message = message.to_ascii_lowercase();
+        NOT_STREAMED.contains(code)
             || (message.contains("stream") && message.contains("not supported"))
     }
 
     fn into_error(self) -> anyhow::Error {
-        self.error
+        match self {
+            Refused::Rpc {
+                method,
+                code,
+                message,
+            } => UserError::failed(format!(
+                "the A2A server refused `{method}`: {message} (code {code})"
+            ))
+            .into(),
+            Refused::Other(error) => error,
+        }
     }
 }
 
 async fn exchange(
-    target: &Target,
+    connection: &Connection<'_>,
     session_id: &str,
-    method: &str,
+    method: &'static str,
     text: &str,
     outcome: &mut A2aOutcome,
     sink: &mut dyn FnMut(&str) -> std::io::Result<()>,
@@ -102,18 +129,16 @@ async fn exchange(
         }},
     });
     let mut refusal = None;
-    let mut seen = |piece: Piece<'_>| -> anyhow::Result<()> {
-        let Ok(response) = serde_json::from_str::<Value>(piece.text()) else {
-            return Ok(());
-        };
+    let mut seen = |response: Value| -> anyhow::Result<()> {
         if let Some(error) = response.get("error") {
-            refusal = Some((
-                error["code"].as_i64().unwrap_or(0),
-                error["message"]
+            refusal = Some(Refused::Rpc {
+                method,
+                code: error["code"].as_i64().unwrap_or(0),
+                message: error["message"]
                     .as_str()
                     .unwrap_or("no message")
                     .to_string(),
-            ));
+            });
             return Ok(());
         }
         let result = &response["result"];
@@ -125,37 +150,19 @@ async fn exchange(
         outcome.results.push(result.clone());
         Ok(())
     };
-    let answer = client::exchange_streaming(
-        target,
-        request.to_string().into_bytes(),
-        Call::in_session(session_id),
-        &mut seen,
-    )
-    .await
-    .map_err(|error| Refused {
-        code: 0,
-        message: String::new(),
-        error,
-    })?;
+    let answer = client::exchange_json(connection, &request, session_id, &mut seen)
+        .await
+        .map_err(Refused::Other)?;
     outcome.session_id = answer.session_id;
-    if let Some((code, message)) = refusal {
-        return Err(Refused {
-            code,
-            error: UserError::failed(format!(
-                "the A2A server refused `{method}`: {message} (code {code})"
-            ))
-            .into(),
-            message,
-        });
+    if let Some(refused) = refusal {
+        return Err(refused);
     }
     if let Some(state) = outcome.results.iter().rev().find_map(|result| {
         let state = result["status"]["state"].as_str()?;
         matches!(state, "failed" | "rejected" | "canceled").then(|| state.to_string())
     }) {
-        return Err(Refused {
-            code: 0,
-            message: String::new(),
-            error: UserError::failed(format!(
+        return Err(Refused::Other(
+            UserError::failed(format!(
                 "the agent's task ended `{state}`{}",
                 if outcome.text.is_empty() {
                     String::new()
@@ -163,21 +170,19 @@ async fn exchange(
                     format!(": {}", outcome.text.trim())
                 }
             ))
-            .with_hint("its session log (`.agentprep/logs/` for the local runtime) has the details")
+            .with_hint(SESSION_LOG_HINT)
             .into(),
-        });
+        ));
     }
     if outcome.results.is_empty() {
-        return Err(Refused {
-            code: 0,
-            message: String::new(),
-            error: UserError::failed(format!(
+        return Err(Refused::Other(
+            UserError::failed(format!(
                 "the A2A server gave no answer to `{method}` (content type `{}`)",
                 answer.content_type
             ))
-            .with_hint("is the agent an A2A server? `prepare` says which protocol it found")
+            .with_hint(not_this_protocol_hint("an A2A server"))
             .into(),
-        });
+        ));
     }
     Ok(())
 }
@@ -250,10 +255,10 @@ mod tests {
 
     #[test]
     fn an_agent_that_does_not_stream_is_told_by_code_or_by_message() {
-        let refused = |code: i64, message: &str| Refused {
+        let refused = |code: i64, message: &str| Refused::Rpc {
+            method: "message/stream",
             code,
             message: message.to_string(),
-            error: anyhow::anyhow!("x"),
         };
         assert!(refused(-32601, "Method not found").means_no_streaming());
         assert!(refused(-32004, "").means_no_streaming());

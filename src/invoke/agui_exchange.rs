@@ -5,7 +5,8 @@
 use serde_json::{Value, json};
 
 use crate::error::UserError;
-use crate::invoke::client::{self, Call, Piece, Target};
+use crate::invoke::client::{self, Connection, Target};
+use crate::invoke::{SESSION_LOG_HINT, not_this_protocol_hint};
 
 #[derive(Debug, Clone)]
 pub struct AguiOutcome {
@@ -39,10 +40,8 @@ pub async fn run(
         events: Vec::new(),
     };
     let mut failure = None;
-    let mut seen = |piece: Piece<'_>| -> anyhow::Result<()> {
-        let Ok(event) = serde_json::from_str::<Value>(piece.text()) else {
-            return Ok(());
-        };
+    let connection = Connection::open(target).await;
+    let mut seen = |event: Value| -> anyhow::Result<()> {
         match event_text(&event) {
             EventText::Delta(delta) => {
                 sink(&delta)?;
@@ -54,20 +53,12 @@ pub async fn run(
         outcome.events.push(event);
         Ok(())
     };
-    let answer = client::exchange_streaming(
-        target,
-        input.to_string().into_bytes(),
-        Call::in_session(session_id),
-        &mut seen,
-    )
-    .await?;
+    let answer = client::exchange_json(&connection, &input, session_id, &mut seen).await?;
     outcome.session_id = answer.session_id;
     if let Some(message) = failure {
         return Err(
             UserError::failed(format!("the agent's run failed: {message}"))
-                .with_hint(
-                    "its session log (`.agentprep/logs/` for the local runtime) has the details",
-                )
+                .with_hint(SESSION_LOG_HINT)
                 .into(),
         );
     }
@@ -82,7 +73,7 @@ pub async fn run(
                 .take(300)
                 .collect::<String>()
         ))
-        .with_hint("is the agent an AG-UI agent? `prepare` says which protocol it found")
+        .with_hint(not_this_protocol_hint("an AG-UI agent"))
         .into());
     }
     Ok(outcome)

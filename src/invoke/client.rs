@@ -9,10 +9,12 @@ use aws_sdk_bedrockagentcore::primitives::Blob;
 use aws_types::region::Region;
 use serde::Serialize;
 
+use crate::agentcore_contract::DEFAULT_QUALIFIER;
 use crate::aws::errors::code_of;
 use crate::error::UserError;
 use crate::invoke::answer_text::{EventView, body_text, event_view};
 use crate::invoke::sse_decoder::SseDecoder;
+use crate::invoke::target::START_LOCAL_RUNTIME_HINT;
 use crate::server_protocol::Protocol;
 
 /// Where to send the invocation.
@@ -77,8 +79,9 @@ pub struct RawAnswer {
     pub messages: Vec<String>,
 }
 
-/// The data plane's SDK client for `target`.
-async fn sdk_client(target: &Target) -> aws_sdk_bedrockagentcore::Client {
+/// The SDK's configuration for `target`: its region, and for an endpoint override (the local
+/// runtime) that endpoint, fixed credentials and no retries.
+pub async fn sdk_config(target: &Target) -> aws_config::SdkConfig {
     let mut loader =
         aws_config::defaults(BehaviorVersion::latest()).region(Region::new(target.region.clone()));
     if let Some(endpoint) = &target.endpoint {
@@ -95,16 +98,60 @@ async fn sdk_client(target: &Target) -> aws_sdk_bedrockagentcore::Client {
             ))
             .retry_config(RetryConfig::disabled());
     }
-    aws_sdk_bedrockagentcore::Client::new(&loader.load().await)
+    loader.load().await
+}
+
+/// `target` with the data plane's SDK client for it, made once (loading the SDK's
+/// configuration reads the environment and profile files) and used for every call of an
+/// exchange.
+pub struct Connection<'a> {
+    target: &'a Target,
+    client: aws_sdk_bedrockagentcore::Client,
+}
+
+impl<'a> Connection<'a> {
+    pub async fn open(target: &'a Target) -> Connection<'a> {
+        Connection {
+            target,
+            client: aws_sdk_bedrockagentcore::Client::new(&sdk_config(target).await),
+        }
+    }
+
+    /// Send one InvokeAgentRuntime call.
+    async fn send(
+        &self,
+        payload: Vec<u8>,
+        call: Call<'_>,
+    ) -> anyhow::Result<
+        aws_sdk_bedrockagentcore::operation::invoke_agent_runtime::InvokeAgentRuntimeOutput,
+    > {
+        let target = self.target;
+        let sent = self
+            .client
+            .invoke_agent_runtime()
+            .agent_runtime_arn(&target.arn)
+            .qualifier(DEFAULT_QUALIFIER)
+            .runtime_session_id(call.session_id)
+            .set_mcp_session_id(call.mcp_session_id.map(str::to_string))
+            .set_mcp_protocol_version(call.mcp_protocol_version.map(str::to_string))
+            .content_type("application/json")
+            .accept("application/json, text/event-stream")
+            .payload(Blob::new(payload))
+            .customize()
+            .interceptor(BearerToken(target.bearer_token.clone()))
+            .send()
+            .await;
+        sent.map_err(|error| explain_failure(target, error))
+    }
 }
 
 /// StopRuntimeSession: end `session_id` on `target` (its worker, or its microVM on AWS).
 pub async fn stop_session(target: &Target, session_id: &str) -> anyhow::Result<()> {
-    let client = sdk_client(target).await;
+    let client = aws_sdk_bedrockagentcore::Client::new(&sdk_config(target).await);
     client
         .stop_runtime_session()
         .agent_runtime_arn(&target.arn)
-        .qualifier("DEFAULT")
+        .qualifier(DEFAULT_QUALIFIER)
         .runtime_session_id(session_id)
         .customize()
         .interceptor(BearerToken(target.bearer_token.clone()))
@@ -114,39 +161,13 @@ pub async fn stop_session(target: &Target, session_id: &str) -> anyhow::Result<(
         .map_err(|error| explain_failure(target, error))
 }
 
-/// Send one InvokeAgentRuntime call.
-async fn send(
-    target: &Target,
-    payload: Vec<u8>,
-    call: Call<'_>,
-) -> anyhow::Result<
-    aws_sdk_bedrockagentcore::operation::invoke_agent_runtime::InvokeAgentRuntimeOutput,
-> {
-    let client = sdk_client(target).await;
-    let sent = client
-        .invoke_agent_runtime()
-        .agent_runtime_arn(&target.arn)
-        .qualifier("DEFAULT")
-        .runtime_session_id(call.session_id)
-        .set_mcp_session_id(call.mcp_session_id.map(str::to_string))
-        .set_mcp_protocol_version(call.mcp_protocol_version.map(str::to_string))
-        .content_type("application/json")
-        .accept("application/json, text/event-stream")
-        .payload(Blob::new(payload))
-        .customize()
-        .interceptor(BearerToken(target.bearer_token.clone()))
-        .send()
-        .await;
-    sent.map_err(|error| explain_failure(target, error))
-}
-
 /// Send one call and read its whole answer.
 pub async fn exchange(
-    target: &Target,
+    connection: &Connection<'_>,
     payload: Vec<u8>,
     call: Call<'_>,
 ) -> anyhow::Result<RawAnswer> {
-    exchange_streaming(target, payload, call, &mut |_| Ok(())).await
+    exchange_streaming(connection, payload, call, &mut |_| Ok(())).await
 }
 
 /// One message of an answer, as it arrives.
@@ -169,12 +190,12 @@ impl<'a> Piece<'a> {
 /// Send one call and read its whole answer, handing each message to `seen` as it arrives (an
 /// SSE answer's events one by one, a JSON answer at once).
 pub async fn exchange_streaming(
-    target: &Target,
+    connection: &Connection<'_>,
     payload: Vec<u8>,
     call: Call<'_>,
     seen: &mut dyn FnMut(Piece<'_>) -> anyhow::Result<()>,
 ) -> anyhow::Result<RawAnswer> {
-    let output = send(target, payload, call).await?;
+    let output = connection.send(payload, call).await?;
     let mut answer = RawAnswer {
         session_id: output
             .runtime_session_id()
@@ -213,6 +234,27 @@ pub async fn exchange_streaming(
     Ok(answer)
 }
 
+/// Send `body` in `session_id` and read its whole answer, handing each message that is JSON to
+/// `seen` as it arrives (the others are skipped).
+pub async fn exchange_json(
+    connection: &Connection<'_>,
+    body: &serde_json::Value,
+    session_id: &str,
+    seen: &mut dyn FnMut(serde_json::Value) -> anyhow::Result<()>,
+) -> anyhow::Result<RawAnswer> {
+    let mut read = |piece: Piece<'_>| match serde_json::from_str(piece.text()) {
+        Ok(message) => seen(message),
+        Err(_) => Ok(()),
+    };
+    exchange_streaming(
+        connection,
+        body.to_string().into_bytes(),
+        Call::in_session(session_id),
+        &mut read,
+    )
+    .await
+}
+
 /// Invoke and stream the answer's text to `sink` as it arrives.
 pub async fn invoke(
     target: &Target,
@@ -248,7 +290,14 @@ pub async fn invoke(
         }
         Ok(())
     };
-    let raw = exchange_streaming(target, payload, Call::in_session(session_id), &mut read).await?;
+    let connection = Connection::open(target).await;
+    let raw = exchange_streaming(
+        &connection,
+        payload,
+        Call::in_session(session_id),
+        &mut read,
+    )
+    .await?;
     answer.session_id = raw.session_id;
     answer.content_type = raw.content_type;
     answer.status_code = raw.status_code;
@@ -313,8 +362,7 @@ where
         crate::aws::errors::root_cause(&error)
     ));
     if target.is_local() {
-        user = user
-            .with_hint("start the local runtime with `agentprep serve` (or pass `--endpoint URL`)");
+        user = user.with_hint(START_LOCAL_RUNTIME_HINT);
     }
     user.into()
 }

@@ -7,7 +7,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::error::UserError;
-use crate::invoke::client::{self, Call, RawAnswer, Target};
+use crate::invoke::client::{self, Call, Connection, RawAnswer, Target};
+use crate::invoke::not_this_protocol_hint;
 
 /// The MCP protocol version agentprep asks for; the server may answer with another it speaks.
 const PROTOCOL_VERSION: &str = "2025-06-18";
@@ -53,7 +54,8 @@ pub async fn run(
             "clientInfo": {"name": "agentprep", "version": env!("CARGO_PKG_VERSION")},
         }),
     );
-    let opened = client::exchange(target, initialize, Call::in_session(session_id)).await?;
+    let connection = Connection::open(target).await;
+    let opened = client::exchange(&connection, initialize, Call::in_session(session_id)).await?;
     let initialized = result_of(&opened, 1, "initialize")?;
     let session_id = opened.session_id.clone();
     let mcp_session = opened.mcp_session_id.clone();
@@ -67,13 +69,13 @@ pub async fn run(
         mcp_protocol_version: Some(&version),
     };
     client::exchange(
-        target,
+        &connection,
         message(None, "notifications/initialized", Value::Null),
         call,
     )
     .await?;
     let answered = client::exchange(
-        target,
+        &connection,
         message(Some(2), &request.method, request.params.clone()),
         call,
     )
@@ -118,7 +120,7 @@ fn result_of(answer: &RawAnswer, id: u64, method: &str) -> Result<Value, UserErr
                 &shown
             }
         ))
-        .with_hint("is the agent an MCP server? `prepare` says which protocol it found"));
+        .with_hint(not_this_protocol_hint("an MCP server")));
     };
     if let Some(error) = response.get("error") {
         return Err(UserError::failed(format!(

@@ -6,7 +6,6 @@
 
 use std::time::{Duration, SystemTime};
 
-use aws_config::BehaviorVersion;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::ProvideCredentials;
 use futures_util::{SinkExt, StreamExt};
@@ -17,9 +16,12 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::{self, Message};
 
-use crate::agentcore_contract::SESSION_HEADER;
+use crate::agentcore_contract::{DEFAULT_QUALIFIER, SESSION_HEADER};
 use crate::error::UserError;
-use crate::invoke::client::Target;
+use crate::invoke::client::{self, Target};
+
+/// Said when there is nothing to sign the upgrade with.
+const CREDENTIALS_HINT: &str = "configure credentials as for the AWS CLI, or pass `--bearer-token`";
 
 /// How long opening the socket (TCP, TLS, upgrade) may take.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -55,7 +57,7 @@ pub fn socket_url(target: &Target) -> String {
         base.to_string()
     };
     format!(
-        "{base}/runtimes/{}/ws?qualifier=DEFAULT",
+        "{base}/runtimes/{}/ws?qualifier={DEFAULT_QUALIFIER}",
         percent_encoding::utf8_percent_encode(&target.arn, percent_encoding::NON_ALPHANUMERIC)
     )
 }
@@ -138,7 +140,8 @@ pub async fn open(target: &Target, session_id: &str) -> anyhow::Result<(Socket, 
 }
 
 /// The upgrade's credentials: `Authorization: Bearer` with a token, else SigV4 headers from the
-/// SDK's credential chain (fixed local ones for an endpoint that checks none).
+/// credentials of the SDK's configuration (its chain on AWS, fixed local ones for an endpoint
+/// that checks none).
 async fn authorization(
     target: &Target,
     url: &str,
@@ -147,24 +150,17 @@ async fn authorization(
     if let Some(token) = &target.bearer_token {
         return Ok(vec![("authorization".into(), format!("Bearer {token}"))]);
     }
-    let credentials = if target.endpoint.is_some() {
-        Credentials::new("local", "local", None, None, "agentprep-local")
-    } else {
-        let config = aws_config::defaults(BehaviorVersion::latest())
-            .region(aws_types::region::Region::new(target.region.clone()))
-            .load()
-            .await;
-        let provider = config.credentials_provider().ok_or_else(|| {
-            UserError::failed("no AWS credentials to sign the WebSocket upgrade with")
-                .with_hint("configure credentials as for the AWS CLI, or pass `--bearer-token`")
-        })?;
-        provider.provide_credentials().await.map_err(|error| {
-            UserError::failed(format!(
-                "no AWS credentials to sign the WebSocket upgrade with: {error}"
-            ))
-            .with_hint("configure credentials as for the AWS CLI, or pass `--bearer-token`")
-        })?
-    };
+    let config = client::sdk_config(target).await;
+    let provider = config.credentials_provider().ok_or_else(|| {
+        UserError::failed("no AWS credentials to sign the WebSocket upgrade with")
+            .with_hint(CREDENTIALS_HINT)
+    })?;
+    let credentials = provider.provide_credentials().await.map_err(|error| {
+        UserError::failed(format!(
+            "no AWS credentials to sign the WebSocket upgrade with: {error}"
+        ))
+        .with_hint(CREDENTIALS_HINT)
+    })?;
     sigv4_headers(
         &credentials,
         &target.region,

@@ -1,5 +1,6 @@
 //! SHA-256 fingerprints as lowercase hex: of a file (the package's checksum in S3), and of
-//! several inputs at once (cache keys: requirements, Python version, platform).
+//! several inputs at once (cache keys: requirements, Python version, platform). Its [`hex`]
+//! also writes the trace and span ids of the telemetry records.
 
 use std::path::Path;
 
@@ -25,7 +26,8 @@ pub fn file_sha256(path: &Path) -> anyhow::Result<String> {
     Ok(hex(&hasher.finalize()))
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Bytes as lowercase hex, two digits each.
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 

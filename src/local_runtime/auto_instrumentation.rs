@@ -7,32 +7,40 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::agent::requirements::strip_comment;
+use crate::python::requirement_line::Requirement;
+
 const DISTROS: &[&str] = &["aws-opentelemetry-distro", "opentelemetry-distro"];
 
 /// The `opentelemetry-instrument` of `python`'s environment, when the deployment in
 /// `deployment_dir` asks for auto-instrumentation and the environment has it.
 pub fn instrument_for(python: &Path, deployment_dir: &Path) -> Option<PathBuf> {
     let requirements = std::fs::read_to_string(deployment_dir.join("requirements.txt")).ok()?;
-    if !names_a_distro(&requirements) {
+    instrument_for_names(python, requirement_names(&requirements))
+}
+
+/// `instrument_for`, from requirement names already read (normalised as pip does).
+pub fn instrument_for_names<S: AsRef<str>>(
+    python: &Path,
+    names: impl IntoIterator<Item = S>,
+) -> Option<PathBuf> {
+    if !names
+        .into_iter()
+        .any(|name| DISTROS.contains(&name.as_ref()))
+    {
         return None;
     }
     let instrument = python.parent()?.join("opentelemetry-instrument");
     instrument.is_file().then_some(instrument)
 }
 
-/// Whether a requirements file asks for an OpenTelemetry distro (names compared as pip
-/// normalises them; extras, markers and versions ignored).
-fn names_a_distro(requirements: &str) -> bool {
-    requirements.lines().any(|line| {
-        let line = line.split('#').next().unwrap_or("").trim();
-        let name: String = line
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            .collect::<String>()
-            .to_ascii_lowercase()
-            .replace(['_', '.'], "-");
-        DISTROS.contains(&name.as_str())
-    })
+/// The normalised names a requirements file lists (comments, extras, markers and versions
+/// left out).
+fn requirement_names(requirements: &str) -> impl Iterator<Item = String> + '_ {
+    requirements
+        .lines()
+        .filter_map(|line| Requirement::parse(strip_comment(line)))
+        .map(|requirement| requirement.key)
 }
 
 #[cfg(test)]
@@ -41,6 +49,8 @@ mod tests {
 
     #[test]
     fn a_distro_in_the_requirements_asks_for_instrumentation() {
+        let names_a_distro =
+            |text: &str| requirement_names(text).any(|name| DISTROS.contains(&name.as_str()));
         assert!(names_a_distro(
             "strands-agents\naws-opentelemetry-distro>=0.10.1\n"
         ));

@@ -66,12 +66,12 @@ async fn not_invoke() -> ApiError {
     )
 }
 
-/// The path's ARN and the query, or AWS's `ValidationException` when they cannot be read
-/// (`%ff` in the path, a repeated `qualifier`).
-pub fn arn_and_qualifier(
+/// The path's ARN, its qualifier checked, or AWS's `ValidationException` when they cannot be
+/// read (`%ff` in the path, a repeated `qualifier`).
+fn runtime_arn(
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<Qualifier>, QueryRejection>,
-) -> Result<(String, Option<String>), ApiError> {
+) -> Result<String, ApiError> {
     let Path(arn) = path.map_err(|rejection| {
         ApiError::validation(format!(
             "the agent runtime ARN in the path cannot be read: {rejection}"
@@ -81,7 +81,7 @@ pub fn arn_and_qualifier(
         ApiError::validation(format!("the query cannot be read: {rejection}"))
     })?;
     check_qualifier(query.qualifier.as_deref())?;
-    Ok((arn, query.qualifier))
+    Ok(arn)
 }
 
 #[derive(Debug, Deserialize)]
@@ -98,7 +98,7 @@ async fn invoke_agent_runtime(
 ) -> Response<Body> {
     let request_id = uuid::Uuid::new_v4().to_string();
     let answer = async {
-        let (arn, _) = arn_and_qualifier(path, query)?;
+        let arn = runtime_arn(path, query)?;
         let agent = runtime.find_agent(&arn)?;
         invoke(&runtime, agent, &headers, body, &request_id).await
     }
@@ -179,10 +179,10 @@ pub async fn in_session(
         .transpose()
         .map_err(|_| ApiError::validation("runtimeSessionId must be visible ASCII"))?;
     let session_id = session_id_or_new(named)?;
-    let (session, worker, in_flight) = runtime.sessions.worker_for(&agent, &session_id).await?;
+    let (worker, in_flight) = runtime.sessions.worker_for(&agent, &session_id).await?;
     // Told once, on this answer whatever it is: an agent that fails every request (no
     // credentials) must still let its caller know its state was reset.
-    let replaced = session.take_replaced_notice();
+    let replaced = in_flight.session().take_replaced_notice();
     let forwarded = proxy::forwarded_headers(headers, &session_id, request_id, agent.protocol());
     let forwarded_answer = proxy::forward(
         &runtime.client,
@@ -224,7 +224,7 @@ async fn stop_runtime_session(
 ) -> Response<Body> {
     let request_id = uuid::Uuid::new_v4().to_string();
     let answer = async {
-        let (arn, _) = arn_and_qualifier(path, query)?;
+        let arn = runtime_arn(path, query)?;
         let agent = runtime.find_agent(&arn)?;
         let session_id = headers
             .get(SESSION_HEADER)

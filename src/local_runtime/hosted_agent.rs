@@ -28,9 +28,11 @@ pub struct HostedAgent {
     starting: AtomicUsize,
     /// Keep a standby (`serve --watch`): set once, by the dev loop.
     keeps_standby: AtomicBool,
-    /// The standby and the Python it runs, if one is up. Guarded by its mutex; touched by
-    /// reloads and the task that starts standbys.
-    standby: Mutex<Option<(std::path::PathBuf, Arc<Worker>)>>,
+    /// The standby and the spec it was started with, if one is up. Guarded by its mutex;
+    /// touched by reloads and the task that starts standbys.
+    standby: Mutex<Option<(Arc<WorkerSpec>, Arc<Worker>)>>,
+    /// How the agent is served: fixed for its life (a reload that would change it is refused).
+    protocol: crate::server_protocol::Protocol,
     warm_target: usize,
 }
 
@@ -46,6 +48,7 @@ impl HostedAgent {
         Arc::new(HostedAgent {
             name,
             arn,
+            protocol: spec.protocol,
             spec: RwLock::new(Arc::new(spec)),
             launcher,
             client,
@@ -59,7 +62,7 @@ impl HostedAgent {
 
     /// The protocol the agent is served with.
     pub fn protocol(&self) -> crate::server_protocol::Protocol {
-        self.spec().protocol
+        self.protocol
     }
 
     /// What new workers are started with now.
@@ -78,8 +81,9 @@ impl HostedAgent {
     }
 
     /// Start a worker with `spec`, a candidate for the next generation: a reload switches only
-    /// once the new code has started. The standby runs it when there is one for the same
-    /// Python; another standby is started afterwards.
+    /// once the new code has started. The standby runs it when there is one started the same
+    /// way (the same Python, instrumented or not); the next standby is started once the spec
+    /// in use is settled (`switch_to`, or here when the start fails).
     pub async fn launch_with(
         self: &Arc<Self>,
         spec: &WorkerSpec,
@@ -90,7 +94,11 @@ impl HostedAgent {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .take();
         let started = match standby {
-            Some((python, worker)) if python == spec.python && worker.is_standing_by() => {
+            Some((started_with, worker))
+                if started_with.python == spec.python
+                    && started_with.auto_instrument == spec.auto_instrument
+                    && worker.is_standing_by() =>
+            {
                 let activated = worker
                     .activate(spec.generation, &self.client, spec.startup_timeout)
                     .await;
@@ -103,7 +111,9 @@ impl HostedAgent {
                 self.launcher.launch(spec, &self.client).await
             }
         };
-        self.start_standby();
+        if started.is_err() {
+            self.start_standby();
+        }
         started
     }
 
@@ -113,7 +123,8 @@ impl HostedAgent {
         self.start_standby();
     }
 
-    /// Start a standby in the background unless one is up (or standbys are not kept).
+    /// Start a standby of the spec in use, in the background (when standbys are kept); it
+    /// replaces the one up, if any.
     fn start_standby(self: &Arc<Self>) {
         if !self.keeps_standby.load(Ordering::SeqCst) {
             return;
@@ -130,7 +141,7 @@ impl HostedAgent {
                         .standby
                         .lock()
                         .unwrap_or_else(|poisoned| poisoned.into_inner())
-                        .replace((spec.python.clone(), worker));
+                        .replace((spec, worker));
                     if let Some((_, old)) = replaced {
                         stop_in_background(vec![old]);
                     }
@@ -166,6 +177,7 @@ impl HostedAgent {
         };
         stop_in_background(outdated);
         self.refill();
+        self.start_standby();
     }
 
     /// A worker for a new session: a warm one when the pool has it, else a cold start.

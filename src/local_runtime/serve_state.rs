@@ -1,5 +1,6 @@
-//! `.agentprep/serve.json`: where a running `serve` listens and which agents it hosts, so
-//! `agentprep invoke --local` finds it without flags. Written at start, removed at shutdown.
+//! `.agentprep/serve.json`: where a running `serve` listens, which agents it hosts and where it
+//! writes their logs, so `agentprep invoke --local`, `logs` and `traces` find it without flags.
+//! Written at start, removed at shutdown.
 
 use std::path::{Path, PathBuf};
 
@@ -32,9 +33,27 @@ pub struct HostedAgentInfo {
     pub protocol: crate::server_protocol::Protocol,
 }
 
+/// Where `serve` writes session logs, spans and log records when not told otherwise (the
+/// default of `serve --log-dir` too).
+pub const DEFAULT_LOG_DIR: &str = ".agentprep/logs";
+
 /// The state file, relative to the working directory.
 pub fn state_file() -> PathBuf {
     PathBuf::from(".agentprep/serve.json")
+}
+
+/// The `serve` running in this directory, if any (a killed one may have left its file).
+pub fn running() -> Option<ServeState> {
+    read(&state_file()).filter(ServeState::is_running)
+}
+
+/// The log directory a reader of `serve`'s files uses: the one it was told (`--log-dir`), else
+/// the running `serve`'s own, else the default.
+pub fn resolve_log_dir(explicit: Option<&Path>, running: Option<&ServeState>) -> PathBuf {
+    explicit
+        .map(Path::to_path_buf)
+        .or_else(|| running.and_then(|state| state.log_dir.clone()))
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_LOG_DIR))
 }
 
 pub fn write(path: &Path, state: &ServeState) -> std::io::Result<()> {

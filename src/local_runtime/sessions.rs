@@ -12,7 +12,10 @@ use crate::local_runtime::api_error::ApiError;
 use crate::local_runtime::hosted_agent::HostedAgent;
 use crate::local_runtime::lifecycle::{self, Limits, Verdict};
 use crate::local_runtime::worker::{StartFailure, Worker};
-use crate::local_runtime::worker_client::{PingStatus, WorkerClient, ping};
+use crate::local_runtime::worker_client::WorkerClient;
+
+/// How long the reaper waits for an idle worker's `/ping` (the bound `ping` has anyway).
+const PING_WAIT: Duration = Duration::from_secs(2);
 
 /// How long a stopped worker gets between SIGTERM and SIGKILL.
 pub const STOP_GRACE: Duration = Duration::from_secs(5);
@@ -59,7 +62,7 @@ impl Session {
 
     /// A worker is being started for the session right now.
     fn is_starting(&self) -> bool {
-        self.worker.try_lock().is_err()
+        self.worker_now().is_err()
     }
 
     /// How long ago the session began.
@@ -114,6 +117,11 @@ impl InFlight {
     pub fn session_id(&self) -> &str {
         &self.session.id
     }
+
+    /// The session the request is in.
+    pub fn session(&self) -> &Arc<Session> {
+        &self.session
+    }
 }
 
 impl Drop for InFlight {
@@ -150,7 +158,7 @@ impl SessionTable {
         &self,
         agent: &Arc<HostedAgent>,
         session_id: &str,
-    ) -> Result<(Arc<Session>, Arc<Worker>, InFlight), ApiError> {
+    ) -> Result<(Arc<Worker>, InFlight), ApiError> {
         let session = self.get_or_create(agent, session_id)?;
         let mut slot = Arc::clone(&session.worker).lock_owned().await;
         if let Some(worker) = slot.as_ref()
@@ -163,7 +171,7 @@ impl SessionTable {
                 // Counted in flight before the slot is let go, so that a reload's replacement
                 // never takes a worker a request is about to use.
                 let in_flight = session.begin_request();
-                return Ok((Arc::clone(&session), Arc::clone(worker), in_flight));
+                return Ok((Arc::clone(worker), in_flight));
             }
             if let Some(worker) = slot.take() {
                 session.replace_outdated(worker);
@@ -186,7 +194,7 @@ impl SessionTable {
             Ok(Ok((worker, slot))) => {
                 let in_flight = session.begin_request();
                 drop(slot);
-                Ok((session, worker, in_flight))
+                Ok((worker, in_flight))
             }
             Ok(Err(failure)) => {
                 self.remove(&agent.name, session_id);
@@ -293,12 +301,7 @@ impl SessionTable {
     /// Stop the sessions whose time is up at `now` (tests pass a time ahead of the clock
     /// instead of waiting for it).
     pub async fn reap_at(&self, now: Instant) {
-        let sessions: Vec<Arc<Session>> = self
-            .sessions
-            .lock()
-            .map(|s| s.values().cloned().collect())
-            .unwrap_or_default();
-        for session in sessions {
+        for session in self.all() {
             let last = session.last_activity.lock().map(|l| *l).unwrap_or(now);
             let reason = match lifecycle::verdict(
                 now,
@@ -313,12 +316,9 @@ impl SessionTable {
                     if session.is_starting() {
                         continue;
                     }
-                    // Only agents with `/ping` can say they are busy in the background.
                     let busy = match session.current_worker().await {
-                        Some(worker) if worker.protocol.has_ping() => {
-                            ping(&self.client, worker.port).await == Some(PingStatus::HealthyBusy)
-                        }
-                        _ => false,
+                        Some(worker) => worker.busy_in_background(&self.client, PING_WAIT).await,
+                        None => false,
                     };
                     if busy {
                         continue;
@@ -352,7 +352,7 @@ impl SessionTable {
     /// busy starting one: the receiver holds the records and asks again.
     pub fn session_of_worker(&self, number: u64) -> Option<(String, String)> {
         self.all().into_iter().find_map(|session| {
-            let worker = session.worker.try_lock().ok()?.clone()?;
+            let worker = session.worker_now().ok().flatten()?;
             (worker.number == number).then(|| (session.agent.name.clone(), session.id.clone()))
         })
     }

@@ -10,7 +10,6 @@ use serde::Serialize;
 use crate::local_runtime::reload_log::ReloadEvent;
 use crate::local_runtime::sessions::Session;
 use crate::local_runtime::state::LocalRuntime;
-use crate::local_runtime::worker_client::{PingStatus, ping};
 use crate::server_protocol::Protocol;
 
 /// How long a view waits for an idle worker's `/ping` (which says whether it is busy in the
@@ -87,14 +86,8 @@ pub async fn snapshot(runtime: &LocalRuntime) -> RuntimeSnapshot {
         let state = match &worker {
             Err(()) => SessionState::Starting,
             Ok(_) if in_flight > 0 => SessionState::Busy,
-            Ok(Some(worker)) if worker.protocol.has_ping() => {
-                let answer =
-                    tokio::time::timeout(PING_WAIT, ping(&runtime.client, worker.port)).await;
-                if matches!(answer, Ok(Some(PingStatus::HealthyBusy))) {
-                    SessionState::HealthyBusy
-                } else {
-                    SessionState::Idle
-                }
+            Ok(Some(worker)) if worker.busy_in_background(&runtime.client, PING_WAIT).await => {
+                SessionState::HealthyBusy
             }
             Ok(_) => SessionState::Idle,
         };

@@ -67,8 +67,10 @@ pub async fn connect(
             .and_then(|value| value.to_str().ok())
             .or_else(|| query_value(&query, SESSION_HEADER));
         let session_id = crate::local_runtime::data_plane::session_id_or_new(named)?;
-        // An open socket is not a request in flight: its idle time counts while it is silent.
-        let (session, worker, _request) = runtime.sessions.worker_for(&agent, &session_id).await?;
+        // In flight while the socket opens; an open socket is not a request in flight (its
+        // idle time counts while it is silent), so `opening` ends with this block.
+        let (worker, opening) = runtime.sessions.worker_for(&agent, &session_id).await?;
+        let session = Arc::clone(opening.session());
         let forwarded =
             proxy::forwarded_headers(&headers, &session_id, &request_id, Protocol::Http);
         let upstream = open_worker_socket(worker.port, &forwarded)
@@ -85,14 +87,7 @@ pub async fn connect(
         Ok(response)
     }
     .await;
-    let mut response = match answer {
-        Ok(response) => response,
-        Err(error) => axum::response::IntoResponse::into_response(error),
-    };
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert("x-amzn-requestid", value);
-    }
-    response
+    crate::local_runtime::data_plane::finish(answer, &request_id)
 }
 
 /// A query parameter, its name in any case (presigned URLs spell the session header's).

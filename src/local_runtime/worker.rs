@@ -265,6 +265,16 @@ impl Worker {
                 .unwrap_or(false)
     }
 
+    /// Its `/ping` says `HealthyBusy` (work in the background), within `wait`. Only agents
+    /// with `/ping` can say so.
+    pub async fn busy_in_background(&self, client: &WorkerClient, wait: Duration) -> bool {
+        self.protocol.has_ping()
+            && tokio::time::timeout(wait, ping(client, self.port)).await
+                == Ok(Some(
+                    crate::local_runtime::worker_client::PingStatus::HealthyBusy,
+                ))
+    }
+
     /// The code version the worker runs.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
@@ -714,7 +724,18 @@ impl OutputState {
 
 /// The file a session's worker output goes to, below `<log_dir>/<agent>/`.
 pub fn session_log_name(session_id: &str) -> String {
-    format!("{}.log", sanitize(session_id))
+    format!("{}.log", session_file_stem(session_id))
+}
+
+/// Where a session's worker output goes: `<log_dir>/<agent>/<stem>.log`.
+pub fn session_log_file(log_dir: &Path, agent: &str, session_id: &str) -> PathBuf {
+    log_dir.join(agent).join(session_log_name(session_id))
+}
+
+/// The name, without extension, of every file kept for a session (its log, spans and log
+/// records): ids that differ only in characters a file name cannot hold share it.
+pub fn session_file_stem(session_id: &str) -> String {
+    sanitize(session_id)
 }
 
 /// Session ids become file names: kept to a safe alphabet, and under the 255 bytes a file

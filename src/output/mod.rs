@@ -3,6 +3,7 @@
 
 pub mod browser;
 pub mod event_log;
+pub mod follow;
 pub mod progress;
 pub mod shell_words;
 pub mod stdout;

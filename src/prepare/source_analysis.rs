@@ -49,8 +49,7 @@ pub fn analyse(
         options.entrypoint.as_deref(),
         &package.name,
         options.protocol,
-    )
-    .map_err(|error| syntax_error_instead(&modules, error))?;
+    )?;
     let mut warnings = syntax_problems(&modules, &graph, &chosen.entry)?;
     let (agent, name_origin) = match explicit_name {
         Some(name) => (name, "`--name`".to_string()),
@@ -232,28 +231,6 @@ fn loaded_by_entry(
 
 /// Syntax errors: an error when the entry's module reaches the broken module through its
 /// imports (the agent cannot start), a warning otherwise.
-/// When no entry is found and a module cannot be parsed, the entry is most likely in it: its
-/// syntax error is the news, not the missing entry.
-fn syntax_error_instead(modules: &[PythonModule], error: UserError) -> UserError {
-    let broken: Vec<String> = modules
-        .iter()
-        .filter_map(|module| {
-            module
-                .syntax
-                .syntax_error_line
-                .map(|line| format!("`{}` (near line {line})", module.file))
-        })
-        .collect();
-    if broken.is_empty() {
-        return error;
-    }
-    UserError::failed(format!(
-        "no entry was found, and {} cannot be read for a syntax error: the entry may be there",
-        broken.join(", ")
-    ))
-    .with_hint("fix the syntax error (`python -m py_compile FILE` shows it)")
-}
-
 fn syntax_problems(
     modules: &[PythonModule],
     graph: &ImportGraph,

@@ -124,7 +124,6 @@ impl ProjectState {
         self.document.get("agents")?.get(name)
     }
 
-    /// The agent's region (`aws.region`).
     /// The deployed agent a command is about (`named`, else the default), or the error that
     /// nothing deployed is recorded, with `hint` for what to do instead. Nothing deployed is a
     /// state of the project, not a mistake in the arguments: exit 1, in every command.
@@ -143,6 +142,7 @@ impl ProjectState {
             })
     }
 
+    /// The agent's region (`aws.region`).
     pub fn region_of(&self, name: &str) -> Option<String> {
         self.agent_str(name, &["aws", "region"])
     }
@@ -165,6 +165,12 @@ impl ProjectState {
     /// The session `invoke` continues (`bedrock_agentcore.agent_session_id`).
     pub fn session_of(&self, name: &str) -> Option<String> {
         self.agent_str(name, &["bedrock_agentcore", "agent_session_id"])
+    }
+
+    /// The agent's protocol (`aws.protocol_configuration.server_protocol`), if set to one.
+    pub fn protocol_of(&self, name: &str) -> Option<crate::server_protocol::Protocol> {
+        self.agent_str(name, &["aws", "protocol_configuration", "server_protocol"])
+            .and_then(|text| crate::server_protocol::Protocol::parse(&text))
     }
 
     /// The runtime's Python (`runtime_type`, e.g. `PYTHON_3_12`).

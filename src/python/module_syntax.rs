@@ -290,7 +290,7 @@ impl Reader<'_> {
                     if let Some(name) = name {
                         module.called_names.insert(name);
                     }
-                    self.literal_keywords(node, &compact(&self.text(function)), module);
+                    self.literal_keywords(node, function, module);
                 }
             }
             "string" => {
@@ -380,12 +380,14 @@ impl Reader<'_> {
         }
     }
 
-    /// The keyword arguments of `call` whose values are literals (strings, numbers, `True`,
-    /// `False`, `None`).
-    fn literal_keywords(&self, call: Node, callee: &str, module: &mut ModuleSyntax) {
+    /// The keyword arguments of `call` (whose callee is `function`) whose values are literals
+    /// (strings, numbers, `True`, `False`, `None`). The callee's text is made only for a call
+    /// that has one: most calls have none, and every call of every module passes here.
+    fn literal_keywords(&self, call: Node, function: Node, module: &mut ModuleSyntax) {
         let Some(arguments) = call.child_by_field_name("arguments") else {
             return;
         };
+        let mut callee: Option<String> = None;
         let mut cursor = arguments.walk();
         for argument in arguments.named_children(&mut cursor) {
             if argument.kind() != "keyword_argument" {
@@ -402,8 +404,9 @@ impl Reader<'_> {
                 "string" | "integer" | "float" | "true" | "false" | "none"
             );
             if literal {
+                let callee = callee.get_or_insert_with(|| compact(&self.text(function)));
                 module.keyword_arguments.push(KeywordArgument {
-                    callee: callee.to_string(),
+                    callee: callee.clone(),
                     keyword: self.text(name),
                     value: self.text(value),
                 });

@@ -5,6 +5,7 @@
 //! an unsupported type or compression, bytes that do not decode) is one type with the status
 //! OTLP/HTTP gives it, tested without a server.
 
+use std::borrow::Cow;
 use std::io::Read;
 
 use axum::http::StatusCode;
@@ -106,14 +107,17 @@ impl Refusal {
 }
 
 /// The body as the exporter encoded it: inflated when `Content-Encoding` is `gzip`, within
-/// [`MAX_BODY_BYTES`].
-pub fn inflate(body: &[u8], content_encoding: Option<&str>) -> Result<Vec<u8>, Refusal> {
+/// [`MAX_BODY_BYTES`]; an uncompressed body as it is, not copied.
+pub fn inflate<'a>(
+    body: &'a [u8],
+    content_encoding: Option<&str>,
+) -> Result<Cow<'a, [u8]>, Refusal> {
     let coding = content_encoding
         .unwrap_or("identity")
         .trim()
         .to_ascii_lowercase();
     match coding.as_str() {
-        "" | "identity" => Ok(body.to_vec()),
+        "" | "identity" => Ok(Cow::Borrowed(body)),
         "gzip" | "x-gzip" => {
             let mut inflated = Vec::new();
             flate2::read::MultiGzDecoder::new(body)
@@ -128,7 +132,7 @@ pub fn inflate(body: &[u8], content_encoding: Option<&str>) -> Result<Vec<u8>, R
             if inflated.len() > MAX_BODY_BYTES {
                 return Err(Refusal::too_large());
             }
-            Ok(inflated)
+            Ok(Cow::Owned(inflated))
         }
         other => Err(Refusal::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -209,12 +213,15 @@ mod tests {
     #[test]
     fn a_gzip_body_is_inflated_and_decoded() {
         let json = br#"{"resourceSpans": [{"scopeSpans": [{"spans": [{"name": "zipped"}]}]}]}"#;
-        let body = inflate(&gzip(json), Some("gzip")).unwrap();
+        let zipped = gzip(json);
+        let body = inflate(&zipped, Some("gzip")).unwrap();
         match decode(Signal::Traces, Encoding::Json, &body).unwrap() {
             Records::Spans(spans) => assert_eq!(spans[0].name, "zipped"),
             other => panic!("{other:?}"),
         }
-        assert_eq!(inflate(b"plain", None).unwrap(), b"plain");
+        let plain = inflate(b"plain", None).unwrap();
+        assert_eq!(plain, &b"plain"[..]);
+        assert!(matches!(plain, Cow::Borrowed(_)), "not copied");
     }
 
     #[test]

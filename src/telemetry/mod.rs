@@ -16,5 +16,3 @@ pub mod records;
 pub mod store;
 pub mod trace_tree;
 pub mod worker_env;
-
-pub use store::{session_otel_logs, session_spans};

@@ -282,7 +282,8 @@ fn any_value(value: AnyValue) -> Value {
         Some(Any::Double(number)) => records::float_value(number),
         Some(Any::Array(array)) => Value::Array(array.values.into_iter().map(any_value).collect()),
         Some(Any::Kvlist(list)) => Value::Object(attributes(list.values)),
-        Some(Any::Bytes(bytes)) => Value::String(records::base64(&bytes)),
+        // Standard base64, as OTLP's JSON mapping writes `bytesValue`.
+        Some(Any::Bytes(bytes)) => Value::String(aws_smithy_types::base64::encode(&bytes)),
     }
 }
 

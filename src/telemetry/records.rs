@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::local_files::content_hash::hex;
+
 /// Attributes as plain JSON: `{"http.route": "/ping", "retries": 2}`.
 pub type Attributes = Map<String, Value>;
 
@@ -209,7 +211,7 @@ pub fn hex_id(bytes: &[u8]) -> Option<String> {
     if bytes.is_empty() {
         return None;
     }
-    Some(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+    Some(hex(bytes))
 }
 
 /// A float as JSON: a number when JSON can hold it, else its text (`NaN`, `Infinity`).
@@ -219,38 +221,14 @@ pub fn float_value(number: f64) -> Value {
         .unwrap_or_else(|| Value::String(number.to_string()))
 }
 
-/// Bytes as standard base64, as OTLP's JSON mapping writes `bytesValue`.
-pub fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut text = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let group = (u32::from(chunk[0]) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for (position, shift) in [18, 12, 6, 0].into_iter().enumerate() {
-            if position <= chunk.len() {
-                text.push(char::from(ALPHABET[((group >> shift) & 63) as usize]));
-            } else {
-                text.push('=');
-            }
-        }
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn ids_are_lowercase_hex_and_bytes_are_base64() {
+    fn ids_are_lowercase_hex() {
         assert_eq!(hex_id(&[0x0a, 0xff]).as_deref(), Some("0aff"));
         assert_eq!(hex_id(&[]), None);
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foobar!"), "Zm9vYmFyIQ==");
     }
 
     #[test]

@@ -9,14 +9,15 @@
 //! readers read at most [`MAX_READ_BYTES`] at a time.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::local_runtime::worker::session_log_name;
+use crate::local_files::bounded_read;
+use crate::local_runtime::worker::session_file_stem;
 use crate::telemetry::records::{LogRecord, SpanRecord};
 
 /// The most one session's spans file (or log records file) grows to.
@@ -38,50 +39,55 @@ pub const LOGS_SUFFIX: &str = ".otel-logs.jsonl";
 const MAX_LISTED: usize = 10_000;
 
 /// The spans kept for one session of one agent, oldest first (in the order they ended). Empty
-/// when there are none or the file cannot be read.
+/// when there are none or the file cannot be read. The tests read sessions back with it; the
+/// program's readers poll, with [`spans_from`].
+#[cfg(test)]
 pub fn session_spans(log_dir: &Path, agent: &str, session: &str) -> Vec<SpanRecord> {
-    read_records(&spans_file(log_dir, agent, session), 0).0
+    spans_from(&spans_file(log_dir, agent, session), 0, Some(session)).0
 }
 
 /// The OpenTelemetry log records kept for one session of one agent, oldest first.
 pub fn session_otel_logs(log_dir: &Path, agent: &str, session: &str) -> Vec<LogRecord> {
-    read_records(&otel_logs_file(log_dir, agent, session), 0).0
+    let (logs, _) = read_records::<LogRecord>(&otel_logs_file(log_dir, agent, session), 0);
+    logs.into_iter()
+        .filter(|log| log.session_id.as_deref() == Some(session))
+        .collect()
+}
+
+/// The spans in the spans file `path` from byte `from` on, and the offset to read on from (as
+/// [`read_records`]); only `session`'s when one is named, because ids that differ only in
+/// characters a file name cannot hold share a file.
+pub fn spans_from(path: &Path, from: u64, session: Option<&str>) -> (Vec<SpanRecord>, u64) {
+    let (spans, next) = read_records::<SpanRecord>(path, from);
+    let spans = match session {
+        Some(session) => spans
+            .into_iter()
+            .filter(|span| span.session_id.as_deref() == Some(session))
+            .collect(),
+        None => spans,
+    };
+    (spans, next)
 }
 
 /// Where a session's spans are kept.
 pub fn spans_file(log_dir: &Path, agent: &str, session: &str) -> PathBuf {
     log_dir
         .join(agent)
-        .join(format!("{}{SPANS_SUFFIX}", file_stem(session)))
+        .join(format!("{}{SPANS_SUFFIX}", session_file_stem(session)))
 }
 
 /// Where a session's log records are kept.
 pub fn otel_logs_file(log_dir: &Path, agent: &str, session: &str) -> PathBuf {
     log_dir
         .join(agent)
-        .join(format!("{}{LOGS_SUFFIX}", file_stem(session)))
-}
-
-/// The session's file name without extension, as its worker log is named.
-fn file_stem(session: &str) -> String {
-    let name = session_log_name(session);
-    name.strip_suffix(".log").unwrap_or(&name).to_string()
+        .join(format!("{}{LOGS_SUFFIX}", session_file_stem(session)))
 }
 
 /// The records in `path` from byte `from` on, and the offset after the last whole line read:
 /// at most [`MAX_READ_BYTES`]; a line still being written (no newline yet) is left for the next
 /// read; a line that is not a record is skipped.
 pub fn read_records<T: DeserializeOwned>(path: &Path, from: u64) -> (Vec<T>, u64) {
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return (Vec::new(), from);
-    };
-    if file.seek(SeekFrom::Start(from)).is_err() {
-        return (Vec::new(), from);
-    }
-    let mut bytes = Vec::new();
-    if file.take(MAX_READ_BYTES).read_to_end(&mut bytes).is_err() {
-        return (Vec::new(), from);
-    }
+    let (bytes, _) = bounded_read::read_from(path, from, MAX_READ_BYTES);
     let whole = bytes
         .iter()
         .rposition(|byte| *byte == b'\n')
@@ -334,6 +340,37 @@ mod tests {
         );
         assert_eq!(agents_in(dir.path()), ["agent"]);
         assert!(session_spans(dir.path(), "agent", "none").is_empty());
+    }
+
+    #[test]
+    fn sessions_that_share_a_file_read_back_only_their_own_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SessionStore::new(dir.path());
+        store.append_spans("agent", "a/b", vec![span("slash")]);
+        store.append_spans("agent", "a:b", vec![span("colon")]);
+        let log = |body: &str| LogRecord {
+            time_unix_nano: 1,
+            severity: "INFO".into(),
+            body: body.into(),
+            attributes: Default::default(),
+            trace_id: None,
+            span_id: None,
+            session_id: None,
+        };
+        store.append_logs("agent", "a/b", vec![log("slash")]);
+        store.append_logs("agent", "a:b", vec![log("colon")]);
+        assert_eq!(
+            spans_file(dir.path(), "agent", "a/b"),
+            spans_file(dir.path(), "agent", "a:b")
+        );
+        let spans = session_spans(dir.path(), "agent", "a:b");
+        assert_eq!(spans.len(), 1);
+        assert_eq!(spans[0].name, "colon");
+        let logs = session_otel_logs(dir.path(), "agent", "a/b");
+        assert_eq!(logs.len(), 1);
+        assert_eq!(logs[0].body, "slash");
+        let (all, _) = spans_from(&spans_file(dir.path(), "agent", "a/b"), 0, None);
+        assert_eq!(all.len(), 2);
     }
 
     #[test]

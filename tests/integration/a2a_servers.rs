@@ -18,21 +18,17 @@ fn a2a_echo() -> std::path::PathBuf {
 
 /// `tests/python/a2a_client.py`: the card, then each text sent, in runtime session `session`.
 fn a2a_client(serve: &Serve, session: &str, texts: &[&str]) -> Value {
-    let base = serve
-        .invocations_url()
-        .replace("/invocations?qualifier=DEFAULT", "/invocations/");
-    let mut command = Command::new(venv_python());
-    command
-        .arg(repo_root().join("tests/python/a2a_client.py"))
-        .arg(base)
-        .args(texts)
-        .env(
-            "A2A_CLIENT_HEADERS",
-            json!({"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": session}).to_string(),
-        );
-    let ran = run_bounded(&mut command, Duration::from_secs(90));
-    assert_eq!(ran.code, 0, "the A2A client failed:\n{}", ran.stderr);
-    serde_json::from_str(ran.stdout.trim()).unwrap()
+    let base = format!("{}{}", serve.endpoint, serve.runtime_path("/invocations/"));
+    let args: Vec<&str> = std::iter::once(base.as_str())
+        .chain(texts.iter().copied())
+        .collect();
+    python_client(
+        "a2a_client.py",
+        &args,
+        "A2A_CLIENT_HEADERS",
+        &json!({"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": session}),
+        Duration::from_secs(90),
+    )
 }
 
 /// `echo TEXT from PID #N` split into (text, pid, n).
@@ -50,10 +46,7 @@ fn echo_parts(reply: &Value) -> (String, String, String) {
 #[test]
 fn an_a2a_server_is_prepared_as_one_and_the_a2a_sdk_client_reaches_it_through_serve() {
     let work = tempfile::tempdir().unwrap();
-    let ran = run(agentprep(work.path())
-        .args(["prepare", "--no-role", "--output", "json", "--source-dir"])
-        .arg(a2a_echo()));
-    let report = ran.success().json();
+    let report = prepared_json(work.path(), &a2a_echo());
     assert_eq!(report["protocol"], "A2A");
     assert_eq!(report["entrypoint"]["kind"], "a2a_server");
     assert_eq!(
@@ -110,10 +103,7 @@ fn invoke_sends_the_prompt_as_an_a2a_message_and_continues_the_session() {
 #[test]
 fn a_strands_a2a_server_is_served_with_its_card_leading_back_to_serve() {
     let work = tempfile::tempdir().unwrap();
-    let ran = run(agentprep(work.path())
-        .args(["prepare", "--no-role", "--output", "json", "--source-dir"])
-        .arg(corpus("a2a_server")));
-    let report = ran.success().json();
+    let report = prepared_json(work.path(), &corpus("a2a_server"));
     assert_eq!(report["entrypoint_spec"], "agent:server");
     assert_eq!(report["entrypoint"]["server"], "strands_server");
     assert_eq!(
@@ -125,10 +115,7 @@ fn a_strands_a2a_server_is_served_with_its_card_leading_back_to_serve() {
         &[&work.path().join("deployment")],
         &["--warm", "0"],
     );
-    let card_path = format!(
-        "/runtimes/{}/invocations/.well-known/agent-card.json",
-        percent_encode(serve.arn())
-    );
+    let card_path = serve.runtime_path("/invocations/.well-known/agent-card.json");
     let card = http(serve.port, "GET", &card_path, &[], b"").unwrap();
     assert_eq!(card.status, 200, "{}", card.text());
     let again = http(serve.port, "GET", &card_path, &[], b"").unwrap();
@@ -158,10 +145,7 @@ fn an_a2a_server_written_by_hand_is_served_and_invoked() {
     let work = tempfile::tempdir().unwrap();
     let deployment = prepare_into(work.path(), &corpus("a2a_by_hand"), "deployment");
     let serve = Serve::start(work.path(), &[&deployment], &[]);
-    let card_path = format!(
-        "/runtimes/{}/invocations/.well-known/agent.json",
-        percent_encode(serve.arn())
-    );
+    let card_path = serve.runtime_path("/invocations/.well-known/agent.json");
     let card = http(serve.port, "GET", &card_path, &[], b"").unwrap();
     let card: Value = serde_json::from_slice(&card.body).unwrap();
     assert!(
@@ -180,28 +164,25 @@ fn an_a2a_server_written_by_hand_is_served_and_invoked() {
 fn the_generated_entry_gives_a_strands_card_the_url_agentcore_gives_the_agent() {
     let work = tempfile::tempdir().unwrap();
     let deployment = prepare_into(work.path(), &corpus("a2a_server"), "deployment");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let public = "https://bedrock-agentcore.us-east-1.amazonaws.com/runtimes/facts/invocations/";
-    let mut agent = Command::new(venv_python())
-        .arg(deployment.join("invoke.py"))
-        .env("PORT", port.to_string())
-        .env("AGENTPREP_HOST", "127.0.0.1")
-        .env("AWS_REGION", "us-east-1")
-        .env("AGENTCORE_RUNTIME_URL", public)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let agent = Running(
+        Command::new(venv_python())
+            .arg(deployment.join("invoke.py"))
+            .env("PORT", port.to_string())
+            .env("AGENTPREP_HOST", "127.0.0.1")
+            .env("AWS_REGION", "us-east-1")
+            .env("AGENTCORE_RUNTIME_URL", public)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let card = (0..300).find_map(|_| {
         std::thread::sleep(Duration::from_millis(100));
         http(port, "GET", "/.well-known/agent-card.json", &[], b"").ok()
     });
-    let _ = agent.kill();
-    let _ = agent.wait();
+    drop(agent);
     let card: Value = serde_json::from_slice(&card.expect("the agent answers").body).unwrap();
     assert_eq!(card["url"], public);
 }

@@ -26,10 +26,7 @@ fn run_input(thread: Option<&str>, text: &str) -> Vec<u8> {
 #[test]
 fn an_ag_ui_agent_runs_with_its_thread_as_the_runtime_session() {
     let work = tempfile::tempdir().unwrap();
-    let ran = run(agentprep(work.path())
-        .args(["prepare", "--no-role", "--output", "json", "--source-dir"])
-        .arg(agui_echo()));
-    let report = ran.success().json();
+    let report = prepared_json(work.path(), &agui_echo());
     assert_eq!(report["protocol"], "AGUI");
     assert_eq!(report["entrypoint"]["kind"], "asgi_app");
     assert_eq!(
@@ -37,10 +34,7 @@ fn an_ag_ui_agent_runs_with_its_thread_as_the_runtime_session() {
         json!(["ag-ui-protocol", "bedrock-agentcore"])
     );
     let serve = Serve::start(work.path(), &[&work.path().join("deployment")], &[]);
-    let path = format!(
-        "/runtimes/{}/invocations?qualifier=DEFAULT",
-        percent_encode(serve.arn())
-    );
+    let path = serve.runtime_path(INVOCATIONS);
     let post = |headers: &[(&str, &str)], body: Vec<u8>| {
         let mut all = vec![
             ("Content-Type", "application/json"),

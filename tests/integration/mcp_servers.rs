@@ -4,8 +4,6 @@
 //! Servers of both SDK generations: 2.x (`MCPServer`, in the main test environment) and 1.x
 //! (`FastMCP`, in the mcp 1.x one).
 
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -21,24 +19,13 @@ fn mcp_tools() -> std::path::PathBuf {
 /// Run the mcp SDK's client (`tests/python/mcp_client.py`) against `url`: one MCP session
 /// doing `steps`, with `headers` on every request.
 fn mcp_client(url: &str, steps: Value, headers: Value) -> Value {
-    let mut command = Command::new(venv_python());
-    command
-        .arg(repo_root().join("tests/python/mcp_client.py"))
-        .arg(url)
-        .arg(steps.to_string())
-        .env("MCP_CLIENT_HEADERS", headers.to_string());
-    let ran = run_bounded(&mut command, Duration::from_secs(90));
-    assert_eq!(ran.code, 0, "the MCP client failed:\n{}", ran.stderr);
-    serde_json::from_str(ran.stdout.trim())
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", ran.stdout, ran.stderr))
-}
-
-fn prepared_json(work: &Path, source: &Path) -> Value {
-    let ran = run(agentprep(work)
-        .args(["prepare", "--no-role", "--output", "json", "--source-dir"])
-        .arg(source));
-    ran.success();
-    ran.json()
+    python_client(
+        "mcp_client.py",
+        &[url, &steps.to_string()],
+        "MCP_CLIENT_HEADERS",
+        &headers,
+        Duration::from_secs(90),
+    )
 }
 
 #[test]

@@ -175,9 +175,9 @@ fn an_sse_answer_arrives_in_order_and_before_the_agent_has_finished() {
         .unwrap();
     write!(
         stream,
-        "POST /runtimes/{}/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n\
+        "POST {} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n\
          X-Amzn-Bedrock-AgentCore-Runtime-Session-Id: {id}\r\nContent-Length: {}\r\n\r\n{body}",
-        percent_encode(serve.arn()),
+        serve.runtime_path("/invocations"),
         body.len()
     )
     .unwrap();
@@ -212,13 +212,12 @@ fn concurrent_sessions_each_count_on_their_own() {
     let deployment = lab(work.path());
     let serve = Serve::start(work.path(), &[&deployment], &["--warm", "2"]);
     let port = serve.port;
-    let arn = serve.arn().to_string();
+    let path = serve.runtime_path("/invocations");
     let threads: Vec<_> = (0..6)
         .map(|n| {
-            let arn = arn.clone();
+            let path = path.clone();
             std::thread::spawn(move || {
                 let id = session(&format!("concurrent{n}"));
-                let path = format!("/runtimes/{}/invocations", percent_encode(&arn));
                 let headers = [
                     ("Content-Type", "application/json"),
                     ("X-Amzn-Bedrock-AgentCore-Runtime-Session-Id", id.as_str()),
@@ -294,10 +293,7 @@ fn a_frozen_worker_is_answered_for_at_the_request_timeout_and_replaced() {
     let id = session("frozen");
     let first = json_of(&serve.invoke(Some(&id), &json!({"action": "count"})));
     let pid = first["pid"].as_u64().unwrap() as u32;
-    // SAFETY: SIGSTOP to the session's own worker, a child of this test's serve.
-    unsafe {
-        libc::kill(pid as i32, libc::SIGSTOP);
-    }
+    signal(pid as i32, "STOP");
     let frozen = serve.invoke(Some(&id), &json!({"action": "count"}));
     assert_eq!(frozen.status, 424, "{}", frozen.text());
     assert_eq!(
@@ -485,11 +481,7 @@ fn shutdown_lets_an_in_flight_answer_finish_then_stops_the_workers() {
     }
     let workers = serve.children();
     // Ask serve to stop while the answer is half sent, then let the agent finish.
-    std::process::Command::new("kill")
-        .arg("-TERM")
-        .arg(serve.pid().to_string())
-        .status()
-        .unwrap();
+    signal(serve.pid() as i32, "TERM");
     assert!(
         eventually(Duration::from_secs(10), || serve
             .stderr()

@@ -1,5 +1,7 @@
 //! A running `agentprep serve` for tests: started on a free loopback port with the test Python,
-//! its banner parsed, its stderr collected, stopped (SIGTERM, then SIGKILL) when dropped.
+//! its banner parsed, its stderr collected, stopped (SIGTERM, then SIGKILL) when dropped. Also
+//! what tests and benches of `serve` do around it: prepare an agent, edit a watched one,
+//! signal processes, wait for a condition.
 
 #![allow(dead_code)]
 
@@ -10,6 +12,9 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use crate::support::*;
+
+/// InvokeAgentRuntime below a runtime's path (see [`Serve::runtime_path`]).
+pub const INVOCATIONS: &str = "/invocations?qualifier=DEFAULT";
 
 pub struct Serve {
     child: Child,
@@ -33,6 +38,25 @@ pub fn prepare_into(work: &Path, source: &Path, output: &str) -> PathBuf {
         .arg(source))
     .success();
     work.join(output)
+}
+
+/// Prepare `source` (no role) into `<work>/deployment` and return the `--output json` report.
+pub fn prepared_json(work: &Path, source: &Path) -> serde_json::Value {
+    let ran = run(agentprep(work)
+        .args(["prepare", "--no-role", "--output", "json", "--source-dir"])
+        .arg(source));
+    ran.success();
+    ran.json()
+}
+
+/// Rewrite the `ANSWER = ...` line of an agent's `module` to `ANSWER = {answer}` (`answer` is
+/// Python source), in one write, as an editor saves.
+pub fn set_answer(module: &Path, answer: &str) -> Result<(), String> {
+    let text = std::fs::read_to_string(module).map_err(|e| format!("reading the agent: {e}"))?;
+    let start = text.find("ANSWER = ").ok_or("the agent has no `ANSWER`")?;
+    let end = start + text[start..].find('\n').ok_or("`ANSWER` has no line end")?;
+    let edited = format!("{}ANSWER = {answer}{}", &text[..start], &text[end..]);
+    std::fs::write(module, edited).map_err(|e| format!("writing the agent: {e}"))
 }
 
 pub fn lab_agent() -> PathBuf {
@@ -76,21 +100,7 @@ impl Serve {
 
     pub fn spawn(mut command: std::process::Command) -> Serve {
         let mut child = command.spawn().expect("agentprep serve starts");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let mut err = child.stderr.take().unwrap();
-        let collected = Arc::clone(&stderr);
-        std::thread::spawn(move || {
-            let mut buffer = [0u8; 4096];
-            while let Ok(n) = err.read(&mut buffer) {
-                if n == 0 {
-                    break;
-                }
-                collected
-                    .lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buffer[..n]));
-            }
-        });
+        let stderr = collect_stderr(&mut child);
         let stdout = child.stdout.take().unwrap();
         let (lines, received) = mpsc::channel();
         std::thread::spawn(move || {
@@ -143,13 +153,15 @@ impl Serve {
         self.child.id()
     }
 
+    /// The path of the first agent's runtime with `tail` after it (`/invocations?...`, `/ws`,
+    /// `/stopruntimesession`): `/runtimes/{ARN, percent-encoded}{tail}`.
+    pub fn runtime_path(&self, tail: &str) -> String {
+        format!("/runtimes/{}{tail}", percent_encode(self.arn()))
+    }
+
     /// InvokeAgentRuntime's URL for the first agent, as an MCP or A2A client is given it.
     pub fn invocations_url(&self) -> String {
-        format!(
-            "{}/runtimes/{}/invocations?qualifier=DEFAULT",
-            self.endpoint,
-            percent_encode(self.arn())
-        )
+        format!("{}{}", self.endpoint, self.runtime_path(INVOCATIONS))
     }
 
     pub fn arn(&self) -> &str {
@@ -162,10 +174,7 @@ impl Serve {
 
     /// InvokeAgentRuntime over raw HTTP.
     pub fn invoke(&self, session: Option<&str>, payload: &serde_json::Value) -> HttpAnswer {
-        let path = format!(
-            "/runtimes/{}/invocations?qualifier=DEFAULT",
-            percent_encode(self.arn())
-        );
+        let path = self.runtime_path(INVOCATIONS);
         let mut headers = vec![("Content-Type", "application/json")];
         if let Some(session) = session {
             headers.push(("X-Amzn-Bedrock-AgentCore-Runtime-Session-Id", session));
@@ -187,7 +196,7 @@ impl Serve {
 
     /// SIGTERM and wait for a clean exit.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
-        unsafe_signal(self.pid(), "TERM");
+        signal(self.pid() as i32, "TERM");
         let deadline = Instant::now() + Duration::from_secs(40);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -211,7 +220,7 @@ impl Serve {
 impl Drop for Serve {
     fn drop(&mut self) {
         if self.child.try_wait().ok().flatten().is_none() {
-            unsafe_signal(self.pid(), "TERM");
+            signal(self.pid() as i32, "TERM");
             for _ in 0..200 {
                 if self.child.try_wait().ok().flatten().is_some() {
                     return;
@@ -224,12 +233,35 @@ impl Drop for Serve {
     }
 }
 
-/// Send a signal with the `kill` command (the tests need no libc of their own).
-fn unsafe_signal(pid: u32, signal: &str) {
+/// Send signal `name` (`TERM`, `KILL`, `STOP`, `CONT`) to `pid` with the `kill` command, and
+/// wait for it to be sent; a negative `pid` is the process group `-pid`. No libc, no `unsafe`.
+pub fn signal(pid: i32, name: &str) {
     let _ = std::process::Command::new("kill")
-        .arg(format!("-{signal}"))
+        .arg(format!("-{name}"))
+        .arg("--")
         .arg(pid.to_string())
         .status();
+}
+
+/// The child's stderr as it comes, gathered by a thread (so a full pipe never blocks the child).
+pub fn collect_stderr(child: &mut Child) -> Arc<Mutex<String>> {
+    let text = Arc::new(Mutex::new(String::new()));
+    if let Some(mut stderr) = child.stderr.take() {
+        let collected = Arc::clone(&text);
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                collected
+                    .lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        });
+    }
+    text
 }
 
 pub fn percent_encode(text: &str) -> String {

@@ -19,14 +19,6 @@ fn watched_agent(work: &Path) -> (PathBuf, PathBuf) {
     (source.join("watch_agent.py"), deployment)
 }
 
-fn set_answer(module: &Path, answer: &str) {
-    let text = std::fs::read_to_string(module).unwrap();
-    let start = text.find("ANSWER = ").unwrap();
-    let end = start + text[start..].find('\n').unwrap();
-    let edited = format!("{}ANSWER = {answer}{}", &text[..start], &text[end..]);
-    std::fs::write(module, edited).unwrap();
-}
-
 /// Invoke `session` until its answer is `expected` (bounded); that answer.
 fn answer_becomes(serve: &Serve, session: &str, expected: &str) -> HttpAnswer {
     let mut last = None;
@@ -64,10 +56,7 @@ fn an_edit_is_served_by_the_next_request_while_a_busy_session_finishes_on_its_ol
     let release_file = work.path().join("release");
     let held = {
         let port = serve.port;
-        let path = format!(
-            "/runtimes/{}/invocations?qualifier=DEFAULT",
-            percent_encode(serve.arn())
-        );
+        let path = serve.runtime_path(INVOCATIONS);
         let payload = json!({
             "action": "hold",
             "started_file": started_file,
@@ -93,7 +82,7 @@ fn an_edit_is_served_by_the_next_request_while_a_busy_session_finishes_on_its_ol
         serve.stderr()
     );
 
-    set_answer(&module, "\"two\"");
+    set_answer(&module, "\"two\"").unwrap();
     let after = answer_becomes(&serve, &idle, "two");
     assert!(
         after.header("x-agentprep-worker-replaced").is_some(),
@@ -150,7 +139,7 @@ fn a_change_that_cannot_be_prepared_leaves_the_previous_code_serving() {
         "one"
     );
 
-    set_answer(&module, "(\"broken\"");
+    set_answer(&module, "(\"broken\"").unwrap();
     assert!(
         eventually(Duration::from_secs(20), || serve
             .stderr()
@@ -183,12 +172,12 @@ fn a_change_that_cannot_be_prepared_leaves_the_previous_code_serving() {
     );
 
     // Fixed: served again.
-    set_answer(&module, "\"three\"");
+    set_answer(&module, "\"three\"").unwrap();
     answer_becomes(&serve, &a, "three");
 
     // Prepared, but crashing at import: the previous deployment is put back, so new workers
     // (a new session's) still start.
-    set_answer(&module, "\"four\"\nraise RuntimeError(\"boom at import\")");
+    set_answer(&module, "\"four\"\nraise RuntimeError(\"boom at import\")").unwrap();
     assert!(
         eventually(Duration::from_secs(30), || serve
             .stderr()

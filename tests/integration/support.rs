@@ -43,15 +43,44 @@ pub fn venv_python() -> PathBuf {
 /// The Python of the venv with the mcp SDK 1.x (`tests/python/mcp1.lock`), for MCP servers
 /// written against its API.
 pub fn mcp1_python() -> PathBuf {
-    let python = std::env::var_os("AGENTPREP_TEST_VENV_MCP1")
-        .map(|venv| PathBuf::from(venv).join("bin/python"))
-        .filter(|python| python.is_file());
-    python.unwrap_or_else(|| {
-        panic!(
-            "the mcp 1.x test environment is missing: run the suite with `scripts/test.sh`, which \
-             creates it from `tests/python/mcp1.lock` (or set AGENTPREP_TEST_VENV_MCP1 to a venv holding it)"
-        )
-    })
+    venv_tool(
+        "AGENTPREP_TEST_VENV_MCP1",
+        "tests/python/mcp1.lock",
+        "python",
+    )
+}
+
+/// `bin/<tool>` of the venv that the environment variable `var` names, which `scripts/test.sh`
+/// makes from `lock`.
+pub fn venv_tool(var: &str, lock: &str, tool: &str) -> PathBuf {
+    std::env::var_os(var)
+        .map(|venv| PathBuf::from(venv).join("bin").join(tool))
+        .filter(|path| path.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "`{tool}` of the test environment of `{lock}` is missing: run the suite with \
+                 `scripts/test.sh`, which creates that environment (or set {var} to a venv holding \
+                 `{lock}`)"
+            )
+        })
+}
+
+/// Run a Python client of the tests (`tests/python/<script>`) with `args`, and with `headers`
+/// as JSON in the environment variable `headers_var`; bounded by `limit`, it must succeed and
+/// print one JSON value, which is returned.
+pub fn python_client(
+    script: &str,
+    args: &[&str],
+    headers_var: &str,
+    headers: &serde_json::Value,
+    limit: Duration,
+) -> serde_json::Value {
+    let mut command = Command::new(venv_python());
+    command
+        .arg(repo_root().join("tests/python").join(script))
+        .args(args)
+        .env(headers_var, headers.to_string());
+    run_bounded(&mut command, limit).success().json()
 }
 
 /// A `Command` for the binary under test, with no AWS settings leaking in from the machine:
@@ -96,12 +125,7 @@ pub fn run_bounded(command: &mut Command, limit: Duration) -> Ran {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let output = child.wait_with_output().expect("the agentprep binary ran");
-    Ran {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    Ran::from(child.wait_with_output().expect("the agentprep binary ran"))
 }
 
 /// Run with `input` on stdin (then closed), and capture.
@@ -119,22 +143,12 @@ pub fn run_with_stdin(command: &mut Command, input: &[u8]) -> Ran {
         .expect("stdin is piped")
         .write_all(input)
         .expect("stdin takes the input");
-    let output = child.wait_with_output().expect("the agentprep binary ran");
-    Ran {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    Ran::from(child.wait_with_output().expect("the agentprep binary ran"))
 }
 
 /// Run and capture, with stdout/stderr as text.
 pub fn run(command: &mut Command) -> Ran {
-    let output: Output = command.output().expect("the agentprep binary runs");
-    Ran {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    Ran::from(command.output().expect("the agentprep binary runs"))
 }
 
 #[derive(Debug)]
@@ -142,6 +156,17 @@ pub struct Ran {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+}
+
+/// Stdout and stderr as text; `-1` for a process ended by a signal.
+impl From<Output> for Ran {
+    fn from(output: Output) -> Ran {
+        Ran {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
 }
 
 impl Ran {

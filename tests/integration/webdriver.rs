@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::serve_support::eventually;
 use crate::support::free_port;
 
 /// The key a WebDriver element reference is sent under (W3C WebDriver).
@@ -88,7 +89,7 @@ impl Browser {
             .spawn()
             .unwrap_or_else(|error| panic!("`{}` does not start: {error}", chromedriver.display()));
         let driver = Chromedriver { child, port };
-        let ready = wait_until(Duration::from_secs(20), || {
+        let ready = eventually(Duration::from_secs(20), || {
             command(port, "GET", "/status", None).is_ok_and(|status| status["ready"] == true)
         });
         assert!(
@@ -243,8 +244,9 @@ impl Browser {
     /// Save a PNG of the page as `<artifacts>/<name>.png`.
     pub fn screenshot(&self, name: &str) -> PathBuf {
         let encoded = self.must("GET", "/screenshot", None);
-        let png =
-            decode_base64(encoded.as_str().unwrap_or_default()).expect("the screenshot is base64");
+        // Standard base64, as W3C WebDriver sends screenshots.
+        let png = aws_smithy_types::base64::decode(encoded.as_str().unwrap_or_default())
+            .expect("the screenshot is base64");
         let path = self.artifacts.join(format!("{name}.png"));
         std::fs::write(&path, png).expect("the screenshot can be written");
         path
@@ -365,58 +367,4 @@ fn exchange(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<
         }
     }
     Ok((status, answer))
-}
-
-fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if condition() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    false
-}
-
-/// Standard base64 (what WebDriver sends screenshots in).
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    fn value(byte: u8) -> Option<u32> {
-        Some(match byte {
-            b'A'..=b'Z' => byte - b'A',
-            b'a'..=b'z' => byte - b'a' + 26,
-            b'0'..=b'9' => byte - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    }
-    let bytes: Vec<u8> = text
-        .bytes()
-        .filter(|byte| !byte.is_ascii_whitespace() && *byte != b'=')
-        .collect();
-    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
-    for chunk in bytes.chunks(4) {
-        let mut bits = 0u32;
-        for (index, byte) in chunk.iter().enumerate() {
-            bits |= value(*byte)? << (18 - 6 * index);
-        }
-        let produced = match chunk.len() {
-            4 => 3,
-            3 => 2,
-            2 => 1,
-            _ => return None,
-        };
-        for index in 0..produced {
-            out.push((bits >> (16 - 8 * index)) as u8);
-        }
-    }
-    Some(out)
-}
-
-#[test]
-fn base64_decodes_as_webdriver_sends_it() {
-    assert_eq!(decode_base64("aGVsbG8=").unwrap(), b"hello");
-    assert_eq!(decode_base64("aGk=").unwrap(), b"hi");
-    assert_eq!(decode_base64("YWJj").unwrap(), b"abc");
-    assert!(decode_base64("a").is_none());
 }

@@ -3,7 +3,6 @@
 //! `agentprep invoke --ws`, frames passed both ways with their close codes; the session's end
 //! closes the socket; an agent without a handler is refused as AgentCore's error.
 
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -17,22 +16,21 @@ fn ws_echo() -> std::path::PathBuf {
 
 fn ws_url(serve: &Serve, query: &str) -> String {
     format!(
-        "ws://127.0.0.1:{}/runtimes/{}/ws{query}",
+        "ws://127.0.0.1:{}{}",
         serve.port,
-        percent_encode(serve.arn())
+        serve.runtime_path(&format!("/ws{query}"))
     )
 }
 
 /// `tests/python/ws_client.py` against `url`, with `headers` on the upgrade.
 fn ws_client(url: &str, headers: Value) -> Value {
-    let mut command = Command::new(venv_python());
-    command
-        .arg(repo_root().join("tests/python/ws_client.py"))
-        .arg(url)
-        .env("WS_CLIENT_HEADERS", headers.to_string());
-    let ran = run_bounded(&mut command, Duration::from_secs(60));
-    assert_eq!(ran.code, 0, "the WebSocket client failed:\n{}", ran.stderr);
-    serde_json::from_str(ran.stdout.trim()).unwrap()
+    python_client(
+        "ws_client.py",
+        &[url],
+        "WS_CLIENT_HEADERS",
+        &headers,
+        Duration::from_secs(60),
+    )
 }
 
 #[test]
@@ -182,10 +180,7 @@ async fn stopping_the_session_closes_its_socket_with_a_reason() {
     let stopped = http(
         serve.port,
         "POST",
-        &format!(
-            "/runtimes/{}/stopruntimesession",
-            percent_encode(serve.arn())
-        ),
+        &serve.runtime_path("/stopruntimesession"),
         &[("X-Amzn-Bedrock-AgentCore-Runtime-Session-Id", &id)],
         b"",
     )

@@ -30,17 +30,6 @@ fn built_wheel() -> PathBuf {
     }
 }
 
-fn output_of(command: &mut Command) -> String {
-    let output = command.output().expect("runs");
-    assert!(
-        output.status.success(),
-        "{command:?} failed:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
 #[test]
 fn the_wheel_puts_a_working_agentprep_on_the_path_of_a_fresh_environment() {
     let wheel = built_wheel();
@@ -54,61 +43,62 @@ fn the_wheel_puts_a_working_agentprep_on_the_path_of_a_fresh_environment() {
 
     // pip, into a fresh virtual environment; the wheel needs nothing from an index.
     let fresh = work.path().join("venv");
-    output_of(Command::new(venv_python()).args(["-m", "venv"]).arg(&fresh));
-    output_of(
-        Command::new(fresh.join("bin/python"))
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--no-index",
-                "--disable-pip-version-check",
-            ])
-            .arg(&wheel),
-    );
-    let version = output_of(Command::new(fresh.join("bin/agentprep")).arg("--version"));
+    run(Command::new(venv_python()).args(["-m", "venv"]).arg(&fresh)).success();
+    run(Command::new(fresh.join("bin/python"))
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-index",
+            "--disable-pip-version-check",
+        ])
+        .arg(&wheel))
+    .success();
+    let version = run(Command::new(fresh.join("bin/agentprep")).arg("--version"))
+        .success()
+        .stdout
+        .clone();
     assert!(
         version.starts_with(&format!("agentprep {}", env!("CARGO_PKG_VERSION"))),
         "{version}"
     );
-    let help = output_of(Command::new(fresh.join("bin/agentprep")).args(["demo", "--help"]));
+    let help = run(Command::new(fresh.join("bin/agentprep")).args(["demo", "--help"]))
+        .success()
+        .stdout
+        .clone();
     assert!(help.contains("Usage: agentprep demo"), "{help}");
 
     // uv's tool install, into a tool directory and a bin directory of the test's own.
     let tools = work.path().join("tools");
     let bin = work.path().join("bin");
-    output_of(
-        Command::new(venv().join("bin/uv"))
-            .args(["tool", "install", "--offline", "--quiet"])
-            .arg(&wheel)
-            .env("UV_TOOL_DIR", &tools)
-            .env("UV_TOOL_BIN_DIR", &bin)
-            .env("UV_PYTHON", venv_python()),
-    );
-    let version = output_of(Command::new(bin.join("agentprep")).arg("--version"));
+    run(Command::new(venv().join("bin/uv"))
+        .args(["tool", "install", "--offline", "--quiet"])
+        .arg(&wheel)
+        .env("UV_TOOL_DIR", &tools)
+        .env("UV_TOOL_BIN_DIR", &bin)
+        .env("UV_PYTHON", venv_python()))
+    .success();
+    let version = run(Command::new(bin.join("agentprep")).arg("--version"))
+        .success()
+        .stdout
+        .clone();
     assert!(version.starts_with("agentprep "), "{version}");
 
     // pipx, with a home and a bin directory of the test's own (it refreshes its own pip from
     // the package index; the wheel needs nothing from it).
-    let pipx = std::env::var_os("AGENTPREP_WHEEL_VENV")
-        .map(|venv| PathBuf::from(venv).join("bin/pipx"))
-        .filter(|pipx| pipx.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "pipx is missing: run the suite with `scripts/test.sh`, which installs it from \
-                 `tests/python/wheel.lock` (or set AGENTPREP_WHEEL_VENV to a venv holding it)"
-            )
-        });
+    let pipx = venv_tool("AGENTPREP_WHEEL_VENV", "tests/python/wheel.lock", "pipx");
     let pipx_bin = work.path().join("pipx-bin");
-    output_of(
-        Command::new(pipx)
-            .arg("install")
-            .arg(&wheel)
-            .env("PIPX_HOME", work.path().join("pipx-home"))
-            .env("PIPX_BIN_DIR", &pipx_bin)
-            .env("PIPX_DEFAULT_PYTHON", venv_python()),
-    );
-    let version = output_of(Command::new(pipx_bin.join("agentprep")).arg("--version"));
+    run(Command::new(pipx)
+        .arg("install")
+        .arg(&wheel)
+        .env("PIPX_HOME", work.path().join("pipx-home"))
+        .env("PIPX_BIN_DIR", &pipx_bin)
+        .env("PIPX_DEFAULT_PYTHON", venv_python()))
+    .success();
+    let version = run(Command::new(pipx_bin.join("agentprep")).arg("--version"))
+        .success()
+        .stdout
+        .clone();
     assert!(version.starts_with("agentprep "), "{version}");
 }

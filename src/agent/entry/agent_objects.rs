@@ -200,18 +200,23 @@ const ASGI_APPS: &[&str] = &[
 
 /// Every FastAPI or Starlette app the module builds, whatever it serves.
 pub fn web_apps(syntax: &ModuleSyntax) -> Vec<AsgiApp> {
+    apps_built(syntax, |origin, _| ASGI_APPS.contains(&origin))
+}
+
+/// The apps the module builds (assignments whose callee resolves to an origin `keep` accepts
+/// for the app), each with its WebSocket handler.
+fn apps_built(syntax: &ModuleSyntax, keep: impl Fn(&str, &AsgiApp) -> bool) -> Vec<AsgiApp> {
     syntax
         .assignments
         .iter()
-        .filter(|assignment| {
-            syntax
-                .resolve(&assignment.callee)
-                .is_some_and(|origin| ASGI_APPS.contains(&origin.as_str()))
-        })
-        .map(|assignment| AsgiApp {
-            variable: assignment.target.clone(),
-            line: assignment.line,
-            websocket: websocket_handler(syntax, &assignment.target),
+        .filter_map(|assignment| {
+            let origin = syntax.resolve(&assignment.callee)?;
+            let app = AsgiApp {
+                variable: assignment.target.clone(),
+                line: assignment.line,
+                websocket: websocket_handler(syntax, &assignment.target),
+            };
+            keep(&origin, &app).then_some(app)
         })
         .collect()
 }
@@ -234,36 +239,23 @@ pub fn websocket_handler(syntax: &ModuleSyntax, app: &str) -> Option<String> {
 
 /// Apps of the AgentCore SDK that serve `/invocations` and `/ping` by construction: the AG-UI
 /// app (`AGUIApp()`, `build_ag_ui_app(agent)`).
-const CONTRACT_APPS: &[&str] = &["AGUIApp", "build_ag_ui_app"];
+pub const CONTRACT_APPS: &[&str] = &["AGUIApp", "build_ag_ui_app"];
 
 /// ASGI apps that implement AgentCore's HTTP contract themselves.
 pub fn asgi_apps(syntax: &ModuleSyntax) -> Vec<AsgiApp> {
-    syntax
-        .assignments
-        .iter()
-        .filter(|assignment| {
-            let Some(origin) = syntax.resolve(&assignment.callee) else {
-                return false;
-            };
-            let by_construction = origin.starts_with("bedrock_agentcore")
-                && CONTRACT_APPS
-                    .iter()
-                    .any(|name| origin.ends_with(&format!(".{name}")));
-            // An app serving the WebSocket path and `/ping` is an agent too: AgentCore's
-            // bidirectional streaming samples have no `/invocations`.
-            let app = &assignment.target;
-            by_construction
-                || (ASGI_APPS.contains(&origin.as_str())
-                    && serves(syntax, app, "get", "/ping")
-                    && (serves(syntax, app, "post", "/invocations")
-                        || websocket_handler(syntax, app).is_some()))
-        })
-        .map(|assignment| AsgiApp {
-            variable: assignment.target.clone(),
-            line: assignment.line,
-            websocket: websocket_handler(syntax, &assignment.target),
-        })
-        .collect()
+    apps_built(syntax, |origin, app| {
+        let by_construction = origin.starts_with("bedrock_agentcore")
+            && CONTRACT_APPS
+                .iter()
+                .any(|name| origin.ends_with(&format!(".{name}")));
+        // An app serving the WebSocket path and `/ping` is an agent too: AgentCore's
+        // bidirectional streaming samples have no `/invocations`.
+        by_construction
+            || (ASGI_APPS.contains(&origin)
+                && serves(syntax, &app.variable, "get", "/ping")
+                && (serves(syntax, &app.variable, "post", "/invocations")
+                    || app.websocket.is_some()))
+    })
 }
 
 /// A route for `path` on `app`: a decorated function (`@app.post("/invocations")`), or a

@@ -8,7 +8,8 @@
 //! helpers are never candidates ([`prompt_callables`]). Among several of one shape, those in
 //! modules nothing else imports come first. What was chosen is reported with the reason; a
 //! tie or nothing at all is an error that lists what was found, each with an `--entrypoint`
-//! that works.
+//! that works. A source that is an MCP or A2A server, or a FastAPI app speaking AG-UI, is
+//! served with that protocol instead ([`protocol_servers`]).
 
 mod agent_objects;
 mod prompt_callables;
@@ -398,7 +399,7 @@ pub fn choose(
     {
         chosen.warnings.push(format!(
             "`{}` is written for an {server} server (it imports the {server} server SDK); agentprep prepares \
-             the agent as an HTTP agent (`POST /invocations`), as {server} deployment is not supported yet",
+             the entry it found as an HTTP agent (`POST /invocations`), not as the {server} server",
             module.file,
         ));
     }
@@ -945,6 +946,24 @@ fn import_time_warnings(modules: &[PythonModule], entry: &Entry) -> Vec<String> 
 }
 
 fn nothing_found(modules: &[PythonModule]) -> UserError {
+    // A module that cannot be parsed most likely holds the entry: its syntax error is the
+    // news, not the missing entry.
+    let broken: Vec<String> = modules
+        .iter()
+        .filter_map(|module| {
+            module
+                .syntax
+                .syntax_error_line
+                .map(|line| format!("`{}` (near line {line})", module.file))
+        })
+        .collect();
+    if !broken.is_empty() {
+        return UserError::failed(format!(
+            "no entry was found, and {} cannot be read for a syntax error: the entry may be there",
+            broken.join(", ")
+        ))
+        .with_hint("fix the syntax error (`python -m py_compile FILE` shows it)");
+    }
     let mut passed_over = Vec::new();
     for module in modules {
         if module.is_support() {
@@ -1027,8 +1046,9 @@ fn nothing_found(modules: &[PythonModule]) -> UserError {
             if has_mcp {
                 "`--protocol http` asks for an entry that answers `POST /invocations`, and it has none"
             } else {
-                "AgentCore runs A2A servers with their own protocol, which `agentprep prepare` does \
-                 not support yet; it prepares HTTP agents and MCP servers"
+                "AgentCore runs A2A servers with their own protocol, and agentprep found no A2A \
+                 server it can serve here (an a2a SDK server app, or Strands' `A2AServer`, built \
+                 at import time)"
             }
         );
         if !passed_over.is_empty() {

@@ -1,10 +1,10 @@
-//! MCP and A2A servers: agents AgentCore runs with another protocol than HTTP.
+//! MCP and A2A servers, and AG-UI apps: agents AgentCore runs with another protocol than HTTP.
 //!
-//! `prepare` makes HTTP agents (`POST /invocations`). A folder that holds an MCP server
-//! (FastMCP, the low-level `mcp.server.Server`) or an A2A server (the a2a SDK's server
-//! classes, Strands' `A2AServer`) is named as such, so the user reads "this is an MCP server"
-//! rather than "no entry found", and an agent that is also served over A2A is prepared as HTTP
-//! with that said.
+//! A folder that holds an MCP server (FastMCP, the low-level `mcp.server.Server`) or an A2A
+//! server (the a2a SDK's server classes, Strands' `A2AServer`) is prepared as that server,
+//! with the SDK generation its code is written against; a FastAPI app speaking AG-UI is
+//! served as AG-UI. An HTTP entry in a module that also imports a server SDK stays HTTP, with
+//! that said.
 
 use serde::Serialize;
 
@@ -269,8 +269,9 @@ pub fn speaks_ag_ui(syntax: &ModuleSyntax) -> bool {
             || import.module.starts_with("ag_ui_")
     }) || syntax.bindings.iter().any(|binding| {
         binding.origin.starts_with("bedrock_agentcore")
-            && ["AGUIApp", "build_ag_ui_app", "serve_ag_ui"]
+            && super::agent_objects::CONTRACT_APPS
                 .iter()
+                .chain(&["serve_ag_ui"])
                 .any(|name| binding.origin.ends_with(name))
     })
 }

@@ -7,6 +7,8 @@ use crate::invoke::client::Target;
 use crate::invoke::mcp_exchange::{self, McpOutcome, McpRequest};
 use crate::output::stdout;
 
+use super::answer_document;
+
 /// `--mcp [METHOD]` or `--mcp-call TOOL`, with `--args`.
 pub(super) fn request_of(args: &InvokeArgs) -> anyhow::Result<Option<McpRequest>> {
     let parsed_args = match &args.args {
@@ -47,14 +49,16 @@ pub(super) fn request_of(args: &InvokeArgs) -> anyhow::Result<Option<McpRequest>
 pub(super) fn print(target: &Target, outcome: &McpOutcome, json: bool) -> anyhow::Result<()> {
     let tool_failed = outcome.result["isError"] == serde_json::Value::Bool(true);
     if json {
-        stdout::emit_json(&serde_json::json!({
-            "agent_runtime_arn": target.arn,
-            "session_id": outcome.session_id,
-            "server": outcome.server,
-            "protocol_version": outcome.protocol_version,
-            "method": outcome.method,
-            "result": outcome.result,
-        }))?;
+        stdout::emit_json(&answer_document(
+            target,
+            &outcome.session_id,
+            serde_json::json!({
+                "server": outcome.server,
+                "protocol_version": outcome.protocol_version,
+                "method": outcome.method,
+                "result": outcome.result,
+            }),
+        ))?;
     } else if !tool_failed {
         let text = match outcome.method.as_str() {
             "tools/list" => mcp_exchange::tools_text(&outcome.result),
@@ -69,14 +73,12 @@ pub(super) fn print(target: &Target, outcome: &McpOutcome, json: bool) -> anyhow
         );
     }
     if tool_failed {
-        let mut error = UserError::failed(format!(
+        return Err(UserError::failed(format!(
             "the tool answered with an error: {}",
             mcp_exchange::content_text(&outcome.result).trim()
-        ));
-        if json {
-            error = error.reported_on_stdout();
-        }
-        return Err(error.into());
+        ))
+        .reported_on_stdout_if(json)
+        .into());
     }
     Ok(())
 }

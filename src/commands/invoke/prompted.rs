@@ -10,6 +10,8 @@ use crate::invoke::{a2a_exchange, agui_exchange};
 use crate::output::stdout;
 use crate::server_protocol::Protocol;
 
+use super::{StreamedText, answer_document};
+
 /// The prompt to send: the payload's `prompt`, or the payload itself when it is not JSON;
 /// `None` for a payload already in `protocol`'s shape, or a protocol that takes none.
 pub(super) fn prompt_of(protocol: Protocol, payload: &[u8]) -> Option<String> {
@@ -50,14 +52,8 @@ pub(super) async fn run(
     format: OutputFormat,
 ) -> anyhow::Result<String> {
     let json = format == OutputFormat::Json;
-    let mut ends_with_newline = true;
-    let mut sink = |text: &str| -> std::io::Result<()> {
-        if !json && !text.is_empty() {
-            stdout::emit_piece(text)?;
-            ends_with_newline = text.ends_with('\n');
-        }
-        Ok(())
-    };
+    let mut printed = StreamedText::new(json);
+    let mut sink = |text: &str| printed.write(text);
     let reply = match target.protocol {
         Protocol::A2a => {
             let outcome = a2a_exchange::send(target, session_id, prompt, &mut sink).await?;
@@ -79,20 +75,15 @@ pub(super) async fn run(
         }
     };
     if json {
-        let mut document = serde_json::json!({
-            "agent_runtime_arn": target.arn,
-            "session_id": reply.session_id,
-            "text": reply.text,
-        });
-        if let (Some(all), Some(part)) = (document.as_object_mut(), reply.document.as_object()) {
-            all.extend(part.clone());
+        let mut rest = serde_json::json!({ "text": reply.text });
+        if let (Some(all), serde_json::Value::Object(part)) = (rest.as_object_mut(), reply.document)
+        {
+            all.extend(part);
         }
-        stdout::emit_json(&document)?;
+        stdout::emit_json(&answer_document(target, &reply.session_id, rest))?;
         return Ok(reply.session_id);
     }
-    if !ends_with_newline {
-        stdout::emit("")?;
-    }
+    printed.finish()?;
     if reply.text.is_empty() {
         return Err(UserError::failed(format!(
             "the {} agent answered with no text",

@@ -3,10 +3,12 @@
 
 use crate::cli::{InvokeArgs, OutputFormat};
 use crate::error::UserError;
+use crate::invoke::SESSION_LOG_HINT;
+use crate::invoke::target::{self, Resolved};
 use crate::invoke::websocket_session::{self, Received};
 use crate::output::stdout;
 
-use super::{keep_session, read_payload, resolve_target, session_for, session_key};
+use super::{answer_document, keep_session, read_payload, session_for};
 
 /// `--ws`: the agent's WebSocket, messages out (the payload, or stdin's lines), frames printed
 /// as they come until the agent closes or `--timeout` passes.
@@ -16,11 +18,13 @@ pub(super) async fn run(args: &InvokeArgs) -> anyhow::Result<()> {
         (None, None) => Outgoing::Nothing,
         _ => Outgoing::One(read_payload(args)?),
     };
-    let target = resolve_target(&args.target)?;
-    let key = session_key(&target);
-    let session_id = session_for(args, &target, &key)?;
+    let Resolved {
+        target,
+        kept_session,
+    } = target::resolve(&args.target)?;
+    let session_id = session_for(args, kept_session)?;
     let (mut socket, session_id) = websocket_session::open(&target, &session_id).await?;
-    keep_session(&target, &key, session_id.clone());
+    keep_session(&target, &session_id);
     let json = args.output == OutputFormat::Json;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(args.timeout);
     let mut lines = match messages {
@@ -69,12 +73,14 @@ pub(super) async fn run(args: &InvokeArgs) -> anyhow::Result<()> {
         websocket_session::close(&mut socket).await;
     }
     if json {
-        stdout::emit_json(&serde_json::json!({
-            "agent_runtime_arn": target.arn,
-            "session_id": session_id,
-            "frames": frames,
-            "closed_by_agent": closed.as_ref().map(|(code, reason)| serde_json::json!({"code": code, "reason": reason})),
-        }))?;
+        stdout::emit_json(&answer_document(
+            &target,
+            &session_id,
+            serde_json::json!({
+                "frames": frames,
+                "closed_by_agent": closed.as_ref().map(|(code, reason)| serde_json::json!({"code": code, "reason": reason})),
+            }),
+        ))?;
     }
     match closed {
         None => {
@@ -93,18 +99,12 @@ pub(super) async fn run(args: &InvokeArgs) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Some((code, reason)) => {
-            let mut error = UserError::failed(format!(
-                "the agent closed the WebSocket with {code}: {reason}"
-            ))
-            .with_hint(
-                "its session log (`.agentprep/logs/` for the local runtime) has the details",
-            );
-            if json {
-                error = error.reported_on_stdout();
-            }
-            Err(error.into())
-        }
+        Some((code, reason)) => Err(UserError::failed(format!(
+            "the agent closed the WebSocket with {code}: {reason}"
+        ))
+        .with_hint(SESSION_LOG_HINT)
+        .reported_on_stdout_if(json)
+        .into()),
     }
 }
 

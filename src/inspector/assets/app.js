@@ -9,6 +9,8 @@ const SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id";
 const INSPECTOR_HEADER = "X-Agentprep-Inspector";
 const POLL_MS = 1000;
 const DETAIL_MS = 2000;
+// Indentation stops growing here, as in trace_tree.rs.
+const MAX_DEPTH = 24;
 
 const byId = (id) => document.getElementById(id);
 
@@ -20,6 +22,8 @@ const view = {
   chat: { agent: null, session: null },
   transcripts: new Map(), // session id -> [message element]
   selected: null, // { agent, id }
+  // The selected session's spans so far, and the offset in its spans file to read on from.
+  spans: { key: null, list: [], next: 0 },
   tab: "traces",
   stopping: new Set(),
 };
@@ -370,9 +374,19 @@ function addNotice(session, text) {
 // answer is whole before it is shown.
 async function readAnswer(response, append) {
   const type = response.headers.get("content-type") || "";
+  const events = type.includes("text/event-stream");
+  if (!events && type.includes("json")) {
+    const raw = await response.text();
+    try {
+      append(textOf(JSON.parse(raw), true));
+    } catch (_) {
+      append(raw);
+    }
+    return;
+  }
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
-  if (type.includes("text/event-stream")) {
+  if (events) {
     let buffer = "";
     for (;;) {
       const { value, done } = await reader.read();
@@ -390,20 +404,6 @@ async function readAnswer(response, append) {
         return;
       }
     }
-  }
-  if (type.includes("json")) {
-    let raw = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      raw += decoder.decode(value || new Uint8Array(), { stream: !done });
-      if (done) break;
-    }
-    try {
-      append(textOf(JSON.parse(raw), true));
-    } catch (_) {
-      append(raw);
-    }
-    return;
   }
   for (;;) {
     const { value, done } = await reader.read();
@@ -469,10 +469,19 @@ async function refreshDetail() {
   const base = `/ui/api/sessions/${encodeURIComponent(selected.agent)}/${encodeURIComponent(selected.id)}`;
   try {
     if (view.tab === "traces") {
-      const response = await fetch(`${base}/traces`, { cache: "no-store" });
+      const key = `${selected.agent}\u0000${selected.id}`;
+      if (view.spans.key !== key) view.spans = { key, list: [], next: 0 };
+      const spans = view.spans;
+      const from = spans.next;
+      // Only what the session's spans file gained since the last poll.
+      const response = await fetch(`${base}/traces?from=${from}`, { cache: "no-store" });
       if (!response.ok) throw new Error(await errorMessage(response));
-      const spans = await response.json();
-      if (view.selected === selected) renderTraces(spans);
+      const added = await response.json();
+      // Another poll may have read from the same offset first, or another session been chosen.
+      if (view.spans !== spans || spans.next !== from) return;
+      for (const span of added.spans) spans.list.push(span);
+      spans.next = added.next;
+      if (view.selected === selected) renderTraces(key, spans.list);
     } else {
       const response = await fetch(`${base}/logs`, { cache: "no-store" });
       if (!response.ok) throw new Error(await errorMessage(response));
@@ -482,15 +491,16 @@ async function refreshDetail() {
   } catch (error) {
     const box = view.tab === "traces" ? byId("traces") : byId("logs");
     box.replaceChildren(el("p", { className: "empty error", text: error.message }));
+    delete box.dataset.signature;
   }
 }
 
-function renderTraces(spans) {
+function renderTraces(key, spans) {
   const box = byId("traces");
-  const signature = spans.map((span) => `${span.span_id}:${span.end_unix_nano}`).join(",");
-  if (box.dataset.signature === signature && box.dataset.session === view.selected.id) return;
+  // Spans are only ever added to a session's list: its length says whether the trees changed.
+  const signature = `${key}\u0000${spans.length}`;
+  if (box.dataset.signature === signature) return;
   box.dataset.signature = signature;
-  box.dataset.session = view.selected.id;
   if (spans.length === 0) {
     box.replaceChildren(el("p", { className: "empty", text: "No spans yet. An agent instrumented with OpenTelemetry reports them here." }));
     return;
@@ -509,16 +519,21 @@ function renderTraces(spans) {
 function start(span) { return Number(span.start_unix_nano); }
 function end(span) { return Number(span.end_unix_nano); }
 
+// One trace as a tree, children under their parent in the order they started. Guarded as
+// trace_tree.rs is: a span that names itself as its parent is a root, and spans in a parent
+// cycle (reached from no root) are shown as roots of their own, never lost.
 function traceBlock(spans) {
   const ids = new Set(spans.map((span) => span.span_id));
   const children = new Map();
   const roots = [];
-  for (const span of spans.slice().sort((a, b) => start(a) - start(b))) {
+  const byStart = spans.slice().sort((a, b) => start(a) - start(b));
+  for (const span of byStart) {
     const parent = span.parent_span_id;
-    if (parent && ids.has(parent)) {
+    if (parent && parent !== span.span_id && ids.has(parent)) {
       if (!children.has(parent)) children.set(parent, []);
       children.get(parent).push(span);
     } else {
+      // A root, or a span whose parent was not received (yet).
       roots.push(span);
     }
   }
@@ -526,11 +541,20 @@ function traceBlock(spans) {
   const last = Math.max(...spans.map(end));
   const range = Math.max(1, last - first);
   const rows = [];
-  const walk = (span, depth) => {
-    rows.push(spanRow(span, depth, first, range));
-    for (const child of children.get(span.span_id) || []) walk(child, depth + 1);
+  const shown = new Set();
+  const show = (top) => {
+    const stack = [[top, 0]];
+    while (stack.length > 0) {
+      const [span, depth] = stack.pop();
+      if (shown.has(span)) continue;
+      shown.add(span);
+      rows.push(spanRow(span, depth, first, range));
+      const kids = children.get(span.span_id) || [];
+      for (let i = kids.length - 1; i >= 0; i -= 1) stack.push([kids[i], depth + 1]);
+    }
   };
-  for (const root of roots) walk(root, 0);
+  for (const root of roots) show(root);
+  for (const span of byStart) show(span);
   const head = el("div", { className: "trace-head" }, [
     el("span", { text: `trace ${String(spans[0].trace_id).slice(0, 12)}…`, title: spans[0].trace_id }),
     el("span", { text: `${spans.length} span${spans.length === 1 ? "" : "s"} · ${milliseconds((last - first) / 1e6)}` }),
@@ -538,24 +562,24 @@ function traceBlock(spans) {
   return el("div", { className: "trace", testid: "trace" }, [head, ...rows]);
 }
 
+// A span as SpanRecord serialises it (records.rs): `status` is `{code, message?}` with a
+// lowercase code, `duration_ms` a number.
 function spanRow(span, depth, first, range) {
-  const status = span.status && typeof span.status === "object" ? span.status : { code: span.status };
-  const failed = String(status.code || "").toLowerCase() === "error";
-  const duration = typeof span.duration_ms === "number" ? span.duration_ms : (end(span) - start(span)) / 1e6;
+  const failed = span.status.code === "error";
   const name = el("span", { className: "span-name", text: span.name, testid: "span-name" });
-  name.style.paddingLeft = `${depth * 16}px`;
+  name.style.paddingLeft = `${Math.min(depth, MAX_DEPTH) * 16}px`;
   const bar = el("span", { className: "bar" });
   bar.style.left = `${(((start(span) - first) / range) * 100).toFixed(2)}%`;
   bar.style.width = `${Math.max(0.5, ((end(span) - start(span)) / range) * 100).toFixed(2)}%`;
   const details = { ...(span.attributes || {}) };
-  if (status.message) details["status.message"] = status.message;
+  if (span.status.message) details["status.message"] = span.status.message;
   const attributes = el("pre", { className: "attributes", text: JSON.stringify(details, null, 2) });
   attributes.hidden = true;
   const row = el("div", { className: `span${failed ? " error" : ""}`, testid: "span" }, [
     el("div", { className: "span-line" }, [
       name,
       el("span", { className: "track" }, [bar]),
-      el("span", { className: "duration", text: milliseconds(duration), testid: "span-duration" }),
+      el("span", { className: "duration", text: milliseconds(span.duration_ms), testid: "span-duration" }),
     ]),
     attributes,
   ]);
