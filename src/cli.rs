@@ -9,6 +9,7 @@ use crate::agentcore_contract::{
 };
 use std::path::PathBuf;
 
+use crate::python::version::PythonVersion;
 use crate::server_protocol::Protocol;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -197,6 +198,11 @@ pub struct ServeArgs {
     /// of building a virtualenv from `requirements.txt`
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
+
+    /// Build the agents' environments with this Python version instead of the one each
+    /// deployment asks for (its `.python-version`, `requires-python`, ...)
+    #[arg(long, value_name = "X.Y", conflicts_with = "python")]
+    pub python_version: Option<PythonVersion>,
 
     /// Region shown in the local runtime ARNs and passed to the agents as `AWS_REGION`;
     /// defaults to the configured region, else `us-east-1`
@@ -401,10 +407,11 @@ pub struct DeployArgs {
     #[arg(long)]
     pub region: Option<String>,
 
-    /// Python version of the runtime: 3.10, 3.11, 3.12 or 3.13 (default: the one recorded, else
-    /// the local `python3`'s, else 3.12)
+    /// Python version of the runtime, one AgentCore runs (3.10 to 3.14); default: the one the
+    /// deployment asks for (`prepare` reads `.python-version`, `requires-python`, ...), else the
+    /// one recorded in the state file, else the local `python3`'s
     #[arg(long, value_name = "X.Y")]
-    pub python: Option<String>,
+    pub python: Option<PythonVersion>,
 
     /// S3 bucket for the package, `bucket` or `s3://bucket/prefix` (default: the state file's
     /// `aws.s3_path`, else the official CLI's `bedrock-agentcore-codebuild-sources-<account>-<region>`)

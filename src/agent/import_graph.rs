@@ -7,8 +7,16 @@
 //! absolute ones through the package's own name (`from cost_estimator_agent.config import X`)
 //! or as bare siblings (`import config`, which works because `invoke.py` puts the package's
 //! folder on `sys.path`).
+//!
+//! A bare import may also name a module beside the importer in a subfolder: `src/main.py`
+//! doing `from helpers.x import f` with `src/helpers/x.py`, which works for
+//! `python src/main.py` because Python puts the script's folder on `sys.path`. Such an import
+//! is resolved from the importer's folder and the folders above it, nearest first, and the
+//! folder it resolved from is an *import root*: the generated `invoke.py` puts the roots the
+//! entry's modules use on `sys.path`, as running the script did, and the requirements and
+//! warnings count those modules as the agent's own.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::agent::python_modules::PythonModule;
 use crate::python::module_syntax::Import;
@@ -16,6 +24,8 @@ use crate::python::module_syntax::Import;
 pub struct ImportGraph {
     /// `imports[i]`: indices of the own modules module `i` imports.
     imports: Vec<Vec<usize>>,
+    /// `roots[i]`: the subfolders (`src`, `app/core`) module `i`'s bare imports resolved from.
+    roots: Vec<Vec<String>>,
 }
 
 impl ImportGraph {
@@ -26,22 +36,53 @@ impl ImportGraph {
             .enumerate()
             .map(|(i, module)| (module.dotted.as_str(), i))
             .collect();
-        let imports = modules
-            .iter()
-            .map(|module| {
-                let mut found: Vec<usize> = module
-                    .syntax
-                    .imports
-                    .iter()
-                    .flat_map(|import| own_targets(module, import, package))
-                    .filter_map(|dotted| index.get(dotted.as_str()).copied())
-                    .collect();
-                found.sort_unstable();
-                found.dedup();
-                found
-            })
-            .collect();
-        ImportGraph { imports }
+        // Every module and every package above one: what a bare import may name.
+        let mut own: HashSet<&str> = HashSet::new();
+        for module in modules {
+            let dotted = module.dotted.as_str();
+            own.insert(dotted);
+            for (at, _) in dotted.match_indices('.') {
+                own.insert(&dotted[..at]);
+            }
+        }
+        let mut imports = Vec::with_capacity(modules.len());
+        let mut roots = Vec::with_capacity(modules.len());
+        for module in modules {
+            let mut found: Vec<usize> = Vec::new();
+            let mut used: Vec<String> = Vec::new();
+            for import in &module.syntax.imports {
+                let (root, targets) = own_targets(module, import, package, &own);
+                found.extend(
+                    targets
+                        .iter()
+                        .filter_map(|dotted| index.get(dotted.as_str()).copied()),
+                );
+                if let Some(root) = root
+                    && !used.contains(&root)
+                {
+                    used.push(root);
+                }
+            }
+            found.sort_unstable();
+            found.dedup();
+            imports.push(found);
+            roots.push(used);
+        }
+        ImportGraph { imports, roots }
+    }
+
+    /// The import roots (subfolders of the source, as `src` or `app/core`) that the bare
+    /// imports of the modules `loaded` resolve from, in the order first used.
+    pub fn roots_of(&self, loaded: &[usize]) -> Vec<String> {
+        let mut roots: Vec<String> = Vec::new();
+        for index in loaded {
+            for root in self.roots.get(*index).into_iter().flatten() {
+                if !roots.contains(root) {
+                    roots.push(root.clone());
+                }
+            }
+        }
+        roots
     }
 
     /// Whether another module imports module `index`.
@@ -103,38 +144,56 @@ impl ImportGraph {
     }
 }
 
-/// The dotted names (below the package) an import may load, if they are the agent's own.
-fn own_targets(module: &PythonModule, import: &Import, package: &str) -> Vec<String> {
-    let base: Vec<&str> = if import.level > 0 {
-        // The module's package: its own dotted name for an `__init__.py`, else its parent.
-        let mut parts: Vec<&str> = module.dotted.split('.').filter(|p| !p.is_empty()).collect();
-        if !module.file.ends_with("__init__.py") {
-            parts.pop();
+/// The dotted names (below the package) an import may load, if they are the agent's own, and
+/// the subfolder a bare import resolved from (`None` for the source's root).
+fn own_targets(
+    module: &PythonModule,
+    import: &Import,
+    package: &str,
+    own: &HashSet<&str>,
+) -> (Option<String>, Vec<String>) {
+    let with_names = |base: &[&str]| -> Vec<String> {
+        let target = base.join(".");
+        let mut targets = vec![target.clone()];
+        for name in &import.names {
+            targets.push(if target.is_empty() {
+                name.clone()
+            } else {
+                format!("{target}.{name}")
+            });
         }
-        let up = import.level - 1;
-        if up > parts.len() {
-            return Vec::new();
-        }
-        parts.truncate(parts.len() - up);
-        parts.extend(import.module.split('.').filter(|p| !p.is_empty()));
-        parts
-    } else {
-        let mut parts: Vec<&str> = import.module.split('.').collect();
-        if parts.first() == Some(&package) {
-            parts.remove(0);
-        }
-        parts
+        targets
     };
-    let target = base.join(".");
-    let mut targets = vec![target.clone()];
-    for name in &import.names {
-        targets.push(if target.is_empty() {
-            name.clone()
-        } else {
-            format!("{target}.{name}")
-        });
+    // The folders the module sits in: `src.agent` for `src/agent/main.py`.
+    let mut folder: Vec<&str> = module.dotted.split('.').filter(|p| !p.is_empty()).collect();
+    if !module.file.ends_with("__init__.py") {
+        folder.pop();
     }
-    targets
+    if import.level > 0 {
+        let up = import.level - 1;
+        if up > folder.len() {
+            return (None, Vec::new());
+        }
+        folder.truncate(folder.len() - up);
+        folder.extend(import.module.split('.').filter(|p| !p.is_empty()));
+        return (None, with_names(&folder));
+    }
+    let mut parts: Vec<&str> = import.module.split('.').collect();
+    if parts.first() == Some(&package) {
+        parts.remove(0);
+        return (None, with_names(&parts));
+    }
+    // Nearest folder first, the source's root last: the first where the import names one of
+    // the agent's modules (or packages) is where Python finds it, once that folder is on
+    // `sys.path`.
+    for depth in (1..=folder.len()).rev() {
+        let mut candidate: Vec<&str> = folder[..depth].to_vec();
+        candidate.extend(&parts);
+        if own.contains(candidate.join(".").as_str()) {
+            return (Some(folder[..depth].join("/")), with_names(&candidate));
+        }
+    }
+    (None, with_names(&parts))
 }
 
 #[cfg(test)]
@@ -206,5 +265,41 @@ mod tests {
         );
         assert!(!graph.is_imported(7));
         assert!(graph.is_imported(2));
+    }
+
+    #[test]
+    fn a_bare_import_beside_an_entry_in_a_subfolder_resolves_there_and_names_its_root() {
+        let modules = [
+            module(
+                "src/main.py",
+                "from helpers.format import pretty\nimport settings\nimport json\n",
+            ),
+            module("src/helpers/__init__.py", ""),
+            module(
+                "src/helpers/format.py",
+                "from .colors import RED\nimport settings\n",
+            ),
+            module("src/helpers/colors.py", ""),
+            module("src/settings.py", ""),
+            module("settings.py", ""),
+            module("scripts/tool.py", "import settings\n"),
+        ];
+        let graph = ImportGraph::build(&modules, "agent");
+        let reached: Vec<&str> = graph
+            .reachable_from(0)
+            .into_iter()
+            .map(|i| modules[i].file.as_str())
+            .collect();
+        assert!(reached.contains(&"src/helpers/format.py"), "{reached:?}");
+        assert!(reached.contains(&"src/helpers/colors.py"), "{reached:?}");
+        assert!(
+            reached.contains(&"src/settings.py") && !reached.contains(&"settings.py"),
+            "the nearest folder wins, as for `python src/main.py`: {reached:?}"
+        );
+        assert_eq!(graph.roots_of(&graph.reachable_from(0)), ["src"]);
+        assert!(
+            graph.roots_of(&[6]).is_empty(),
+            "`scripts/tool.py`'s `import settings` is the root's"
+        );
     }
 }

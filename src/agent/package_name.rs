@@ -12,7 +12,13 @@
 //!   it is renamed (its relative imports do not care); when modules do import it by name,
 //!   that is an error that says what to rename.
 //! - A flat folder (no `__init__.py`, modules importing each other by bare name) gets its
-//!   folder's name made a valid Python name, with `_agent` added when that hides a module.
+//!   folder's name made a valid Python name, with `_agent` added when that hides a module:
+//!   a library's, or one of its own that its modules import by that bare name (`weather/`
+//!   holding `weather.py` that `agent.py` imports as `import weather`: the generated package
+//!   `weather/__init__.py` would come first on `sys.path`).
+//! - A name made up (`_agent` added) is never the name of any module or folder in the source
+//!   (a folder `langgraph/` holding `langgraph_agent.py` becomes `langgraph_agent2`), or the
+//!   package would hide that module.
 
 use std::collections::BTreeSet;
 
@@ -55,6 +61,18 @@ pub fn choose(tree: &SourceTree, modules: &[PythonModule]) -> Result<PackageName
         .iter()
         .map(|module| module.dotted.as_str())
         .collect();
+    // Every module's and folder's name anywhere in the source: a made-up name must be none.
+    let taken: BTreeSet<String> = tree
+        .files
+        .iter()
+        .flat_map(|file| {
+            file.relative
+                .with_extension("")
+                .components()
+                .map(|part| part.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
     let mut libraries: BTreeSet<String> = BTreeSet::new();
     let mut self_importer: Option<&PythonModule> = None;
     for (module, import) in python_modules::runtime_imports(modules) {
@@ -77,7 +95,17 @@ pub fn choose(tree: &SourceTree, modules: &[PythonModule]) -> Result<PackageName
         }
         libraries.insert(top.to_string());
     }
+    // Own modules its modules import by bare name: a flat package of that name hides them.
+    let bare_imported_own: BTreeSet<&str> = python_modules::runtime_imports(modules)
+        .filter_map(|(_, import)| import.top_level())
+        .filter(|top| own.contains(*top))
+        .collect();
     let hidden = |name: &str| -> Option<Hiding> {
+        if !regular && bare_imported_own.contains(name) {
+            return Some(Hiding::Breaks(format!(
+                "its modules import its own `{name}` by that name"
+            )));
+        }
         if is_stdlib_module(name) {
             return Some(Hiding::Breaks(format!(
                 "`{name}` is a standard-library module"
@@ -129,7 +157,7 @@ pub fn choose(tree: &SourceTree, modules: &[PythonModule]) -> Result<PackageName
             (None, _) => {}
         }
         return Ok(PackageName {
-            name: free_name(&folder, &hidden),
+            name: free_name(&folder, &hidden, &taken),
             renamed_because: Some(format!(
                 "{}; the package uses only relative imports",
                 problem.reason()
@@ -140,7 +168,7 @@ pub fn choose(tree: &SourceTree, modules: &[PythonModule]) -> Result<PackageName
     let base = python_name(&folder);
     match hidden(&base) {
         Some(problem) => Ok(PackageName {
-            name: free_name(&base, &hidden),
+            name: free_name(&base, &hidden, &taken),
             renamed_because: Some(problem.reason().to_string()),
         }),
         None if base != folder => Ok(PackageName {
@@ -167,12 +195,17 @@ fn folder_name(tree: &SourceTree) -> String {
     path.to_string_lossy().into_owned()
 }
 
-/// `name`, or `name_agent`, `name_agent2`, ... : the first that hides nothing.
-fn free_name(base: &str, hidden: &dyn Fn(&str) -> Option<Hiding>) -> String {
+/// `name_agent`, `name_agent2`, ... : the first that hides nothing and is the name of no
+/// module or folder in the source (`taken`).
+fn free_name(
+    base: &str,
+    hidden: &dyn Fn(&str) -> Option<Hiding>,
+    taken: &BTreeSet<String>,
+) -> String {
     let base = python_name(base);
     let mut candidate = format!("{base}_agent");
     let mut counter = 2;
-    while hidden(&candidate).is_some() {
+    while hidden(&candidate).is_some() || taken.contains(&candidate) {
         candidate = format!("{base}_agent{counter}");
         counter += 1;
     }
@@ -315,5 +348,38 @@ mod tests {
         );
         let renamed = choose(&tree, &modules).unwrap();
         assert_eq!(renamed.name, "strands_agent");
+    }
+
+    #[test]
+    fn a_made_up_name_is_never_one_of_the_sources_own_modules() {
+        let (tree, modules) = source(
+            "langgraph",
+            &[
+                ("main.py", "from langgraph_agent import graph\n"),
+                (
+                    "langgraph_agent.py",
+                    "from langgraph.graph import StateGraph\ngraph = 1\n",
+                ),
+            ],
+        );
+        let package = choose(&tree, &modules).unwrap();
+        assert_eq!(package.name, "langgraph_agent2");
+    }
+
+    #[test]
+    fn a_flat_folder_whose_module_is_imported_by_the_folders_name_is_renamed() {
+        let (tree, modules) = source(
+            "weather",
+            &[
+                ("weather.py", "def f(): pass\n"),
+                ("agent.py", "import weather\n"),
+            ],
+        );
+        let package = choose(&tree, &modules).unwrap();
+        assert_eq!(package.name, "weather_agent");
+        assert_eq!(
+            package.renamed_because.as_deref(),
+            Some("its modules import its own `weather` by that name")
+        );
     }
 }

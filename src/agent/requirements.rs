@@ -209,7 +209,7 @@ pub fn generate(
     // A file named with `--requirements` is taken as it is; otherwise the project's lock file,
     // if it has one, pins what it lists.
     if flag.is_none()
-        && let Some(lock) = LockedVersions::find(&project_dirs(&tree.root, tree.single_file))
+        && let Some(lock) = LockedVersions::find(&tree.project_dirs())
     {
         requirements.pin_to(&lock);
     }
@@ -314,7 +314,7 @@ fn declared_requirements(
             RequirementsOrigin::Flag(file.to_path_buf()),
         )));
     }
-    for dir in project_dirs(&tree.root, tree.single_file) {
+    for dir in tree.project_dirs() {
         let requirements_txt = dir.join("requirements.txt");
         if requirements_txt.is_file() {
             let mut collected = Collected::default();
@@ -332,25 +332,6 @@ fn declared_requirements(
         }
     }
     Ok(None)
-}
-
-/// The source directory, then the project above it: inside a git repository every folder up
-/// to its root; outside one, only the direct parent (a stray file higher up is not the
-/// agent's project).
-fn project_dirs(root: &Path, single_file: bool) -> Vec<PathBuf> {
-    let repository = root.ancestors().find(|dir| dir.join(".git").exists());
-    let mut dirs = vec![root.to_path_buf()];
-    match repository {
-        Some(repository) => dirs.extend(
-            root.ancestors()
-                .skip(1)
-                .take_while(|dir| dir.starts_with(repository))
-                .map(Path::to_path_buf),
-        ),
-        None if !single_file => dirs.extend(root.parent().map(Path::to_path_buf)),
-        None => {}
-    }
-    dirs
 }
 
 /// `[project].dependencies` (PEP 621), else `[tool.poetry.dependencies]`; `None` when the

@@ -98,6 +98,27 @@ impl SourceTree {
 
     /// The top-level modules and folders of the source (`config` for `config.py`, `pricing`
     /// for `pricing/table.py`): what a bare import of the agent's own code names.
+    /// The source directory, then the project above it, where the agent's project files
+    /// (requirements, `pyproject.toml`, `.python-version`, a Dockerfile) may live: inside a
+    /// git repository every folder up to its root; outside one, only the direct parent (a
+    /// stray file higher up is not the agent's project).
+    pub fn project_dirs(&self) -> Vec<PathBuf> {
+        let repository = self.root.ancestors().find(|dir| dir.join(".git").exists());
+        let mut dirs = vec![self.root.clone()];
+        match repository {
+            Some(repository) => dirs.extend(
+                self.root
+                    .ancestors()
+                    .skip(1)
+                    .take_while(|dir| dir.starts_with(repository))
+                    .map(Path::to_path_buf),
+            ),
+            None if !self.single_file => dirs.extend(self.root.parent().map(Path::to_path_buf)),
+            None => {}
+        }
+        dirs
+    }
+
     pub fn top_level_names(&self) -> std::collections::BTreeSet<String> {
         self.files
             .iter()

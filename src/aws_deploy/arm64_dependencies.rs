@@ -17,8 +17,10 @@ use tokio::process::Command;
 
 use crate::aws_deploy::zip_archive::{FileToZip, ZipBuilder};
 use crate::error::UserError;
-use crate::local_runtime::python_env::{cache_dir, which};
+use crate::local_runtime::python_env::cache_dir;
 use crate::output::progress::Progress;
+use crate::python::interpreters::which;
+use crate::python::version::PythonVersion;
 
 /// The platforms tried in order.
 pub const ARM64_PLATFORMS: &[&str] = &[
@@ -41,13 +43,14 @@ pub struct Dependencies {
 /// Install (or find in the cache) the dependencies of `requirements` for Python `version`.
 pub async fn ensure(
     requirements: &Path,
-    version: &str,
+    version: PythonVersion,
     level: u32,
     progress: &Progress,
 ) -> anyhow::Result<Dependencies> {
     let text = tokio::fs::read(requirements)
         .await
         .with_context(|| format!("reading `{}`", requirements.display()))?;
+    let version = version.to_string();
     let mut key = sha256_hex(&[&text, version.as_bytes(), b"linux/arm64"]);
     key.truncate(20);
     let root = cache_dir().join("arm64-dependencies").join(key);
@@ -85,7 +88,7 @@ pub async fn ensure(
             .arg(&site)
             .args([
                 "--python-version",
-                version,
+                &version,
                 "--python-platform",
                 platform,
                 "--only-binary",
@@ -110,7 +113,7 @@ pub async fn ensure(
     }
     let Some(platform) = platform_used else {
         let _ = tokio::fs::remove_dir_all(&root).await;
-        return Err(install_failure(&last_failure, version).into());
+        return Err(install_failure(&last_failure, &version).into());
     };
     rewrite_shebangs(&site.join("bin")).await?;
     progress.step("Compressing the dependencies (cached for later deploys)");

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::agentcore_contract::{LIFECYCLE_SECONDS, MAX_ENVIRONMENT_VARIABLES};
 use crate::error::UserError;
+use crate::python::version::PythonVersion;
 
 #[derive(Debug, Clone)]
 pub struct DeployOptions {
@@ -13,7 +14,7 @@ pub struct DeployOptions {
     /// Prepare from here first when the deployment directory is missing.
     pub source_dir: Option<PathBuf>,
     pub region: Option<String>,
-    pub python: Option<String>,
+    pub python: Option<PythonVersion>,
     pub bucket: Option<String>,
     /// `--env KEY=VALUE`, checked.
     pub environment: HashMap<String, String>,

@@ -12,6 +12,7 @@ use crate::aws_deploy::zip_archive::{FileToZip, WrittenEntry, ZipBuilder};
 use crate::bundle::output_dir::{MANIFEST_NAME, written_files};
 use crate::error::UserError;
 use crate::output::progress::Progress;
+use crate::python::version::PythonVersion;
 
 use crate::agentcore_contract::{
     MAX_PACKAGE_COMPRESSED_BYTES as MAX_COMPRESSED_BYTES,
@@ -35,7 +36,7 @@ pub struct Package {
 /// Build `out` from the deployment directory and its dependencies for Python `version`.
 pub async fn build(
     deployment: &Path,
-    version: &str,
+    version: PythonVersion,
     out: &Path,
     progress: &Progress,
 ) -> anyhow::Result<Package> {

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::agent::python_choice::PythonChoice;
 use crate::aws::errors::{AwsCall, code_of, explain};
 use crate::aws::region::{self, AwsRegion};
 use crate::aws::sdk_config;
@@ -24,6 +25,8 @@ use crate::error::UserError;
 use crate::iam::role::role_name_for;
 use crate::output::progress::Progress;
 use crate::project_state::{ProjectState, STATE_FILE};
+use crate::python::interpreters;
+use crate::python::version::PythonVersion;
 use crate::server_protocol::Protocol;
 
 /// Where the deployment is and which region it goes to, before anything is prepared.
@@ -73,7 +76,7 @@ pub struct DeployPlan {
     pub config: aws_config::SdkConfig,
     pub role_arn: String,
     pub role_is_new: bool,
-    pub python: String,
+    pub python: PythonVersion,
     pub package: Package,
     pub location_in_s3: PackageLocation,
     pub bucket: String,
@@ -149,11 +152,17 @@ pub async fn plan(
         ),
     };
 
-    let python = python_version(options.python.as_deref(), state.runtime_type_of(&agent)).await?;
+    let choice = recorded
+        .as_ref()
+        .map(|identity| identity.python.clone())
+        .unwrap_or_default();
+    let (python, python_reason) =
+        python_version(options.python, &choice, state.runtime_type_of(&agent)).await?;
+    progress.step(format!("Python {python} ({python_reason})"));
     let package_path = PathBuf::from(".agentprep/build")
         .join(&agent)
         .join("deployment.zip");
-    let package = package::build(deployment, &python, &package_path, progress).await?;
+    let package = package::build(deployment, python, &package_path, progress).await?;
 
     let location_in_s3 = match (&options.bucket, state.s3_path_of(&agent)) {
         (Some(flag), _) => PackageLocation::parse(flag, "`--bucket`")?,
@@ -218,7 +227,7 @@ pub async fn plan(
         role_arn: role_arn.clone(),
         bucket: bucket.clone(),
         key: key.clone(),
-        python: python.clone(),
+        python,
         entry_point: entry_point(settings.observability, &requirements),
         environment: environment_for(&options, existing.as_ref(), &region.name)?,
         settings,
@@ -329,32 +338,33 @@ async fn find_role(
     }
 }
 
-/// `--python`, else the recorded runtime, else the local `python3`'s version if AgentCore runs
-/// it, else 3.12.
-async fn python_version(flag: Option<&str>, recorded: Option<String>) -> anyhow::Result<String> {
+/// The runtime's Python: `--python`; else the version the deployment names (`prepare` read
+/// it from `.python-version`, a Dockerfile, ...); else the one the state file records, when
+/// the deployment allows it (a redeploy from another machine keeps the runtime it has); else
+/// the rule `serve` follows: `python3`'s version when allowed, else the newest installed,
+/// else the oldest allowed.
+async fn python_version(
+    flag: Option<PythonVersion>,
+    choice: &PythonChoice,
+    recorded: Option<String>,
+) -> anyhow::Result<(PythonVersion, String)> {
     if let Some(version) = flag {
         runtime_upsert::runtime_type(version)?;
-        return Ok(version.to_string());
+        return Ok((version, "`--python`".into()));
+    }
+    if let Some(pin) = &choice.pinned {
+        return Ok((pin.version, format!("named by {}", pin.source)));
     }
     if let Some(version) = recorded
         .as_deref()
-        .and_then(|r| r.strip_prefix("PYTHON_"))
-        .map(|v| v.replace('_', "."))
-        && runtime_upsert::runtime_type(&version).is_ok()
+        .and_then(PythonVersion::from_runtime_name)
+        .filter(|version| choice.allows(*version))
     {
-        return Ok(version);
+        return Ok((version, format!("the runtime recorded in `{STATE_FILE}`")));
     }
-    let local = tokio::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')",
-        ])
-        .output()
-        .await
-        .ok()
-        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_string())
-        .filter(|version| runtime_upsert::runtime_type(version).is_ok());
-    Ok(local.unwrap_or_else(|| "3.12".into()))
+    let python3 = interpreters::python3().await.map(|python| python.version);
+    let installed = interpreters::installed(&choice.allowed()).await;
+    Ok(choice.resolve(python3, &installed))
 }
 
 /// The deployment's path as the state file records it: absolute.

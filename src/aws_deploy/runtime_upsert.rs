@@ -14,11 +14,13 @@ use aws_sdk_bedrockagentcorecontrol::types::{
 };
 use serde::Serialize;
 
+use crate::agentcore_contract;
 use crate::aws::errors::{AwsCall, code_of, explain};
 use crate::aws_deploy::role_propagation::retry_while_role_propagates;
 use crate::aws_deploy::runtime_settings::RuntimeSettings;
 use crate::error::UserError;
 use crate::output::progress::Progress;
+use crate::python::version::PythonVersion;
 
 /// What the runtime should be.
 #[derive(Debug, Clone)]
@@ -27,8 +29,7 @@ pub struct RuntimeSpec {
     pub role_arn: String,
     pub bucket: String,
     pub key: String,
-    /// `3.12` style.
-    pub python: String,
+    pub python: PythonVersion,
     pub entry_point: Vec<String>,
     pub environment: HashMap<String, String>,
     pub settings: RuntimeSettings,
@@ -49,8 +50,8 @@ pub struct DeployedRuntime {
     pub settings: RuntimeSettings,
     /// The package's bucket and key.
     pub package: Option<(String, String)>,
-    /// `3.12` style.
-    pub python: Option<String>,
+    /// `None` for a runtime of another language.
+    pub python: Option<PythonVersion>,
     pub entry_point: Vec<String>,
     pub environment: HashMap<String, String>,
     pub description: String,
@@ -63,7 +64,7 @@ impl DeployedRuntime {
         self.runtime.status == "READY"
             && self.runtime.role_arn.as_deref() == Some(spec.role_arn.as_str())
             && self.package == Some((spec.bucket.clone(), spec.key.clone()))
-            && self.python.as_deref() == Some(spec.python.as_str())
+            && self.python == Some(spec.python)
             && self.entry_point == spec.entry_point
             && self.environment == spec.environment
             && self.settings.differences(&spec.settings).is_empty()
@@ -83,17 +84,17 @@ pub struct RuntimeRef {
 }
 
 /// `3.12` -> `PYTHON_3_12`, for the versions AgentCore runs.
-pub fn runtime_type(python: &str) -> Result<AgentManagedRuntimeType, UserError> {
-    match python {
-        "3.10" => Ok(AgentManagedRuntimeType::Python310),
-        "3.11" => Ok(AgentManagedRuntimeType::Python311),
-        "3.12" => Ok(AgentManagedRuntimeType::Python312),
-        "3.13" => Ok(AgentManagedRuntimeType::Python313),
-        other => Err(UserError::usage(format!(
-            "`--python {other}` is not a Python version AgentCore Runtime runs"
+pub fn runtime_type(python: PythonVersion) -> Result<AgentManagedRuntimeType, UserError> {
+    agentcore_contract::python_runtime_type(python).ok_or_else(|| {
+        let runs: Vec<String> = agentcore_contract::python_runtimes()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        UserError::usage(format!(
+            "Python {python} is not a version AgentCore Runtime runs"
         ))
-        .with_hint("pass one of 3.10, 3.11, 3.12, 3.13")),
-    }
+        .with_hint(format!("pass `--python` with one of {}", runs.join(", ")))
+    })
 }
 
 fn artifact(spec: &RuntimeSpec) -> anyhow::Result<AgentRuntimeArtifact> {
@@ -103,7 +104,7 @@ fn artifact(spec: &RuntimeSpec) -> anyhow::Result<AgentRuntimeArtifact> {
         .build()?;
     let code = CodeConfiguration::builder()
         .code(Code::S3(location))
-        .runtime(runtime_type(&spec.python)?)
+        .runtime(runtime_type(spec.python)?)
         .set_entry_point(Some(spec.entry_point.clone()))
         .build()?;
     Ok(AgentRuntimeArtifact::CodeConfiguration(code))
@@ -179,10 +180,7 @@ pub async fn describe(
         .and_then(|code| code.code())
         .and_then(|code| code.as_s3().ok())
         .map(|s3| (s3.bucket().to_string(), s3.prefix().to_string()));
-    let python = code
-        .map(|code| code.runtime().as_str())
-        .and_then(|name| name.strip_prefix("PYTHON_"))
-        .map(|version| version.replace('_', "."));
+    let python = code.and_then(|code| PythonVersion::from_runtime_name(code.runtime().as_str()));
     let entry_point = code
         .map(|code| code.entry_point().to_vec())
         .unwrap_or_default();
@@ -502,7 +500,7 @@ mod tests {
             role_arn: "arn:aws:iam::123456789012:role/AgentCoreRole-agent".into(),
             bucket: "bucket".into(),
             key: "agent/deployment.zip".into(),
-            python: "3.12".into(),
+            python: PythonVersion::new(12),
             entry_point: vec!["invoke.py".into()],
             environment: HashMap::new(),
             settings: RuntimeSettings::default(),

@@ -11,19 +11,22 @@
 //! imported is kept from starting. Every file is parsed before it is returned: agentprep never
 //! writes an `invoke.py` that does not compile.
 
-use crate::agent::entry::{AgentFramework, CallStyle, Entry, ServerStart};
+use crate::agent::entry::{AgentFramework, CallStyle, Entry};
 use crate::error::UserError;
 use crate::python::module_syntax;
 
 /// Render `invoke.py` for `entry` in the package `package` of the agent `agent_name`. `region`
-/// is the region the agent was prepared for, used when the process has no `AWS_REGION`.
+/// is the region the agent was prepared for, used when the process has no `AWS_REGION`;
+/// `import_roots` are the package's subfolders the agent's bare imports resolve from (`src`
+/// for `src/main.py` importing `helpers` beside it).
 pub fn render(
     entry: &Entry,
     agent_name: &str,
     package: &str,
     region: Option<&str>,
+    import_roots: &[String],
 ) -> anyhow::Result<String> {
-    let text = compose(entry, agent_name, package, region);
+    let text = compose(entry, agent_name, package, region, import_roots);
     let syntax = module_syntax::parse(&text)?;
     if let Some(line) = syntax.syntax_error_line {
         return Err(UserError::failed(format!(
@@ -36,9 +39,37 @@ pub fn render(
     Ok(text)
 }
 
-fn compose(entry: &Entry, agent_name: &str, package: &str, region: Option<&str>) -> String {
+fn compose(
+    entry: &Entry,
+    agent_name: &str,
+    package: &str,
+    region: Option<&str>,
+    import_roots: &[String],
+) -> String {
     let version = env!("CARGO_PKG_VERSION");
     let spec = entry.spec();
+    let roots: String = import_roots
+        .iter()
+        .map(|root| {
+            let parts: Vec<String> = std::iter::once(package.to_string())
+                .chain(root.split('/').map(str::to_string))
+                .map(|part| python_string(&part))
+                .collect();
+            format!("os.path.join(_HERE, {}), ", parts.join(", "))
+        })
+        .collect();
+    let roots_note = if import_roots.is_empty() {
+        String::new()
+    } else {
+        let listed: Vec<String> = import_roots
+            .iter()
+            .map(|root| format!("`{root}/`"))
+            .collect();
+        format!(
+            "\n# The agent's modules import their neighbours in {} by bare name, as running them as\n# scripts allows (Python puts a script's own folder on the path): those folders come first.",
+            listed.join(", ")
+        )
+    };
     let mut out = format!(
         r#""""AgentCore Runtime entrypoint for the agent `{agent_name}`.
 
@@ -52,12 +83,12 @@ import sys
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # The agent's folder is the package `{package}`; modules that import their siblings by bare
-# name (`import config`) find them through the package's own folder on the path as well.
-sys.path[:0] = [_HERE, os.path.join(_HERE, "{package}")]
+# name (`import config`) find them through the package's own folder on the path as well.{roots_note}
+sys.path[:0] = [_HERE, {roots}os.path.join(_HERE, "{package}")]
 "#
     );
     let at = entry.at();
-    let import_of = |name: &str, alias: &str| -> String {
+    let import_line = |name: &str, alias: &str| -> String {
         if at.by_path {
             format!(
                 "{alias} = _load_by_path({}).{name}\n",
@@ -76,6 +107,9 @@ sys.path[:0] = [_HERE, os.path.join(_HERE, "{package}")]
             }
         }
     };
+    let import_of =
+        |name: &str, alias: &str| -> String { kept_from_serving(&import_line(name, alias)) };
+    out.push_str(SERVER_GUARD);
     if at.by_path {
         out.push_str(&format!(
             r#"
@@ -106,20 +140,12 @@ def _load_by_path(relative):
             out.push_str(&format!(
                 "\n# The agent's own BedrockAgentCoreApp, {what}.\n"
             ));
-            out.push_str(&guarded_import(
-                entry.server_started_on_import(),
-                variable,
-                &import_of(variable, "app"),
-            ));
+            out.push_str(&import_of(variable, "app"));
             out.push_str(MAIN_APP_RUN);
         }
         Entry::AsgiApp { variable, .. } => {
             out.push_str("\n# The agent's own ASGI app, which serves AgentCore's paths itself.\n");
-            out.push_str(&guarded_import(
-                entry.server_started_on_import(),
-                variable,
-                &import_of(variable, "app"),
-            ));
+            out.push_str(&import_of(variable, "app"));
             out.push_str(HOST_CHOICE);
             out.push_str(MAIN_UVICORN_RUN);
         }
@@ -224,11 +250,15 @@ def _get_agent():
                 "\n# The agent's own MCP server, {}, served over Streamable HTTP at `/mcp`.\n",
                 api.describe()
             ));
-            let import = import_of(variable, "_server");
+            let import = import_line(variable, "_server");
             if *run_on_import {
-                out.push_str(&guarded_server_run(class_origin, variable, &import));
+                out.push_str(&kept_from_serving(&guarded_server_run(
+                    class_origin,
+                    variable,
+                    &import,
+                )));
             } else {
-                out.push_str(&import);
+                out.push_str(&kept_from_serving(&import));
             }
             out.push_str(&format!(
                 "\n# {}\n_STATELESS = {}\n",
@@ -249,11 +279,7 @@ def _get_agent():
                 "\n# The agent's own A2A server ({}), served at `/` with its agent card.\n",
                 server.describe()
             ));
-            out.push_str(&guarded_import(
-                entry.server_started_on_import(),
-                variable,
-                &import_of(variable, "_server"),
-            ));
+            out.push_str(&import_of(variable, "_server"));
             out.push_str(HOST_CHOICE);
             out.push_str(A2A_SERVER_RUN);
         }
@@ -276,26 +302,19 @@ fn guarded_server_run(class_origin: &str, variable: &str, import: &str) -> Strin
     )
 }
 
-/// The import of the agent's app, with a server start at import time turned into a no-op
-/// for the length of the import.
-fn guarded_import(start: Option<ServerStart>, variable: &str, import: &str) -> String {
-    match start {
-        None => import.to_string(),
-        Some(ServerStart::AppRun) => run_disabled_during(
-            "from bedrock_agentcore.runtime import BedrockAgentCoreApp as _App  # noqa: E402",
-            "_App.run",
-            "lambda self, *args, **kwargs: None",
-            &format!("`{variable}.run()`"),
-            import,
-        ),
-        Some(ServerStart::Uvicorn) => run_disabled_during(
-            "import uvicorn as _uvicorn  # noqa: E402",
-            "_uvicorn.run",
-            "lambda *args, **kwargs: None",
-            "`uvicorn.run(...)`",
-            import,
-        ),
-    }
+/// `import`, run with every server start it makes kept from starting (`SERVER_GUARD`).
+fn kept_from_serving(import: &str) -> String {
+    let indented: String = import
+        .lines()
+        .map(|line| {
+            if line.is_empty() {
+                "\n".to_string()
+            } else {
+                format!("    {line}\n")
+            }
+        })
+        .collect();
+    format!("with _servers_kept_from_starting():\n{indented}")
 }
 
 /// `import`, run with `run` (a server start, made available by `binding`) replaced by `noop`
@@ -317,6 +336,68 @@ try:
 "#
     )
 }
+
+/// While the agent's module is imported, a server it starts does nothing: an `app.run()` or
+/// `uvicorn.run(...)` outside `if __name__ == "__main__":`, under any other condition
+/// (`if os.getenv("LOCAL"):`), or deep in `asyncio.run(main())`, would bind the port the
+/// runtime's own server needs (or block the import forever). Every server the Python agent
+/// frameworks start goes through uvicorn (`BedrockAgentCoreApp.run`, Strands' `A2AServer`,
+/// FastMCP's HTTP transports), so uvicorn's three ways in are the ones replaced, and only for
+/// the length of the import; each call is reported on stderr with the agent's line.
+const SERVER_GUARD: &str = r#"
+import contextlib  # noqa: E402
+
+
+@contextlib.contextmanager
+def _servers_kept_from_starting():
+    """Servers started while the agent's module is imported do nothing (each one said on
+    stderr): the runtime's server starts once, below, on the port it is given."""
+    try:
+        import uvicorn
+    except ImportError:
+        yield
+        return
+
+    def report(what):
+        import traceback
+
+        here = os.path.join(_HERE, "")
+        where = "while the agent was imported"
+        for frame in reversed(traceback.extract_stack()[:-2]):
+            if frame.filename.startswith(here) and os.path.basename(frame.filename) != "invoke.py":
+                where = f"at {os.path.relpath(frame.filename, _HERE)}:{frame.lineno}"
+                break
+        print(
+            f"agentprep: {what} {where} did nothing: the agent's module was being imported, "
+            "and the runtime starts the server itself",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def run(*args, **kwargs):
+        report("`uvicorn.run(...)`")
+
+    def server_run(self, *args, **kwargs):
+        report("`uvicorn.Server.run()`")
+
+    async def server_serve(self, *args, **kwargs):
+        report("`uvicorn.Server.serve()`")
+
+    replaced = [
+        (uvicorn, "run", run),
+        (uvicorn.Server, "run", server_run),
+        (uvicorn.Server, "serve", server_serve),
+    ]
+    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in replaced]
+    for owner, name, stand_in in replaced:
+        setattr(owner, name, stand_in)
+    try:
+        yield
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+
+"#;
 
 /// A Python string literal holding `text` (JSON's escapes are Python's).
 fn python_string(text: &str) -> String {
@@ -614,7 +695,7 @@ fn handler(callee: &str, style: CallStyle, is_twin: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::entry::ModuleRef;
+    use crate::agent::entry::{ModuleRef, ServerStart};
 
     fn at(module: &str) -> ModuleRef {
         ModuleRef {
@@ -639,6 +720,7 @@ mod tests {
             "estimator",
             "cost_estimator_agent",
             Some("us-west-2"),
+            &[],
         )
         .unwrap();
         assert!(text.contains(
@@ -662,7 +744,7 @@ mod tests {
             websocket: None,
             server_started_on_import: None,
         };
-        let text = render(&entry, "app_agent", "app_agent", None).unwrap();
+        let text = render(&entry, "app_agent", "app_agent", None, &[]).unwrap();
         assert!(text.contains("from app_agent import my_app as app"));
         assert!(!text.contains("BedrockAgentCoreApp()"));
         if let Entry::ExistingApp {
@@ -672,8 +754,13 @@ mod tests {
         {
             *server_started_on_import = Some(ServerStart::AppRun);
         }
-        let text = render(&entry, "app_agent", "app_agent", None).unwrap();
-        assert!(text.contains("_App.run = lambda self, *args, **kwargs: None\ntry:\n    from app_agent import my_app as app"));
+        let text = render(&entry, "app_agent", "app_agent", None, &[]).unwrap();
+        assert!(
+            text.contains(
+                "with _servers_kept_from_starting():\n    from app_agent import my_app as app"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
@@ -688,7 +775,7 @@ mod tests {
             framework: AgentFramework::Strands,
             style: CallStyle::Stream,
         };
-        let text = render(&entry, "my_agent", "my_agent", None).unwrap();
+        let text = render(&entry, "my_agent", "my_agent", None, &[]).unwrap();
         assert!(
             text.contains("_agent = _load_by_path(\"my-agent.py\").agent"),
             "{text}"
@@ -704,7 +791,7 @@ mod tests {
             style: CallStyle::Sync,
             stream_function: None,
         };
-        assert!(render(&sync, "a", "a", None).unwrap().contains(
+        assert!(render(&sync, "a", "a", None, &[]).unwrap().contains(
             "def invoke(payload):\n    return _answer(_entry_function(_prompt_of(payload)))"
         ));
         let asynchronous = Entry::Function {
@@ -714,7 +801,7 @@ mod tests {
             stream_function: None,
         };
         assert!(
-            render(&asynchronous, "a", "a", None)
+            render(&asynchronous, "a", "a", None, &[])
                 .unwrap()
                 .contains("return _answer(await _entry_function(_prompt_of(payload)))")
         );
@@ -729,7 +816,7 @@ mod tests {
                 style: CallStyle::Sync,
                 stream_function: None,
             };
-            let text = render(&entry, "a", "a", None).unwrap();
+            let text = render(&entry, "a", "a", None, &[]).unwrap();
             assert!(
                 text.contains(&format!("from a.agent import {name} as _entry_function")),
                 "{text}"
@@ -760,7 +847,7 @@ mod tests {
             },
         ];
         for entry in shapes {
-            let text = render(&entry, "a", "pkg", Some("eu-west-1")).unwrap();
+            let text = render(&entry, "a", "pkg", Some("eu-west-1"), &[]).unwrap();
             assert!(
                 crate::python::module_syntax::parse(&text)
                     .unwrap()

@@ -19,6 +19,7 @@ use std::time::UNIX_EPOCH;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
+use crate::agent::python_choice::PythonChoice;
 use crate::bundle::git_tracked;
 use crate::error::UserError;
 use crate::local_files::left_behind::remove_folders_of_dead_processes;
@@ -61,7 +62,14 @@ struct Manifest {
     /// Where the deployment was prepared from, so `serve --watch` can prepare it again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     prepared_from: Option<PreparedFrom>,
+    /// The Python the project asks for (absent before agentprep read it: any).
+    #[serde(default, skip_serializing_if = "is_unconstrained")]
+    python: PythonChoice,
     files: BTreeMap<String, FileStamp>,
+}
+
+fn is_unconstrained(choice: &PythonChoice) -> bool {
+    choice == &PythonChoice::default()
 }
 
 /// The source and the `prepare` flags that shaped a deployment: what preparing it again on a
@@ -96,6 +104,7 @@ pub struct DeploymentIdentity {
     pub protocol: Protocol,
     pub websocket: bool,
     pub prepared_from: Option<PreparedFrom>,
+    pub python: PythonChoice,
 }
 
 /// The files `prepare` wrote into `dir`, from its manifest (`None` when agentprep did not write
@@ -116,6 +125,7 @@ pub fn recorded_identity(dir: &Path) -> Option<DeploymentIdentity> {
         protocol: manifest.protocol,
         websocket: manifest.websocket,
         prepared_from: manifest.prepared_from,
+        python: manifest.python,
     })
 }
 
@@ -180,6 +190,8 @@ pub struct ServedDeployment {
     pub websocket: bool,
     /// Where `prepare` made it from (absent for deployments of older agentprep versions).
     pub prepared_from: Option<PreparedFrom>,
+    /// The Python the project asks for.
+    pub python: PythonChoice,
 }
 
 /// The deployment in `dir` as `serve` hosts it: what `prepare` recorded, else (a deployment
@@ -192,12 +204,14 @@ pub fn served_deployment(dir: &Path) -> anyhow::Result<ServedDeployment> {
             protocol: identity.protocol,
             websocket: identity.websocket,
             prepared_from: identity.prepared_from,
+            python: identity.python,
         },
         None => ServedDeployment {
             agent: packaged_agent(dir)?,
             protocol: Protocol::default(),
             websocket: false,
             prepared_from: None,
+            python: PythonChoice::default(),
         },
     })
 }
@@ -459,6 +473,9 @@ fn build(
             .unwrap_or_default(),
         websocket: identity.is_some_and(|identity| identity.websocket),
         prepared_from: identity.and_then(|identity| identity.prepared_from.clone()),
+        python: identity
+            .map(|identity| identity.python.clone())
+            .unwrap_or_default(),
         files: BTreeMap::new(),
     };
     for stamps in results {
@@ -643,6 +660,7 @@ mod tests {
             protocol: Protocol::Mcp,
             websocket: true,
             prepared_from: None,
+            python: PythonChoice::default(),
         };
         write(&output, &[generated("pkg/a.py", "a")], Some(&identity)).unwrap();
         fs::create_dir_all(output.join("pkg/__pycache__")).unwrap();

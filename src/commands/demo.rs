@@ -48,7 +48,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let report = prepare::run(&options, &progress).await?;
     let python = match &args.python {
         Some(python) => python.clone(),
-        None => python_env::ensure_env(&deployment.join("requirements.txt"), &progress).await?,
+        None => {
+            let (base, _) = python_env::base_interpreter(&report.python, None).await?;
+            python_env::ensure_env(&deployment.join("requirements.txt"), &base, &progress).await?
+        }
     };
 
     progress.step("Starting the local AgentCore Runtime");

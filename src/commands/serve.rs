@@ -75,7 +75,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 }
                 python.clone()
             }
-            None => python_env::ensure_env(&dir.join("requirements.txt"), &progress).await?,
+            None => {
+                let (base, why) =
+                    python_env::base_interpreter(&served.python, args.python_version).await?;
+                progress.step(format!("`{name}` runs on Python {} ({why})", base.version));
+                python_env::ensure_env(&dir.join("requirements.txt"), &base, &progress).await?
+            }
         };
         agents.push(AgentToHost {
             name,
@@ -159,6 +164,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 deployment_dir: agent.deployment_dir.clone(),
                 prepared_from,
                 python_override: args.python.clone(),
+                python_version: args.python_version,
             })
             .collect();
         dev_loop::start(&runtime, watched, stopped.clone())?;

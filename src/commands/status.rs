@@ -302,8 +302,8 @@ fn drift(state: &ProjectState, agent: &str, deployed: &DeployedRuntime) -> Vec<S
         }
     }
     if let Some(python) = state.runtime_type_of(agent)
-        && let Some(deployed_python) = &deployed.python
-        && python != format!("PYTHON_{}", deployed_python.replace('.', "_"))
+        && let Some(deployed_python) = deployed.python
+        && python != deployed_python.runtime_name()
     {
         found.push(format!(
             "drift in the Python version: the state file says `{python}`, the runtime runs {deployed_python}"

@@ -25,6 +25,8 @@ pub struct WatchedAgent {
     pub prepared_from: PreparedFrom,
     /// `serve --python`: used as it is, even when the requirements change.
     pub python_override: Option<PathBuf>,
+    /// `serve --python-version`: the version environments are built with on a reload.
+    pub python_version: Option<crate::python::version::PythonVersion>,
 }
 
 /// Watch each agent's source until shutdown, reloading on changes. Fails at once (before

@@ -161,7 +161,8 @@ impl Reloader {
                     "The requirements of `{}` changed: building their Python environment (the previous code serves meanwhile)",
                     agent.name
                 );
-                environment_for(&requirements).await?
+                environment_for(&requirements, &plan.analysis.python, watched.python_version)
+                    .await?
             }
         };
         let previous = crate::prepare::apply::write_deployment(&plan, &progress)
@@ -222,8 +223,16 @@ fn keep_iam_documents(files: &mut [PlannedFile], deployment_dir: &Path) {
     }
 }
 
-/// The Python environment for requirements not yet written to the deployment.
-async fn environment_for(requirements: &str) -> Result<std::path::PathBuf, String> {
+/// The Python environment for requirements not yet written to the deployment, on the Python
+/// the changed source asks for.
+async fn environment_for(
+    requirements: &str,
+    choice: &crate::agent::python_choice::PythonChoice,
+    flag: Option<crate::python::version::PythonVersion>,
+) -> Result<std::path::PathBuf, String> {
+    let (base, _) = python_env::base_interpreter(choice, flag)
+        .await
+        .map_err(|error| format!("{error:#}"))?;
     let staged = tempfile::Builder::new()
         .prefix("agentprep-requirements-")
         .suffix(".txt")
@@ -231,7 +240,7 @@ async fn environment_for(requirements: &str) -> Result<std::path::PathBuf, Strin
         .map_err(|error| format!("cannot stage the new requirements: {error}"))?;
     std::fs::write(staged.path(), requirements)
         .map_err(|error| format!("cannot stage the new requirements: {error}"))?;
-    python_env::ensure_env(staged.path(), &Progress::warnings_only())
+    python_env::ensure_env(staged.path(), &base, &Progress::warnings_only())
         .await
         .map_err(|error| format!("the new requirements cannot be installed: {error:#}"))
 }

@@ -1,7 +1,8 @@
 //! The Python environment a deployment runs in locally: a virtualenv built from its
-//! `requirements.txt`, cached by the hash of the requirements and the Python version, so a
-//! second `serve` of the same deployment starts at once. Built with `uv` when it is on `PATH`
-//! (much faster), else with `python3 -m venv` and pip.
+//! `requirements.txt` with the interpreter of the Python the deployment asks for, cached by the
+//! hash of the requirements and that interpreter's version, so a second `serve` of the same
+//! deployment starts at once. Built with `uv` when it is on `PATH` (much faster), else with
+//! `python -m venv` and pip.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -10,8 +11,11 @@ use crate::local_files::content_hash::sha256_hex;
 use anyhow::Context;
 use tokio::process::Command;
 
+use crate::agent::python_choice::PythonChoice;
 use crate::error::UserError;
 use crate::output::progress::Progress;
+use crate::python::interpreters::{self, Interpreter, which};
+use crate::python::version::PythonVersion;
 
 /// How many lines of a failed installer's output the error quotes.
 const ERROR_LINES: usize = 25;
@@ -29,9 +33,51 @@ pub fn cache_dir() -> PathBuf {
     base.join("agentprep")
 }
 
-/// The Python interpreter of a virtualenv holding `requirements`, built if needed.
-pub async fn ensure_env(requirements: &Path, progress: &Progress) -> anyhow::Result<PathBuf> {
-    let base_python = find_base_python().await?;
+/// The interpreter the environment of a deployment asking for `choice` is built with, and
+/// why that one: `--python-version` when given, else the deployment's own choice resolved
+/// against what is installed (`PythonChoice::resolve`, the rule `deploy` follows too).
+pub async fn base_interpreter(
+    choice: &PythonChoice,
+    flag: Option<PythonVersion>,
+) -> anyhow::Result<(Interpreter, String)> {
+    let python3 = interpreters::python3().await;
+    let (version, why) = match flag {
+        Some(version) => {
+            let mut why = "`--python-version`".to_string();
+            if !choice.allows(version) {
+                why.push_str(&format!(
+                    " (the deployment asks for {}: expect it to fail where it relies on that)",
+                    choice.describe()
+                ));
+            }
+            (version, why)
+        }
+        None => {
+            let installed = interpreters::installed(&choice.allowed()).await;
+            choice.resolve(python3.as_ref().map(|python| python.version), &installed)
+        }
+    };
+    match interpreters::find(version).await {
+        Some(interpreter) => Ok((interpreter, why)),
+        None => Err(UserError::failed(format!(
+            "the deployment runs on Python {version} ({why}), and no Python {version} was found here (`{}` on PATH, pyenv's or uv's versions){}",
+            version.executable_name(),
+            python3
+                .map(|python| format!("; `python3` is {}", python.version))
+                .unwrap_or_default()
+        ))
+        .with_hint(interpreters::install_hint(version))
+        .into()),
+    }
+}
+
+/// The Python interpreter of a virtualenv holding `requirements`, built with `base` if needed.
+pub async fn ensure_env(
+    requirements: &Path,
+    base: &Interpreter,
+    progress: &Progress,
+) -> anyhow::Result<PathBuf> {
+    let base_python = base.path.clone();
     let version = run_capture(Command::new(&base_python).arg("--version"))
         .await
         .unwrap_or_default();
@@ -55,7 +101,8 @@ pub async fn ensure_env(requirements: &Path, progress: &Progress) -> anyhow::Res
     tokio::fs::create_dir_all(venv.parent().unwrap_or(&venv)).await?;
     let uv = which("uv");
     progress.step(format!(
-        "Building the Python environment for `{}` with {} (cached for later runs)",
+        "Building the Python {} environment for `{}` with {} (cached for later runs)",
+        base.version,
         requirements.display(),
         if uv.is_some() { "uv" } else { "venv and pip" }
     ));
@@ -79,7 +126,7 @@ pub async fn ensure_env(requirements: &Path, progress: &Progress) -> anyhow::Res
         None => {
             let mut create = Command::new(&base_python);
             create.args(["-m", "venv"]).arg(&venv);
-            install_step(&mut create, "python3 -m venv").await?;
+            install_step(&mut create, &format!("python{} -m venv", base.version)).await?;
             let mut install = Command::new(&python);
             install
                 .args([
@@ -99,30 +146,6 @@ pub async fn ensure_env(requirements: &Path, progress: &Progress) -> anyhow::Res
         return Err(error);
     }
     tokio::fs::write(&marker, b"").await?;
-    Ok(python)
-}
-
-/// `python3` on PATH, checked to be 3.10 or newer (what `bedrock-agentcore` needs).
-async fn find_base_python() -> anyhow::Result<PathBuf> {
-    let python = which("python3").ok_or_else(|| {
-        UserError::failed("`python3` was not found on PATH")
-            .with_hint("install Python 3.10 or newer, or pass `--python PATH`")
-    })?;
-    let check = Command::new(&python)
-        .args([
-            "-c",
-            "import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)",
-        ])
-        .status()
-        .await
-        .with_context(|| format!("running `{}`", python.display()))?;
-    if !check.success() {
-        return Err(
-            UserError::failed(format!("`{}` is older than Python 3.10", python.display()))
-                .with_hint("install Python 3.10 or newer, or pass `--python PATH`")
-                .into(),
-        );
-    }
     Ok(python)
 }
 
@@ -149,13 +172,4 @@ async fn run_capture(command: &mut Command) -> Option<String> {
     let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
     text.push_str(&String::from_utf8_lossy(&output.stderr));
     Some(text)
-}
-
-/// A program on PATH.
-pub fn which(program: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(program))
-            .find(|candidate| candidate.is_file())
-    })
 }

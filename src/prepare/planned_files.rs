@@ -51,6 +51,7 @@ pub fn plan_files(
                 analysis.agent.as_str(),
                 &package.name,
                 region.map(|r| r.name.as_str()),
+                &analysis.import_roots,
             )?,
         ),
         ("requirements.txt", analysis.requirements.render()),

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::agent::capabilities::{Capabilities, Capability};
 use crate::agent::entry::Entry;
+use crate::agent::python_choice::PythonChoice;
 use crate::agent::requirements::Requirements;
 use crate::agent::source_tree::{Skipped, SourceTree};
 use crate::aws::region::AwsRegion;
@@ -38,6 +39,8 @@ pub struct PrepareReport {
     /// What the user should know before deploying (also printed on stderr as it happens).
     pub warnings: Vec<String>,
     pub requirements: Requirements,
+    /// The Python the project asks for, which `serve` and `deploy` follow.
+    pub python: PythonChoice,
     /// Short names of the AgentCore/AWS services the policy grants beyond the essentials.
     pub capabilities: Vec<Capability>,
     pub capability_evidence: Capabilities,
@@ -201,6 +204,7 @@ impl PrepareReport {
             entry_reason: analysis.chosen.reason,
             warnings: analysis.warnings,
             requirements: analysis.requirements,
+            python: analysis.python,
             capabilities: analysis.uses.used(),
             capability_evidence: analysis.uses,
             role,
@@ -414,6 +418,7 @@ impl fmt::Display for PrepareReport {
                 self.requirements.origin.describe()
             ),
         )?;
+        row(f, "python", self.python.describe())?;
         match &self.region {
             Some(region) => row(
                 f,

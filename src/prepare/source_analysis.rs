@@ -11,6 +11,7 @@ use crate::agent::import_graph::ImportGraph;
 use crate::agent::name::{self, AgentName};
 use crate::agent::outside_imports;
 use crate::agent::package_name::{self, PackageName};
+use crate::agent::python_choice::{self, PythonChoice};
 use crate::agent::python_modules::{self, PythonModule};
 use crate::agent::requirements::{self, Requirements};
 use crate::agent::source_tree::{self, SourceTree};
@@ -28,6 +29,11 @@ pub struct SourceAnalysis {
     pub name_origin: String,
     pub requirements: Requirements,
     pub uses: Capabilities,
+    /// The Python the project asks for.
+    pub python: PythonChoice,
+    /// Subfolders of the source the entry's bare imports resolve from (`src` for `src/main.py`
+    /// importing `helpers` beside it), which `invoke.py` puts on `sys.path`.
+    pub import_roots: Vec<String>,
     /// Warnings about the source (the requirements' own are in `requirements.warnings`).
     pub warnings: Vec<String>,
 }
@@ -78,7 +84,13 @@ pub fn analyse(
     }
     // What the agent needs at run time is what its entry loads; tests, scripts and a Streamlit
     // UI beside it ship as files but bring no requirements, permissions or warnings.
-    let runtime_modules = loaded_by_entry(&modules, &graph, &chosen.entry);
+    let loaded = loaded_by_entry(&modules, &graph, &chosen.entry);
+    let runtime_modules: Vec<PythonModule> =
+        loaded.iter().map(|index| modules[*index].clone()).collect();
+    let import_roots = graph.roots_of(&loaded);
+    // What the entry imports from those folders is the agent's own, not a library.
+    let root_names = names_in_roots(&modules, &import_roots);
+    own_names.extend(root_names.iter().map(String::as_str));
     let outside = outside_imports::find(&tree, &runtime_modules, &own_names);
     warnings.extend(outside.iter().map(|import| import.warning()));
     warnings.extend(dotenv_names::find(&tree, &runtime_modules).map(|dotenv| dotenv.warning()));
@@ -152,6 +164,8 @@ pub fn analyse(
         }
     }
     let uses = capabilities::detect(&runtime_modules);
+    let python = python_choice::choose(&tree, &runtime_modules);
+    warnings.extend(python.warnings.iter().cloned());
     Ok(SourceAnalysis {
         tree,
         package,
@@ -160,6 +174,8 @@ pub fn analyse(
         name_origin,
         requirements,
         uses,
+        python,
+        import_roots,
         warnings,
     })
 }
@@ -210,23 +226,34 @@ fn derived_name(tree: &SourceTree, chosen: &Chosen) -> name::DerivedName {
     name::derive(&source_name, &hints)
 }
 
-/// The modules that run when `invoke.py` imports the entry's module.
-fn loaded_by_entry(
-    modules: &[PythonModule],
-    graph: &ImportGraph,
-    entry: &Entry,
-) -> Vec<PythonModule> {
+/// The modules (their indices) that run when `invoke.py` imports the entry's module.
+fn loaded_by_entry(modules: &[PythonModule], graph: &ImportGraph, entry: &Entry) -> Vec<usize> {
     match modules
         .iter()
         .position(|module| module.file == entry.at().file)
     {
-        Some(index) => graph
-            .loaded_with(modules, index)
-            .into_iter()
-            .map(|index| modules[index].clone())
-            .collect(),
-        None => modules.to_vec(),
+        Some(index) => graph.loaded_with(modules, index),
+        None => (0..modules.len()).collect(),
     }
+}
+
+/// The top-level names the folders `roots` offer to a bare import: `helpers` and `main` for
+/// `src/helpers/x.py` and `src/main.py` under the root `src`.
+fn names_in_roots(modules: &[PythonModule], roots: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for root in roots {
+        let prefix = format!("{root}/");
+        for module in modules {
+            if let Some(rest) = module.file.strip_prefix(&prefix) {
+                let first = rest.split('/').next().unwrap_or(rest);
+                let name = first.strip_suffix(".py").unwrap_or(first);
+                if !names.iter().any(|known| known == name) {
+                    names.push(name.to_string());
+                }
+            }
+        }
+    }
+    names
 }
 
 /// Syntax errors: an error when the entry's module reaches the broken module through its

@@ -2,7 +2,10 @@
 //! library and PyPI distributions apart.
 
 pub mod import_distributions;
+pub mod interpreters;
 pub mod lock_versions;
 pub mod module_syntax;
+pub mod newer_syntax;
 pub mod requirement_line;
 pub mod stdlib_modules;
+pub mod version;

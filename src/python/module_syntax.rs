@@ -12,6 +12,8 @@ use std::collections::BTreeSet;
 
 use tree_sitter::{Node, Parser};
 
+use crate::python::newer_syntax::{self, NewerSyntax};
+
 /// One `import` or `from ... import` statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Import {
@@ -163,6 +165,10 @@ pub struct ModuleSyntax {
     pub classes: Vec<Class>,
     pub assignments: Vec<Assignment>,
     pub module_calls: Vec<ModuleCall>,
+    /// Calls made at module level under a condition other than `if __name__ == "__main__":`
+    /// (`if os.getenv("LOCAL"):`, `try:`, `with ...:`): they may run when the module is
+    /// imported.
+    pub guarded_calls: Vec<ModuleCall>,
     /// The last name of every called expression anywhere (`load_dotenv`, `invoke_agent_runtime`).
     pub called_names: BTreeSet<String>,
     pub apps: Vec<RuntimeApp>,
@@ -175,6 +181,8 @@ pub struct ModuleSyntax {
     pub keyword_arguments: Vec<KeywordArgument>,
     /// 1-based line of the first syntax error, if the module does not parse cleanly.
     pub syntax_error_line: Option<usize>,
+    /// Syntax that needs a newer Python than 3.10 (`f"{row["name"]}"` needs 3.12).
+    pub needs_python: Option<NewerSyntax>,
 }
 
 impl ModuleSyntax {
@@ -221,6 +229,7 @@ pub fn parse(source: &str) -> anyhow::Result<ModuleSyntax> {
     }
     reader.collect_everywhere(root, false, &mut module);
     reader.collect_module_level(root, &mut module);
+    module.needs_python = newer_syntax::find(root, source);
     Ok(module)
 }
 
@@ -478,6 +487,10 @@ impl Reader<'_> {
                         _ => {}
                     }
                 }
+                "if_statement" if self.is_main_guard(statement) => {}
+                "if_statement" | "try_statement" | "with_statement" => {
+                    self.guarded_calls(statement, &mut module.guarded_calls);
+                }
                 _ => {}
             }
         }
@@ -512,6 +525,56 @@ impl Reader<'_> {
             };
             app.entrypoint = decorated("entrypoint");
             app.websocket = decorated("websocket");
+        }
+    }
+
+    /// `if __name__ == "__main__":` (either way round, either quote).
+    fn is_main_guard(&self, statement: Node) -> bool {
+        statement
+            .child_by_field_name("condition")
+            .is_some_and(|condition| {
+                let text: String = self
+                    .text(condition)
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect::<String>()
+                    .replace('\'', "\"");
+                text == "__name__==\"__main__\"" || text == "\"__main__\"==__name__"
+            })
+    }
+
+    /// The calls made by expression statements anywhere in `node`'s blocks (not inside
+    /// functions or classes, which do not run on import), `__main__` guards left out.
+    fn guarded_calls(&self, node: Node, calls: &mut Vec<ModuleCall>) {
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            match child.kind() {
+                "function_definition" | "class_definition" | "decorated_definition" => {}
+                "if_statement" if self.is_main_guard(child) => {}
+                "expression_statement" => {
+                    let Some(expression) = child.named_child(0) else {
+                        continue;
+                    };
+                    let call = match expression.kind() {
+                        "call" => Some(expression),
+                        // `await server.serve()` in an `async with` does not run on import,
+                        // but `result = uvicorn.run(...)` would.
+                        "assignment" => expression
+                            .child_by_field_name("right")
+                            .filter(|right| right.kind() == "call"),
+                        _ => None,
+                    };
+                    if let Some(function) =
+                        call.and_then(|call| call.child_by_field_name("function"))
+                    {
+                        calls.push(ModuleCall {
+                            callee: self.text(function),
+                            line: child.start_position().row + 1,
+                        });
+                    }
+                }
+                _ => self.guarded_calls(child, calls),
+            }
         }
     }
 
@@ -976,5 +1039,22 @@ mod tests {
                 ("mcp.run", "port", "8000"),
             ]
         );
+    }
+
+    #[test]
+    fn calls_under_a_condition_are_kept_apart_and_main_guards_left_out() {
+        let module = parse(
+            "import os, uvicorn\napp = make()\nif os.getenv('LOCAL'):\n    uvicorn.run(app, port=8080)\nelse:\n    setup()\n\
+             try:\n    app.run()\nexcept Exception:\n    pass\nif __name__ == \"__main__\":\n    app.run()\n\
+             if '__main__' == __name__:\n    other()\ndef f():\n    if x:\n        inner()\n",
+        )
+        .unwrap();
+        let calls: Vec<(&str, usize)> = module
+            .guarded_calls
+            .iter()
+            .map(|call| (call.callee.as_str(), call.line))
+            .collect();
+        assert_eq!(calls, [("uvicorn.run", 4), ("setup", 6), ("app.run", 8)]);
+        assert!(module.module_calls.is_empty());
     }
 }

@@ -278,18 +278,27 @@ pub fn serves(syntax: &ModuleSyntax, app: &str, method: &str, path: &str) -> boo
 }
 
 /// A module-level call that would start a server while `invoke.py` imports the module:
-/// `app.run()` on the agent's own app, or `uvicorn.run(...)`.
-pub fn import_time_server(syntax: &ModuleSyntax, variable: &str) -> Option<ModuleCall> {
+/// `app.run()` on the agent's own app, or `uvicorn.run(...)`; made whenever the module is
+/// imported, or (the `bool`) under a condition other than a `__main__` guard.
+pub fn import_time_server(syntax: &ModuleSyntax, variable: &str) -> Option<(ModuleCall, bool)> {
+    let starts_server = |call: &&ModuleCall| {
+        call.callee == format!("{variable}.run")
+            || syntax
+                .resolve(&call.callee)
+                .is_some_and(|origin| origin == "uvicorn.run")
+    };
     syntax
         .module_calls
         .iter()
-        .find(|call| {
-            call.callee == format!("{variable}.run")
-                || syntax
-                    .resolve(&call.callee)
-                    .is_some_and(|origin| origin == "uvicorn.run")
+        .find(starts_server)
+        .map(|call| (call.clone(), false))
+        .or_else(|| {
+            syntax
+                .guarded_calls
+                .iter()
+                .find(starts_server)
+                .map(|call| (call.clone(), true))
         })
-        .cloned()
 }
 
 /// Work a module does when it is imported, outside `if __name__ == "__main__":`, that looks like
@@ -416,7 +425,7 @@ mod tests {
             "import uvicorn\napp = BedrockAgentCoreApp()\napp.run()\nuvicorn.run(api, port=1)\n",
         )
         .unwrap();
-        assert_eq!(import_time_server(&syntax, "app").unwrap().line, 3);
-        assert_eq!(import_time_server(&syntax, "api").unwrap().line, 4);
+        assert_eq!(import_time_server(&syntax, "app").unwrap().0.line, 3);
+        assert_eq!(import_time_server(&syntax, "api").unwrap().0.line, 4);
     }
 }

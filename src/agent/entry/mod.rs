@@ -684,7 +684,7 @@ fn apps_in(module: &PythonModule, imported: bool) -> Vec<Found> {
 }
 
 fn server_start(module: &PythonModule, variable: &str) -> Option<ServerStart> {
-    agent_objects::import_time_server(&module.syntax, variable).map(|call| {
+    agent_objects::import_time_server(&module.syntax, variable).map(|(call, _)| {
         if call.callee == format!("{variable}.run") {
             ServerStart::AppRun
         } else {
@@ -914,14 +914,22 @@ fn import_time_warnings(modules: &[PythonModule], entry: &Entry) -> Vec<String> 
             Entry::ExistingApp { variable, .. } | Entry::AsgiApp { variable, .. } => variable,
             _ => "app",
         };
-        if let Some(call) = agent_objects::import_time_server(&module.syntax, variable) {
+        if let Some((call, conditional)) =
+            agent_objects::import_time_server(&module.syntax, variable)
+        {
             let what = match start {
                 ServerStart::AppRun => format!("`{}()`", call.callee),
                 ServerStart::Uvicorn => "`uvicorn.run(...)`".to_string(),
             };
+            let when = if conditional {
+                "is under a condition other than `if __name__ == \"__main__\":`, so importing \
+                 the module may start a server"
+            } else {
+                "is not under `if __name__ == \"__main__\":`, so importing the module starts a \
+                 server"
+            };
             warnings.push(format!(
-                "{what} at `{}:{}` is not under `if __name__ == \"__main__\":`, so importing the \
-                 module starts a server; the generated `invoke.py` keeps it from running",
+                "{what} at `{}:{}` {when}; the generated `invoke.py` keeps it from running",
                 module.file, call.line
             ));
         }
