@@ -162,12 +162,18 @@ fn role_of(relative: &Path, syntax: &ModuleSyntax) -> ModuleRole {
     {
         return ModuleRole::Test;
     }
-    if folders.iter().any(|folder| folder == "scripts")
+    // Scripts run by hand, and copies of the agent made by a build or an earlier deployment
+    // (`deployment/`, `build/`, `dist/`): shipped as files, never where the agent starts.
+    if folders
+        .iter()
+        .any(|folder| matches!(folder.as_str(), "scripts" | "deployment" | "build" | "dist"))
         || matches!(stem, "setup" | "noxfile" | "fabfile" | "manage")
     {
         return ModuleRole::Script;
     }
-    if syntax.called_names.contains("invoke_agent_runtime") {
+    // A module that defines its own runtime app is an agent, even when one of its tools calls
+    // another deployed agent (an orchestrator): only a module without one is a mere client.
+    if syntax.called_names.contains("invoke_agent_runtime") && syntax.apps.is_empty() {
         return ModuleRole::Client;
     }
     ModuleRole::Agent
@@ -176,6 +182,22 @@ fn role_of(relative: &Path, syntax: &ModuleSyntax) -> ModuleRole {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_orchestrator_with_its_own_app_is_an_agent_not_a_client() {
+        let orchestrator = PythonModule::parsed(
+            "orchestrator.py",
+            "import boto3\nfrom bedrock_agentcore.runtime import BedrockAgentCoreApp\napp = BedrockAgentCoreApp()\n\
+             def ask_specialist(q):\n    return boto3.client('bedrock-agentcore').invoke_agent_runtime(payload=q)\n\
+             @app.entrypoint\ndef handle(payload):\n    return ask_specialist(payload)\n",
+        );
+        assert_eq!(orchestrator.role, ModuleRole::Agent);
+        let client = PythonModule::parsed(
+            "call_agent.py",
+            "import boto3\nboto3.client('bedrock-agentcore').invoke_agent_runtime(payload='x')\n",
+        );
+        assert_eq!(client.role, ModuleRole::Client);
+    }
 
     #[test]
     fn dotted_names_follow_python_packages() {

@@ -143,9 +143,18 @@ def _load_by_path(relative):
             out.push_str(&import_of(variable, "app"));
             out.push_str(MAIN_APP_RUN);
         }
-        Entry::AsgiApp { variable, .. } => {
+        Entry::AsgiApp {
+            variable, factory, ..
+        } => {
             out.push_str("\n# The agent's own ASGI app, which serves AgentCore's paths itself.\n");
-            out.push_str(&import_of(variable, "app"));
+            if *factory {
+                out.push_str(&import_of(variable, "_make_app"));
+                out.push_str(&format!(
+                    "# `{variable}` builds the app, as the project's own server command asks.\napp = _make_app()\n"
+                ));
+            } else {
+                out.push_str(&import_of(variable, "app"));
+            }
             out.push_str(HOST_CHOICE);
             out.push_str(MAIN_UVICORN_RUN);
         }
@@ -158,12 +167,18 @@ def _load_by_path(relative):
                 AgentFramework::Callable => {
                     "import asyncio  # noqa: E402\nimport inspect  # noqa: E402\n"
                 }
+                AgentFramework::CrewAi => "import asyncio  # noqa: E402\nimport re  # noqa: E402\n",
                 _ => "",
             };
             out.push_str(&prologue(&import_of(variable, "_agent"), extra));
             out.push_str(match framework {
                 AgentFramework::Strands => STRANDS_HANDLER,
                 AgentFramework::LangGraph => LANGGRAPH_HANDLER,
+                AgentFramework::OpenAiAgents => OPENAI_AGENTS_HANDLER,
+                AgentFramework::PydanticAi => PYDANTIC_AI_HANDLER,
+                AgentFramework::GoogleAdk => GOOGLE_ADK_HANDLER,
+                AgentFramework::CrewAi => CREWAI_HANDLER,
+                AgentFramework::LlamaIndex => LLAMA_INDEX_HANDLER,
                 AgentFramework::Callable => CALLABLE_HANDLER,
             });
             out.push_str(MAIN_APP_RUN);
@@ -273,13 +288,23 @@ def _get_agent():
             out.push_str(MCP_SERVER_RUN);
         }
         Entry::A2aServer {
-            variable, server, ..
+            variable,
+            server,
+            factory,
+            ..
         } => {
             out.push_str(&format!(
                 "\n# The agent's own A2A server ({}), served at `/` with its agent card.\n",
                 server.describe()
             ));
-            out.push_str(&import_of(variable, "_server"));
+            if *factory {
+                out.push_str(&import_of(variable, "_make_server"));
+                out.push_str(&format!(
+                    "# `{variable}` builds the app, as the project's own server command asks.\n_server = _make_server()\n"
+                ));
+            } else {
+                out.push_str(&import_of(variable, "_server"));
+            }
             out.push_str(HOST_CHOICE);
             out.push_str(A2A_SERVER_RUN);
         }
@@ -351,7 +376,22 @@ import contextlib  # noqa: E402
 @contextlib.contextmanager
 def _servers_kept_from_starting():
     """Servers started while the agent's module is imported do nothing (each one said on
-    stderr): the runtime's server starts once, below, on the port it is given."""
+    stderr): the runtime's server starts once, below, on the port it is given. How long the
+    import took is said too (a local runtime tells a slow import from a hung server by it)."""
+    import time
+
+    started = time.monotonic()
+    with _uvicorn_kept_from_serving():
+        yield
+    print(
+        f"agentprep: the agent was imported in {time.monotonic() - started:.1f} s",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+@contextlib.contextmanager
+def _uvicorn_kept_from_serving():
     try:
         import uvicorn
     except ImportError:
@@ -639,6 +679,112 @@ def _last_message_text(state):
     return content if isinstance(content, str) else _answer(content)
 "#;
 
+/// The OpenAI Agents SDK: `Runner.run(agent, input)`; the session's conversation is the
+/// input list the last run ends with, kept for the life of the process (one session).
+const OPENAI_AGENTS_HANDLER: &str = r#"from agents import Runner  # noqa: E402
+
+_turns = []
+
+
+@app.entrypoint
+async def invoke(payload):
+    global _turns
+    prompt = _prompt_of(payload)
+    result = await Runner.run(_agent, _turns + [{"role": "user", "content": prompt}])
+    _turns = result.to_input_list()
+    return _answer(result.final_output)
+"#;
+
+/// Pydantic AI: `agent.run(prompt, message_history=...)`, the session's messages kept; the
+/// answer is `output` (`data` in releases before 0.1).
+const PYDANTIC_AI_HANDLER: &str = r#"_history = []
+
+
+@app.entrypoint
+async def invoke(payload):
+    global _history
+    result = await _agent.run(_prompt_of(payload), message_history=_history)
+    _history = result.all_messages()
+    return _answer(result.output if hasattr(result, "output") else result.data)
+"#;
+
+/// Google ADK: the agent run by ADK's in-memory runner, the runtime session as ADK's session
+/// (created on its first turn); the answer is the text of the final response.
+const GOOGLE_ADK_HANDLER: &str = r#"from google.adk.runners import InMemoryRunner  # noqa: E402
+from google.genai import types as _genai_types  # noqa: E402
+
+_APP_NAME = "agentprep"
+_USER = "user"
+_runner = InMemoryRunner(agent=_agent, app_name=_APP_NAME)
+
+
+@app.entrypoint
+async def invoke(payload, context):
+    prompt = _prompt_of(payload)
+    session_id = getattr(context, "session_id", None) or "default"
+    sessions = _runner.session_service
+    if await sessions.get_session(app_name=_APP_NAME, user_id=_USER, session_id=session_id) is None:
+        await sessions.create_session(app_name=_APP_NAME, user_id=_USER, session_id=session_id)
+    message = _genai_types.Content(role="user", parts=[_genai_types.Part(text=prompt)])
+    answer = ""
+    async for event in _runner.run_async(user_id=_USER, session_id=session_id, new_message=message):
+        if event.is_final_response() and event.content and event.content.parts:
+            answer = "".join(part.text or "" for part in event.content.parts)
+    return answer
+"#;
+
+/// CrewAI: the crew kicked off (off the event loop: it blocks) with the prompt under every
+/// `{placeholder}` its tasks and agents are written with, or as `prompt` when they name none.
+const CREWAI_HANDLER: &str = r#"def _placeholders(crew):
+    """The `{name}` inputs the crew's tasks and agents interpolate."""
+    texts = []
+    for task in getattr(crew, "tasks", []) or []:
+        texts += [getattr(task, "description", "") or "", getattr(task, "expected_output", "") or ""]
+    for agent in getattr(crew, "agents", []) or []:
+        texts += [getattr(agent, name, "") or "" for name in ("role", "goal", "backstory")]
+    return sorted(set(re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", " ".join(texts))))
+
+
+@app.entrypoint
+async def invoke(payload):
+    prompt = _prompt_of(payload)
+    inputs = {name: prompt for name in _placeholders(_agent)} or {"prompt": prompt}
+    result = await asyncio.to_thread(_agent.kickoff, inputs=inputs)
+    return _answer(getattr(result, "raw", result))
+"#;
+
+/// LlamaIndex: an agent or workflow run with the prompt as `user_msg` (and as the start
+/// event's text fields, for a workflow of its own), in a context kept for the session.
+const LLAMA_INDEX_HANDLER: &str = r#"try:
+    from workflows import Context as _Context
+except ImportError:  # llama-index-core before the workflows package
+    from llama_index.core.workflow import Context as _Context
+
+_context = None
+
+
+def _start_arguments(prompt):
+    """`user_msg` for agents; a workflow of the agent's own gets the prompt in every text field
+    its start event declares."""
+    arguments = {"user_msg": prompt}
+    start_event = getattr(_agent, "start_event_class", None) or getattr(_agent, "_start_event_class", None)
+    for name, field in (getattr(start_event, "model_fields", None) or {}).items():
+        if getattr(field, "annotation", None) in (str, "str"):
+            arguments[name] = prompt
+    return arguments
+
+
+@app.entrypoint
+async def invoke(payload):
+    global _context
+    prompt = _prompt_of(payload)
+    if _context is None:
+        _context = _Context(_agent)
+    result = await _agent.run(ctx=_context, **_start_arguments(prompt))
+    response = getattr(result, "response", None)
+    return _answer(getattr(response, "content", None) or (result if isinstance(result, (dict, list)) else str(result)))
+"#;
+
 const CALLABLE_HANDLER: &str = r#"if not (callable(_agent) or hasattr(_agent, "stream_async") or hasattr(_agent, "ainvoke")):
     # Fail as the worker starts, with the reason, rather than on every request.
     raise TypeError(
@@ -832,6 +978,7 @@ mod tests {
                 variable: "api".into(),
                 websocket: None,
                 server_started_on_import: Some(ServerStart::Uvicorn),
+                factory: false,
             },
             Entry::AgentObject {
                 at: at("graph"),

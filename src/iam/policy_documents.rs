@@ -199,13 +199,25 @@ pub fn execution_policy(
         statements.push(json!({
             "Sid": "PriceListRead",
             "Effect": "Allow",
-            "Action": ["pricing:GetProducts", "pricing:DescribeServices", "pricing:GetAttributeValues"],
+            "Action": PRICE_LIST_ACTIONS,
             "Resource": "*"
         }));
     }
     statements.extend(extra.iter().cloned());
     json!({"Version": "2012-10-17", "Statement": statements})
 }
+
+/// Every read action of the AWS Price List API. The AWS pricing MCP server the tutorial's
+/// agent starts documents `pricing:*` and calls all five: its product tools the first three,
+/// its bulk price-list tool `ListPriceLists` and `GetPriceListFileUrl`. None of them writes,
+/// and the Price List API has no resource-level permissions, hence `*`.
+pub const PRICE_LIST_ACTIONS: [&str; 5] = [
+    "pricing:DescribeServices",
+    "pricing:GetAttributeValues",
+    "pricing:GetProducts",
+    "pricing:ListPriceLists",
+    "pricing:GetPriceListFileUrl",
+];
 
 /// The size IAM counts for a policy: its JSON without white space.
 pub fn counted_size(policy: &Value) -> usize {
@@ -450,5 +462,43 @@ mod tests {
                 .message
                 .contains("is not valid JSON")
         );
+    }
+
+    /// The tool servers agents start (by the package name in their source), each with the AWS
+    /// actions its tools call, from the server's own documentation and code.
+    const KNOWN_TOOL_SERVERS: &[(&str, &[&str])] = &[(
+        "awslabs.aws-pricing-mcp-server@latest",
+        &[
+            "pricing:GetProducts",
+            "pricing:DescribeServices",
+            "pricing:GetAttributeValues",
+            "pricing:ListPriceLists",
+            "pricing:GetPriceListFileUrl",
+        ],
+    )];
+
+    #[test]
+    fn the_policy_grants_every_action_each_known_tool_server_calls() {
+        for (package, actions) in KNOWN_TOOL_SERVERS {
+            let source = format!(
+                "from mcp import StdioServerParameters\nparams = StdioServerParameters(command='uvx', args=['{package}'])\n"
+            );
+            let module = crate::agent::python_modules::PythonModule::parsed("agent.py", &source);
+            let uses = crate::agent::capabilities::detect(&[module]);
+            let policy = execution_policy(&parts(), "a", &uses, &[]);
+            let granted: Vec<String> = policy["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|statement| statement["Action"].as_array().cloned().unwrap_or_default())
+                .filter_map(|action| action.as_str().map(str::to_string))
+                .collect();
+            for action in *actions {
+                assert!(
+                    granted.iter().any(|granted| granted == action),
+                    "`{package}` calls `{action}`: {granted:?}"
+                );
+            }
+        }
     }
 }

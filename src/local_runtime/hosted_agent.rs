@@ -3,6 +3,12 @@
 //! Starting Python and importing the SDK and the agent takes a noticeable fraction of a
 //! second; AgentCore hides that cold start, and so does the pool here: `--warm N` workers are
 //! started ahead and handed to new sessions, and the pool refills in the background.
+//!
+//! A session that finds the pool empty while a pool worker is being started waits for that
+//! one (it is further along than a new start); one that must start Python itself is never
+//! joined by a refill or a standby of the same environment until it has started: on a busy
+//! machine two imports of the same heavy libraries side by side made a first start miss the
+//! start limit that either alone would have met.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -26,6 +32,12 @@ pub struct HostedAgent {
     pool: Mutex<VecDeque<Arc<Worker>>>,
     /// Pool workers being started right now, so concurrent refills do not overshoot.
     starting: AtomicUsize,
+    /// Of those, the ones whose Python is already starting (not waiting for a cold start).
+    launching: AtomicUsize,
+    /// Sessions starting a worker of their own right now; refills and standbys wait for them.
+    cold_starts: AtomicUsize,
+    /// Told when `cold_starts` falls to zero.
+    cold_starts_done: tokio::sync::Notify,
     /// Keep a standby (`serve --watch`): set once, by the dev loop.
     keeps_standby: AtomicBool,
     /// The standby and the spec it was started with, if one is up. Guarded by its mutex;
@@ -54,6 +66,9 @@ impl HostedAgent {
             client,
             pool: Mutex::new(VecDeque::new()),
             starting: AtomicUsize::new(0),
+            launching: AtomicUsize::new(0),
+            cold_starts: AtomicUsize::new(0),
+            cold_starts_done: tokio::sync::Notify::new(),
             keeps_standby: AtomicBool::new(false),
             standby: Mutex::new(None),
             warm_target,
@@ -131,6 +146,7 @@ impl HostedAgent {
         }
         let agent = Arc::clone(self);
         tokio::spawn(async move {
+            agent.after_cold_starts().await;
             let spec = agent.spec();
             let Some(starting) = agent.launcher.launch_standby(&spec) else {
                 return;
@@ -180,27 +196,57 @@ impl HostedAgent {
         self.start_standby();
     }
 
-    /// A worker for a new session: a warm one when the pool has it, else a cold start.
+    /// A worker for a new session: a warm one when the pool has it; else the pool worker being
+    /// started, once it is ready (within the start limit); else a cold start, which nothing
+    /// else of this agent starts beside.
     pub async fn take_worker(self: &Arc<Self>) -> Result<Arc<Worker>, StartFailure> {
-        let warm = {
-            let mut pool = self
-                .pool
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            let generation = self.generation();
-            let mut found = None;
-            while let Some(worker) = pool.pop_front() {
-                if !worker.has_exited() && worker.generation() == generation {
-                    found = Some(worker);
-                    break;
-                }
+        if let Some(worker) = self.pop_warm() {
+            self.refill();
+            return Ok(worker);
+        }
+        let spec = self.spec();
+        let deadline = tokio::time::Instant::now() + spec.startup_timeout;
+        while self.launching.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            if let Some(worker) = self.pop_warm() {
+                self.refill();
+                return Ok(worker);
             }
-            found
-        };
+        }
+        self.cold_starts.fetch_add(1, Ordering::SeqCst);
+        let started = self.launcher.launch(&spec, &self.client).await;
+        if self.cold_starts.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.cold_starts_done.notify_waiters();
+        }
         self.refill();
-        match warm {
-            Some(worker) => Ok(worker),
-            None => self.launcher.launch(&self.spec(), &self.client).await,
+        started
+    }
+
+    /// A ready pool worker of the current code, if the pool has one.
+    fn pop_warm(&self) -> Option<Arc<Worker>> {
+        let mut pool = self
+            .pool
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let generation = self.generation();
+        while let Some(worker) = pool.pop_front() {
+            if !worker.has_exited() && worker.generation() == generation {
+                return Some(worker);
+            }
+        }
+        None
+    }
+
+    /// Return once no session is starting a worker of its own (each start is bounded by the
+    /// start limit, so this is too).
+    async fn after_cold_starts(&self) {
+        loop {
+            // Registered before the check: a start that ends in between still wakes it.
+            let done = self.cold_starts_done.notified();
+            if self.cold_starts.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            done.await;
         }
     }
 
@@ -213,26 +259,38 @@ impl HostedAgent {
             self.starting.fetch_add(1, Ordering::SeqCst);
             let agent = Arc::clone(self);
             tokio::spawn(async move {
+                agent.after_cold_starts().await;
                 let spec = agent.spec();
+                agent.launching.fetch_add(1, Ordering::SeqCst);
                 let started = agent.launcher.launch(&spec, &agent.client).await;
-                agent.starting.fetch_sub(1, Ordering::SeqCst);
-                match started {
+                let stale = match started {
                     // Started for code a reload has replaced meanwhile: of no use.
                     Ok(worker) if worker.generation() != agent.generation() => {
                         stop_in_background(vec![worker]);
-                        agent.refill();
+                        true
                     }
                     Ok(worker) => {
                         if let Ok(mut pool) = agent.pool.lock() {
                             pool.push_back(worker);
                         }
+                        false
                     }
                     // No retry loop: the next session's take tries again.
-                    Err(failure) => tracing::warn!(
-                        "a warm worker of `{}` failed to start: {}",
-                        agent.name,
-                        failure.message
-                    ),
+                    Err(failure) => {
+                        tracing::warn!(
+                            "a warm worker of `{}` failed to start: {}",
+                            agent.name,
+                            failure.message
+                        );
+                        false
+                    }
+                };
+                // Counted down once the worker is pooled: a session looking for one sees it
+                // either starting or in the pool, never neither.
+                agent.launching.fetch_sub(1, Ordering::SeqCst);
+                agent.starting.fetch_sub(1, Ordering::SeqCst);
+                if stale {
+                    agent.refill();
                 }
             });
         }

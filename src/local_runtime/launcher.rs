@@ -58,6 +58,9 @@ pub struct InProcessLauncher {
     pub agent: fn() -> axum::Router,
     /// How many workers were launched.
     pub launched: std::sync::atomic::AtomicUsize,
+    /// Launches under way now, and the most there ever were at once.
+    pub starting_now: std::sync::atomic::AtomicUsize,
+    pub most_starting_at_once: std::sync::atomic::AtomicUsize,
 }
 
 #[cfg(test)]
@@ -96,7 +99,12 @@ impl WorkerLauncher for InProcessLauncher {
                     });
                 }
             });
-            Worker::in_process(spec, port, task, client).await
+            use std::sync::atomic::Ordering::SeqCst;
+            let now = self.starting_now.fetch_add(1, SeqCst) + 1;
+            self.most_starting_at_once.fetch_max(now, SeqCst);
+            let started = Worker::in_process(spec, port, task, client).await;
+            self.starting_now.fetch_sub(1, SeqCst);
+            started
         })
     }
 }

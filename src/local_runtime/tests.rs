@@ -168,10 +168,21 @@ impl Local {
     }
 
     fn serving(agent: fn() -> Router, max_sessions: usize, protocol: Protocol) -> Local {
+        Local::with_pool(agent, max_sessions, protocol, 0)
+    }
+
+    fn with_pool(
+        agent: fn() -> Router,
+        max_sessions: usize,
+        protocol: Protocol,
+        warm: usize,
+    ) -> Local {
         let dirs = tempfile::tempdir().unwrap();
         let launcher = Arc::new(InProcessLauncher {
             agent,
             launched: AtomicUsize::new(0),
+            starting_now: AtomicUsize::new(0),
+            most_starting_at_once: AtomicUsize::new(0),
         });
         let runtime = LocalRuntime::with_launcher(
             &[AgentToHost {
@@ -182,7 +193,7 @@ impl Local {
             }],
             &RuntimeOptions {
                 region: "us-east-1".into(),
-                warm: 0,
+                warm,
                 max_sessions,
                 limits: LIMITS,
                 startup_timeout: Duration::from_secs(5),
@@ -389,6 +400,24 @@ async fn rest_of(body: Body, why_it_ends: &str) -> String {
         .unwrap()
         .to_bytes();
     String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[tokio::test]
+async fn a_new_session_waits_for_the_pool_worker_being_started_instead_of_starting_beside_it() {
+    let local = Local::with_pool(slow_starting_agent, 8, Protocol::Http, 1);
+    local.runtime.warm_up();
+    // The pool worker is starting (its `/ping` answers 300 ms after its start) when the first
+    // session arrives; the refills after it come once it has its worker.
+    tokio::task::yield_now().await;
+    let first = local.invoke(Some(&session("first")), &[]).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let second = local.invoke(Some(&session("second")), &[]).await;
+    assert_eq!(second.status(), StatusCode::OK);
+    assert_eq!(
+        local.launcher.most_starting_at_once.load(Ordering::SeqCst),
+        1,
+        "no two workers of the agent ever started side by side"
+    );
 }
 
 #[tokio::test]

@@ -26,6 +26,9 @@ use crate::server_protocol::Protocol;
 /// How many of a worker's last output lines are kept for error messages.
 const TAIL_LINES: usize = 30;
 
+/// The line the generated `invoke.py` prints once the agent's module is imported.
+const IMPORTED_MARKER: &str = "agentprep: the agent was imported in";
+
 /// The longest output line kept whole; longer ones are logged in pieces of this size.
 const MAX_LINE_BYTES: usize = 16 * 1024;
 
@@ -372,11 +375,24 @@ impl Worker {
             }
             if Instant::now() >= deadline {
                 self.stop(Duration::from_secs(1)).await;
+                // The generated `invoke.py` says when the agent's import is done: without that
+                // line the time went to importing, not to a server that does not answer.
+                let progress = match self.output.imported_line() {
+                    Some(line) => format!(
+                        "; {}, and its server did not answer after that",
+                        line.trim_start_matches("agentprep: ")
+                    ),
+                    None => format!(
+                        "; it was still importing the agent's code after {} s",
+                        timeout.as_secs()
+                    ),
+                };
                 return Err(StartFailure {
                     message: format!(
-                        "the agent's process did not {} within {} s{}{}",
+                        "the agent's process did not {} within {} s{progress}. An agent with heavy imports on a busy machine may need longer: `agentprep serve --startup-timeout {}`{}{}",
                         self.readiness().1,
                         timeout.as_secs(),
+                        (timeout.as_secs() * 3).max(180),
                         self.output.tail_text(),
                         self.output.save_start_output()
                     ),
@@ -537,6 +553,8 @@ struct OutputState {
     own_frames: VecDeque<String>,
     /// The previous line was one of the agent's frames: this one is its code.
     frame_code_next: bool,
+    /// The generated `invoke.py`'s line saying the agent's module was imported, once printed.
+    imported: Option<String>,
 }
 
 impl WorkerOutput {
@@ -554,6 +572,7 @@ impl WorkerOutput {
                 tail: VecDeque::new(),
                 own_frames: VecDeque::new(),
                 frame_code_next: false,
+                imported: None,
             }),
         }
     }
@@ -632,6 +651,9 @@ impl WorkerOutput {
             }
         }
         state.keep_own_frame(&line);
+        if state.imported.is_none() && line.starts_with(IMPORTED_MARKER) {
+            state.imported = Some(line.clone());
+        }
         if state.tail.len() == TAIL_LINES {
             state.tail.pop_front();
         }
@@ -662,6 +684,11 @@ impl WorkerOutput {
     /// A worker that never became ready has no session log: its start-up output is written to
     /// `<log_dir>/<agent>/start-failure-<worker>.log`, and the sentence that names it returned
     /// (empty when nothing could be written).
+    /// The line in which the generated `invoke.py` said the agent's module was imported.
+    fn imported_line(&self) -> Option<String> {
+        self.state.lock().ok()?.imported.clone()
+    }
+
     fn save_start_output(&self) -> String {
         let Ok(state) = self.state.lock() else {
             return String::new();

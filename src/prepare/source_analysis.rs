@@ -49,12 +49,14 @@ pub fn analyse(
     let modules = python_modules::parse_all(&tree)?;
     let package = package_name::choose(&tree, &modules)?;
     let graph = ImportGraph::build(&modules, &package.name);
+    let named = entry::project_evidence::find(&tree.project_dirs(), &tree.root, &modules);
     let chosen = entry::choose(
         &modules,
         &graph,
         options.entrypoint.as_deref(),
         &package.name,
         options.protocol,
+        named.as_ref(),
     )?;
     let mut warnings = syntax_problems(&modules, &graph, &chosen.entry)?;
     let (agent, name_origin) = match explicit_name {

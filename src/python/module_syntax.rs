@@ -70,6 +70,9 @@ pub struct Function {
     pub is_stub: bool,
     /// 1-based line of the `def`.
     pub line: usize,
+    /// Classes its body instantiates (callees whose last name is capitalised: `FastAPI`,
+    /// `fastapi.FastAPI`): a factory that builds a web app says so here.
+    pub builds: Vec<String>,
 }
 
 impl Function {
@@ -135,6 +138,9 @@ pub struct Assignment {
     /// The called expression as written: `Agent`, `builder.compile`, `StateGraph(S).compile`.
     pub callee: String,
     pub line: usize,
+    /// The names its arguments mention (`sub_agents=[researcher]` passes `researcher`): an
+    /// agent built from other agents of the module is their orchestrator.
+    pub passes: Vec<String>,
 }
 
 /// A call made by a module-level expression statement (`app.run()`, `load_dotenv()`), outside
@@ -586,10 +592,29 @@ impl Reader<'_> {
         let right = assignment
             .child_by_field_name("right")
             .filter(|node| node.kind() == "call")?;
+        let mut names: Vec<String> = Vec::new();
+        if let Some(arguments) = right.child_by_field_name("arguments") {
+            let mut cursor = arguments.walk();
+            let mut stack = vec![arguments];
+            while let Some(node) = stack.pop() {
+                if node.kind() == "identifier" {
+                    let name = self.text(node);
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+                // A keyword's own name (`tools=`) is not a name it passes.
+                stack.extend(node.named_children(&mut cursor).filter(|child| {
+                    node.kind() != "keyword_argument"
+                        || node.child_by_field_name("name") != Some(*child)
+                }));
+            }
+        }
         Some(Assignment {
             target: self.text(left),
             callee: compact(&self.text(right.child_by_field_name("function")?)),
             line,
+            passes: names,
         })
     }
 
@@ -644,7 +669,32 @@ impl Reader<'_> {
                 .is_some_and(|body| self.is_stub_body(body)),
             decorators,
             line: node.start_position().row + 1,
+            builds: node
+                .child_by_field_name("body")
+                .map(|body| self.instantiated(body))
+                .unwrap_or_default(),
         }
+    }
+
+    /// The capitalised callees (`FastAPI`, `starlette.applications.Starlette`) called in `node`.
+    fn instantiated(&self, node: Node) -> Vec<String> {
+        let mut found: Vec<String> = Vec::new();
+        let mut cursor = node.walk();
+        let mut stack = vec![node];
+        while let Some(next) = stack.pop() {
+            if next.kind() == "call"
+                && let Some(function) = next.child_by_field_name("function")
+                && matches!(function.kind(), "identifier" | "attribute")
+            {
+                let callee = self.text(function);
+                let last = callee.rsplit('.').next().unwrap_or(&callee);
+                if last.starts_with(|c: char| c.is_ascii_uppercase()) && !found.contains(&callee) {
+                    found.push(callee);
+                }
+            }
+            stack.extend(next.named_children(&mut cursor));
+        }
+        found
     }
 
     fn is_stub_body(&self, body: Node) -> bool {

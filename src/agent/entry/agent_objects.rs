@@ -20,6 +20,17 @@ pub enum AgentFramework {
     Strands,
     /// A compiled LangGraph graph: `graph.ainvoke({"messages": [...]})`.
     LangGraph,
+    /// An OpenAI Agents SDK `Agent`: `Runner.run(agent, input)`.
+    OpenAiAgents,
+    /// A Pydantic AI `Agent`: `agent.run(prompt, message_history=...)`.
+    PydanticAi,
+    /// A Google ADK agent (`root_agent = Agent(...)`): run by ADK's `InMemoryRunner`.
+    GoogleAdk,
+    /// A CrewAI `Crew`: `crew.kickoff(inputs={...})`.
+    CrewAi,
+    /// A LlamaIndex agent or workflow (`FunctionAgent`, `AgentWorkflow`, a `Workflow`
+    /// subclass): `workflow.run(user_msg=prompt, ctx=...)`.
+    LlamaIndex,
     /// Any other callable object: `agent(prompt)`.
     Callable,
 }
@@ -29,6 +40,11 @@ impl AgentFramework {
         match self {
             AgentFramework::Strands => "the Strands `Agent`",
             AgentFramework::LangGraph => "the compiled LangGraph graph",
+            AgentFramework::OpenAiAgents => "the OpenAI Agents SDK agent",
+            AgentFramework::PydanticAi => "the Pydantic AI agent",
+            AgentFramework::GoogleAdk => "the Google ADK agent",
+            AgentFramework::CrewAi => "the CrewAI crew",
+            AgentFramework::LlamaIndex => "the LlamaIndex workflow",
             AgentFramework::Callable => "the callable object",
         }
     }
@@ -57,6 +73,66 @@ const GRAPH_FACTORIES: &[&str] = &[
     "langchain.agents.create_agent",
 ];
 
+/// Agent classes of the other frameworks, by the origins they are imported from (a prefix
+/// ending with `.` takes any class of that package whose name says agent).
+const FRAMEWORK_AGENTS: &[(&str, AgentFramework)] = &[
+    ("agents.Agent", AgentFramework::OpenAiAgents),
+    ("agents.agent.Agent", AgentFramework::OpenAiAgents),
+    ("pydantic_ai.Agent", AgentFramework::PydanticAi),
+    ("pydantic_ai.agent.Agent", AgentFramework::PydanticAi),
+    ("google.adk.", AgentFramework::GoogleAdk),
+    ("crewai.Crew", AgentFramework::CrewAi),
+    ("crewai.crew.Crew", AgentFramework::CrewAi),
+    ("llama_index.", AgentFramework::LlamaIndex),
+    ("workflows.", AgentFramework::LlamaIndex),
+];
+
+/// The base classes of LlamaIndex workflows (the `workflows` package is what
+/// `llama_index.core.workflow` re-exports).
+const LLAMA_WORKFLOWS: &[&str] = &[
+    "llama_index.core.workflow.Workflow",
+    "llama_index.core.workflow.workflow.Workflow",
+    "workflows.Workflow",
+    "workflows.workflow.Workflow",
+];
+
+/// The framework whose agent `origin` (a resolved callee) builds.
+fn framework_of(origin: &str) -> Option<AgentFramework> {
+    // The class, also when a classmethod builds it (`AgentWorkflow.from_tools_or_functions`).
+    let class = origin
+        .rsplit('.')
+        .find(|part| part.starts_with(|c: char| c.is_ascii_uppercase()))
+        .unwrap_or_default();
+    FRAMEWORK_AGENTS.iter().find_map(|(prefix, framework)| {
+        let matches = if prefix.ends_with('.') {
+            origin.starts_with(prefix)
+                && (class.contains("Agent") || class.ends_with("Workflow"))
+                // ADK's and LlamaIndex's agent *tools* and configs are not agents.
+                && !class.contains("Tool")
+                && !class.ends_with("Config")
+        } else {
+            origin == *prefix
+        };
+        matches.then_some(*framework)
+    })
+}
+
+/// `MyWorkflow(...)` where `MyWorkflow` is a class of this module deriving from a LlamaIndex
+/// `Workflow`.
+fn is_workflow_class(syntax: &ModuleSyntax, callee: &str) -> bool {
+    syntax
+        .classes
+        .iter()
+        .find(|class| class.name == callee)
+        .is_some_and(|class| {
+            class.bases.iter().any(|base| {
+                syntax
+                    .resolve(base)
+                    .is_some_and(|origin| LLAMA_WORKFLOWS.contains(&origin.as_str()))
+            })
+        })
+}
+
 /// Module-level agent objects, the last assignment of each name winning.
 pub fn agent_objects(syntax: &ModuleSyntax) -> Vec<AgentObject> {
     let mut found: Vec<AgentObject> = Vec::new();
@@ -69,6 +145,10 @@ pub fn agent_objects(syntax: &ModuleSyntax) -> Vec<AgentObject> {
             Some((AgentFramework::Strands, CallStyle::Stream))
         } else if is_graph(syntax, &assignment.callee, resolved.as_deref()) {
             Some((AgentFramework::LangGraph, CallStyle::Async))
+        } else if let Some(framework) = resolved.as_deref().and_then(framework_of) {
+            Some((framework, CallStyle::Async))
+        } else if is_workflow_class(syntax, &assignment.callee) {
+            Some((AgentFramework::LlamaIndex, CallStyle::Async))
         } else {
             callable_class_style(syntax, &assignment.callee)
                 .map(|style| (AgentFramework::Callable, style))
@@ -123,37 +203,18 @@ pub struct UncallableObject {
     pub how: &'static str,
 }
 
-/// (origin prefix, what it is, how to call it).
+/// (origin prefix, what it is, how to call it): frameworks whose agents `invoke.py` does not
+/// drive yet.
 const UNCALLABLE: &[(&str, &str, &str)] = &[
     (
-        "google.adk.",
-        "a Google ADK agent",
-        "run it with ADK's `InMemoryRunner` in a function such as `async def ask(prompt)`",
+        "autogen_agentchat.",
+        "an AutoGen AgentChat agent",
+        "return `(await agent.run(task=prompt)).messages[-1].content` from a function such as `async def ask(prompt)`",
     ),
     (
-        "crewai.Crew",
-        "a CrewAI crew",
-        "return `crew.kickoff(inputs={...}).raw` from a function such as `def ask(prompt)`",
-    ),
-    (
-        "crewai.crew.Crew",
-        "a CrewAI crew",
-        "return `crew.kickoff(inputs={...}).raw` from a function such as `def ask(prompt)`",
-    ),
-    (
-        "pydantic_ai.Agent",
-        "a PydanticAI agent",
-        "return `(await agent.run(prompt)).output` from a function such as `async def ask(prompt)`",
-    ),
-    (
-        "agents.Agent",
-        "an OpenAI Agents SDK agent",
-        "return `(await Runner.run(agent, prompt)).final_output` from a function such as `async def ask(prompt)`",
-    ),
-    (
-        "llama_index.",
-        "a LlamaIndex agent",
-        "return `str(await agent.run(user_msg=prompt))` from a function such as `async def ask(prompt)`",
+        "smolagents.",
+        "a smolagents agent",
+        "return `agent.run(prompt)` from a function such as `def ask(prompt)`",
     ),
 ];
 
@@ -210,7 +271,19 @@ fn apps_built(syntax: &ModuleSyntax, keep: impl Fn(&str, &AsgiApp) -> bool) -> V
         .assignments
         .iter()
         .filter_map(|assignment| {
-            let origin = syntax.resolve(&assignment.callee)?;
+            // `app = create_app()` with a factory of the module's own that builds the app
+            // counts as building it.
+            let origin = syntax.resolve(&assignment.callee).or_else(|| {
+                let factory = syntax
+                    .functions
+                    .iter()
+                    .find(|function| function.name == assignment.callee)?;
+                factory
+                    .builds
+                    .iter()
+                    .filter_map(|callee| syntax.resolve(callee))
+                    .find(|origin| ASGI_APPS.contains(&origin.as_str()))
+            })?;
             let app = AsgiApp {
                 variable: assignment.target.clone(),
                 line: assignment.line,
@@ -374,9 +447,9 @@ mod tests {
     #[test]
     fn agents_of_frameworks_that_take_no_prompt_call_are_named() {
         let syntax = parse(
-            "from google.adk.agents import Agent\nfrom crewai import Crew, Agent as CrewAgent\n\
-             from google.adk.models import Gemini\nroot_agent = Agent(name='facts')\ncrew = Crew(agents=[])\n\
-             model = Gemini()\nwriter = CrewAgent(role='w')\n",
+            "from smolagents import CodeAgent, InferenceClientModel\n\
+             from autogen_agentchat.agents import AssistantAgent\n\
+             model = InferenceClientModel()\nagent = CodeAgent(tools=[], model=model)\nhelper = AssistantAgent('h')\n",
         )
         .unwrap();
         let objects = uncallable_objects(&syntax);
@@ -387,8 +460,41 @@ mod tests {
         assert_eq!(
             found,
             [
-                ("root_agent", "a Google ADK agent"),
-                ("crew", "a CrewAI crew")
+                ("agent", "a smolagents agent"),
+                ("helper", "an AutoGen AgentChat agent")
+            ]
+        );
+    }
+
+    #[test]
+    fn agents_of_the_frameworks_invoke_py_drives_are_told_apart_from_their_tools() {
+        let syntax = parse(
+            "from google.adk.agents import Agent\nfrom google.adk.tools import AgentTool\n\
+             from crewai import Crew, Agent as CrewAgent\nfrom agents import Agent as OpenAIAgent\n\
+             from pydantic_ai import Agent as PydanticAgent\n\
+             from llama_index.core.agent.workflow import FunctionAgent, AgentWorkflow\n\
+             from llama_index.core.workflow import Workflow, step\n\
+             class Flow(Workflow):\n    pass\n\
+             root_agent = Agent(name='facts')\ntool = AgentTool(agent=root_agent)\ncrew = Crew(agents=[])\n\
+             writer = CrewAgent(role='w')\nassistant = OpenAIAgent(name='a')\ntyped = PydanticAgent('test')\n\
+             helper = FunctionAgent(tools=[])\nteam = AgentWorkflow.from_tools_or_functions([])\nflow = Flow(timeout=5)\n",
+        )
+        .unwrap();
+        let found: Vec<(String, AgentFramework)> = agent_objects(&syntax)
+            .into_iter()
+            .map(|object| (object.variable, object.framework))
+            .collect();
+        let expect = |name: &str, framework| (name.to_string(), framework);
+        assert_eq!(
+            found,
+            [
+                expect("root_agent", AgentFramework::GoogleAdk),
+                expect("crew", AgentFramework::CrewAi),
+                expect("assistant", AgentFramework::OpenAiAgents),
+                expect("typed", AgentFramework::PydanticAi),
+                expect("helper", AgentFramework::LlamaIndex),
+                expect("team", AgentFramework::LlamaIndex),
+                expect("flow", AgentFramework::LlamaIndex),
             ]
         );
     }

@@ -12,6 +12,7 @@
 //! served with that protocol instead ([`protocol_servers`]).
 
 mod agent_objects;
+pub mod project_evidence;
 mod prompt_callables;
 mod protocol_servers;
 mod spec;
@@ -26,6 +27,7 @@ use crate::agent::python_modules::PythonModule;
 use crate::error::UserError;
 use crate::python::module_syntax::{Class, Function};
 use crate::server_protocol::Protocol;
+use project_evidence::{ProjectEntry, Runs};
 use prompt_callables::Tier;
 
 /// How the entry's callable answers.
@@ -119,6 +121,9 @@ pub enum Entry {
         /// Its `@app.websocket("/ws")` handler.
         websocket: Option<String>,
         server_started_on_import: Option<ServerStart>,
+        /// `variable` is a function that returns the app (`uvicorn --factory`, `create_app`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        factory: bool,
     },
     /// An agent the module builds at import time, called with the prompt.
     AgentObject {
@@ -170,6 +175,9 @@ pub enum Entry {
         /// How it becomes the app uvicorn serves.
         server: A2aKind,
         server_started_on_import: Option<ServerStart>,
+        /// `variable` is a function that returns the server's app.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        factory: bool,
     },
 }
 
@@ -323,22 +331,29 @@ impl Found {
     }
 }
 
-/// Choose the entry from the parsed modules, or from `spec` when the user gave one.
-/// `package` is the name the source folder is imported by in the deployment; `protocol` is
-/// `--protocol`, when given. Without it an MCP server in the source is the entry (an agent
-/// that serves MCP is deployed as an MCP server), else an HTTP entry is looked for.
+/// Choose the entry from the parsed modules, or from `spec` when the user gave one, or from
+/// what the project itself names (`named`: its Dockerfile's command, ...), which wins over
+/// guessing. `package` is the name the source folder is imported by in the deployment;
+/// `protocol` is `--protocol`, when given. Without it an MCP server in the source is the entry
+/// (an agent that serves MCP is deployed as an MCP server), else an HTTP entry is looked for.
 pub fn choose(
     modules: &[PythonModule],
     graph: &ImportGraph,
     spec: Option<&str>,
     package: &str,
     protocol: Option<Protocol>,
+    named: Option<&ProjectEntry>,
 ) -> Result<Chosen, UserError> {
-    let mut chosen = match (spec, protocol) {
-        (Some(spec), _) => spec::resolve(modules, spec, package)?,
-        (None, Some(Protocol::Http)) => detect(modules, graph)?,
-        (None, Some(Protocol::Mcp)) => detect_mcp_server(modules, graph)?.ok_or_else(|| {
-            UserError::usage(
+    let by_project = match (spec, named) {
+        (None, Some(named)) => named_by_project(modules, graph, package, protocol, named)?,
+        _ => None,
+    };
+    let guessed = |spec: Option<&str>| -> Result<Chosen, UserError> {
+        Ok(match (spec, protocol) {
+            (Some(spec), _) => spec::resolve(modules, spec, package)?,
+            (None, Some(Protocol::Http)) => detect(modules, graph)?,
+            (None, Some(Protocol::Mcp)) => detect_mcp_server(modules, graph)?.ok_or_else(|| {
+                UserError::usage(
                 "`--protocol mcp`, but the source builds no MCP server at module level \
                  (`FastMCP(...)` from `mcp.server.fastmcp` or `fastmcp`, `MCPServer(...)`, or a \
                  low-level `mcp.server.lowlevel.Server(...)`)",
@@ -346,25 +361,30 @@ pub fn choose(
             .with_hint(
                 "name the server with `--entrypoint module:variable`, or leave `--protocol` out",
             )
-        })?,
-        (None, Some(Protocol::A2a)) => detect_a2a_server(modules, graph)?.ok_or_else(|| {
-            UserError::usage(
+            })?,
+            (None, Some(Protocol::A2a)) => detect_a2a_server(modules, graph)?.ok_or_else(|| {
+                UserError::usage(
                 "`--protocol a2a`, but the source builds no A2A server at module level \
                  (Strands `A2AServer(...)`, an a2a SDK application, or a web app beside one)",
             )
             .with_hint(
                 "name the server with `--entrypoint module:variable`, or leave `--protocol` out",
             )
-        })?,
-        // AG-UI is spoken by the agent's own app, found as HTTP's.
-        (None, Some(Protocol::Agui)) => detect(modules, graph)?,
-        (None, None) => match detect_mcp_server(modules, graph)? {
-            Some(server) => server,
-            None => match detect_a2a_server(modules, graph)? {
+            })?,
+            // AG-UI is spoken by the agent's own app, found as HTTP's.
+            (None, Some(Protocol::Agui)) => detect(modules, graph)?,
+            (None, None) => match detect_mcp_server(modules, graph)? {
                 Some(server) => server,
-                None => detect(modules, graph)?,
+                None => match detect_a2a_server(modules, graph)? {
+                    Some(server) => server,
+                    None => detect(modules, graph)?,
+                },
             },
-        },
+        })
+    };
+    let mut chosen = match by_project {
+        Some(chosen) => chosen,
+        None => guessed(spec)?,
     };
     // AG-UI is HTTP's port and paths with AG-UI's events: an app of the agent's own that
     // speaks it (imports `ag_ui`, or is an `AGUIApp`) is deployed with it.
@@ -406,6 +426,116 @@ pub fn choose(
     Ok(chosen)
 }
 
+/// The entry the project names (`named`), when it is one agentprep can serve; `None` sends the
+/// choice back to guessing (the module the project runs holds no entry of its own).
+fn named_by_project(
+    modules: &[PythonModule],
+    graph: &ImportGraph,
+    package: &str,
+    protocol: Option<Protocol>,
+    named: &ProjectEntry,
+) -> Result<Option<Chosen>, UserError> {
+    let Some(module) = modules.get(named.module) else {
+        return Ok(None);
+    };
+    let at = ModuleRef::of(module);
+    let spec_of = |attribute: &str| format!("{}:{attribute}", at.label());
+    match &named.runs {
+        Runs::Served {
+            attribute,
+            factory,
+            port,
+        } => {
+            let syntax = &module.syntax;
+            // What the attribute is, when the module builds it recognisably.
+            if !factory
+                && (syntax.apps.iter().any(|app| &app.variable == attribute)
+                    || protocol_servers::mcp_servers(syntax)
+                        .iter()
+                        .any(|server| &server.variable == attribute)
+                    || protocol_servers::a2a_servers(syntax)
+                        .iter()
+                        .any(|server| &server.variable == attribute && server.kind != A2aKind::App))
+            {
+                let mut chosen = spec::resolve(modules, &spec_of(attribute), package)?;
+                chosen.reason = format!(
+                    "{} serves `{}`: served as it is",
+                    named.source,
+                    spec_of(attribute)
+                );
+                return Ok(Some(chosen));
+            }
+            let a2a = *port == Some(Protocol::A2a.container_port())
+                || protocol_servers::server_protocol(syntax) == Some(Protocol::A2a)
+                || protocol == Some(Protocol::A2a);
+            let entry = if a2a && protocol != Some(Protocol::Http) {
+                Entry::A2aServer {
+                    server_started_on_import: server_start(module, attribute),
+                    at,
+                    variable: attribute.clone(),
+                    server: A2aKind::App,
+                    factory: *factory,
+                }
+            } else {
+                Entry::AsgiApp {
+                    server_started_on_import: server_start(module, attribute),
+                    websocket: agent_objects::websocket_handler(syntax, attribute),
+                    at,
+                    variable: attribute.clone(),
+                    factory: *factory,
+                }
+            };
+            let what = if *factory { "the app `" } else { "`" };
+            let reason = format!(
+                "{} serves {what}{}`{}: served as it is{}",
+                named.source,
+                entry.spec(),
+                if *factory { " builds" } else { "" },
+                if a2a { ", with the A2A protocol" } else { "" }
+            );
+            Ok(Some(Chosen::new(entry, reason)))
+        }
+        Runs::Object { attribute } => {
+            let mut chosen = spec::resolve(modules, &spec_of(attribute), package)?;
+            chosen.reason = format!("{} names `{}`", named.source, spec_of(attribute));
+            Ok(Some(chosen))
+        }
+        Runs::Program => {
+            // The module the project runs: the entry is looked for in it alone.
+            let only: Vec<PythonModule> = modules
+                .iter()
+                .enumerate()
+                .map(|(index, other)| {
+                    let mut other = other.clone();
+                    if index != named.module {
+                        other.role = crate::agent::python_modules::ModuleRole::Script;
+                    }
+                    other
+                })
+                .collect();
+            let found = match protocol {
+                Some(Protocol::Mcp) => detect_mcp_server(&only, graph)?,
+                Some(Protocol::A2a) => detect_a2a_server(&only, graph)?,
+                Some(Protocol::Http | Protocol::Agui) => detect(&only, graph).ok(),
+                None => match detect_mcp_server(&only, graph)? {
+                    Some(server) => Some(server),
+                    None => match detect_a2a_server(&only, graph)? {
+                        Some(server) => Some(server),
+                        None => detect(&only, graph).ok(),
+                    },
+                },
+            };
+            Ok(found.map(|mut chosen| {
+                chosen.reason = format!(
+                    "{} runs `{}`, and {}",
+                    named.source, module.file, chosen.reason
+                );
+                chosen
+            }))
+        }
+    }
+}
+
 /// The protocol servers `in_module` finds in the agent's modules (tests and scripts left out),
 /// as candidates.
 fn servers_found(
@@ -444,6 +574,7 @@ fn detect_a2a_server(
                     server_started_on_import: server_start(module, &server.variable),
                     variable: server.variable,
                     server: server.kind,
+                    factory: false,
                 };
                 (server.line, entry)
             })
@@ -567,6 +698,23 @@ fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserE
             ),
         ));
     }
+    // Several agents where one is built from the others (ADK's `root_agent` with its
+    // `sub_agents`, a triage agent with its `handoffs`, a crew of agents): that one is the
+    // entry.
+    if tied_objects && let Some(top) = built_from_the_others(modules, &objects) {
+        let mut reason = object_reason(&top.entry);
+        let parts: Vec<String> = objects
+            .iter()
+            .filter(|other| other.entry != top.entry && other.entry.at() == top.entry.at())
+            .take(3)
+            .map(|other| format!("`{}`", other.entry.spec()))
+            .collect();
+        reason.push_str(&format!(
+            "; the module's other agents ({}) are parts of it",
+            parts.join(", ")
+        ));
+        return Ok(Chosen::new(top.entry.clone(), reason));
+    }
     if let Some(best) = best_of(&objects, |found| found.imported)? {
         let mut reason = object_reason(&best.entry);
         if !callables.is_empty() {
@@ -601,6 +749,53 @@ fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserE
         return Ok(Chosen::new(best.entry.clone(), reason));
     }
     Err(nothing_found(modules))
+}
+
+/// Among agent objects, the one (if exactly one) that is built from the others of its module
+/// and is part of none: the agent the others serve.
+fn built_from_the_others<'f>(modules: &[PythonModule], objects: &'f [Found]) -> Option<&'f Found> {
+    let passes = |found: &Found| -> Vec<String> {
+        let Entry::AgentObject { variable, .. } = &found.entry else {
+            return Vec::new();
+        };
+        modules
+            .iter()
+            .find(|module| module.file == found.entry.at().file)
+            .and_then(|module| {
+                module
+                    .syntax
+                    .assignments
+                    .iter()
+                    .rev()
+                    .find(|assignment| &assignment.target == variable)
+            })
+            .map(|assignment| assignment.passes.clone())
+            .unwrap_or_default()
+    };
+    let variable = |found: &Found| match &found.entry {
+        Entry::AgentObject { variable, .. } => variable.clone(),
+        _ => String::new(),
+    };
+    let tops: Vec<&Found> = objects
+        .iter()
+        .filter(|found| {
+            let same_module =
+                |other: &&Found| other.entry.at() == found.entry.at() && other.entry != found.entry;
+            let uses_others = objects
+                .iter()
+                .filter(same_module)
+                .any(|other| passes(found).contains(&variable(other)));
+            let used_by_other = objects
+                .iter()
+                .filter(same_module)
+                .any(|other| passes(other).contains(&variable(found)));
+            uses_others && !used_by_other
+        })
+        .collect();
+    match tops.as_slice() {
+        [only] => Some(only),
+        _ => None,
+    }
 }
 
 /// The one best candidate by `key` (lower is better); `None` when there is none; an error
@@ -674,6 +869,7 @@ fn apps_in(module: &PythonModule, imported: bool) -> Vec<Found> {
                 server_started_on_import: server_start(module, &app.variable),
                 variable: app.variable,
                 websocket: app.websocket,
+                factory: false,
             },
             line: app.line,
             imported,
@@ -774,6 +970,9 @@ fn callables_in(module: &PythonModule, imported: bool) -> Vec<Found> {
         for method in class.methods.iter().filter(|method| {
             !twins.contains(&method.name.as_str())
                 && prompt_callables::exclusion(syntax, method, true).is_none()
+                // A method of a class that is not named like an agent (an accumulator, a
+                // formatter) is an entry only when its name or argument says prompt.
+                && prompt_callables::tier(method, Some(class)) != Tier::Plain
         }) {
             let stream_method = (!method.is_generator)
                 .then(|| stream_twin(&method.name, class.methods.iter(), true))
@@ -869,6 +1068,19 @@ fn object_reason(entry: &Entry) -> String {
     let how = match framework {
         AgentFramework::Strands => "called with the prompt through its streaming API",
         AgentFramework::LangGraph => "invoked with the prompt as a user message",
+        AgentFramework::OpenAiAgents => {
+            "run with the prompt by the SDK's `Runner`, the session's turns kept as its input"
+        }
+        AgentFramework::PydanticAi => {
+            "run with the prompt, the session's messages kept as its history"
+        }
+        AgentFramework::GoogleAdk => {
+            "run with the prompt by ADK's `InMemoryRunner`, the runtime session as ADK's session"
+        }
+        AgentFramework::CrewAi => "kicked off with the prompt as the inputs its tasks ask for",
+        AgentFramework::LlamaIndex => {
+            "run with the prompt as `user_msg`, its context kept for the session"
+        }
         AgentFramework::Callable => "called with the prompt",
     };
     format!(

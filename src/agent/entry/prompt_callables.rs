@@ -370,10 +370,32 @@ fn is_prompt_annotation(param: &Param) -> bool {
 
 /// A module of helpers by its name: `utils.py`, `db_helpers.py`, `tools.py`, `config.py`.
 pub fn is_helper_module(file: &str) -> bool {
-    let stem = std::path::Path::new(file)
+    let path = std::path::Path::new(file);
+    let stem = path
         .file_stem()
         .map(|stem| stem.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
+    // Everything in a tools or utilities package (`tools/format.py`, `app/utils/text.py`)
+    // serves the agent too.
+    const FOLDERS: &[&str] = &[
+        "tools", "utils", "util", "helpers", "common", "lib", "prompts",
+    ];
+    let in_helper_folder = path
+        .parent()
+        .into_iter()
+        .flat_map(std::path::Path::components)
+        .any(|part| {
+            FOLDERS.contains(
+                &part
+                    .as_os_str()
+                    .to_string_lossy()
+                    .to_ascii_lowercase()
+                    .as_str(),
+            )
+        });
+    if in_helper_folder {
+        return true;
+    }
     const WORDS: &[&str] = &[
         "utils",
         "util",

@@ -102,6 +102,7 @@ pub fn resolve(modules: &[PythonModule], spec: &str, package: &str) -> Result<Ch
             at,
             variable: app.variable,
             websocket: app.websocket,
+            factory: false,
         }));
     }
     if let Some(function) = syntax.functions.iter().find(|f| f.name == attribute) {
@@ -128,6 +129,7 @@ pub fn resolve(modules: &[PythonModule], spec: &str, package: &str) -> Result<Ch
             at,
             variable: server.variable,
             server: server.kind,
+            factory: false,
         }));
     }
     if let Some(server) = protocol_servers::mcp_servers(syntax)

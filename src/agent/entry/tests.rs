@@ -6,7 +6,7 @@ fn module(file: &str, source: &str) -> PythonModule {
 
 fn pick(modules: &[PythonModule], spec: Option<&str>) -> Result<Chosen, UserError> {
     let graph = ImportGraph::build(modules, "pkg");
-    choose(modules, &graph, spec, "pkg", None)
+    choose(modules, &graph, spec, "pkg", None, None)
 }
 
 /// The tutorial's agent: a class with a Strands `@tool` method beside the real entry and its

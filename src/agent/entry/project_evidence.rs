@@ -1,0 +1,640 @@
+//! What the project itself says its entry is, which wins over guessing from the code.
+//!
+//! A project that runs somewhere already names how: its Dockerfile's `CMD`/`ENTRYPOINT`
+//! (`uvicorn main:app --port 8080`, `python -m agent.server`), a `Procfile` line, the
+//! `entrypoint` the official CLI recorded in `.bedrock_agentcore.yaml`, a `langgraph.json`
+//! graph, a LlamaIndex Workflows table in `pyproject.toml`. Real agents were prepared wrongly
+//! where this was ignored: `app = create_app()` served by `uvicorn main:app` lost to a helper
+//! of the tools package. A command names a module and, for a server (uvicorn, gunicorn,
+//! hypercorn, `fastapi run`), the app in it; a file run with `python` names the module the
+//! entry must be in. Paths are matched against the source's modules by their ending, because
+//! a Dockerfile in the project above the source names them from there.
+
+use std::path::{Path, PathBuf};
+
+use crate::agent::python_modules::PythonModule;
+
+/// How the project runs the named module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Runs {
+    /// An ASGI server serves `attribute` (`uvicorn main:app`); `factory`: it is a function
+    /// returning the app (`--factory`); `port`: the port the command gives, if any.
+    Served {
+        attribute: String,
+        factory: bool,
+        port: Option<u16>,
+    },
+    /// `attribute` is the agent object a framework runs (a LangGraph graph, a workflow).
+    Object { attribute: String },
+    /// The module is run as a program (`python main.py`, `python -m agent`): the entry is in it.
+    Program,
+}
+
+/// The module the project names, how it runs it, and where it says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectEntry {
+    /// Index into the modules.
+    pub module: usize,
+    pub runs: Runs,
+    /// `` `Dockerfile`'s `CMD` ``, `` `Procfile` ``, ...
+    pub source: String,
+}
+
+/// The largest project file read (a real one is a few kilobytes).
+const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// The entry the project names, from the first place that names one that resolves to a module
+/// of the source. `dirs` are the source folder and the project above it, nearest first.
+pub fn find(dirs: &[PathBuf], root: &Path, modules: &[PythonModule]) -> Option<ProjectEntry> {
+    let label = |dir: &Path, name: &str| match dir.strip_prefix(root) {
+        Ok(inside) if inside.as_os_str().is_empty() => format!("`{name}`"),
+        _ => format!("`{}`", dir.join(name).display()),
+    };
+    let mut named: Vec<(Named, String)> = Vec::new();
+    for dir in dirs {
+        if let Some(text) = read_small(&dir.join(".bedrock_agentcore.yaml")) {
+            for file in toolkit_entrypoints(&text) {
+                named.push((
+                    Named::File(file),
+                    format!("{}'s `entrypoint`", label(dir, ".bedrock_agentcore.yaml")),
+                ));
+            }
+        }
+        if let Some(text) = read_small(&dir.join("agentcore/agentcore.json")) {
+            for file in new_cli_entrypoints(&text) {
+                named.push((
+                    Named::File(file),
+                    format!("{}'s `entrypoint`", label(dir, "agentcore/agentcore.json")),
+                ));
+            }
+        }
+        if let Some(text) = read_small(&dir.join("langgraph.json")) {
+            for (file, attribute) in langgraph_graphs(&text) {
+                named.push((
+                    Named::Object(file, attribute),
+                    format!("{}'s graph", label(dir, "langgraph.json")),
+                ));
+            }
+        }
+        if let Some(text) = read_small(&dir.join("pyproject.toml")) {
+            for (module, attribute) in workflow_tables(&text) {
+                named.push((
+                    Named::Object(module, attribute),
+                    format!(
+                        "{}'s `[tool.llamaagents.workflows]`",
+                        label(dir, "pyproject.toml")
+                    ),
+                ));
+            }
+        }
+        for name in dockerfile_names(dir) {
+            if let Some(command) =
+                read_small(&dir.join(&name)).and_then(|text| dockerfile_command(&text))
+            {
+                named.extend(
+                    command_names(&command)
+                        .into_iter()
+                        .map(|named| (named, format!("{}'s `CMD`", label(dir, &name)))),
+                );
+            }
+        }
+        if let Some(text) = read_small(&dir.join("Procfile")) {
+            for line in text.lines() {
+                if let Some((_, command)) = line.split_once(':') {
+                    let words = shell_words(command);
+                    named.extend(
+                        command_names(&words)
+                            .into_iter()
+                            .map(|named| (named, label(dir, "Procfile"))),
+                    );
+                }
+            }
+        }
+    }
+    named.into_iter().find_map(|(named, source)| {
+        let (module, runs) = named.resolve(modules)?;
+        Some(ProjectEntry {
+            module,
+            runs,
+            source,
+        })
+    })
+}
+
+/// A module (and maybe an attribute) as a project file names it, not yet matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Named {
+    /// A path (`src/main.py`, `./agent.py`).
+    File(String),
+    /// A dotted module (`python -m agent.server`).
+    Module(String),
+    /// A server's `module:attribute`.
+    Served {
+        module: String,
+        attribute: String,
+        factory: bool,
+        port: Option<u16>,
+    },
+    /// A path or dotted module, and the agent object in it.
+    Object(String, String),
+}
+
+impl Named {
+    fn resolve(self, modules: &[PythonModule]) -> Option<(usize, Runs)> {
+        match self {
+            Named::File(file) => Some((by_path(modules, &file)?, Runs::Program)),
+            Named::Module(dotted) => Some((by_dotted(modules, &dotted)?, Runs::Program)),
+            Named::Served {
+                module,
+                attribute,
+                factory,
+                port,
+            } => Some((
+                by_dotted(modules, &module).or_else(|| by_path(modules, &module))?,
+                Runs::Served {
+                    attribute,
+                    factory,
+                    port,
+                },
+            )),
+            Named::Object(module, attribute) => Some((
+                by_path(modules, &module).or_else(|| by_dotted(modules, &module))?,
+                Runs::Object { attribute },
+            )),
+        }
+    }
+}
+
+/// The one module whose file ends with `path` (`./src/main.py` matches `src/main.py` and, from
+/// a project above the source, `agent/src/main.py` matches the source's `src/main.py`).
+fn by_path(modules: &[PythonModule], path: &str) -> Option<usize> {
+    let path = path.trim().trim_start_matches("./").trim_start_matches('/');
+    if !path.ends_with(".py") {
+        return None;
+    }
+    let parts: Vec<&str> = path.split('/').filter(|part| !part.is_empty()).collect();
+    unique(modules.iter().enumerate().filter_map(|(index, module)| {
+        let file: Vec<&str> = module.file.split('/').collect();
+        let common = file
+            .iter()
+            .rev()
+            .zip(parts.iter().rev())
+            .take_while(|(a, b)| a == b)
+            .count();
+        // All of the module's path, or all of the named path, matches.
+        (common == file.len() || common == parts.len()).then_some(index)
+    }))
+}
+
+/// The one module whose dotted name ends with `dotted` (`app.main` from a Dockerfile whose
+/// `WORKDIR` is above the source matches the source's `main`).
+fn by_dotted(modules: &[PythonModule], dotted: &str) -> Option<usize> {
+    let parts: Vec<&str> = dotted.split('.').filter(|part| !part.is_empty()).collect();
+    if parts.is_empty() {
+        return None;
+    }
+    let exact = unique(
+        modules
+            .iter()
+            .enumerate()
+            .filter(|(_, module)| module.dotted == dotted)
+            .map(|(index, _)| index),
+    );
+    exact.or_else(|| {
+        unique(modules.iter().enumerate().filter_map(|(index, module)| {
+            let own: Vec<&str> = module.dotted.split('.').collect();
+            let common = own
+                .iter()
+                .rev()
+                .zip(parts.iter().rev())
+                .take_while(|(a, b)| a == b)
+                .count();
+            (!module.dotted.is_empty() && (common == own.len() || common == parts.len()))
+                .then_some(index)
+        }))
+    })
+}
+
+fn unique(mut found: impl Iterator<Item = usize>) -> Option<usize> {
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
+}
+
+fn read_small(path: &Path) -> Option<String> {
+    let metadata = std::fs::metadata(path).ok()?;
+    if !metadata.is_file() || metadata.len() > MAX_FILE_BYTES {
+        return None;
+    }
+    std::fs::read_to_string(path).ok()
+}
+
+/// `Dockerfile` first, then `Dockerfile.*` and `*.Dockerfile` by name.
+fn dockerfile_names(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| {
+            let lower = name.to_ascii_lowercase();
+            lower == "dockerfile"
+                || lower.starts_with("dockerfile.")
+                || lower.ends_with(".dockerfile")
+        })
+        .collect();
+    names.sort_by_key(|name| (name != "Dockerfile", name.clone()));
+    names
+}
+
+/// The command the image runs: its last `ENTRYPOINT` then its last `CMD`, as words.
+fn dockerfile_command(dockerfile: &str) -> Option<Vec<String>> {
+    let mut entrypoint: Vec<String> = Vec::new();
+    let mut cmd: Vec<String> = Vec::new();
+    // Continuation lines joined first.
+    let joined = dockerfile.replace("\\\r\n", " ").replace("\\\n", " ");
+    for line in joined.lines().map(str::trim) {
+        let Some((instruction, rest)) = line.split_once(char::is_whitespace) else {
+            continue;
+        };
+        let words = instruction_words(rest.trim());
+        if instruction.eq_ignore_ascii_case("ENTRYPOINT") {
+            entrypoint = words;
+        } else if instruction.eq_ignore_ascii_case("CMD") {
+            cmd = words;
+        } else if instruction.eq_ignore_ascii_case("FROM") {
+            // A new stage: what an earlier one runs is not what the image runs.
+            entrypoint.clear();
+            cmd.clear();
+        }
+    }
+    entrypoint.extend(cmd);
+    (!entrypoint.is_empty()).then_some(entrypoint)
+}
+
+/// The JSON form (`["uvicorn", "main:app"]`) or the shell form of an instruction's argument.
+fn instruction_words(argument: &str) -> Vec<String> {
+    if argument.starts_with('[')
+        && let Ok(words) = serde_json::from_str::<Vec<String>>(argument)
+    {
+        return words;
+    }
+    shell_words(argument)
+}
+
+/// Words of a shell command, quotes removed (enough for the commands images run).
+fn shell_words(command: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    let mut in_word = false;
+    for c in command.chars() {
+        match (quote, c) {
+            (Some(open), c) if c == open => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+/// What a command runs: the modules and apps it names, most specific first.
+fn command_names(words: &[String]) -> Vec<Named> {
+    // `sh -c "uvicorn main:app"` and `&&`-chains: every word of every part.
+    let mut flat: Vec<String> = Vec::new();
+    for word in words {
+        if word.contains(' ') {
+            flat.extend(shell_words(word));
+        } else {
+            flat.push(word.clone());
+        }
+    }
+    let mut found = Vec::new();
+    for (at, word) in flat.iter().enumerate() {
+        let program = word.rsplit('/').next().unwrap_or(word);
+        let rest = &flat[at + 1..];
+        let is_python = program == "python" || program.starts_with("python3") || program == "py";
+        if matches!(
+            program,
+            "uvicorn" | "hypercorn" | "gunicorn" | "granian" | "daphne"
+        ) || (is_python
+            && rest.first().is_some_and(|next| next == "-m")
+            && rest.get(1).is_some_and(|server| {
+                matches!(server.as_str(), "uvicorn" | "hypercorn" | "gunicorn")
+            }))
+        {
+            if let Some(target) = rest.iter().find(|word| is_app_reference(word)) {
+                let (module, attribute) = target.split_once(':').unwrap_or((target, "app"));
+                let port = port_of(rest);
+                found.push(Named::Served {
+                    module: module.to_string(),
+                    attribute: attribute.trim_end_matches("()").to_string(),
+                    factory: rest.iter().any(|word| word == "--factory")
+                        || attribute.ends_with("()"),
+                    port,
+                });
+            }
+            continue;
+        }
+        if program == "fastapi"
+            && matches!(rest.first().map(String::as_str), Some("run" | "dev"))
+            && let Some(path) = rest.iter().skip(1).find(|word| word.ends_with(".py"))
+        {
+            found.push(Named::Served {
+                module: path.clone(),
+                attribute: "app".into(),
+                factory: false,
+                port: None,
+            });
+            continue;
+        }
+        if is_python {
+            match rest.first().map(String::as_str) {
+                Some("-m") => {
+                    if let Some(module) = rest.get(1)
+                        && !matches!(
+                            module.as_str(),
+                            "pip" | "venv" | "uvicorn" | "gunicorn" | "hypercorn"
+                        )
+                    {
+                        found.push(Named::Module(module.clone()));
+                    }
+                }
+                Some(path) if path.ends_with(".py") => found.push(Named::File(path.to_string())),
+                _ => {}
+            }
+        }
+    }
+    // `python -m uvicorn main:app` is read at `python` and again at `uvicorn`.
+    found.dedup();
+    found
+}
+
+/// The port a server command listens on: `--port 8080`, `--port=8080`, `-b 0.0.0.0:8080`.
+fn port_of(arguments: &[String]) -> Option<u16> {
+    arguments.iter().enumerate().find_map(|(at, word)| {
+        let next = || arguments.get(at + 1).map(String::as_str);
+        let value = match word.as_str() {
+            "--port" => next()?,
+            "-b" | "--bind" => next()?.rsplit(':').next()?,
+            other => other.strip_prefix("--port=").or_else(|| {
+                other
+                    .strip_prefix("--bind=")
+                    .and_then(|bind| bind.rsplit(':').next())
+            })?,
+        };
+        value.parse().ok()
+    })
+}
+
+/// `module:attribute` (`main:app`, `app.server:create_app()`), not a host:port or a URL.
+fn is_app_reference(word: &str) -> bool {
+    let Some((module, attribute)) = word.split_once(':') else {
+        return false;
+    };
+    let name = |text: &str| {
+        !text.is_empty()
+            && text.split('.').all(|part| {
+                part.chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+    };
+    name(module) && name(attribute.trim_end_matches("()"))
+}
+
+/// `entrypoint:` values of a `.bedrock_agentcore.yaml` that name an agent's own file (not a
+/// generated `invoke.py` of a deployment directory).
+fn toolkit_entrypoints(yaml: &str) -> Vec<String> {
+    yaml.lines()
+        .filter_map(|line| line.trim().strip_prefix("entrypoint:"))
+        .map(|value| value.trim().trim_matches(['"', '\'']).to_string())
+        .filter(|value| value.ends_with(".py") && !value.ends_with("invoke.py"))
+        .collect()
+}
+
+/// `runtimes[].entrypoint` of the new CLI's `agentcore/agentcore.json`, joined to the runtime's
+/// `codeLocation`.
+fn new_cli_entrypoints(json: &str) -> Vec<String> {
+    let Ok(project) = serde_json::from_str::<serde_json::Value>(json) else {
+        return Vec::new();
+    };
+    project["runtimes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|runtime| {
+            let entry = runtime["entrypoint"].as_str()?;
+            let location = runtime["codeLocation"].as_str().unwrap_or("");
+            Some(if location.is_empty() {
+                entry.to_string()
+            } else {
+                format!("{}/{entry}", location.trim_end_matches('/'))
+            })
+        })
+        .collect()
+}
+
+/// `graphs` of a LangGraph `langgraph.json`: `"./src/agent/graph.py:graph"`.
+fn langgraph_graphs(json: &str) -> Vec<(String, String)> {
+    let Ok(config) = serde_json::from_str::<serde_json::Value>(json) else {
+        return Vec::new();
+    };
+    config["graphs"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, target)| {
+            let (file, attribute) = target.as_str()?.rsplit_once(':')?;
+            Some((file.to_string(), attribute.to_string()))
+        })
+        .collect()
+}
+
+/// `[tool.llamaagents.workflows]` of a `pyproject.toml`: `name = "module:workflow"`.
+fn workflow_tables(toml_text: &str) -> Vec<(String, String)> {
+    let Ok(document) = toml_text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    document
+        .get("tool")
+        .and_then(|tool| tool.get("llamaagents"))
+        .and_then(|agents| agents.get("workflows"))
+        .and_then(toml::Value::as_table)
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, target)| {
+            let (module, attribute) = target.as_str()?.split_once(':')?;
+            Some((module.to_string(), attribute.to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        instruction_words(text)
+    }
+
+    #[test]
+    fn commands_name_servers_programs_and_modules() {
+        assert_eq!(
+            command_names(&words(
+                r#"["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "9000"]"#
+            )),
+            [Named::Served {
+                module: "main".into(),
+                attribute: "app".into(),
+                factory: false,
+                port: Some(9000)
+            }]
+        );
+        assert_eq!(
+            command_names(&words(
+                "opentelemetry-instrument python -m uvicorn app.server:create_app --factory --port=8080"
+            )),
+            [Named::Served {
+                module: "app.server".into(),
+                attribute: "create_app".into(),
+                factory: true,
+                port: Some(8080)
+            }]
+        );
+        assert_eq!(
+            command_names(&words(
+                r#"["sh", "-c", "pip list && gunicorn -k uvicorn.workers.UvicornWorker -b 0.0.0.0:8080 api:application"]"#
+            )),
+            [Named::Served {
+                module: "api".into(),
+                attribute: "application".into(),
+                factory: false,
+                port: Some(8080)
+            }]
+        );
+        assert_eq!(
+            command_names(&words(r#"["uv", "run", "python", "-m", "agent.main"]"#)),
+            [Named::Module("agent.main".into())]
+        );
+        assert_eq!(
+            command_names(&words("python3.12 src/agent.py")),
+            [Named::File("src/agent.py".into())]
+        );
+        assert_eq!(
+            command_names(&words(
+                r#"["fastapi", "run", "app/main.py", "--port", "80"]"#
+            )),
+            [Named::Served {
+                module: "app/main.py".into(),
+                attribute: "app".into(),
+                factory: false,
+                port: None
+            }]
+        );
+    }
+
+    #[test]
+    fn a_dockerfile_runs_its_last_stages_entrypoint_and_cmd() {
+        let dockerfile = "FROM python:3.12 AS build\nCMD [\"python\", \"build.py\"]\nFROM python:3.12-slim\nWORKDIR /app\nENTRYPOINT [\"opentelemetry-instrument\"]\nCMD python \\\n  -m agent\n";
+        assert_eq!(
+            dockerfile_command(dockerfile).unwrap(),
+            ["opentelemetry-instrument", "python", "-m", "agent"]
+        );
+    }
+
+    #[test]
+    fn project_files_name_entries_matched_to_the_sources_modules() {
+        let modules = vec![
+            PythonModule::parsed("src/main.py", "app = create_app()\n"),
+            PythonModule::parsed("src/tools/format.py", "def pretty(x): return x\n"),
+            PythonModule::parsed("src/graph.py", "graph = 1\n"),
+        ];
+        assert_eq!(by_path(&modules, "./src/main.py"), Some(0));
+        assert_eq!(
+            by_path(&modules, "agent/src/main.py"),
+            Some(0),
+            "from the project above"
+        );
+        assert_eq!(by_path(&modules, "main.py"), Some(0));
+        assert_eq!(by_dotted(&modules, "src.main"), Some(0));
+        assert_eq!(by_dotted(&modules, "main"), Some(0));
+        assert_eq!(by_dotted(&modules, "app.src.main"), Some(0));
+        assert_eq!(by_dotted(&modules, "format"), Some(1));
+        assert_eq!(by_dotted(&modules, "nothing"), None);
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("Dockerfile"),
+            "FROM python:3.12-slim\nCOPY . .\nCMD [\"uvicorn\", \"src.main:app\", \"--port\", \"8080\"]\n",
+        )
+        .unwrap();
+        let found = find(&[dir.path().to_path_buf()], dir.path(), &modules).unwrap();
+        assert_eq!(found.module, 0);
+        assert_eq!(
+            found.runs,
+            Runs::Served {
+                attribute: "app".into(),
+                factory: false,
+                port: Some(8080)
+            }
+        );
+        assert_eq!(found.source, "`Dockerfile`'s `CMD`");
+
+        std::fs::write(
+            dir.path().join("langgraph.json"),
+            r#"{"dependencies": ["."], "graphs": {"agent": "./src/graph.py:graph"}}"#,
+        )
+        .unwrap();
+        let found = find(&[dir.path().to_path_buf()], dir.path(), &modules).unwrap();
+        assert_eq!(
+            (found.module, found.runs),
+            (
+                2,
+                Runs::Object {
+                    attribute: "graph".into()
+                }
+            ),
+            "a framework's own table comes before a command"
+        );
+    }
+
+    #[test]
+    fn the_official_clis_files_name_the_agents_own_file_not_a_generated_one() {
+        assert_eq!(
+            toolkit_entrypoints(
+                "agents:\n  a:\n    entrypoint: agent.py\n  b:\n    entrypoint: /x/deployment/invoke.py\n"
+            ),
+            ["agent.py"]
+        );
+        assert_eq!(
+            new_cli_entrypoints(
+                r#"{"runtimes": [{"name": "a", "entrypoint": "main.py", "codeLocation": "app/a/"}]}"#
+            ),
+            ["app/a/main.py"]
+        );
+        assert_eq!(
+            workflow_tables(
+                "[tool.llamaagents.workflows]\nassistant = \"app.workflow:workflow\"\n"
+            ),
+            [("app.workflow".to_string(), "workflow".to_string())]
+        );
+    }
+}
