@@ -100,8 +100,10 @@ try_agent() {
   while [[ ! -f .agentprep/serve.json ]]; do
     if ! kill -0 "$serve_pid" 2>/dev/null; then
       local why
-      # pip's last `ERROR:` names what could not be installed; else serve's own error.
-      why=$(grep -E '^ERROR:' serve.log | tail -1 | cut -c1-240 || true)
+      # The installer's line that names what could not be installed, else its last `ERROR:`
+      # line, else serve's own error.
+      why=$(first_match serve.log '^ERROR: (Cannot install|No matching distribution|Could not build)')
+      why=${why:-$(grep -E '^ERROR:' serve.log | tail -1 | cut -c1-240 || true)}
       why=${why:-$(first_match serve.log '^error:')}
       result never-started "serve exited: ${why:-see serve.log}"
       stop_serve
@@ -132,7 +134,7 @@ try_agent() {
     result never-started "${key:-$(first_match invoke.err '^error:')}"
   elif ((status == 0)); then
     result reached "answered: $(head -c 160 invoke.out | tr '\n\t' '  ')"
-  elif ((status == 124)); then
+  elif ((status == 124 || status == 137)); then
     result reached "no answer within $INVOKE_TIMEOUT s (the handler hung)"
   else
     local key

@@ -172,6 +172,27 @@ impl Requirements {
         self.amend(key, why, |requirement| requirement.add_extra(extra));
     }
 
+    /// Add the requirement `name` when no line names it, because `why`, said in a warning.
+    pub fn ensure_present(&mut self, name: &str, why: &str) {
+        let key = normalized_name(name);
+        if self
+            .names()
+            .iter()
+            .any(|known| normalized_name(known) == key)
+        {
+            return;
+        }
+        self.lines.push(name.to_string());
+        // Options (`--index-url`) stay first, requirements sorted after them.
+        self.lines.sort_by_key(|line| {
+            (
+                !line.starts_with('-'),
+                Requirement::parse(line).map(|requirement| requirement.key),
+            )
+        });
+        self.warnings.push(format!("added `{name}`: {why}"));
+    }
+
     /// Apply `change` to the lines of `key`; each it changes is said in a warning with `why`.
     fn amend(&mut self, key: &str, why: &str, change: impl Fn(&mut Requirement) -> bool) {
         for line in &mut self.lines {

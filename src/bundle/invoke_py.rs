@@ -405,7 +405,9 @@ def _uvicorn_kept_from_serving():
         where = "while the agent was imported"
         for frame in reversed(traceback.extract_stack()[:-2]):
             if frame.filename.startswith(here) and os.path.basename(frame.filename) != "invoke.py":
-                where = f"at {os.path.relpath(frame.filename, _HERE)}:{frame.lineno}"
+                # Named as `prepare` names the agent's files: from the source's folder.
+                path = os.path.relpath(frame.filename, _HERE).split(os.sep, 1)[-1]
+                where = f"at `{path}:{frame.lineno}`"
                 break
         print(
             f"agentprep: {what} {where} did nothing: the agent's module was being imported, "

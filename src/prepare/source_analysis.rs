@@ -17,6 +17,7 @@ use crate::agent::requirements::{self, Requirements};
 use crate::agent::source_tree::{self, SourceTree};
 use crate::error::UserError;
 use crate::prepare::options::PrepareOptions;
+use crate::python::requirement_line::Requirement;
 
 /// The agent as its source describes it.
 #[derive(Debug)]
@@ -164,6 +165,24 @@ pub fn analyse(
                  bound, pip installs a2a-sdk 1.x",
             );
         }
+    }
+    // An app or a protocol server of the agent's own is served by uvicorn from `invoke.py`,
+    // whatever the agent's own code imports; the MCP SDKs, the AgentCore SDK and Strands'
+    // A2A extra bring it, a plain FastAPI app or the a2a SDK does not.
+    let brings_uvicorn = requirements.lines.iter().any(|line| {
+        Requirement::parse(line).is_some_and(|requirement| {
+            matches!(
+                requirement.key.as_str(),
+                "mcp" | "fastmcp" | "bedrock-agentcore" | "uvicorn"
+            ) || (requirement.key == "strands-agents"
+                && requirement.extras.iter().any(|extra| extra == "a2a"))
+        })
+    });
+    if !wraps_agent && !brings_uvicorn {
+        requirements.ensure_present(
+            "uvicorn",
+            "the generated `invoke.py` serves the agent's own app with it",
+        );
     }
     let uses = capabilities::detect(&runtime_modules);
     let python = python_choice::choose(&tree, &runtime_modules);

@@ -703,12 +703,25 @@ corpus_case!(
 );
 
 corpus_case!(
-    an_agent_that_takes_no_prompt_call_is_refused_with_how_to_wrap_it,
+    a_google_adk_root_agent_is_run_by_adks_runner,
     Case {
         source: "adk_agent",
+        entry: "agent:root_agent",
+        kind: "agent_object",
+        agent: "adk_agent",
+        package: "adk_agent",
+        requirements: &["bedrock-agentcore", "google-adk"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    an_agent_of_a_framework_invoke_py_cannot_drive_is_refused_with_how_to_wrap_it,
+    Case {
+        source: "smolagents_agent",
         says: &[
-            "`agent.py:5` builds `root_agent`, a Google ADK agent",
-            "`InMemoryRunner`",
+            "`agent.py:5` builds `agent`, a smolagents agent",
+            "`agent.run(prompt)`",
         ],
         ..FAILS
     }
@@ -717,9 +730,9 @@ corpus_case!(
 corpus_case!(
     naming_such_an_agent_is_refused_too,
     Case {
-        source: "adk_agent",
-        args: &["--entrypoint", "agent:root_agent"],
-        says: &["`root_agent` is a Google ADK agent, which is not called with a prompt"],
+        source: "smolagents_agent",
+        args: &["--entrypoint", "agent:agent"],
+        says: &["`agent` is a smolagents agent, which is not called with a prompt"],
         code: 2,
         ..FAILS
     }

@@ -6,6 +6,7 @@ mod support;
 mod webdriver;
 
 mod a2a_servers;
+mod agents_run;
 mod agui_agents;
 mod corpus;
 mod corpus_runs;

@@ -8,15 +8,6 @@ use serde_json::json;
 use crate::serve_support::*;
 use crate::support::*;
 
-/// PATH with the test environment's `uv` first.
-fn path_with_uv() -> String {
-    format!(
-        "{}:{}",
-        venv().join("bin").display(),
-        std::env::var("PATH").unwrap_or_default()
-    )
-}
-
 #[test]
 fn serve_builds_the_environment_once_and_reuses_it() {
     let work = tempfile::tempdir().unwrap();
@@ -25,7 +16,7 @@ fn serve_builds_the_environment_once_and_reuses_it() {
     let start = || {
         let mut command = agentprep(work.path());
         command
-            .env("PATH", path_with_uv())
+            .env("PATH", path_with_test_tools())
             .env("AGENTPREP_CACHE_DIR", &cache)
             .args(["serve", "--bind", "127.0.0.1:0", "--deployment-dir"])
             .arg(&deployment)
@@ -62,7 +53,7 @@ fn a_failed_install_reports_the_installers_last_lines() {
     )
     .unwrap();
     let ran = run(agentprep(work.path())
-        .env("PATH", path_with_uv())
+        .env("PATH", path_with_test_tools())
         .env("AGENTPREP_CACHE_DIR", work.path().join("cache"))
         .args(["serve", "--bind", "127.0.0.1:0", "--deployment-dir"])
         .arg(&deployment));

@@ -36,6 +36,29 @@ pub fn venv() -> PathBuf {
     venv
 }
 
+/// PATH with the test environment's tools (`uv`, its `python3`) first.
+pub fn path_with_test_tools() -> String {
+    format!(
+        "{}:{}",
+        venv().join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// The cache directory the suite runs with (`AGENTPREP_CACHE_DIR`, as `scripts/test.sh` and CI
+/// set it, else the default), so environments a test builds from PyPI are built once.
+pub fn shared_cache_dir() -> PathBuf {
+    std::env::var_os("AGENTPREP_CACHE_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("XDG_CACHE_HOME").map(|dir| PathBuf::from(dir).join("agentprep"))
+        })
+        .or_else(|| {
+            std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache/agentprep"))
+        })
+        .unwrap_or_else(|| std::env::temp_dir().join("agentprep-test-cache"))
+}
+
 pub fn venv_python() -> PathBuf {
     venv().join("bin/python")
 }

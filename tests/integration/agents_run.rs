@@ -1,0 +1,213 @@
+//! Agents that used to prepare but never start, run end to end: each fixture of
+//! `tests/fixtures/agents_run/` has the shape and the pitfall of real public agents that failed
+//! under `serve` (issue 17). Each is prepared with no flags but `--no-role`, served, and asked;
+//! the agent's own code must answer.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::serve_support::*;
+use crate::support::*;
+
+fn fixture(name: &str) -> PathBuf {
+    repo_root().join("tests/fixtures/agents_run").join(name)
+}
+
+/// Prepare `name` (no role) into `<work>/deployment`: the `--output json` report.
+fn prepared(work: &Path, name: &str) -> serde_json::Value {
+    prepared_json(work, &fixture(name))
+}
+
+/// Serve `<work>/deployment` with the test Python and ask it `prompt` in a new session.
+fn served_answer(work: &Path, prompt: &str) -> (Serve, serde_json::Value) {
+    let serve = Serve::start(work, &[&work.join("deployment")], &[]);
+    let answer = serve.invoke(Some(&session("agents-run")), &json!({ "prompt": prompt }));
+    assert_eq!(answer.status, 200, "{}\n{}", answer.text(), serve.stderr());
+    let body = json_of(&answer);
+    (serve, body)
+}
+
+#[test]
+fn an_entry_in_a_subfolder_imports_its_neighbours_as_running_it_as_a_script_does() {
+    let work = tempfile::tempdir().unwrap();
+    let report = prepared(work.path(), "import_roots");
+    assert_eq!(report["entrypoint_spec"], "src.main:app");
+    let invoke_py = std::fs::read_to_string(work.path().join("deployment/invoke.py")).unwrap();
+    assert!(
+        invoke_py.contains(r#"os.path.join(_HERE, "import_roots", "src")"#),
+        "{invoke_py}"
+    );
+    assert!(
+        !report["requirements"]["warnings"]
+            .to_string()
+            .contains("helpers"),
+        "`helpers` beside the entry is the agent's own: {}",
+        report["requirements"]
+    );
+    let (_serve, body) = served_answer(work.path(), "hi");
+    assert_eq!(
+        body,
+        json!({"answer": "HI!", "greeting": "hello from src/settings.py"})
+    );
+}
+
+#[test]
+fn a_server_started_on_import_under_a_condition_is_kept_from_starting() {
+    let work = tempfile::tempdir().unwrap();
+    let report = prepared(work.path(), "conditional_server");
+    assert!(
+        report["warnings"]
+            .to_string()
+            .contains("`app.run()` at `agent.py:17` is under a condition"),
+        "{}",
+        report["warnings"]
+    );
+    // Had the agent's `app.run(host="0.0.0.0", port=8080)` run, the import would serve
+    // forever and the worker would never answer on the port `serve` gave it.
+    let (serve, body) = served_answer(work.path(), "hi");
+    assert_eq!(body, json!({"answer": "served: hi"}));
+    assert!(
+        eventually(Duration::from_secs(5), || serve
+            .stderr()
+            .contains("`uvicorn.run(...)` at `agent.py:17` did nothing")),
+        "the kept-back start is said with the agent's line: {}",
+        serve.stderr()
+    );
+}
+
+#[test]
+fn a_flat_folder_named_like_its_library_gets_a_package_name_no_module_of_it_has() {
+    let work = tempfile::tempdir().unwrap();
+    let report = prepared(work.path(), "langgraph");
+    assert_eq!(
+        report["package"], "langgraph_agent2",
+        "`langgraph_agent.py` is taken"
+    );
+    assert_eq!(
+        report["requirements"]["lines"],
+        json!(["bedrock-agentcore", "langchain-core", "langgraph"]),
+        "the requirements follow the real `langgraph_agent` module"
+    );
+    let (_serve, body) = served_answer(work.path(), "hi");
+    assert_eq!(body, json!({"answer": "graph says: hi"}));
+}
+
+#[test]
+fn the_projects_dockerfile_names_a_factory_built_a2a_app_over_a_tools_helper() {
+    let work = tempfile::tempdir().unwrap();
+    let report = prepared(work.path(), "factory_a2a");
+    assert_eq!(report["entrypoint_spec"], "main:app");
+    assert_eq!(report["protocol"], "A2A");
+    assert!(
+        report["entry_reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("`Dockerfile`'s `CMD` serves `main:app`"),
+        "{}",
+        report["entry_reason"]
+    );
+    assert_eq!(
+        report["python"]["pinned"]["version"], "3.11",
+        "the Dockerfile's `FROM python:3.11-slim` names the Python"
+    );
+    let serve = Serve::start(work.path(), &[&work.path().join("deployment")], &[]);
+    let base = format!("{}{}", serve.endpoint, serve.runtime_path("/invocations/"));
+    let reply = python_client(
+        "a2a_client.py",
+        &[base.as_str(), "quiet please"],
+        "A2A_CLIENT_HEADERS",
+        &json!({"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": session("factory")}),
+        Duration::from_secs(90),
+    );
+    assert_eq!(reply["name"], "Shouter");
+    assert_eq!(reply["replies"][0], "QUIET PLEASE!");
+}
+
+#[test]
+fn an_app_assembled_from_a_router_is_served_as_the_dockerfile_runs_it() {
+    let work = tempfile::tempdir().unwrap();
+    let report = prepared(work.path(), "router_app");
+    assert_eq!(report["entrypoint_spec"], "main:app", "not `Totals.add`");
+    assert_eq!(report["entrypoint"]["kind"], "asgi_app");
+    assert_eq!(
+        report["requirements"]["lines"],
+        json!(["fastapi", "uvicorn"]),
+        "uvicorn, which serves the app, is added"
+    );
+    let (_serve, body) = served_answer(work.path(), "hi");
+    assert_eq!(body, json!({"answer": "routed: hi", "turn": 1}));
+}
+
+#[test]
+fn an_orchestrator_that_calls_another_agent_from_a_tool_is_an_agent() {
+    let work = tempfile::tempdir().unwrap();
+    let report = prepared(work.path(), "orchestrator");
+    assert_eq!(report["entrypoint_spec"], "orchestrator:app");
+    let (_serve, body) = served_answer(work.path(), "hi");
+    assert_eq!(body, json!({"answer": "orchestrated: hi"}));
+}
+
+#[test]
+fn a_start_that_outlasts_its_limit_says_it_was_importing_and_names_the_flag() {
+    let work = tempfile::tempdir().unwrap();
+    prepared(work.path(), "slow_import");
+    let serve = Serve::start(
+        work.path(),
+        &[&work.path().join("deployment")],
+        &["--startup-timeout", "2"],
+    );
+    let answer = serve.invoke(Some(&session("slow")), &json!({"prompt": "hi"}));
+    assert_eq!(answer.status, 424, "{}", answer.text());
+    let message = json_of(&answer)["message"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("it was still importing the agent's code after 2 s")
+            && message.contains("`agentprep serve --startup-timeout 180`"),
+        "{message}"
+    );
+    drop(serve);
+    // Given the time, it starts.
+    let serve = Serve::start(
+        work.path(),
+        &[&work.path().join("deployment")],
+        &["--startup-timeout", "30"],
+    );
+    let answer = serve.invoke(Some(&session("patient")), &json!({"prompt": "hi"}));
+    assert_eq!(answer.status, 200, "{}", answer.text());
+}
+
+#[test]
+fn an_agent_of_python_3_12_is_served_on_python_3_12() {
+    let work = tempfile::tempdir().unwrap();
+    let report = prepared(work.path(), "python_312");
+    assert_eq!(report["python"]["pinned"]["version"], "3.12");
+    assert_eq!(report["python"]["at_least"]["version"], "3.12");
+    // `serve` builds the environment itself, on the version the agent asks for: found on PATH,
+    // or among pyenv's or uv's interpreters.
+    let mut command = agentprep(work.path());
+    command
+        .env("PATH", path_with_test_tools())
+        .env("AGENTPREP_CACHE_DIR", shared_cache_dir())
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--deployment-dir",
+            "deployment",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let serve = Serve::spawn(command);
+    assert!(
+        serve
+            .stderr()
+            .contains("`python_312` runs on Python 3.12 (named by `.python-version`)"),
+        "{}",
+        serve.stderr()
+    );
+    let answer = serve.invoke(Some(&session("py312")), &json!({"prompt": "hi"}));
+    assert_eq!(answer.status, 200, "{}\n{}", answer.text(), serve.stderr());
+    assert_eq!(json_of(&answer), json!({"answer": "hi from Python 3.12"}));
+}
