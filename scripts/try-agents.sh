@@ -6,19 +6,20 @@
 #                    handling the request (missing AWS credentials count: its code ran)
 #   never-started    the environment build failed, or the worker died or never got ready
 #   prepare-failed   `prepare` refused the folder
+# Each line also names the entry `prepare` chose, so an answer from the wrong entry shows.
 # Every agent's logs (prepare, serve, invoke, the session logs) stay in the results folder.
 #
-# usage: scripts/try-agents.sh [--agentprep PATH] [--results DIR] AGENT_DIR...
+# usage: scripts/try-agents.sh [--agentprep PATH] [--results DIR] [--startup-timeout S] AGENT_DIR...
 set -euo pipefail
 
 # Bounds, so one agent that hangs cannot stop the run. The first environment build of an agent
-# downloads its whole dependency tree; a worker's first start compiles its libraries' bytecode
-# on a busy machine, so the startup bound is well above serve's 60 s default, and the invoke
-# bound above the startup bound: a timed-out invoke then means a handler that never answered.
+# downloads its whole dependency tree. Workers start with serve's own start limit (60 s) unless
+# `--startup-timeout` says otherwise, as a new user's would; the invoke bound is above any start
+# limit, so a timed-out invoke means a handler that never answered.
 PREPARE_TIMEOUT=120
 SERVE_READY_TIMEOUT=900
-STARTUP_TIMEOUT=300
 INVOKE_TIMEOUT=420
+startup=()
 
 agentprep=agentprep
 results=""
@@ -27,7 +28,8 @@ while (($#)); do
   case $1 in
     --agentprep) agentprep=${2:?--agentprep needs a path}; shift 2 ;;
     --results) results=${2:?--results needs a folder}; shift 2 ;;
-    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --startup-timeout) startup=(--startup-timeout "${2:?--startup-timeout needs seconds}"); shift 2 ;;
+    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "error: unknown option \`$1\`" >&2; exit 2 ;;
     *) agents+=("$1"); shift ;;
   esac
@@ -83,6 +85,7 @@ last_exception() {
 # Ctrl-C reaches it (and then this script's trap) at once.
 try_agent() {
   local source=$1 work=$2
+  entry="-"
   cd "$work"
   if ! timeout --foreground -k 10 "$PREPARE_TIMEOUT" "$agentprep" prepare --no-role --source-dir "$source" \
     --output-dir "$work/deployment" >prepare.log 2>&1; then
@@ -92,8 +95,9 @@ try_agent() {
     return
   fi
 
+  entry=$(first_match prepare.log '^  entrypoint ' | sed -E 's/^entrypoint +//')
   setsid "$agentprep" serve --deployment-dir "$work/deployment" --bind 127.0.0.1:0 \
-    --startup-timeout "$STARTUP_TIMEOUT" --log-dir "$work/logs" >serve.log 2>&1 &
+    "${startup[@]}" --log-dir "$work/logs" >serve.log 2>&1 &
   serve_pid=$!
   local waited=0
   # serve writes .agentprep/serve.json once its environment is built and it listens.
@@ -144,7 +148,7 @@ try_agent() {
 }
 
 declare -A totals=()
-printf '%s\t%s\t%s\n' agent outcome detail >"$results/summary.tsv"
+printf '%s\t%s\t%s\t%s\n' agent outcome entry detail >"$results/summary.tsv"
 n=0
 start=$PWD
 for agent in "${agents[@]}"; do
@@ -159,7 +163,7 @@ for agent in "${agents[@]}"; do
   rm -rf "$work" && mkdir -p "$work"
   try_agent "$source" "$work"
   totals[$outcome]=$((${totals[$outcome]:-0} + 1))
-  printf '%s\t%s\t%s\n' "$agent" "$outcome" "$detail" | tee -a "$results/summary.tsv"
+  printf '%s\t%s\t%s\t%s\n' "$agent" "$outcome" "$entry" "$detail" | tee -a "$results/summary.tsv"
 done
 
 echo "totals:"
