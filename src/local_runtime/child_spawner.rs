@@ -35,6 +35,18 @@ impl ChildSpawner {
         Ok(ChildSpawner { requests })
     }
 
+    /// The process's one spawner for children that are not workers (the installers of
+    /// environments), started on first use and kept for the life of the process: a spawner's
+    /// thread must outlive every child it started, or the kernel kills them with it.
+    pub fn shared() -> std::io::Result<ChildSpawner> {
+        static SHARED: std::sync::OnceLock<ChildSpawner> = std::sync::OnceLock::new();
+        if let Some(spawner) = SHARED.get() {
+            return Ok(spawner.clone());
+        }
+        let started = ChildSpawner::start()?;
+        Ok(SHARED.get_or_init(|| started).clone())
+    }
+
     pub async fn spawn(&self, command: Command) -> std::io::Result<Child> {
         let (reply, answer) = oneshot::channel();
         self.requests

@@ -114,31 +114,34 @@ pub async fn ensure_env(
                 .arg(&base_python)
                 .arg(&venv)
                 .env("UV_PYTHON_DOWNLOADS", "never");
-            install_step(&mut create, "uv venv").await?;
+            install_step(create, "uv venv").await?;
             let mut install = Command::new(uv);
             install
                 .args(["pip", "install", "--quiet", "--python"])
                 .arg(&python)
                 .arg("-r")
                 .arg(requirements);
-            install_step(&mut install, "uv pip install").await
+            install_step(install, "uv pip install").await
         }
         None => {
             let mut create = Command::new(&base_python);
             create.args(["-m", "venv"]).arg(&venv);
-            install_step(&mut create, &format!("python{} -m venv", base.version)).await?;
+            install_step(create, &format!("python{} -m venv", base.version)).await?;
             let mut install = Command::new(&python);
             install
+                // Not `--quiet`: when the install fails, pip's explanation of a conflict ("The
+                // conflict is caused by ...") is among the lines the error quotes.
                 .args([
                     "-m",
                     "pip",
                     "install",
-                    "--quiet",
                     "--disable-pip-version-check",
+                    "--progress-bar",
+                    "off",
                     "-r",
                 ])
                 .arg(requirements);
-            install_step(&mut install, "pip install").await
+            install_step(install, "pip install").await
         }
     };
     if let Err(error) = built {
@@ -149,11 +152,31 @@ pub async fn ensure_env(
     Ok(python)
 }
 
-async fn install_step(command: &mut Command, what: &str) -> anyhow::Result<()> {
-    let output = command
+/// How long building one environment may take (a large dependency tree, downloaded on a slow
+/// network, takes minutes; an installer stuck for this long is stuck).
+const INSTALL_LIMIT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
+/// Run one installer step. It is started so that it dies with `serve` (a `serve` stopped while
+/// an environment builds leaves no installer behind), and it is bounded by [`INSTALL_LIMIT`].
+async fn install_step(mut command: Command, what: &str) -> anyhow::Result<()> {
+    command
         .stdin(Stdio::null())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let child = crate::local_runtime::child_spawner::ChildSpawner::shared()?
+        .spawn(command)
         .await
+        .with_context(|| format!("running `{what}`"))?;
+    let output = tokio::time::timeout(INSTALL_LIMIT, child.wait_with_output())
+        .await
+        .map_err(|_| {
+            UserError::failed(format!(
+                "`{what}` did not finish within {} minutes",
+                INSTALL_LIMIT.as_secs() / 60
+            ))
+            .with_hint("check the network and the package index, then run the command again")
+        })?
         .with_context(|| format!("running `{what}`"))?;
     if output.status.success() {
         return Ok(());

@@ -118,3 +118,58 @@ fn a_python_without_the_sdk_is_refused_at_start_up() {
     ran.failure(2);
     assert!(ran.stderr.contains("it cannot be run"), "{}", ran.stderr);
 }
+
+#[test]
+fn an_installer_never_outlives_a_serve_killed_while_it_builds_the_environment() {
+    // A package index that accepts connections and never answers: pip waits on it.
+    let index = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = index.local_addr().unwrap().port();
+    let held = std::thread::spawn(move || {
+        let mut connections = Vec::new();
+        for stream in index.incoming().take(4).flatten() {
+            connections.push(stream);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(30));
+    });
+    let work = tempfile::tempdir().unwrap();
+    let deployment = prepare_into(work.path(), &example("minimal_agent"), "deployment");
+    std::fs::write(deployment.join("requirements.txt"), "bedrock-agentcore\n").unwrap();
+    // No `uv` on PATH: venv and pip, whose install is a child of `serve`.
+    let path: Vec<String> = std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .filter(|dir| !std::path::Path::new(dir).join("uv").exists())
+        .map(str::to_string)
+        .collect();
+    let mut child = agentprep(work.path())
+        .env("PATH", path.join(":"))
+        .env("AGENTPREP_CACHE_DIR", work.path().join("cache"))
+        .env("PIP_INDEX_URL", format!("http://127.0.0.1:{port}/simple"))
+        .env("PIP_TIMEOUT", "600")
+        .args(["serve", "--bind", "127.0.0.1:0", "--deployment-dir"])
+        .arg(&deployment)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let serve_pid = child.id();
+    let installer = || {
+        children_of(serve_pid).into_iter().find(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|cmdline| cmdline.contains("pip"))
+        })
+    };
+    assert!(
+        eventually(std::time::Duration::from_secs(60), || installer().is_some()),
+        "pip started"
+    );
+    let pip = installer().unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(
+        eventually(std::time::Duration::from_secs(10), || !alive(pip)),
+        "the installer died with `serve`"
+    );
+    drop(held);
+}
