@@ -9,8 +9,10 @@
 # - `protocols`: an MCP `tools/call` and a WebSocket echo through `serve` against the worker
 #   reached directly;
 # - `dev_loop`: save to the first answer from the new code, `serve --watch` against
-#   `uvicorn --reload`.
+#   `uvicorn --reload`;
+# - `first_answer`: start to an agent's first answer, environment built, `serve` (with and
+#   without `--watch`) against uvicorn on the same entry (plain and `--reload`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/python-env.sh
-cargo bench --locked --bench prepare --bench deploy --bench runtime --bench fault_load --bench protocols --bench dev_loop
+cargo bench --locked --bench prepare --bench deploy --bench runtime --bench fault_load --bench protocols --bench dev_loop --bench first_answer

@@ -738,19 +738,26 @@ async def invoke(payload, context):
 /// CrewAI: the crew kicked off (off the event loop: it blocks) with the prompt under every
 /// `{placeholder}` its tasks and agents are written with, or as `prompt` when they name none.
 const CREWAI_HANDLER: &str = r#"def _placeholders(crew):
-    """The `{name}` inputs the crew's tasks and agents interpolate."""
+    """The `{name}` inputs the crew's tasks and agents interpolate (read from their templates:
+    a kickoff writes the interpolated text over `description`)."""
     texts = []
     for task in getattr(crew, "tasks", []) or []:
-        texts += [getattr(task, "description", "") or "", getattr(task, "expected_output", "") or ""]
+        for name in ("description", "expected_output"):
+            texts.append(getattr(task, f"_original_{name}", None) or getattr(task, name, "") or "")
     for agent in getattr(crew, "agents", []) or []:
-        texts += [getattr(agent, name, "") or "" for name in ("role", "goal", "backstory")]
-    return sorted(set(re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", " ".join(texts))))
+        for name in ("role", "goal", "backstory"):
+            texts.append(getattr(agent, f"_original_{name}", None) or getattr(agent, name, "") or "")
+    return sorted(set(re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", " ".join(str(t) for t in texts))))
+
+
+# Read once, before any kickoff.
+_INPUT_NAMES = _placeholders(_agent)
 
 
 @app.entrypoint
 async def invoke(payload):
     prompt = _prompt_of(payload)
-    inputs = {name: prompt for name in _placeholders(_agent)} or {"prompt": prompt}
+    inputs = {name: prompt for name in _INPUT_NAMES} or {"prompt": prompt}
     result = await asyncio.to_thread(_agent.kickoff, inputs=inputs)
     return _answer(getattr(result, "raw", result))
 "#;

@@ -211,3 +211,87 @@ fn an_agent_of_python_3_12_is_served_on_python_3_12() {
     assert_eq!(answer.status, 200, "{}\n{}", answer.text(), serve.stderr());
     assert_eq!(json_of(&answer), json!({"answer": "hi from Python 3.12"}));
 }
+
+/// Prepare the framework fixture `name`, serve it with `python` (an environment holding the
+/// framework), and ask it twice in one session: the framework's own call answers, and keeps the
+/// session's conversation.
+fn two_turns_of(name: &str, python: &Path) -> (serde_json::Value, Vec<String>) {
+    let work = tempfile::tempdir().unwrap();
+    let report = prepared_json(work.path(), &fixture(&format!("frameworks/{name}")));
+    let serve = Serve::spawn(Serve::command_with(
+        python,
+        work.path(),
+        &[&work.path().join("deployment")],
+        &[],
+    ));
+    let id = session(name);
+    let answers = ["hi there", "again"]
+        .iter()
+        .map(|prompt| {
+            let answer = serve.invoke(Some(&id), &json!({ "prompt": prompt }));
+            assert_eq!(answer.status, 200, "{}\n{}", answer.text(), serve.stderr());
+            json_of(&answer).as_str().unwrap_or_default().to_string()
+        })
+        .collect();
+    (report, answers)
+}
+
+fn frameworks_python() -> PathBuf {
+    venv_tool(
+        "AGENTPREP_TEST_VENV_FRAMEWORKS",
+        "tests/python/frameworks.lock",
+        "python",
+    )
+}
+
+#[test]
+fn an_openai_agents_sdk_agent_is_run_by_its_runner_with_the_sessions_turns() {
+    let (report, answers) = two_turns_of("openai_agents", &frameworks_python());
+    assert_eq!(report["entrypoint_spec"], "agent:assistant");
+    assert_eq!(report["entrypoint"]["framework"], "open_ai_agents");
+    assert_eq!(answers, ["turn 1: hi there", "turn 2: again"]);
+}
+
+#[test]
+fn a_pydantic_ai_agent_is_run_with_the_sessions_message_history() {
+    let (report, answers) = two_turns_of("pydantic_ai", &frameworks_python());
+    assert_eq!(report["entrypoint"]["framework"], "pydantic_ai");
+    assert_eq!(answers, ["turn 1: hi there", "turn 2: again"]);
+}
+
+#[test]
+fn a_google_adk_root_agent_is_run_by_adks_runner_in_the_runtime_session() {
+    let (report, answers) = two_turns_of("google_adk", &frameworks_python());
+    assert_eq!(
+        report["entrypoint_spec"], "agent:root_agent",
+        "the agent built from the module's other agent"
+    );
+    assert_eq!(answers, ["turn 1: hi there", "turn 2: again"]);
+}
+
+#[test]
+fn a_llama_index_workflow_named_in_pyproject_runs_with_its_context_kept() {
+    let (report, answers) = two_turns_of("llama_workflow", &frameworks_python());
+    assert_eq!(report["entrypoint_spec"], "workflow:greeting");
+    assert!(
+        report["entry_reason"]
+            .as_str()
+            .unwrap()
+            .contains("`[tool.llamaagents.workflows]`"),
+        "{}",
+        report["entry_reason"]
+    );
+    assert_eq!(answers, ["turn 1: hello, hi there", "turn 2: hello, again"]);
+}
+
+#[test]
+fn a_crewai_crew_is_kicked_off_with_the_prompt_as_its_tasks_input() {
+    let crewai = venv_tool(
+        "AGENTPREP_TEST_VENV_CREWAI",
+        "tests/python/crewai.lock",
+        "python",
+    );
+    let (report, answers) = two_turns_of("crewai_crew", &crewai);
+    assert_eq!(report["entrypoint_spec"], "crew:crew");
+    assert_eq!(answers, ["a line about hi there", "a line about again"]);
+}
