@@ -89,6 +89,9 @@ pub struct Requirements {
     pub pinned_by: Option<PathBuf>,
     /// How many requirements it pinned.
     pub pinned: usize,
+    /// What the pinned requirements need, at the lock's versions (`pydantic==2.11.7`): an old
+    /// pin beside the newest of its dependencies is not what was tested, and may not import.
+    pub locked_dependencies: Vec<String>,
     /// Imports inside `try/except ImportError` or `if TYPE_CHECKING`, not required.
     pub optional_imports: Vec<String>,
     /// Things the user should know (dropped lines, added packages).
@@ -124,6 +127,15 @@ impl Requirements {
             text.push_str(line);
             text.push('\n');
         }
+        if !self.locked_dependencies.is_empty() {
+            text.push_str(
+                "# What the lines above need, at the versions the lock holds (what was tested):\n",
+            );
+            for line in &self.locked_dependencies {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
         text
     }
 
@@ -135,6 +147,8 @@ impl Requirements {
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default();
         let mut pinned = 0;
+        let mut disagreements = 0;
+        let mut roots: Vec<(String, Vec<String>)> = Vec::new();
         for line in &mut self.lines {
             let Some(mut requirement) = Requirement::parse(line) else {
                 continue;
@@ -146,13 +160,35 @@ impl Requirements {
                 Ok(true) => {
                     *line = requirement.line();
                     pinned += 1;
+                    roots.push((
+                        requirement.key.clone(),
+                        requirement.extras.iter().cloned().collect(),
+                    ));
                 }
-                Ok(false) => {}
-                Err(clause) => self.warnings.push(format!(
+                Ok(false) => {
+                    roots.push((
+                        requirement.key.clone(),
+                        requirement.extras.iter().cloned().collect(),
+                    ));
+                }
+                Err(clause) => {
+                    disagreements += 1;
+                    self.warnings.push(format!(
                     "`{lock_name}` holds `{}` {version}, which `{line}` excludes (`{clause}`): the lock and the requirements disagree, so the line is kept as written",
                     requirement.name
-                )),
+                ))
+                }
             }
+        }
+        // Only a lock that agrees with the requirements pins what they need: a stale one's
+        // versions may not fit the newer lines.
+        if disagreements == 0 {
+            let direct = self.names();
+            self.locked_dependencies = lock.needed_by(&roots, &direct);
+        } else {
+            self.warnings.push(format!(
+                "the packages the requirements need are not pinned to `{lock_name}`'s versions, as the lock is older than the requirements: `uv lock` (or `poetry lock`) brings it up to date"
+            ));
         }
         if pinned > 0 {
             self.pinned_by = Some(lock.file.clone());
@@ -720,6 +756,7 @@ impl Collected {
             added_from_imports: Vec::new(),
             pinned_by: None,
             pinned: 0,
+            locked_dependencies: Vec::new(),
             optional_imports,
             warnings: self.warnings,
         }

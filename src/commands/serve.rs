@@ -73,6 +73,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 if checked.insert(protocol.has_ping()) {
                     check_python(python, protocol).await?;
                 }
+                if let Some(version) = crate::python::interpreters::version_of(python).await
+                    && !served.python.allows(version)
+                {
+                    progress.warn(format!(
+                        "`--python {}` is Python {version}, and `{name}` asks for {}: expect failures where it relies on that",
+                        python.display(),
+                        served.python.describe()
+                    ));
+                }
                 python.clone()
             }
             None => {

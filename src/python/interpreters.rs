@@ -35,6 +35,11 @@ pub async fn python3() -> Option<Interpreter> {
     Some(Interpreter { path, version })
 }
 
+/// The Python line the interpreter at `path` runs, if it runs.
+pub async fn version_of(path: &Path) -> Option<PythonVersion> {
+    probe(path).await
+}
+
 /// An interpreter of `version`, from the first place that has one.
 pub async fn find(version: PythonVersion) -> Option<Interpreter> {
     for candidate in candidates(version) {

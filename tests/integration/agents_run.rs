@@ -295,3 +295,50 @@ fn a_crewai_crew_is_kicked_off_with_the_prompt_as_its_tasks_input() {
     assert_eq!(report["entrypoint_spec"], "crew:crew");
     assert_eq!(answers, ["a line about hi there", "a line about again"]);
 }
+
+#[test]
+fn what_a_locked_requirement_needs_is_pinned_too_so_the_tested_versions_import() {
+    // The lock holds mcp 1.13.0 with pydantic 2.11.7; the newest pydantic breaks mcp 1.13 at
+    // import (`eval_type_backport`), so pinning mcp alone gave a server that never started.
+    let work = tempfile::tempdir().unwrap();
+    let report = prepared(work.path(), "locked_server");
+    assert_eq!(report["requirements"]["lines"], json!(["mcp==1.13.0"]));
+    let locked = report["requirements"]["locked_dependencies"].to_string();
+    assert!(
+        locked.contains("\"pydantic==2.11.7\"")
+            && locked.contains("pywin32==312; sys_platform == 'win32'"),
+        "{locked}"
+    );
+    let mut command = agentprep(work.path());
+    command
+        .env("PATH", path_with_test_tools())
+        .env("AGENTPREP_CACHE_DIR", shared_cache_dir())
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--deployment-dir",
+            "deployment",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let serve = Serve::spawn(command);
+    let tools = run_bounded(
+        agentprep(work.path()).args([
+            "invoke",
+            "--endpoint",
+            &serve.endpoint,
+            "--agent",
+            "locked_server",
+        ]),
+        Duration::from_secs(120),
+    );
+    tools.success();
+    assert!(
+        tools.stdout.contains("add"),
+        "{}\n{}",
+        tools.stdout,
+        serve.stderr()
+    );
+}
