@@ -98,6 +98,14 @@ pub fn find(dirs: &[PathBuf], root: &Path, modules: &[PythonModule]) -> Option<P
                 );
             }
         }
+        if let Some(text) = read_small(&dir.join("pyproject.toml")) {
+            for module in script_modules(&text) {
+                named.push((
+                    Named::Module(module),
+                    format!("{}'s `[project.scripts]`", label(dir, "pyproject.toml")),
+                ));
+            }
+        }
         if let Some(text) = read_small(&dir.join("Procfile")) {
             for line in text.lines() {
                 if let Some((_, command)) = line.split_once(':') {
@@ -468,6 +476,29 @@ fn langgraph_graphs(json: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The modules of a `pyproject.toml`'s console scripts (`[project.scripts]`, Poetry's
+/// `[tool.poetry.scripts]`): `agent = "my_agent.main:run"` is the program `my_agent.main`.
+fn script_modules(toml_text: &str) -> Vec<String> {
+    let Ok(document) = toml_text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let pep621 = document
+        .get("project")
+        .and_then(|project| project.get("scripts"));
+    let poetry = document
+        .get("tool")
+        .and_then(|tool| tool.get("poetry"))
+        .and_then(|poetry| poetry.get("scripts"));
+    [pep621, poetry]
+        .into_iter()
+        .flatten()
+        .filter_map(toml::Value::as_table)
+        .flatten()
+        .filter_map(|(_, target)| Some(target.as_str()?.split(':').next()?.trim().to_string()))
+        .filter(|module| !module.is_empty())
+        .collect()
+}
+
 /// `[tool.llamaagents.workflows]` of a `pyproject.toml`: `name = "module:workflow"`.
 fn workflow_tables(toml_text: &str) -> Vec<(String, String)> {
     let Ok(document) = toml_text.parse::<toml::Table>() else {
@@ -635,6 +666,16 @@ mod tests {
                 "[tool.llamaagents.workflows]\nassistant = \"app.workflow:workflow\"\n"
             ),
             [("app.workflow".to_string(), "workflow".to_string())]
+        );
+    }
+
+    #[test]
+    fn console_scripts_name_the_program_module() {
+        assert_eq!(
+            script_modules(
+                "[project.scripts]\nagent = \"my_agent.main:run\"\n[tool.poetry.scripts]\ncli = \"my_agent.cli:app\"\n"
+            ),
+            ["my_agent.main", "my_agent.cli"]
         );
     }
 }
