@@ -324,14 +324,19 @@ fn watched_source(
 /// session's failure.
 async fn check_python(python: &std::path::Path, protocol: Protocol) -> anyhow::Result<()> {
     let (module, what) = if protocol.has_ping() {
-        ("bedrock_agentcore.runtime", "the AgentCore SDK")
+        ("bedrock_agentcore", "the AgentCore SDK")
     } else {
         ("uvicorn", "uvicorn, which serves the MCP or A2A server")
     };
+    // Found, not imported: importing the SDK takes as long as a worker's own start, which
+    // this check would add to the first answer.
+    let find = format!(
+        "import importlib.util, sys\nif importlib.util.find_spec({module:?}) is None:\n    sys.exit(\"ModuleNotFoundError: No module named '{module}'\")"
+    );
     let checked = tokio::time::timeout(
         std::time::Duration::from_secs(30),
         tokio::process::Command::new(python)
-            .args(["-c", &format!("import {module}")])
+            .args(["-c", &find])
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())

@@ -146,7 +146,10 @@ impl HostedAgent {
         }
         let agent = Arc::clone(self);
         tokio::spawn(async move {
+            // A standby is for the next reload, which can wait: it starts once no worker
+            // someone may be waiting for (a session's, the pool's) is starting.
             agent.after_cold_starts().await;
+            agent.after_pool_starts().await;
             let spec = agent.spec();
             let Some(starting) = agent.launcher.launch_standby(&spec) else {
                 return;
@@ -235,6 +238,14 @@ impl HostedAgent {
             }
         }
         None
+    }
+
+    /// Return once no pool worker is starting (bounded: each start is bounded by the start
+    /// limit).
+    async fn after_pool_starts(&self) {
+        while self.launching.load(Ordering::SeqCst) > 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Return once no session is starting a worker of its own (each start is bounded by the
