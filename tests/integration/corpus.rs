@@ -24,6 +24,8 @@ struct Case {
     requirements: &'static [&'static str],
     /// Each must appear in a warning (or, for a failure, in the error).
     says: &'static [&'static str],
+    /// None may appear in a warning.
+    never_says: &'static [&'static str],
     /// The exit code of a failure: 1 for a failed run, 2 for bad usage.
     code: i32,
 }
@@ -37,6 +39,7 @@ const FAILS: Case = Case {
     package: "",
     requirements: &[],
     says: &[],
+    never_says: &[],
     code: 1,
 };
 
@@ -88,6 +91,12 @@ fn check(case: &Case) {
         assert!(
             ran.stderr.contains(said),
             "warnings are printed as they happen"
+        );
+    }
+    for never in case.never_says {
+        assert!(
+            !warnings.iter().any(|w| w.contains(never)),
+            "`{never}` in the warnings: {warnings:#?}"
         );
     }
     let deployment = work.path().join("deployment");
@@ -734,6 +743,53 @@ corpus_case!(
         agent: "invoke_named",
         package: "invoke_named",
         requirements: &["bedrock-agentcore"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    listed_distributions_imported_by_other_names_are_taken_as_they_are,
+    Case {
+        source: "renamed_imports",
+        entry: "agent:answer",
+        kind: "function",
+        agent: "renamed_imports",
+        package: "renamed_imports",
+        requirements: &[
+            "beautifulsoup4>=4.12",
+            "bedrock-agentcore",
+            "google-cloud-aiplatform",
+            "opencv-python-headless",
+            "openinference-instrumentation-langchain",
+            "opentelemetry-semantic-conventions",
+            "pymupdf",
+        ],
+        never_says: &[
+            "no requirement provides",
+            "several distributions provide",
+            "added `opencv",
+            "added `PyMuPDF`",
+            "added `opentelemetry",
+            "added `openinference",
+        ],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    an_extra_the_exported_requirements_lost_is_taken_from_pyproject,
+    Case {
+        source: "exported_requirements",
+        entry: "agent:agent",
+        kind: "agent_object",
+        agent: "exported_requirements",
+        package: "exported_requirements",
+        requirements: &["bedrock-agentcore", "strands-agents[otel]>=1.0"],
+        says: &[
+            "took `strands-agents[otel]` from `pyproject.toml`: its `otel` extra brings \
+             `opentelemetry-exporter-otlp-proto-http`, which `agent.py` imports"
+        ],
+        never_says: &["added `opentelemetry"],
         ..FAILS
     }
 );
