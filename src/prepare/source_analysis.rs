@@ -16,6 +16,7 @@ use crate::agent::requirements::{self, Requirements};
 use crate::agent::source_tree::{self, SourceTree};
 use crate::error::UserError;
 use crate::prepare::options::PrepareOptions;
+use crate::python::sdk_generations;
 
 /// The agent as its source describes it.
 #[derive(Debug)]
@@ -114,6 +115,23 @@ pub fn analyse(
             ),
         );
     }
+    // What the code imports decides the SDK generation, for clients as for servers
+    // (`streamablehttp_client` is the mcp SDK 1.x's): an open-ended requirement would install
+    // the newest, where those names are gone.
+    if options.requirements.is_none() {
+        let imports = python_modules::runtime_imports(&runtime_modules)
+            .map(|(module, import)| (module.file.as_str(), import));
+        for older in sdk_generations::needed_by(imports) {
+            requirements.cap_below_major(
+                older.distribution,
+                older.below_major,
+                &format!(
+                    "{}; without the bound, pip installs {} {}.x",
+                    older.because, older.distribution, older.below_major
+                ),
+            );
+        }
+    }
     // What an A2A server needs to be served, beyond what its imports say: the extras of what
     // it imports, whichever shape serves it (a web app around Strands' server needs Strands'
     // `a2a` extra as much as the server does).
@@ -139,15 +157,6 @@ pub fn analyse(
                 "a2a-sdk",
                 "http-server",
                 "the a2a SDK's server applications need Starlette and SSE support, which the `http-server` extra brings",
-            );
-        }
-        // `a2a.server.apps` is the a2a SDK 0.x's; 1.0 removed it.
-        if imports("a2a.server.apps") {
-            requirements.cap_below_major(
-                "a2a-sdk",
-                1,
-                "the server imports `a2a.server.apps`, which a2a-sdk 1.0 removed; without the \
-                 bound, pip installs a2a-sdk 1.x",
             );
         }
     }

@@ -5,4 +5,5 @@ pub mod import_distributions;
 pub mod lock_versions;
 pub mod module_syntax;
 pub mod requirement_line;
+pub mod sdk_generations;
 pub mod stdlib_modules;

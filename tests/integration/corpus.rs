@@ -383,7 +383,7 @@ corpus_case!(
         agent: "namespaces",
         package: "namespaces",
         requirements: &[
-            "a2a-sdk",
+            "a2a-sdk<1",
             "bedrock-agentcore",
             "crewai",
             "google-adk",
@@ -393,6 +393,9 @@ corpus_case!(
             "pydantic-ai",
             "PyYAML",
             "uv"
+        ],
+        says: &[
+            "`a2a-sdk` became `a2a-sdk<1`: `agent.py` imports `A2AClient` from `a2a.client`, which a2a-sdk 1.0 removed"
         ],
         ..FAILS
     }
@@ -743,6 +746,24 @@ corpus_case!(
         agent: "invoke_named",
         package: "invoke_named",
         requirements: &["bedrock-agentcore"],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    an_mcp_client_of_the_sdk_1_is_kept_below_2_as_a_server_is,
+    Case {
+        source: "mcp_client_v1",
+        entry: "agent:agent",
+        kind: "agent_object",
+        agent: "mcp_client_v1",
+        package: "mcp_client_v1",
+        requirements: &["bedrock-agentcore", "mcp>=1.10,<2", "strands-agents>=1.0"],
+        says: &[
+            "`mcp>=1.10` became `mcp>=1.10,<2`: `agent.py` imports `streamablehttp_client` from \
+             `mcp.client.streamable_http`, which mcp 2.0 removed (mcp 1.30.0 has it; 2.1.1 and \
+             2.3.0 do not); without the bound, pip installs mcp 2.x"
+        ],
         ..FAILS
     }
 );
