@@ -10,4 +10,5 @@ pub mod outside_imports;
 pub mod package_name;
 pub mod python_modules;
 pub mod requirements;
+pub mod runtime_imports;
 pub mod source_tree;

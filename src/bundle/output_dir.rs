@@ -19,6 +19,7 @@ use std::time::UNIX_EPOCH;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
+use crate::agent::runtime_imports::RuntimeImport;
 use crate::bundle::git_tracked;
 use crate::error::UserError;
 use crate::local_files::left_behind::remove_folders_of_dead_processes;
@@ -61,6 +62,9 @@ struct Manifest {
     /// Where the deployment was prepared from, so `serve --watch` can prepare it again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     prepared_from: Option<PreparedFrom>,
+    /// The third-party modules the entry imports, which `serve` checks its environment for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    runtime_imports: Vec<RuntimeImport>,
     files: BTreeMap<String, FileStamp>,
 }
 
@@ -96,6 +100,8 @@ pub struct DeploymentIdentity {
     pub protocol: Protocol,
     pub websocket: bool,
     pub prepared_from: Option<PreparedFrom>,
+    /// The third-party modules the entry imports (empty in manifests of older versions).
+    pub runtime_imports: Vec<RuntimeImport>,
 }
 
 /// The files `prepare` wrote into `dir`, from its manifest (`None` when agentprep did not write
@@ -116,6 +122,7 @@ pub fn recorded_identity(dir: &Path) -> Option<DeploymentIdentity> {
         protocol: manifest.protocol,
         websocket: manifest.websocket,
         prepared_from: manifest.prepared_from,
+        runtime_imports: manifest.runtime_imports,
     })
 }
 
@@ -459,6 +466,9 @@ fn build(
             .unwrap_or_default(),
         websocket: identity.is_some_and(|identity| identity.websocket),
         prepared_from: identity.and_then(|identity| identity.prepared_from.clone()),
+        runtime_imports: identity
+            .map(|identity| identity.runtime_imports.clone())
+            .unwrap_or_default(),
         files: BTreeMap::new(),
     };
     for stamps in results {
@@ -643,6 +653,10 @@ mod tests {
             protocol: Protocol::Mcp,
             websocket: true,
             prepared_from: None,
+            runtime_imports: vec![RuntimeImport {
+                module: "google.adk".into(),
+                importer: "agent.py".into(),
+            }],
         };
         write(&output, &[generated("pkg/a.py", "a")], Some(&identity)).unwrap();
         fs::create_dir_all(output.join("pkg/__pycache__")).unwrap();

@@ -36,6 +36,7 @@ pub fn write_deployment(
         protocol: plan.analysis.chosen.protocol,
         websocket: plan.analysis.chosen.entry.websocket().is_some(),
         prepared_from: Some(prepared_from(plan)),
+        runtime_imports: plan.analysis.runtime_imports.clone(),
     };
     let (removed, previous) =
         output_dir::write_keeping_previous(&plan.output, &plan.files, Some(&identity))?;

@@ -13,6 +13,7 @@ use crate::agent::outside_imports;
 use crate::agent::package_name::{self, PackageName};
 use crate::agent::python_modules::{self, PythonModule};
 use crate::agent::requirements::{self, Requirements};
+use crate::agent::runtime_imports::{self, RuntimeImport};
 use crate::agent::source_tree::{self, SourceTree};
 use crate::error::UserError;
 use crate::prepare::options::PrepareOptions;
@@ -28,6 +29,8 @@ pub struct SourceAnalysis {
     /// Where the agent's name came from (`--name`, the source folder, the entry's class...).
     pub name_origin: String,
     pub requirements: Requirements,
+    /// The third-party modules the entry's loaded modules import, for the manifest.
+    pub runtime_imports: Vec<RuntimeImport>,
     pub uses: Capabilities,
     /// Warnings about the source (the requirements' own are in `requirements.warnings`).
     pub warnings: Vec<String>,
@@ -160,6 +163,9 @@ pub fn analyse(
             );
         }
     }
+    let mut own: std::collections::BTreeSet<String> = tree.top_level_names();
+    own.extend(own_names.iter().map(|name| name.to_string()));
+    let runtime_imports = runtime_imports::find(&runtime_modules, &own);
     let uses = capabilities::detect(&runtime_modules);
     Ok(SourceAnalysis {
         tree,
@@ -168,6 +174,7 @@ pub fn analyse(
         agent,
         name_origin,
         requirements,
+        runtime_imports,
         uses,
         warnings,
     })

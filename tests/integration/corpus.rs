@@ -814,3 +814,33 @@ corpus_case!(
         ..FAILS
     }
 );
+
+#[test]
+fn the_manifest_records_the_modules_the_entry_imports_for_serve_to_check() {
+    let work = tempfile::tempdir().unwrap();
+    run(agentprep(work.path())
+        .args(["prepare", "--no-role", "--source-dir"])
+        .arg(corpus("renamed_imports")))
+    .success();
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(work.path().join("deployment/.agentprep-manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let recorded: Vec<String> = manifest["runtime_imports"]
+        .as_array()
+        .expect("the manifest records the runtime imports")
+        .iter()
+        .map(|import| format!("{} {}", import["module"], import["importer"]))
+        .collect();
+    assert_eq!(
+        recorded,
+        [
+            "\"cv2\" \"agent.py\"",
+            "\"fitz\" \"agent.py\"",
+            "\"vertexai\" \"agent.py\"",
+            "\"bs4\" \"agent.py\"",
+            "\"openinference.instrumentation.langchain\" \"agent.py\"",
+            "\"opentelemetry.semconv.trace\" \"agent.py\"",
+        ]
+    );
+}
