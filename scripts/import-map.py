@@ -28,9 +28,9 @@ It writes two files, both sorted and deterministic:
   Development extras (`dev`, `test`, `docs`, ...) are left out: they are never deployed.
 
 Left out: `pip`, `setuptools` and `wheel` (a venv gets them from the Python that made it, not
-from a lock), private top-level modules (`_cffi_backend`), the `tests`, `docs` and `examples`
-folders some distributions install at the top level by mistake (the names are an agent's own
-folders far more often), and files that are not importable modules (scripts, data,
+from a lock), private top-level modules (`_cffi_backend`), the `tests`, `docs`, `tools` and
+`examples` folders some distributions install at the top level by mistake (the names are an
+agent's own folders far more often), and files that are not importable modules (scripts, data,
 `.dist-info`, stubs).
 
 Usage, with the interpreters of the pinned environments (scripts/import-map.sh finds them):
@@ -56,10 +56,12 @@ EXTRAS_FILE = os.path.join(REPO, "src", "python", "distribution_extras.tsv")
 # The installers every venv holds, in the version its Python came with.
 BOOTSTRAP = {"pip", "setuptools", "wheel", "distribute"}
 
-# Folders a few distributions install at the top level by mistake.
+# Folders a few distributions install at the top level by mistake (`tools` by
+# strands-agents-builder, `dist` by boto3-stubs): names an agent's own folders bear far more
+# often, which the table must not take for a library.
 STRAY_TOP_LEVEL = {
-    "benchmarks", "doc", "docs", "example", "examples", "samples", "scripts", "src", "test",
-    "testing", "tests",
+    "benchmarks", "dist", "doc", "docs", "example", "examples", "samples", "scripts", "src",
+    "test", "testing", "tests", "tools",
 }
 
 # Extras for developing a distribution, never for running it.

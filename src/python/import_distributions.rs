@@ -578,6 +578,17 @@ mod tests {
     }
 
     #[test]
+    fn the_folder_names_agents_use_for_their_own_code_are_no_library() {
+        // strands-agents-builder installs a top-level `tools`, boto3-stubs a `dist`: an agent's
+        // `import tools` is its own folder, never a requirement.
+        for name in [
+            "tools", "utils", "helpers", "dist", "tests", "examples", "src", "app",
+        ] {
+            assert!(!is_known_module(name), "`{name}`: {:?}", providers_of(name));
+        }
+    }
+
+    #[test]
     fn lookup_is_case_sensitive_and_unknown_names_are_unknown() {
         assert_eq!(of("PIL").as_deref(), Some("pillow"));
         assert_eq!(of("pil"), None);
