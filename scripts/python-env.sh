@@ -2,7 +2,7 @@
 # environment the tests and benchmarks need, from the pinned lock file. It lives in a cache
 # directory outside the clone, keyed by the lock file and the Python version, so later runs
 # reuse it. `make_venv` stays defined for a caller that needs another environment (test.sh
-# makes the mcp 1.x and the wheel ones with it).
+# makes the mcp 1.x, the frameworks, crewai and the wheel ones with it).
 #
 # Reads: PYTHON (default python3), AGENTPREP_CACHE_DIR (default ~/.cache/agentprep).
 # Exports: AGENTPREP_TEST_VENV.

@@ -9,10 +9,14 @@ cd "$(dirname "$0")/.."
 
 source scripts/python-env.sh
 # The environments only the tests use: the mcp SDK 1.x, for servers written against its API;
-# maturin, which builds the wheel that carries the binary, and pipx, which installs it.
+# the agent frameworks and tool libraries agents import (crewai apart, as it holds mcp and
+# openai back), whose fixture agents run under `serve`; maturin, which builds the wheel that
+# carries the binary, and pipx, which installs it.
 AGENTPREP_TEST_VENV_MCP1="$(make_venv tests/python/mcp1.lock)" || exit 1
+AGENTPREP_TEST_VENV_FRAMEWORKS="$(make_venv tests/python/frameworks.lock)" || exit 1
+AGENTPREP_TEST_VENV_CREWAI="$(make_venv tests/python/crewai.lock)" || exit 1
 AGENTPREP_WHEEL_VENV="$(make_venv tests/python/wheel.lock)" || exit 1
-export AGENTPREP_TEST_VENV_MCP1 AGENTPREP_WHEEL_VENV
+export AGENTPREP_TEST_VENV_MCP1 AGENTPREP_TEST_VENV_FRAMEWORKS AGENTPREP_TEST_VENV_CREWAI AGENTPREP_WHEEL_VENV
 # The AWS SDK for JavaScript, pinned by tests/js/package-lock.json, for the SDK compatibility test.
 if ! command -v npm >/dev/null 2>&1; then
   echo "error: \`npm\` was not found; install Node.js 18 or newer (the tests run the AWS SDK for JavaScript)" >&2

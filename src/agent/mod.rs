@@ -11,4 +11,5 @@ pub mod package_name;
 pub mod python_choice;
 pub mod python_modules;
 pub mod requirements;
+pub mod runtime_imports;
 pub mod source_tree;

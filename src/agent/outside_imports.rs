@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::agent::python_modules::{self, PythonModule};
 use crate::agent::source_tree::SourceTree;
-use crate::python::import_distributions::distribution_for_module;
+use crate::python::import_distributions::is_known_module;
 use crate::python::stdlib_modules::is_stdlib_module;
 
 /// How many folders above the source are searched.
@@ -57,7 +57,7 @@ pub fn find(tree: &SourceTree, modules: &[PythonModule], own: &[&str]) -> Vec<Ou
         if is_stdlib_module(top)
             || own.contains(&top)
             || tree_names.contains(top)
-            || distribution_for_module(&import.module).is_some()
+            || is_known_module(&import.module)
             || found.iter().any(|known| known.name == top)
         {
             continue;

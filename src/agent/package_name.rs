@@ -25,7 +25,7 @@ use std::collections::BTreeSet;
 use crate::agent::python_modules::{self, PythonModule, is_identifier};
 use crate::agent::source_tree::SourceTree;
 use crate::error::UserError;
-use crate::python::import_distributions::distribution_for_import;
+use crate::python::import_distributions::is_known_module;
 use crate::python::stdlib_modules::is_stdlib_module;
 
 /// The package name and, when it is not the folder's name, why.
@@ -116,7 +116,7 @@ pub fn choose(tree: &SourceTree, modules: &[PythonModule]) -> Result<PackageName
                 "the agent imports the library `{name}`"
             )));
         }
-        if distribution_for_import(name).is_some() && !own.contains(name) {
+        if is_known_module(name) && !own.contains(name) {
             return Some(Hiding::MayBreak(format!(
                 "`{name}` is the package of a well-known library"
             )));

@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::agent::python_modules::PythonModule;
 use crate::agent::source_tree::SourceTree;
 use crate::error::UserError;
-use crate::python::import_distributions::distribution_for_module;
+use crate::python::import_distributions::{Provider, choice, extra_requires, providers_of_import};
 use crate::python::lock_versions::LockedVersions;
 use crate::python::requirement_line::{Requirement, normalized_name};
 use crate::python::stdlib_modules::is_stdlib_module;
@@ -85,6 +85,10 @@ pub struct Requirements {
     pub unknown_imports: Vec<String>,
     /// Distributions the agent imports but did not declare, added.
     pub added_from_imports: Vec<String>,
+    /// Requirements with an extra taken from the `pyproject.toml` beside a `requirements.txt`
+    /// that lacks them, for an import only that extra brings (`strands-agents[otel]`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub taken_from_pyproject: Vec<String>,
     /// The lock file whose versions pin the requirements, when one was found.
     pub pinned_by: Option<PathBuf>,
     /// How many requirements it pinned.
@@ -290,9 +294,15 @@ fn unpinned(
         && file.parent() != Some(tree.root.as_path())
     {
         let imported: BTreeSet<String> = imports
-            .known
-            .keys()
-            .map(|distribution| normalized_name(distribution))
+            .resolved
+            .iter()
+            .flat_map(|import| &import.providers)
+            .flat_map(|provider| {
+                [Some(&provider.distribution), provider.through.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .map(|name| normalized_name(name))
+            })
             .collect();
         let unused: Vec<String> = collected
             .requirements
@@ -321,12 +331,51 @@ fn unpinned(
     // A file named with `--requirements` is taken as it is; one found beside the agent is
     // completed with what the agent imports and the file forgot.
     let complete = !matches!(origin, RequirementsOrigin::Flag(_));
-    let mut added = Vec::new();
-    for (distribution, importer) in &imports.known {
-        let key = normalized_name(distribution);
-        if collected.has(&key) || collected.brings_through_extra(&key) {
+    // A `requirements.txt` exported without extras loses what the project's `pyproject.toml`
+    // beside it brings through one (`strands-agents[otel]`): that is taken from there.
+    let pyproject = match &origin {
+        RequirementsOrigin::RequirementsTxt(file) => file
+            .parent()
+            .map(|dir| dir.join("pyproject.toml"))
+            .filter(|pyproject| pyproject.is_file())
+            .and_then(|pyproject| from_pyproject(&pyproject).ok().flatten())
+            .map(|(collected, origin)| (collected.requirements, origin)),
+        _ => None,
+    };
+    let mut to_add: BTreeMap<String, String> = BTreeMap::new();
+    let mut taken_from_pyproject = Vec::new();
+    let mut ambiguous = Vec::new();
+    for import in &imports.resolved {
+        if collected.provides(&import.providers) {
             continue;
         }
+        if complete
+            && let Some((requirements, pyproject_origin)) = &pyproject
+            && let Some(taken) = collected.take_extra_from(requirements, import, &file_label)
+        {
+            let pyproject_label = pyproject_origin
+                .file()
+                .and_then(Path::file_name)
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            collected.warnings.push(format!(
+                "took `{}` from `{pyproject_label}`: {}",
+                taken.requirement, taken.why
+            ));
+            taken_from_pyproject.push(taken.requirement);
+            continue;
+        }
+        match choice(&import.providers) {
+            Some(distribution) => {
+                to_add
+                    .entry(distribution.to_string())
+                    .or_insert_with(|| import.importer.clone());
+            }
+            None => ambiguous.push(import),
+        }
+    }
+    let mut added = Vec::new();
+    for (distribution, importer) in &to_add {
         if complete {
             collected.requirement(distribution, Path::new("imports"));
             collected.warnings.push(format!(
@@ -339,6 +388,13 @@ fn unpinned(
             ));
         }
     }
+    for import in ambiguous {
+        if !collected.provides(&import.providers) {
+            collected
+                .warnings
+                .push(import.ambiguity(&format!("`{file_label}` lists none of them")));
+        }
+    }
     let unknown: Vec<String> = imports
         .unknown
         .keys()
@@ -347,6 +403,7 @@ fn unpinned(
         .collect();
     let mut requirements = collected.finish(origin, unknown, imports.optional, wraps_agent);
     requirements.added_from_imports = added;
+    requirements.taken_from_pyproject = taken_from_pyproject;
     Ok(requirements)
 }
 
@@ -581,15 +638,46 @@ fn poetry_version(version: &str) -> String {
     version.replace(' ', "")
 }
 
-/// What the agent's modules import, as distributions.
+/// What the agent's modules import, and who provides it.
 #[derive(Default)]
 struct ImportScan {
-    /// Known distribution -> the first file importing it.
-    known: BTreeMap<String, String>,
+    /// Modules some distribution provides, each once, in the order first imported.
+    resolved: Vec<ResolvedImport>,
     /// Import not in the table -> the first file importing it.
     unknown: BTreeMap<String, String>,
     /// Imports only made under `try/except ImportError` or `TYPE_CHECKING`.
     optional: Vec<String>,
+}
+
+/// One module the agent's runtime imports, with the distributions that provide it.
+struct ResolvedImport {
+    /// The module looked up (`google.genai` for `from google import genai`).
+    module: String,
+    providers: Vec<Provider>,
+    /// The first file importing it.
+    importer: String,
+}
+
+impl ResolvedImport {
+    /// The warning for a module several distributions provide, none of which can be chosen.
+    fn ambiguity(&self, listed: &str) -> String {
+        let mut names: Vec<&str> = self
+            .providers
+            .iter()
+            .map(|provider| provider.distribution.as_str())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let names: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+        format!(
+            "`{}` imports `{}`, which several distributions provide ({}), and {listed}: none \
+             was added, as agentprep does not guess between them; list the one the agent uses \
+             in a `requirements.txt` beside the agent (or pass `--requirements FILE`)",
+            self.importer,
+            self.module,
+            names.join(", ")
+        )
+    }
 }
 
 fn scan_imports(tree: &SourceTree, modules: &[PythonModule], own_names: &[&str]) -> ImportScan {
@@ -612,30 +700,27 @@ fn scan_imports(tree: &SourceTree, modules: &[PythonModule], own_names: &[&str])
                 continue;
             }
             required_tops.insert(top.to_string());
-            match distribution_for_module(&import.module) {
-                Some(distribution) => {
-                    scan.known
-                        .entry(distribution)
-                        .or_insert_with(|| module.file.clone());
-                }
-                None => {
+            for (dotted, providers) in providers_of_import(&import.module, &import.names) {
+                if providers.is_empty() {
                     scan.unknown
                         .entry(top.to_string())
                         .or_insert_with(|| module.file.clone());
+                } else if !scan.resolved.iter().any(|known| known.module == dotted) {
+                    scan.resolved.push(ResolvedImport {
+                        module: dotted,
+                        providers,
+                        importer: module.file.clone(),
+                    });
                 }
             }
         }
     }
     // A namespace top (`google`) is unknown only when none of its imports resolved.
-    let resolved_tops: BTreeSet<String> = scan
-        .known
-        .keys()
-        .map(|distribution| normalized_name(distribution))
-        .collect();
     scan.unknown.retain(|top, _| {
-        !resolved_tops
+        !scan
+            .resolved
             .iter()
-            .any(|distribution| distribution.starts_with(&normalized_name(top)))
+            .any(|import| import.module == *top || import.module.starts_with(&format!("{top}.")))
     });
     scan.optional = optional.difference(&required_tops).cloned().collect();
     scan
@@ -643,8 +728,20 @@ fn scan_imports(tree: &SourceTree, modules: &[PythonModule], own_names: &[&str])
 
 fn from_imports(scan: ImportScan, wraps_agent: bool) -> Requirements {
     let mut collected = Collected::default();
-    for distribution in scan.known.keys() {
-        collected.requirement(distribution, Path::new("imports"));
+    let mut ambiguous = Vec::new();
+    for import in &scan.resolved {
+        match choice(&import.providers) {
+            Some(distribution) => collected.requirement(distribution, Path::new("imports")),
+            None => ambiguous.push(import),
+        }
+    }
+    // A namespace package (`import google`) is provided by what the other imports bring.
+    for import in ambiguous {
+        if !collected.provides(&import.providers) {
+            collected
+                .warnings
+                .push(import.ambiguity("the agent has no requirements file"));
+        }
     }
     let unknown = scan.unknown.keys().cloned().collect();
     collected.finish(
@@ -653,6 +750,13 @@ fn from_imports(scan: ImportScan, wraps_agent: bool) -> Requirements {
         scan.optional,
         wraps_agent,
     )
+}
+
+/// A requirement of `pyproject.toml` taken for an import that the requirements file misses.
+struct TakenExtra {
+    /// `strands-agents[otel]`
+    requirement: String,
+    why: String,
 }
 
 #[derive(Default)]
@@ -670,14 +774,71 @@ impl Collected {
             .any(|requirement| requirement.key == key)
     }
 
-    /// Whether a listed requirement brings `key` through an extra named after it:
-    /// `langchain[aws]` installs `langchain-aws`.
+    /// Whether a listed requirement brings `key` through one of its extras: one that the
+    /// distribution's metadata says requires it (`strands-agents[otel]` requires
+    /// `opentelemetry-exporter-otlp-proto-http`), or one named after it (`langchain[aws]`
+    /// installs `langchain-aws`).
     fn brings_through_extra(&self, key: &str) -> bool {
         self.requirements.iter().any(|requirement| {
-            requirement
-                .extras
+            requirement.extras.iter().any(|extra| {
+                format!("{}-{}", requirement.key, extra.replace('_', "-")) == key
+                    || extra_requires(&requirement.key, extra)
+                        .is_some_and(|required| required.contains(key))
+            })
+        })
+    }
+
+    /// Whether a listed requirement provides a module these distributions provide: a listed
+    /// provider is never contradicted (`pymupdf` provides `fitz`; `opencv-python-headless`
+    /// listed, `opencv-python` is not added beside it).
+    fn provides(&self, providers: &[Provider]) -> bool {
+        providers.iter().any(|provider| {
+            self.requirements
                 .iter()
-                .any(|extra| format!("{}-{}", requirement.key, extra.replace('_', "-")) == key)
+                .any(|requirement| provider.is(&requirement.key))
+                || self.brings_through_extra(&normalized_name(&provider.distribution))
+        })
+    }
+
+    /// A requirement of `pyproject` that brings a provider of `import` through an extra, given
+    /// that extra here: added to the line of that distribution, or added with its line.
+    fn take_extra_from(
+        &mut self,
+        pyproject: &[Requirement],
+        import: &ResolvedImport,
+        file_label: &str,
+    ) -> Option<TakenExtra> {
+        let (requirement, extra, provider) = pyproject.iter().find_map(|requirement| {
+            requirement.extras.iter().find_map(|extra| {
+                let required = extra_requires(&requirement.key, extra)?;
+                let provider = import
+                    .providers
+                    .iter()
+                    .find(|provider| required.contains(&normalized_name(&provider.distribution)))?;
+                Some((requirement, extra, provider))
+            })
+        })?;
+        let listed = self.has(&requirement.key);
+        if listed {
+            for line in &mut self.requirements {
+                if line.key == requirement.key {
+                    line.add_extra(extra);
+                }
+            }
+        } else {
+            self.requirements.push(requirement.clone());
+        }
+        let lists = if listed {
+            format!("lists `{}` without it", requirement.name)
+        } else {
+            format!("does not list `{}`", requirement.name)
+        };
+        Some(TakenExtra {
+            requirement: format!("{}[{extra}]", requirement.name),
+            why: format!(
+                "its `{extra}` extra brings `{}`, which `{}` imports (`{}`), and `{file_label}` {lists}",
+                provider.distribution, import.importer, import.module
+            ),
         })
     }
 
@@ -754,6 +915,7 @@ impl Collected {
             lines,
             unknown_imports,
             added_from_imports: Vec::new(),
+            taken_from_pyproject: Vec::new(),
             pinned_by: None,
             pinned: 0,
             locked_dependencies: Vec::new(),
@@ -867,6 +1029,145 @@ mod tests {
         .unwrap()
         .unwrap();
         collected.finish(origin, Vec::new(), Vec::new(), true)
+    }
+
+    /// The requirements `generate` makes for an agent in `dir` whose modules are `sources`.
+    fn generated(dir: &Path, sources: &[(&str, &str)]) -> Requirements {
+        let modules: Vec<PythonModule> = sources
+            .iter()
+            .map(|(file, source)| PythonModule::parsed(file, source))
+            .collect();
+        let tree = SourceTree {
+            root: dir.to_path_buf(),
+            single_file: false,
+            files: Vec::new(),
+            skipped: Vec::new(),
+        };
+        generate(&tree, &modules, &[], None, true).unwrap()
+    }
+
+    /// A folder for an agent, inside an empty one (the project above it).
+    fn agent_dir() -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let agent = dir.path().join("project/agent");
+        std::fs::create_dir_all(&agent).unwrap();
+        (dir, agent)
+    }
+
+    #[test]
+    fn listed_distributions_whose_import_names_differ_are_never_contradicted() {
+        let (_dir, agent) = agent_dir();
+        std::fs::write(
+            agent.join("requirements.txt"),
+            "pymupdf\nopencv-python\nbeautifulsoup4\ngoogle-cloud-aiplatform\n\
+             openinference-instrumentation-langchain\nopentelemetry-semantic-conventions\npipecat-ai\n",
+        )
+        .unwrap();
+        let requirements = generated(
+            &agent,
+            &[(
+                "agent.py",
+                "import fitz\nimport cv2\nfrom bs4 import BeautifulSoup\nimport vertexai\n\
+                 from openinference.instrumentation.langchain import LangChainInstrumentor\n\
+                 from opentelemetry.semconv.trace import SpanAttributes\n\
+                 from pipecat.pipeline.pipeline import Pipeline\n",
+            )],
+        );
+        assert_eq!(
+            requirements.lines,
+            [
+                "beautifulsoup4",
+                "bedrock-agentcore",
+                "google-cloud-aiplatform",
+                "opencv-python",
+                "openinference-instrumentation-langchain",
+                "opentelemetry-semantic-conventions",
+                "pipecat-ai",
+                "pymupdf",
+            ],
+            "no second provider of `cv2` beside the listed one"
+        );
+        assert!(requirements.unknown_imports.is_empty());
+        assert_eq!(
+            requirements.warnings,
+            ["added `bedrock-agentcore`: the generated `invoke.py` needs it"]
+        );
+    }
+
+    #[test]
+    fn a_module_that_several_builds_provide_is_not_guessed() {
+        let (_dir, agent) = agent_dir();
+        let sources = [("agent.py", "import cv2\nimport yaml\n")];
+        let requirements = generated(&agent, &sources);
+        assert_eq!(requirements.lines, ["bedrock-agentcore", "PyYAML"]);
+        let warnings = requirements.warnings.join("\n");
+        assert!(
+            warnings.contains(
+                "`agent.py` imports `cv2`, which several distributions provide (`opencv-contrib-python`, \
+                 `opencv-contrib-python-headless`, `opencv-python`, `opencv-python-headless`)"
+            ),
+            "{warnings}"
+        );
+        std::fs::write(agent.join("requirements.txt"), "opencv-python-headless\n").unwrap();
+        let requirements = generated(&agent, &sources);
+        assert_eq!(
+            requirements.lines,
+            ["bedrock-agentcore", "opencv-python-headless", "PyYAML"]
+        );
+        assert!(
+            !requirements.warnings.join("\n").contains("several"),
+            "{:?}",
+            requirements.warnings
+        );
+    }
+
+    #[test]
+    fn an_extra_of_the_pyproject_beside_an_incomplete_export_is_taken_from_there() {
+        let (_dir, agent) = agent_dir();
+        std::fs::write(
+            agent.join("requirements.txt"),
+            "strands-agents>=1.0\nboto3\n",
+        )
+        .unwrap();
+        std::fs::write(
+            agent.join("pyproject.toml"),
+            "[project]\nname = 'x'\ndependencies = ['strands-agents[otel]>=1.0', 'boto3']\n",
+        )
+        .unwrap();
+        let sources = [(
+            "agent.py",
+            "import boto3\nfrom strands import Agent\n\
+             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter\n",
+        )];
+        let requirements = generated(&agent, &sources);
+        assert_eq!(
+            requirements.lines,
+            ["bedrock-agentcore", "boto3", "strands-agents[otel]>=1.0"]
+        );
+        assert_eq!(requirements.taken_from_pyproject, ["strands-agents[otel]"]);
+        assert!(
+            requirements.warnings.contains(
+                &"took `strands-agents[otel]` from `pyproject.toml`: its `otel` extra brings \
+             `opentelemetry-exporter-otlp-proto-http`, which `agent.py` imports \
+             (`opentelemetry.exporter.otlp.proto.http.trace_exporter`), and `requirements.txt` \
+             lists `strands-agents` without it"
+                    .to_string()
+            ),
+            "{:#?}",
+            requirements.warnings
+        );
+        // Listed with the extra already, nothing is added or taken.
+        std::fs::write(
+            agent.join("requirements.txt"),
+            "strands-agents[otel]\nboto3\n",
+        )
+        .unwrap();
+        let requirements = generated(&agent, &sources);
+        assert_eq!(
+            requirements.lines,
+            ["bedrock-agentcore", "boto3", "strands-agents[otel]"]
+        );
+        assert!(requirements.taken_from_pyproject.is_empty());
     }
 
     #[test]

@@ -20,6 +20,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use crate::agent::python_choice::PythonChoice;
+use crate::agent::runtime_imports::RuntimeImport;
 use crate::bundle::git_tracked;
 use crate::error::UserError;
 use crate::local_files::left_behind::remove_folders_of_dead_processes;
@@ -65,6 +66,9 @@ struct Manifest {
     /// The Python the project asks for (absent before agentprep read it: any).
     #[serde(default, skip_serializing_if = "is_unconstrained")]
     python: PythonChoice,
+    /// The third-party modules the entry imports, which `serve` checks its environment for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    runtime_imports: Vec<RuntimeImport>,
     files: BTreeMap<String, FileStamp>,
 }
 
@@ -105,6 +109,8 @@ pub struct DeploymentIdentity {
     pub websocket: bool,
     pub prepared_from: Option<PreparedFrom>,
     pub python: PythonChoice,
+    /// The third-party modules the entry imports (empty in manifests of older versions).
+    pub runtime_imports: Vec<RuntimeImport>,
 }
 
 /// The files `prepare` wrote into `dir`, from its manifest (`None` when agentprep did not write
@@ -126,6 +132,7 @@ pub fn recorded_identity(dir: &Path) -> Option<DeploymentIdentity> {
         websocket: manifest.websocket,
         prepared_from: manifest.prepared_from,
         python: manifest.python,
+        runtime_imports: manifest.runtime_imports,
     })
 }
 
@@ -476,6 +483,9 @@ fn build(
         python: identity
             .map(|identity| identity.python.clone())
             .unwrap_or_default(),
+        runtime_imports: identity
+            .map(|identity| identity.runtime_imports.clone())
+            .unwrap_or_default(),
         files: BTreeMap::new(),
     };
     for stamps in results {
@@ -661,6 +671,10 @@ mod tests {
             websocket: true,
             prepared_from: None,
             python: PythonChoice::default(),
+            runtime_imports: vec![RuntimeImport {
+                module: "google.adk".into(),
+                importer: "agent.py".into(),
+            }],
         };
         write(&output, &[generated("pkg/a.py", "a")], Some(&identity)).unwrap();
         fs::create_dir_all(output.join("pkg/__pycache__")).unwrap();

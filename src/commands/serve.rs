@@ -91,6 +91,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 python_env::ensure_env(&dir.join("requirements.txt"), &base, &progress).await?
             }
         };
+        // What the environment lacks is named now, not by every worker's traceback.
+        crate::local_runtime::missing_imports::check(&python, dir).await?;
         agents.push(AgentToHost {
             name,
             deployment_dir: dir.clone(),

@@ -177,6 +177,19 @@ impl Reloader {
             );
         }
         spec.python = python;
+        // An environment that lacks what the new code imports is said so, by name, and the
+        // previous deployment goes back.
+        if let Err(error) =
+            crate::local_runtime::missing_imports::check(&spec.python, &watched.deployment_dir)
+                .await
+        {
+            if let Some(previous) = previous
+                && let Err(restore) = previous.restore()
+            {
+                tracing::warn!("{restore:#}");
+            }
+            return Err(format!("{error:#}"));
+        }
         let first = match agent.launch_with(&spec).await {
             Ok(first) => first,
             // Workers started from now on (new sessions, the pool) must not get code that

@@ -14,6 +14,7 @@ pub mod leftovers;
 pub mod lifecycle;
 pub mod local_arn;
 pub mod mcp_session;
+pub mod missing_imports;
 pub mod proxy;
 pub mod python_env;
 pub mod reload_log;

@@ -37,6 +37,7 @@ pub fn write_deployment(
         websocket: plan.analysis.chosen.entry.websocket().is_some(),
         prepared_from: Some(prepared_from(plan)),
         python: plan.analysis.python.clone(),
+        runtime_imports: plan.analysis.runtime_imports.clone(),
     };
     let (removed, previous) =
         output_dir::write_keeping_previous(&plan.output, &plan.files, Some(&identity))?;

@@ -14,10 +14,12 @@ use crate::agent::package_name::{self, PackageName};
 use crate::agent::python_choice::{self, PythonChoice};
 use crate::agent::python_modules::{self, PythonModule};
 use crate::agent::requirements::{self, Requirements};
+use crate::agent::runtime_imports::{self, RuntimeImport};
 use crate::agent::source_tree::{self, SourceTree};
 use crate::error::UserError;
 use crate::prepare::options::PrepareOptions;
 use crate::python::requirement_line::Requirement;
+use crate::python::sdk_generations;
 
 /// The agent as its source describes it.
 #[derive(Debug)]
@@ -29,6 +31,8 @@ pub struct SourceAnalysis {
     /// Where the agent's name came from (`--name`, the source folder, the entry's class...).
     pub name_origin: String,
     pub requirements: Requirements,
+    /// The third-party modules the entry's loaded modules import, for the manifest.
+    pub runtime_imports: Vec<RuntimeImport>,
     pub uses: Capabilities,
     /// The Python the project asks for.
     pub python: PythonChoice,
@@ -129,6 +133,23 @@ pub fn analyse(
             ),
         );
     }
+    // What the code imports decides the SDK generation, for clients as for servers
+    // (`streamablehttp_client` is the mcp SDK 1.x's): an open-ended requirement would install
+    // the newest, where those names are gone.
+    if options.requirements.is_none() {
+        let imports = python_modules::runtime_imports(&runtime_modules)
+            .map(|(module, import)| (module.file.as_str(), import));
+        for older in sdk_generations::needed_by(imports) {
+            requirements.cap_below_major(
+                older.distribution,
+                older.below_major,
+                &format!(
+                    "{}; without the bound, pip installs {} {}.x",
+                    older.because, older.distribution, older.below_major
+                ),
+            );
+        }
+    }
     // What an A2A server needs to be served, beyond what its imports say: the extras of what
     // it imports, whichever shape serves it (a web app around Strands' server needs Strands'
     // `a2a` extra as much as the server does).
@@ -156,15 +177,6 @@ pub fn analyse(
                 "the a2a SDK's server applications need Starlette and SSE support, which the `http-server` extra brings",
             );
         }
-        // `a2a.server.apps` is the a2a SDK 0.x's; 1.0 removed it.
-        if imports("a2a.server.apps") {
-            requirements.cap_below_major(
-                "a2a-sdk",
-                1,
-                "the server imports `a2a.server.apps`, which a2a-sdk 1.0 removed; without the \
-                 bound, pip installs a2a-sdk 1.x",
-            );
-        }
     }
     // An app or a protocol server of the agent's own is served by uvicorn from `invoke.py`,
     // whatever the agent's own code imports; the MCP SDKs, the AgentCore SDK and Strands'
@@ -184,6 +196,9 @@ pub fn analyse(
             "the generated `invoke.py` serves the agent's own app with it",
         );
     }
+    let mut own: std::collections::BTreeSet<String> = tree.top_level_names();
+    own.extend(own_names.iter().map(|name| name.to_string()));
+    let runtime_imports = runtime_imports::find(&runtime_modules, &own);
     let uses = capabilities::detect(&runtime_modules);
     let python = python_choice::choose(&tree, &runtime_modules);
     warnings.extend(python.warnings.iter().cloned());
@@ -194,6 +209,7 @@ pub fn analyse(
         agent,
         name_origin,
         requirements,
+        runtime_imports,
         uses,
         python,
         import_roots,

@@ -7,5 +7,6 @@ pub mod lock_versions;
 pub mod module_syntax;
 pub mod newer_syntax;
 pub mod requirement_line;
+pub mod sdk_generations;
 pub mod stdlib_modules;
 pub mod version;

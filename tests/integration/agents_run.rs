@@ -342,3 +342,24 @@ fn what_a_locked_requirement_needs_is_pinned_too_so_the_tested_versions_import()
         serve.stderr()
     );
 }
+
+#[test]
+fn serve_names_what_the_environment_lacks_before_a_worker_dies_of_it() {
+    let work = tempfile::tempdir().unwrap();
+    prepared(work.path(), "missing_import");
+    // The test environment has no `tavily-python`: given with `--python`, it lacks `tavily`.
+    let ran = run_bounded(
+        agentprep(work.path())
+            .args(["serve", "--bind", "127.0.0.1:0", "--python"])
+            .arg(venv_python())
+            .args(["--deployment-dir", "deployment"]),
+        Duration::from_secs(60),
+    );
+    ran.failure(1);
+    assert!(
+        ran.stderr.contains("`tavily`") && ran.stderr.contains("`search.py`"),
+        "the missing module and the file importing it are named: {}",
+        ran.stderr
+    );
+    assert!(ran.stderr.contains("tavily-python"), "{}", ran.stderr);
+}

@@ -24,6 +24,8 @@ struct Case {
     requirements: &'static [&'static str],
     /// Each must appear in a warning (or, for a failure, in the error).
     says: &'static [&'static str],
+    /// None may appear in a warning.
+    never_says: &'static [&'static str],
     /// The exit code of a failure: 1 for a failed run, 2 for bad usage.
     code: i32,
 }
@@ -37,6 +39,7 @@ const FAILS: Case = Case {
     package: "",
     requirements: &[],
     says: &[],
+    never_says: &[],
     code: 1,
 };
 
@@ -88,6 +91,12 @@ fn check(case: &Case) {
         assert!(
             ran.stderr.contains(said),
             "warnings are printed as they happen"
+        );
+    }
+    for never in case.never_says {
+        assert!(
+            !warnings.iter().any(|w| w.contains(never)),
+            "`{never}` in the warnings: {warnings:#?}"
         );
     }
     let deployment = work.path().join("deployment");
@@ -374,7 +383,7 @@ corpus_case!(
         agent: "namespaces",
         package: "namespaces",
         requirements: &[
-            "a2a-sdk",
+            "a2a-sdk<1",
             "bedrock-agentcore",
             "crewai",
             "google-adk",
@@ -384,6 +393,9 @@ corpus_case!(
             "pydantic-ai",
             "PyYAML",
             "uv"
+        ],
+        says: &[
+            "`a2a-sdk` became `a2a-sdk<1`: `agent.py` imports `A2AClient` from `a2a.client`, which a2a-sdk 1.0 removed"
         ],
         ..FAILS
     }
@@ -750,3 +762,98 @@ corpus_case!(
         ..FAILS
     }
 );
+
+corpus_case!(
+    an_mcp_client_of_the_sdk_1_is_kept_below_2_as_a_server_is,
+    Case {
+        source: "mcp_client_v1",
+        entry: "agent:agent",
+        kind: "agent_object",
+        agent: "mcp_client_v1",
+        package: "mcp_client_v1",
+        requirements: &["bedrock-agentcore", "mcp>=1.10,<2", "strands-agents>=1.0"],
+        says: &[
+            "`mcp>=1.10` became `mcp>=1.10,<2`: `agent.py` imports `streamablehttp_client` from \
+             `mcp.client.streamable_http`, which mcp 2.0 removed (mcp 1.30.0 has it; 2.1.1 and \
+             2.3.0 do not); without the bound, pip installs mcp 2.x"
+        ],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    listed_distributions_imported_by_other_names_are_taken_as_they_are,
+    Case {
+        source: "renamed_imports",
+        entry: "agent:answer",
+        kind: "function",
+        agent: "renamed_imports",
+        package: "renamed_imports",
+        requirements: &[
+            "beautifulsoup4>=4.12",
+            "bedrock-agentcore",
+            "google-cloud-aiplatform",
+            "opencv-python-headless",
+            "openinference-instrumentation-langchain",
+            "opentelemetry-semantic-conventions",
+            "pymupdf",
+        ],
+        never_says: &[
+            "no requirement provides",
+            "several distributions provide",
+            "added `opencv",
+            "added `PyMuPDF`",
+            "added `opentelemetry",
+            "added `openinference",
+        ],
+        ..FAILS
+    }
+);
+
+corpus_case!(
+    an_extra_the_exported_requirements_lost_is_taken_from_pyproject,
+    Case {
+        source: "exported_requirements",
+        entry: "agent:agent",
+        kind: "agent_object",
+        agent: "exported_requirements",
+        package: "exported_requirements",
+        requirements: &["bedrock-agentcore", "strands-agents[otel]>=1.0"],
+        says: &[
+            "took `strands-agents[otel]` from `pyproject.toml`: its `otel` extra brings \
+             `opentelemetry-exporter-otlp-proto-http`, which `agent.py` imports"
+        ],
+        never_says: &["added `opentelemetry"],
+        ..FAILS
+    }
+);
+
+#[test]
+fn the_manifest_records_the_modules_the_entry_imports_for_serve_to_check() {
+    let work = tempfile::tempdir().unwrap();
+    run(agentprep(work.path())
+        .args(["prepare", "--no-role", "--source-dir"])
+        .arg(corpus("renamed_imports")))
+    .success();
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(work.path().join("deployment/.agentprep-manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let recorded: Vec<String> = manifest["runtime_imports"]
+        .as_array()
+        .expect("the manifest records the runtime imports")
+        .iter()
+        .map(|import| format!("{} {}", import["module"], import["importer"]))
+        .collect();
+    assert_eq!(
+        recorded,
+        [
+            "\"cv2\" \"agent.py\"",
+            "\"fitz\" \"agent.py\"",
+            "\"vertexai\" \"agent.py\"",
+            "\"bs4\" \"agent.py\"",
+            "\"openinference.instrumentation.langchain\" \"agent.py\"",
+            "\"opentelemetry.semconv.trace\" \"agent.py\"",
+        ]
+    );
+}
