@@ -27,8 +27,7 @@ pub fn render(
     import_roots: &[String],
 ) -> anyhow::Result<String> {
     let text = compose(entry, agent_name, package, region, import_roots);
-    let syntax = module_syntax::parse(&text)?;
-    if let Some(line) = syntax.syntax_error_line {
+    if let Some(line) = module_syntax::syntax_error_line(&text)? {
         return Err(UserError::failed(format!(
             "agentprep generated an `invoke.py` for `{}` that does not parse (line {line}); nothing was written",
             entry.spec()

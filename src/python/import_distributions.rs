@@ -139,9 +139,29 @@ impl Line {
 struct Table {
     /// Generated lines and hand entries, sorted by module.
     lines: Vec<Line>,
-    /// (normalised distribution, extra) -> normalised distributions that extra requires.
-    extras: BTreeMap<(String, String), BTreeSet<String>>,
 }
+
+/// (normalised distribution, extra) -> normalised distributions that extra requires. Apart from
+/// [`TABLE`], and built on first use: most runs never ask, and normalising its few thousand
+/// names is most of the table's cost.
+static EXTRAS: LazyLock<BTreeMap<(String, String), BTreeSet<String>>> = LazyLock::new(|| {
+    let mut extras: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for line in GENERATED_EXTRAS
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+    {
+        let mut fields = line.split('\t');
+        if let (Some(distribution), Some(extra), Some(required)) =
+            (fields.next(), fields.next(), fields.next())
+        {
+            extras
+                .entry((normalized_name(distribution), normalized_name(extra)))
+                .or_default()
+                .insert(normalized_name(required));
+        }
+    }
+    extras
+});
 
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
     let mut lines: Vec<Line> = parse_lines(GENERATED).collect();
@@ -162,22 +182,7 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
             }),
     );
     lines.sort_by(|a, b| a.module.cmp(b.module));
-    let mut extras: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
-    for line in GENERATED_EXTRAS
-        .lines()
-        .filter(|line| !line.starts_with('#'))
-    {
-        let mut fields = line.split('\t');
-        if let (Some(distribution), Some(extra), Some(required)) =
-            (fields.next(), fields.next(), fields.next())
-        {
-            extras
-                .entry((normalized_name(distribution), normalized_name(extra)))
-                .or_default()
-                .insert(normalized_name(required));
-        }
-    }
-    Table { lines, extras }
+    Table { lines }
 });
 
 fn parse_lines(text: &'static str) -> impl Iterator<Item = Line> {
@@ -340,9 +345,7 @@ pub fn is_known_module(dotted: &str) -> bool {
 
 /// The distributions (normalised) that listing `distribution` with `extra` brings.
 pub fn extra_requires(distribution: &str, extra: &str) -> Option<&'static BTreeSet<String>> {
-    TABLE
-        .extras
-        .get(&(normalized_name(distribution), normalized_name(extra)))
+    EXTRAS.get(&(normalized_name(distribution), normalized_name(extra)))
 }
 
 #[cfg(test)]

@@ -218,6 +218,22 @@ impl ModuleSyntax {
     }
 }
 
+/// The line of the first syntax error of `source`, if any: the parse alone, none of the facts
+/// (for checking generated code).
+pub fn syntax_error_line(source: &str) -> anyhow::Result<Option<usize>> {
+    let mut parser = Parser::new();
+    parser.set_language(&tree_sitter_python::LANGUAGE.into())?;
+    let tree = parser
+        .parse(source, None)
+        .ok_or_else(|| anyhow::anyhow!("the Python parser gave up"))?;
+    let root = tree.root_node();
+    Ok(if root.has_error() {
+        first_error_line(root)
+    } else {
+        None
+    })
+}
+
 /// Parse one module's source.
 pub fn parse(source: &str) -> anyhow::Result<ModuleSyntax> {
     let mut parser = Parser::new();
