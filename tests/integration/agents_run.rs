@@ -363,3 +363,37 @@ fn serve_names_what_the_environment_lacks_before_a_worker_dies_of_it() {
     );
     assert!(ran.stderr.contains("tavily-python"), "{}", ran.stderr);
 }
+
+#[test]
+fn a_client_of_the_mcp_sdk_1x_gets_mcp_below_2_and_starts() {
+    let work = tempfile::tempdir().unwrap();
+    let report = prepared(work.path(), "mcp_client_1x");
+    assert_eq!(
+        report["requirements"]["lines"],
+        json!(["bedrock-agentcore", "mcp<2"]),
+        "{}",
+        report["requirements"]
+    );
+    // `serve` builds the environment from those requirements itself.
+    let mut command = agentprep(work.path());
+    command
+        .env("PATH", path_with_test_tools())
+        .env("AGENTPREP_CACHE_DIR", shared_cache_dir())
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--deployment-dir",
+            "deployment",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let serve = Serve::spawn(command);
+    let answer = serve.invoke(Some(&session("mcp1-client")), &json!({"prompt": "tools"}));
+    assert_eq!(answer.status, 200, "{}\n{}", answer.text(), serve.stderr());
+    assert_eq!(
+        json_of(&answer),
+        json!({"answer": "tools via streamablehttp_client"})
+    );
+}

@@ -849,3 +849,51 @@ async fn protocol_servers_are_deployed_with_their_protocol_and_recorded_so() {
         run(aws_command(&moto, work.path()).args(["destroy", "--yes"])).success();
     }
 }
+
+#[test]
+fn deploy_asks_for_the_python_the_deployment_names() {
+    let _cache = DEPENDENCY_CACHE.blocking_lock();
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    let source = work.path().join("minimal_agent");
+    copy_tree(&example("minimal_agent"), &source);
+    std::fs::write(source.join(".python-version"), "3.13\n").unwrap();
+    let prepared = run(aws_command(&moto, work.path())
+        .args(["prepare", "--output", "json", "--source-dir"])
+        .arg(&source));
+    prepared.success();
+    assert_eq!(prepared.json()["python"]["pinned"]["version"], "3.13");
+    // No `--python`: the runtime and the wheels are the deployment's Python, not `python3`'s.
+    let ran = run(aws_command(&moto, work.path()).args(["deploy", "--output", "json"]));
+    ran.success();
+    assert!(
+        ran.stderr
+            .contains("Python 3.13 (named by `.python-version`)"),
+        "{}",
+        ran.stderr
+    );
+    let recorded = state(work.path());
+    assert_eq!(
+        recorded["agents"]["minimal_agent"]["runtime_type"].as_str(),
+        Some("PYTHON_3_13")
+    );
+    // `--python` still wins, and 3.14, which AgentCore runs, is accepted.
+    let ran =
+        run(aws_command(&moto, work.path()).args(["deploy", "--python", "3.14", "--dry-run"]));
+    ran.success();
+    assert!(
+        ran.stderr.contains("Python 3.14 (`--python`)"),
+        "{}",
+        ran.stderr
+    );
+    let refused = run(aws_command(&moto, work.path()).args(["deploy", "--python", "3.9"]));
+    refused.failure(2);
+    assert!(
+        refused
+            .stderr
+            .contains("Python 3.9 is not a version AgentCore Runtime runs")
+            && refused.stderr.contains("3.10, 3.11, 3.12, 3.13, 3.14"),
+        "{}",
+        refused.stderr
+    );
+}
