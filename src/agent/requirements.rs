@@ -151,47 +151,53 @@ impl Requirements {
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default();
         let mut pinned = 0;
-        let mut disagreements = 0;
+        // Lines the lock holds a version that they exclude, and lines it does not hold at all.
+        let mut disagree: Vec<String> = Vec::new();
+        let mut unlocked: Vec<String> = Vec::new();
         let mut roots: Vec<(String, Vec<String>)> = Vec::new();
         for line in &mut self.lines {
             let Some(mut requirement) = Requirement::parse(line) else {
                 continue;
             };
             let Some(version) = lock.version_of(&requirement.key) else {
+                unlocked.push(requirement.name.clone());
                 continue;
             };
             match requirement.pin(version) {
-                Ok(true) => {
-                    *line = requirement.line();
-                    pinned += 1;
+                Ok(changed) => {
+                    if changed {
+                        *line = requirement.line();
+                        pinned += 1;
+                    }
                     roots.push((
                         requirement.key.clone(),
                         requirement.extras.iter().cloned().collect(),
                     ));
                 }
-                Ok(false) => {
-                    roots.push((
-                        requirement.key.clone(),
-                        requirement.extras.iter().cloned().collect(),
-                    ));
-                }
-                Err(clause) => {
-                    disagreements += 1;
-                    self.warnings.push(format!(
-                    "`{lock_name}` holds `{}` {version}, which `{line}` excludes (`{clause}`): the lock and the requirements disagree, so the line is kept as written",
-                    requirement.name
-                ))
-                }
+                Err(clause) => disagree.push(format!("`{line}` excludes {version} (`{clause}`)",)),
             }
         }
-        // Only a lock that agrees with the requirements pins what they need: a stale one's
-        // versions may not fit the newer lines.
-        if disagreements == 0 {
+        if !disagree.is_empty() {
+            self.warnings.push(format!(
+                "`{lock_name}` is older than the requirements, so these lines are kept as written: {}",
+                disagree.join("; ")
+            ));
+        }
+        // Only a lock that holds every requirement, at versions they allow, pins what they
+        // need: beside a line it does not hold (or holds at another version), its versions
+        // may not fit what that line needs.
+        if disagree.is_empty() && unlocked.is_empty() {
             let direct = self.names();
             self.locked_dependencies = lock.needed_by(&roots, &direct);
-        } else {
+        } else if pinned > 0 {
+            let why = if disagree.is_empty() {
+                let names: Vec<String> = unlocked.iter().map(|name| format!("`{name}`")).collect();
+                format!("the lock does not hold {}", names.join(", "))
+            } else {
+                "the lock is older than the requirements".to_string()
+            };
             self.warnings.push(format!(
-                "the packages the requirements need are not pinned to `{lock_name}`'s versions, as the lock is older than the requirements: `uv lock` (or `poetry lock`) brings it up to date"
+                "what the requirements need is not pinned to `{lock_name}`'s versions, as {why}: `uv lock` (or `poetry lock`) brings it up to date"
             ));
         }
         if pinned > 0 {
@@ -208,7 +214,26 @@ impl Requirements {
 
     /// Give the requirement `key` the extra `extra` (`a2a-sdk` -> `a2a-sdk[http-server]`)
     /// because `why`, said in a warning, when it lacks it.
+    /// When the requirements already list some of what the extra brings (the agent pinned
+    /// `fastapi==0.116.1`), the extra, whose own bounds may contradict those lines, is not
+    /// added: only what it brings and nothing lists is, by name.
     pub fn ensure_extra(&mut self, key: &str, extra: &str, why: &str) {
+        let listed: Vec<String> = self
+            .names()
+            .iter()
+            .map(|name| normalized_name(name))
+            .collect();
+        if let Some(brings) = crate::python::import_distributions::extra_requires(key, extra)
+            && brings.iter().any(|part| listed.contains(part))
+        {
+            for part in brings.iter().filter(|part| !listed.contains(part)) {
+                self.ensure_present(
+                    part,
+                    &format!("{why} (the requirements list some of what `{key}[{extra}]` brings, with their own versions, so the rest is added by name)"),
+                );
+            }
+            return;
+        }
         self.amend(key, why, |requirement| requirement.add_extra(extra));
     }
 
@@ -1268,6 +1293,91 @@ mod tests {
                 .warnings
                 .iter()
                 .any(|w| w.contains("left out `local`"))
+        );
+    }
+
+    #[test]
+    fn what_the_pinned_lines_need_is_pinned_only_from_a_lock_that_holds_every_line() {
+        let lock_text = "[[package]]\nname = \"strands-agents\"\nversion = \"1.40.0\"\n\
+            source = { registry = \"https://pypi.org/simple\" }\ndependencies = [{ name = \"opentelemetry-api\" }]\n\n\
+            [[package]]\nname = \"opentelemetry-api\"\nversion = \"1.43.0\"\n\
+            source = { registry = \"https://pypi.org/simple\" }\n";
+        let lock_dir = tempfile::tempdir().unwrap();
+        std::fs::write(lock_dir.path().join("uv.lock"), lock_text).unwrap();
+        let lock = LockedVersions::read(&lock_dir.path().join("uv.lock")).unwrap();
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("requirements.txt"),
+            "strands-agents>=1.40\n",
+        )
+        .unwrap();
+        let mut held = requirements_of(dir.path());
+        held.lines.retain(|line| line != RUNTIME_SDK);
+        held.pin_to(&lock);
+        assert_eq!(held.lines, ["strands-agents==1.40.0"]);
+        assert_eq!(held.locked_dependencies, ["opentelemetry-api==1.43.0"]);
+
+        // The distro needs another opentelemetry-api than the lock's: a lock that does not
+        // hold it pins none of what the requirements need.
+        std::fs::write(
+            dir.path().join("requirements.txt"),
+            "strands-agents>=1.40\naws-opentelemetry-distro>=0.10.0\n",
+        )
+        .unwrap();
+        let mut partial = requirements_of(dir.path());
+        partial.lines.retain(|line| line != RUNTIME_SDK);
+        partial.pin_to(&lock);
+        assert!(partial.locked_dependencies.is_empty());
+        assert!(
+            partial.warnings.iter().any(
+                |warning| warning.contains("the lock does not hold `aws-opentelemetry-distro`")
+            ),
+            "{:?}",
+            partial.warnings
+        );
+    }
+
+    #[test]
+    fn an_extra_is_not_added_over_the_agents_own_pins_of_what_it_brings() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("requirements.txt"),
+            "strands-agents>=1.45,<1.51\nfastapi==0.116.1\n",
+        )
+        .unwrap();
+        let mut requirements = requirements_of(dir.path());
+        requirements.ensure_extra("strands-agents", "a2a", "Strands' A2A server needs it");
+        assert!(
+            requirements
+                .lines
+                .iter()
+                .any(|line| line == "strands-agents>=1.45,<1.51"),
+            "{:?}",
+            requirements.lines
+        );
+        assert!(
+            requirements
+                .lines
+                .iter()
+                .any(|line| line == "fastapi==0.116.1")
+        );
+        assert!(
+            requirements
+                .lines
+                .iter()
+                .any(|line| line == "a2a-sdk" || line.starts_with("a2a-sdk")),
+            "what the extra brings and nothing lists is added: {:?}",
+            requirements.lines
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("requirements.txt"), "strands-agents\n").unwrap();
+        let mut plain = requirements_of(dir.path());
+        plain.ensure_extra("strands-agents", "a2a", "Strands' A2A server needs it");
+        assert!(
+            plain.lines.iter().any(|line| line == "strands-agents[a2a]"),
+            "{:?}",
+            plain.lines
         );
     }
 }

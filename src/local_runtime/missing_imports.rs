@@ -68,6 +68,23 @@ pub async fn check(python: &Path, deployment_dir: &Path) -> anyhow::Result<()> {
             return Ok(());
         }
     };
+    // A module no distribution is known to provide may be one that never imports (a
+    // Python 2 fallback) or code of the agent's left outside the source: said, not refused,
+    // since only the workers can tell which (and `prepare` warned about it already).
+    let (missing, unknown): (Vec<MissingImport>, Vec<MissingImport>) = missing
+        .into_iter()
+        .partition(|import| !providers_of(&import.module).is_empty());
+    if !unknown.is_empty() {
+        let names: Vec<String> = unknown
+            .iter()
+            .map(|import| format!("`{}` (imported by `{}`)", import.module, import.importer))
+            .collect();
+        tracing::warn!(
+            "the Python environment of `{}` cannot find {}, which no known distribution provides: a worker that imports it will fail; if it is the agent's own code, include it with `prepare --source-dir`",
+            deployment_dir.display(),
+            names.join(", ")
+        );
+    }
     if missing.is_empty() {
         return Ok(());
     }
@@ -263,24 +280,33 @@ mod tests {
             python: Default::default(),
             runtime_imports: vec![
                 import("json", "agent.py"),
-                import("agentprep_absent_module", "tools/pdf.py"),
+                import("agentprep_absent_module", "tools/util.py"),
             ],
         };
         let files = [PlannedFile {
             relative: "requirements.txt".into(),
-            content: Content::Generated("strands-agents\n".into()),
+            content: Content::Generated("bedrock-agentcore\n".into()),
         }];
         let (_, previous) = write_keeping_previous(&deployment, &files, Some(&identity)).unwrap();
         assert!(previous.is_none());
+        // A module no distribution is known for is said, not refused: it may never import.
+        check(&python3(), &deployment).await.unwrap();
+
+        let mut known = identity.clone();
+        known
+            .runtime_imports
+            .push(import("strands.agent", "tools/pdf.py"));
+        write_keeping_previous(&deployment, &files, Some(&known)).unwrap();
         let error = check(&python3(), &deployment).await.unwrap_err();
         let text = format!("{error:#}");
         assert!(
-            text.contains(
-                "  - `agentprep_absent_module`, imported by `tools/pdf.py`: no known distribution provides it"
-            ),
+            text.contains("`strands.agent` (its part `strands`), imported by `tools/pdf.py`: `strands-agents` provides it"),
             "{text}"
         );
-        assert!(!text.contains("`json`"), "{text}");
+        assert!(
+            !text.contains("`json`") && !text.contains("agentprep_absent_module"),
+            "{text}"
+        );
     }
 
     #[tokio::test]

@@ -189,6 +189,18 @@ pub struct ModuleSyntax {
     pub syntax_error_line: Option<usize>,
     /// Syntax that needs a newer Python than 3.10 (`f"{row["name"]}"` needs 3.12).
     pub needs_python: Option<NewerSyntax>,
+    /// Every `<x>.run(first, ...)` / `run(first, ...)` call anywhere (a `__main__` block
+    /// included), with its first argument as written: `uvicorn.run(create_app(), ...)` names
+    /// the app a program serves.
+    pub run_calls: Vec<RunCall>,
+}
+
+/// A call of something named `run`, with its first positional argument's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunCall {
+    pub callee: String,
+    pub argument: String,
+    pub line: usize,
 }
 
 impl ModuleSyntax {
@@ -318,6 +330,9 @@ impl Reader<'_> {
                         "identifier" => Some(self.text(function)),
                         _ => None,
                     };
+                    if name.as_deref() == Some("run") {
+                        self.run_call(node, function, module);
+                    }
                     if let Some(name) = name {
                         module.called_names.insert(name);
                     }
@@ -388,8 +403,9 @@ impl Reader<'_> {
         }
     }
 
-    /// `try:` with an `except ImportError`/`ModuleNotFoundError` handler, or
-    /// `if TYPE_CHECKING:`: imports below run only if available, or never at run time.
+    /// `try:` with an `except ImportError`/`ModuleNotFoundError` handler, `if TYPE_CHECKING:`,
+    /// or a test of the Python version: imports below run only if available, never at run
+    /// time, or on one Python of two.
     fn makes_imports_optional(&self, node: Node) -> bool {
         match node.kind() {
             "try_statement" => {
@@ -402,12 +418,37 @@ impl Reader<'_> {
                         header.contains("ImportError") || header.contains("ModuleNotFoundError")
                     })
             }
+            // `if TYPE_CHECKING:` never runs; `if sys.version_info >= (3,):` / `if PY3:`
+            // picks one of two imports, and only one of them has to exist.
             "if_statement" => node
                 .child_by_field_name("condition")
                 .is_some_and(|condition| {
-                    self.text(condition).trim_start_matches("typing.") == "TYPE_CHECKING"
+                    let text = self.text(condition);
+                    text.trim_start_matches("typing.") == "TYPE_CHECKING"
+                        || text.contains("version_info")
+                        || text.contains("sys.version")
+                        || text.contains("PY2")
+                        || text.contains("PY3")
                 }),
             _ => false,
+        }
+    }
+
+    /// Keep a `run(...)` call with its first positional argument.
+    fn run_call(&self, call: Node, function: Node, module: &mut ModuleSyntax) {
+        let Some(arguments) = call.child_by_field_name("arguments") else {
+            return;
+        };
+        let mut cursor = arguments.walk();
+        let first = arguments
+            .named_children(&mut cursor)
+            .find(|argument| !matches!(argument.kind(), "keyword_argument" | "comment"));
+        if let Some(first) = first {
+            module.run_calls.push(RunCall {
+                callee: compact(&self.text(function)),
+                argument: compact(&self.text(first)),
+                line: call.start_position().row + 1,
+            });
         }
     }
 
@@ -1122,5 +1163,21 @@ mod tests {
             .collect();
         assert_eq!(calls, [("uvicorn.run", 4), ("setup", 6), ("app.run", 8)]);
         assert!(module.module_calls.is_empty());
+    }
+
+    #[test]
+    fn imports_that_depend_on_the_python_version_are_optional() {
+        let module = parse(
+            "import sys\nif sys.version_info > (3,):\n    from urllib.request import urlopen\nelse:\n    from urllib2 import urlopen\n\
+             PY3 = True\nif PY3:\n    import queue\nelse:\n    import Queue\n",
+        )
+        .unwrap();
+        let optional: Vec<&str> = module
+            .imports
+            .iter()
+            .filter(|import| import.optional)
+            .map(|import| import.module.as_str())
+            .collect();
+        assert_eq!(optional, ["urllib.request", "urllib2", "queue", "Queue"]);
     }
 }

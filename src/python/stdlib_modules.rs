@@ -354,11 +354,62 @@ pub const STDLIB_MODULES: &[&str] = &[
 /// supported CPython versions.
 pub fn is_stdlib_module(top_level: &str) -> bool {
     STDLIB_MODULES.binary_search(&top_level).is_ok()
+        || PYTHON2_MODULES.binary_search(&top_level).is_ok()
 }
+
+/// Python 2's standard modules that Python 3 renamed or removed: code that still imports them
+/// does so in a fallback for Python 2 (`except ImportError: import urllib2`), never from PyPI.
+/// Sorted, for the binary search.
+const PYTHON2_MODULES: &[&str] = &[
+    "BaseHTTPServer",
+    "CGIHTTPServer",
+    "ConfigParser",
+    "Cookie",
+    "HTMLParser",
+    "Queue",
+    "SimpleHTTPServer",
+    "SocketServer",
+    "StringIO",
+    "Tkinter",
+    "UserDict",
+    "UserList",
+    "UserString",
+    "__builtin__",
+    "anydbm",
+    "cPickle",
+    "cStringIO",
+    "commands",
+    "cookielib",
+    "copy_reg",
+    "dbhash",
+    "dummy_thread",
+    "exceptions",
+    "htmlentitydefs",
+    "httplib",
+    "markupbase",
+    "md5",
+    "mimetools",
+    "popen2",
+    "rfc822",
+    "robotparser",
+    "sets",
+    "sha",
+    "thread",
+    "urllib2",
+    "urlparse",
+    "whichdb",
+    "xmlrpclib",
+];
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn python2_modules_are_sorted_and_known() {
+        assert!(PYTHON2_MODULES.windows(2).all(|pair| pair[0] < pair[1]));
+        assert!(is_stdlib_module("urllib2") && is_stdlib_module("ConfigParser"));
+    }
 
     #[test]
     fn list_is_sorted_without_duplicates() {

@@ -397,3 +397,39 @@ fn a_client_of_the_mcp_sdk_1x_gets_mcp_below_2_and_starts() {
         json!({"answer": "tools via streamablehttp_client"})
     );
 }
+
+#[test]
+fn an_app_assembled_from_a_router_of_another_module_is_found_without_a_dockerfile() {
+    let work = tempfile::tempdir().unwrap();
+    let source = work.path().join("router_app");
+    copy_tree(&fixture("router_app"), &source);
+    std::fs::remove_file(source.join("Dockerfile")).unwrap();
+    let report = prepared_json(work.path(), &source);
+    assert_eq!(report["entrypoint_spec"], "main:app", "not `Totals.add`");
+    assert_eq!(report["entrypoint"]["kind"], "asgi_app");
+}
+
+#[test]
+fn a_program_that_hands_a_factory_built_app_to_uvicorn_is_served_with_that_app() {
+    let work = tempfile::tempdir().unwrap();
+    let report = prepared(work.path(), "main_serves_factory");
+    assert_eq!(report["entrypoint_spec"], "svc.server:create_app");
+    assert_eq!(report["entrypoint"]["factory"], true);
+    let (_serve, body) = served_answer(work.path(), "hi");
+    assert_eq!(body, json!({"answer": "factory says: hi"}));
+}
+
+#[test]
+fn a_web_app_factory_named_with_entrypoint_is_called_for_the_app() {
+    let work = tempfile::tempdir().unwrap();
+    let source = work.path().join("svc_only");
+    copy_tree(&fixture("main_serves_factory"), &source);
+    std::fs::remove_file(source.join("Dockerfile")).unwrap();
+    let ran = run(agentprep(work.path())
+        .args(["prepare", "--no-role", "--output", "json", "--entrypoint"])
+        .arg("svc.server:create_app")
+        .arg("--source-dir")
+        .arg(&source));
+    ran.success();
+    assert_eq!(ran.json()["entrypoint"]["factory"], true);
+}

@@ -646,7 +646,7 @@ corpus_case!(
             "opentelemetry-sdk==1.37.0",
             "strands-agents==1.62.0"
         ],
-        says: &["the lock and the requirements disagree, so the line is kept as written"],
+        says: &["is older than the requirements, so these lines are kept as written"],
         ..FAILS
     }
 );

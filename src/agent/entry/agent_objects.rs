@@ -259,6 +259,11 @@ const ASGI_APPS: &[&str] = &[
     "starlette.applications.Starlette",
 ];
 
+/// Whether `origin` (a resolved callee) is the FastAPI or Starlette app class.
+pub fn is_web_app_class(origin: &str) -> bool {
+    ASGI_APPS.contains(&origin)
+}
+
 /// Every FastAPI or Starlette app the module builds, whatever it serves.
 pub fn web_apps(syntax: &ModuleSyntax) -> Vec<AsgiApp> {
     apps_built(syntax, |origin, _| ASGI_APPS.contains(&origin))

@@ -23,7 +23,7 @@ pub use agent_objects::AgentFramework;
 pub use protocol_servers::{A2aKind, McpApi};
 
 use crate::agent::import_graph::ImportGraph;
-use crate::agent::python_modules::PythonModule;
+use crate::agent::python_modules::{self, PythonModule};
 use crate::error::UserError;
 use crate::python::module_syntax::{Class, Function};
 use crate::server_protocol::Protocol;
@@ -392,10 +392,17 @@ pub fn choose(
         chosen.entry,
         Entry::ExistingApp { .. } | Entry::AsgiApp { .. }
     );
+    // The app's module, or an own module it imports (the router that carries its
+    // `/invocations`), speaking AG-UI.
     let speaks_ag_ui = modules
         .iter()
-        .find(|m| m.file == chosen.entry.at().file)
-        .is_some_and(|module| protocol_servers::speaks_ag_ui(&module.syntax));
+        .position(|m| m.file == chosen.entry.at().file)
+        .is_some_and(|index| {
+            graph
+                .reachable_from(index)
+                .into_iter()
+                .any(|reached| protocol_servers::speaks_ag_ui(&modules[reached].syntax))
+        });
     if own_app && (speaks_ag_ui || protocol == Some(Protocol::Agui)) {
         chosen.protocol = Protocol::Agui;
     }
@@ -525,12 +532,22 @@ fn named_by_project(
                     },
                 },
             };
-            Ok(found.map(|mut chosen| {
+            if let Some(mut chosen) = found {
                 chosen.reason = format!(
                     "{} runs `{}`, and {}",
                     named.source, module.file, chosen.reason
                 );
-                chosen
+                return Ok(Some(chosen));
+            }
+            // The program hands an app to uvicorn itself (`uvicorn.run(create_app())`).
+            Ok(served_by_uvicorn(modules, named.module).map(|entry| {
+                let reason = format!(
+                    "{} runs `{}`, which serves `{}` with uvicorn: served as it is",
+                    named.source,
+                    module.file,
+                    entry.spec()
+                );
+                Chosen::new(entry, reason)
             }))
         }
     }
@@ -646,9 +663,12 @@ fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserE
             .enumerate()
             .filter(|(_, module)| !module.is_support())
     };
-    let apps: Vec<Found> = agent_modules()
+    let mut apps: Vec<Found> = agent_modules()
         .flat_map(|(index, module)| apps_in(module, graph.is_imported(index)))
         .collect();
+    if apps.is_empty() {
+        apps = router_apps(modules, graph);
+    }
     match apps.as_slice() {
         [only] => {
             return Ok(Chosen::new(only.entry.clone(), app_reason(&only.entry)));
@@ -747,6 +767,29 @@ fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserE
             ));
         }
         return Ok(Chosen::new(best.entry.clone(), reason));
+    }
+    // A program that hands its app to uvicorn itself (`uvicorn.run(create_app())` under
+    // `__main__`): that app, when only one module does so.
+    let serves_contract = |entry: &Entry| {
+        modules
+            .iter()
+            .find(|module| module.file == entry.at().file)
+            .is_some_and(|module| {
+                let has = |path: &str| module.syntax.strings.iter().any(|string| string == path);
+                has("/ping") && (has("/invocations") || has("/ws"))
+            })
+    };
+    let served: Vec<(usize, Entry)> = agent_modules()
+        .filter_map(|(index, _)| served_by_uvicorn(modules, index).map(|entry| (index, entry)))
+        .filter(|(_, entry)| serves_contract(entry))
+        .collect();
+    if let [(index, entry)] = served.as_slice() {
+        let reason = format!(
+            "`{}` serves `{}` with uvicorn: served as it is",
+            modules[*index].file,
+            entry.spec()
+        );
+        return Ok(Chosen::new(entry.clone(), reason));
     }
     Err(nothing_found(modules))
 }
@@ -875,6 +918,142 @@ fn apps_in(module: &PythonModule, imported: bool) -> Vec<Found> {
             imported,
             tier: Tier::Plain,
         });
+    }
+    found
+}
+
+/// The app a module hands to uvicorn itself (`uvicorn.run(create_app(), ...)`, `uvicorn.run(app)`,
+/// `uvicorn.run("svc.server:app")`, in a `__main__` block too), found where it is defined: the
+/// module's own, or the own module it is imported from. A factory is called for the app.
+fn served_by_uvicorn(modules: &[PythonModule], index: usize) -> Option<Entry> {
+    let module = modules.get(index)?;
+    let syntax = &module.syntax;
+    let call = syntax.run_calls.iter().find(|call| {
+        syntax
+            .resolve(&call.callee)
+            .is_some_and(|origin| origin == "uvicorn.run")
+    })?;
+    let argument = call.argument.as_str();
+    // `"svc.server:app"`: a module and an attribute, as uvicorn's command line names them.
+    if let Some(reference) = argument
+        .strip_prefix(['"', '\''])
+        .and_then(|rest| rest.strip_suffix(['"', '\'']))
+    {
+        let (dotted, variable) = reference.split_once(':')?;
+        let target = own_module(modules, dotted)?;
+        return Some(Entry::AsgiApp {
+            at: ModuleRef::of(target),
+            server_started_on_import: None,
+            variable: variable.to_string(),
+            websocket: agent_objects::websocket_handler(&target.syntax, variable),
+            factory: false,
+        });
+    }
+    let (name, factory) = match argument.split_once('(') {
+        Some((callee, _)) => (callee, true),
+        None => (argument, false),
+    };
+    if !python_modules::is_identifier(name) {
+        return None;
+    }
+    let defined_here = syntax
+        .functions
+        .iter()
+        .any(|function| function.name == name)
+        || syntax
+            .assignments
+            .iter()
+            .any(|assignment| assignment.target == name);
+    let (target, variable) = if defined_here {
+        (module, name.to_string())
+    } else {
+        // Imported: `from .server import create_app`, `from svc.server import create_app`.
+        let origin = syntax.origin_of(name)?;
+        let (from, variable) = origin.rsplit_once('.')?;
+        let dotted = if let Some(relative) = from.strip_prefix('.') {
+            let mut parts: Vec<&str> = module.dotted.split('.').filter(|p| !p.is_empty()).collect();
+            if !module.file.ends_with("__init__.py") {
+                parts.pop();
+            }
+            let up = relative.chars().take_while(|c| *c == '.').count();
+            parts.truncate(parts.len().saturating_sub(up));
+            parts.extend(
+                relative
+                    .trim_start_matches('.')
+                    .split('.')
+                    .filter(|p| !p.is_empty()),
+            );
+            parts.join(".")
+        } else {
+            from.to_string()
+        };
+        let target = own_module(modules, &dotted)?;
+        (target, variable.to_string())
+    };
+    Some(Entry::AsgiApp {
+        at: ModuleRef::of(target),
+        server_started_on_import: None,
+        websocket: agent_objects::websocket_handler(&target.syntax, &variable),
+        variable,
+        factory,
+    })
+}
+
+/// The module `dotted` names: one of the source's, by its dotted name below the package, or
+/// with the package's own name in front (`svc.server` for the package `svc`).
+fn own_module<'m>(modules: &'m [PythonModule], dotted: &str) -> Option<&'m PythonModule> {
+    modules
+        .iter()
+        .find(|candidate| candidate.dotted == dotted)
+        .or_else(|| {
+            let (_, below) = dotted.split_once('.')?;
+            modules.iter().find(|candidate| candidate.dotted == below)
+        })
+}
+
+/// Web apps assembled from routers of other modules (`app.include_router(router)`, the router
+/// carrying `POST /invocations` and `GET /ping` in a module the app's module imports): apps
+/// that serve the contract, though their own module does not show it.
+fn router_apps(modules: &[PythonModule], graph: &ImportGraph) -> Vec<Found> {
+    let mut found = Vec::new();
+    for (index, module) in modules.iter().enumerate() {
+        if module.is_support() {
+            continue;
+        }
+        for app in agent_objects::web_apps(&module.syntax) {
+            let includes = format!("{}.include_router", app.variable);
+            if !module
+                .syntax
+                .module_calls
+                .iter()
+                .any(|call| call.callee == includes)
+            {
+                continue;
+            }
+            let serves = |path: &str| {
+                graph.reachable_from(index).into_iter().any(|reached| {
+                    modules[reached]
+                        .syntax
+                        .strings
+                        .iter()
+                        .any(|string| string == path)
+                })
+            };
+            if serves("/invocations") && serves("/ping") {
+                found.push(Found {
+                    entry: Entry::AsgiApp {
+                        at: ModuleRef::of(module),
+                        server_started_on_import: server_start(module, &app.variable),
+                        variable: app.variable,
+                        websocket: app.websocket,
+                        factory: false,
+                    },
+                    line: app.line,
+                    imported: graph.is_imported(index),
+                    tier: Tier::Plain,
+                });
+            }
+        }
     }
     found
 }

@@ -151,7 +151,12 @@ impl Named {
     fn resolve(self, modules: &[PythonModule]) -> Option<(usize, Runs)> {
         match self {
             Named::File(file) => Some((by_path(modules, &file)?, Runs::Program)),
-            Named::Module(dotted) => Some((by_dotted(modules, &dotted)?, Runs::Program)),
+            // `python -m pkg` runs `pkg/__main__.py`.
+            Named::Module(dotted) => Some((
+                by_dotted(modules, &format!("{dotted}.__main__"))
+                    .or_else(|| by_dotted(modules, &dotted))?,
+                Runs::Program,
+            )),
             Named::Served {
                 module,
                 attribute,

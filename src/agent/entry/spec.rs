@@ -106,6 +106,25 @@ pub fn resolve(modules: &[PythonModule], spec: &str, package: &str) -> Result<Ch
         }));
     }
     if let Some(function) = syntax.functions.iter().find(|f| f.name == attribute) {
+        // A factory of a web app (`def create_app() -> FastAPI`): called for the app, which is
+        // served as it is.
+        let builds_web_app = function.builds.iter().any(|callee| {
+            syntax
+                .resolve(callee)
+                .is_some_and(|origin| agent_objects::is_web_app_class(&origin))
+        });
+        if builds_web_app
+            && function.required_positional(false).is_empty()
+            && function.required_keyword_only().is_empty()
+        {
+            return Ok(named(Entry::AsgiApp {
+                server_started_on_import: None,
+                websocket: agent_objects::websocket_handler(syntax, attribute),
+                at,
+                variable: attribute.to_string(),
+                factory: true,
+            }));
+        }
         if function.required_positional(false).len() != 1
             || !function.required_keyword_only().is_empty()
         {
