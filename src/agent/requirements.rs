@@ -223,8 +223,17 @@ impl Requirements {
             .iter()
             .map(|name| normalized_name(name))
             .collect();
+        // Only a line with a version of its own can contradict the extra's bounds; a bare
+        // name (one added for an import) is served by the extra as well as by itself.
+        let versioned: Vec<String> = self
+            .lines
+            .iter()
+            .filter_map(|line| Requirement::parse(line))
+            .filter(|requirement| !requirement.clauses.is_empty() || requirement.url.is_some())
+            .map(|requirement| requirement.key)
+            .collect();
         if let Some(brings) = crate::python::import_distributions::extra_requires(key, extra)
-            && brings.iter().any(|part| listed.contains(part))
+            && brings.iter().any(|part| versioned.contains(part))
         {
             for part in brings.iter().filter(|part| !listed.contains(part)) {
                 self.ensure_present(
@@ -1378,6 +1387,20 @@ mod tests {
             plain.lines.iter().any(|line| line == "strands-agents[a2a]"),
             "{:?}",
             plain.lines
+        );
+        // A bare name the extra also brings (one added for an import) does not hold it back.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("requirements.txt"),
+            "strands-agents\nfastapi\n",
+        )
+        .unwrap();
+        let mut bare = requirements_of(dir.path());
+        bare.ensure_extra("strands-agents", "a2a", "Strands' A2A server needs it");
+        assert!(
+            bare.lines.iter().any(|line| line == "strands-agents[a2a]"),
+            "{:?}",
+            bare.lines
         );
     }
 }
