@@ -16,6 +16,12 @@
 //!    one a fresh worker counting from 1. `serve`'s VmRSS is read each second: at the start of
 //!    the soak, its peak, at the end. Target: the end within 10% of the start.
 //!
+//! 3. Burst: 100, then 500, new sessions at once against `tests/fixtures/echo_agent`, no warm
+//!    pool, `--max-sessions` letting them all in: how many answered, p50/p99 of the time to
+//!    the first byte of each one's answer (its worker's start, queued, included), and
+//!    `serve`'s peak VmRSS. Target: every one answered (starts wait their turn instead of
+//!    racing the start limit).
+//!
 //! Targets are reported, never asserted: the process fails only when something fails to run.
 //! Run with `scripts/bench.sh`, or `cargo bench --bench fault_load` with `AGENTPREP_TEST_VENV`
 //! set.
@@ -42,12 +48,22 @@ use std::time::{Duration, Instant};
 
 use serve_support::{INVOCATIONS, Serve, lab_agent, prepare_into, signal};
 use support::repo_root;
-use support_http::{Client, echo_payload, invocation, met, proc_status_kb, session_id, stop};
+use support_http::{
+    Client, echo_payload, invocation, met, ms, percentile, proc_status_kb, session_id, stop,
+};
 
 const LOAD_SESSIONS: usize = 64;
 const LOAD_REQUESTS: usize = 1_000;
 const FLOOD_SOCKETS: usize = 1_100;
 const PAYLOAD_BYTES: usize = 1024;
+
+/// Sizes of the bursts of new sessions.
+const BURSTS: [usize; 2] = [100, 500];
+/// How long one burst session may wait for its answer: every start queued before its own.
+const BURST_ANSWER_TIMEOUT: Duration = Duration::from_secs(600);
+/// `serve --idle-timeout` in a burst: answered sessions' workers go soon, so 500 of them are
+/// never all alive at once.
+const BURST_IDLE_TIMEOUT: u64 = 5;
 
 const SOAK_COUNTERS: usize = 8;
 const SOAK_DEFAULT_SECONDS: u64 = 300;
@@ -78,6 +94,10 @@ fn bench() -> Result<(), String> {
     let lab = prepare_into(work.path(), &lab_agent(), "lab_deployment");
     let load = bench_load(work.path(), &echo)?;
     let soak = bench_soak(work.path(), &lab, Duration::from_secs(soak_seconds))?;
+    let bursts = BURSTS
+        .iter()
+        .map(|size| bench_burst(work.path(), &echo, *size))
+        .collect::<Result<Vec<_>, _>>()?;
     progress("done");
 
     let mb = |kb: u64| kb as f64 / 1024.0;
@@ -135,6 +155,27 @@ fn bench() -> Result<(), String> {
         mb(soak.rss_end_kb),
         met(soak.rss_end_kb as f64 <= soak.rss_start_kb as f64 * 1.10)
     );
+    for burst in &bursts {
+        println!(
+            "| 3. burst of {} new sessions: answered / failed | {} / {} | all answered | {} |",
+            burst.size,
+            burst.answered,
+            burst.failed,
+            met(burst.failed == 0)
+        );
+        println!(
+            "| 3. burst of {}: time to first byte p50 / p99 / slowest | {} / {} / {} | | |",
+            burst.size,
+            ms(percentile(&burst.first_bytes, 0.50)),
+            ms(percentile(&burst.first_bytes, 0.99)),
+            ms(burst.first_bytes.iter().max().copied().unwrap_or_default())
+        );
+        println!(
+            "| 3. burst of {}: `serve` VmHWM (peak) | {:.1} MB | | |",
+            burst.size,
+            mb(burst.peak_kb)
+        );
+    }
     println!();
     println!(
         "`serve` VmRSS every 30 s of the soak, MB: {}",
@@ -144,6 +185,13 @@ fn bench() -> Result<(), String> {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    for burst in bursts.iter().filter(|burst| !burst.failures.is_empty()) {
+        println!();
+        println!("Failures in the burst of {} (first ones):", burst.size);
+        for failure in &burst.failures {
+            println!("- {failure}");
+        }
+    }
     if !soak.failures.is_empty() {
         println!();
         println!("Unexpected answers in the soak (first ones):");
@@ -168,6 +216,83 @@ struct Flood {
     held: usize,
     refused: usize,
     other: usize,
+}
+
+struct Burst {
+    size: usize,
+    answered: usize,
+    failed: usize,
+    /// Of the answered ones.
+    first_bytes: Vec<Duration>,
+    peak_kb: u64,
+    /// The first few failures, as said.
+    failures: Vec<String>,
+}
+
+/// `size` new sessions at once, one request each, each on its own connection.
+fn bench_burst(work: &Path, deployment: &Path, size: usize) -> Result<Burst, String> {
+    raise_own_file_limit();
+    let mut serve = Serve::start(
+        work,
+        &[deployment],
+        &[
+            "--warm",
+            "0",
+            "--max-sessions",
+            &size.to_string(),
+            "--idle-timeout",
+            &BURST_IDLE_TIMEOUT.to_string(),
+        ],
+    );
+    let payload = echo_payload(PAYLOAD_BYTES);
+    let path = serve.runtime_path(INVOCATIONS);
+    progress(&format!("a burst of {size} new sessions at once"));
+    let outcomes: Vec<Result<Duration, String>> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..size)
+            .map(|i| {
+                let request = invocation(
+                    serve.port,
+                    &path,
+                    &session_id(&format!("burst-{size}-{i:03}")),
+                    &payload,
+                );
+                let port = serve.port;
+                scope.spawn(move || {
+                    let mut client = Client::waiting(port, BURST_ANSWER_TIMEOUT);
+                    match client.send(&request) {
+                        Ok(answer) if answer.status == 200 => Ok(answer.first_byte),
+                        Ok(answer) => Err(format!(
+                            "{}: {}",
+                            answer.status,
+                            String::from_utf8_lossy(&answer.body)
+                        )),
+                        Err(error) => Err(error.to_string()),
+                    }
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|thread| {
+                thread
+                    .join()
+                    .unwrap_or_else(|_| Err("the client thread panicked".into()))
+            })
+            .collect()
+    });
+    let peak_kb = proc_status_kb(serve.pid(), "VmHWM")?;
+    stop(&mut serve)?;
+    let mut first_bytes: Vec<Duration> = outcomes.iter().filter_map(|o| o.clone().ok()).collect();
+    first_bytes.sort();
+    let failures: Vec<String> = outcomes.iter().filter_map(|o| o.clone().err()).collect();
+    Ok(Burst {
+        size,
+        answered: first_bytes.len(),
+        failed: failures.len(),
+        first_bytes,
+        peak_kb,
+        failures: failures.into_iter().take(5).collect(),
+    })
 }
 
 fn bench_load(work: &Path, deployment: &Path) -> Result<Load, String> {

@@ -180,6 +180,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=604_800), default_value_t = 60)]
     pub startup_timeout: u64,
 
+    /// Most workers starting at once, across every agent served (default: one per core); the
+    /// others wait their turn, and each one's start limit counts from its own start
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub concurrent_starts: Option<u64>,
+
     /// Seconds an invocation may take to start answering before its worker is taken as hung
     /// and replaced (AgentCore: 15 minutes)
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=604_800), default_value_t = SYNC_INVOCATION_SECONDS)]

@@ -18,6 +18,7 @@ mod inspector;
 mod invoke;
 mod local_files;
 mod local_runtime;
+mod loopback_requests;
 mod os_process;
 mod output;
 mod prepare;

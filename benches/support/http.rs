@@ -29,23 +29,33 @@ pub struct Answer {
 pub struct Client {
     port: u16,
     connection: Option<BufReader<TcpStream>>,
+    /// Bound on one answer.
+    answer_timeout: Duration,
 }
 
 impl Client {
     pub fn new(port: u16) -> Client {
+        Client::waiting(port, ANSWER_TIMEOUT)
+    }
+
+    /// A client that waits up to `answer_timeout` for an answer (a burst's last sessions wait
+    /// for every start queued before theirs).
+    pub fn waiting(port: u16, answer_timeout: Duration) -> Client {
         Client {
             port,
             connection: None,
+            answer_timeout,
         }
     }
 
     pub fn connect(&mut self) -> std::io::Result<&mut BufReader<TcpStream>> {
+        let answer_timeout = self.answer_timeout;
         match &mut self.connection {
             Some(reader) => Ok(reader),
             empty => {
                 let stream = TcpStream::connect(("127.0.0.1", self.port))?;
                 stream.set_nodelay(true)?;
-                stream.set_read_timeout(Some(ANSWER_TIMEOUT))?;
+                stream.set_read_timeout(Some(answer_timeout))?;
                 Ok(empty.insert(BufReader::with_capacity(64 * 1024, stream)))
             }
         }

@@ -8,6 +8,7 @@ pub mod import_graph;
 pub mod name;
 pub mod outside_imports;
 pub mod package_name;
+pub mod project_files;
 pub mod python_choice;
 pub mod python_modules;
 pub mod requirements;

@@ -12,12 +12,10 @@
 //! allows a range, and `resolve` picks one version from it with the same rule everywhere:
 //! `python3` when it is allowed, else the newest interpreter found, else the oldest allowed.
 
-use std::path::{Path, PathBuf};
-
 use serde::{Deserialize, Serialize};
 
+use crate::agent::project_files::ProjectFiles;
 use crate::agent::python_modules::PythonModule;
-use crate::agent::source_tree::SourceTree;
 use crate::python::version::PythonVersion;
 
 /// The Python versions AgentCore Runtime runs (`codeConfiguration.runtime`), oldest first.
@@ -136,9 +134,8 @@ impl PythonChoice {
 
 /// Read what the project says. `modules` are the modules the entry loads (their syntax
 /// counts; a test's does not).
-pub fn choose(tree: &SourceTree, modules: &[PythonModule]) -> PythonChoice {
+pub fn choose(project: &ProjectFiles, modules: &[PythonModule]) -> PythonChoice {
     let mut choice = PythonChoice::default();
-    let dirs = tree.project_dirs();
     let supported = agentcore_versions();
     let (oldest, newest) = (
         supported.first().copied().unwrap_or(PythonVersion::new(10)),
@@ -146,7 +143,7 @@ pub fn choose(tree: &SourceTree, modules: &[PythonModule]) -> PythonChoice {
     );
 
     // Bounds first: a pin is only taken when the code can run on it.
-    if let Some((range, source)) = requires_python(&dirs) {
+    if let Some((range, source)) = requires_python(project) {
         if let Some(low) = range.at_least.filter(|v| *v > oldest) {
             choice.at_least = Some(Evidence {
                 version: low,
@@ -189,7 +186,7 @@ pub fn choose(tree: &SourceTree, modules: &[PythonModule]) -> PythonChoice {
         });
     }
 
-    for (version, source) in named_versions(tree, &dirs) {
+    for (version, source) in named_versions(project) {
         if !supported.contains(&version) {
             choice.warnings.push(format!(
                 "{source} names Python {version}, which AgentCore Runtime does not run ({}): set aside",
@@ -218,88 +215,50 @@ pub fn choose(tree: &SourceTree, modules: &[PythonModule]) -> PythonChoice {
 
 /// Versions the project names, in the order they count: `.python-version`, a Dockerfile's
 /// base image, `runtime.txt`, the official CLI's `runtime_type`; nearest folder first.
-fn named_versions(tree: &SourceTree, dirs: &[PathBuf]) -> Vec<(PythonVersion, String)> {
+fn named_versions(project: &ProjectFiles) -> Vec<(PythonVersion, String)> {
     let mut named = Vec::new();
-    let label = |dir: &Path, name: &str| -> String {
-        match dir.strip_prefix(&tree.root) {
-            Ok(inside) if inside.as_os_str().is_empty() => format!("`{name}`"),
-            _ => format!("`{}`", dir.join(name).display()),
-        }
-    };
-    for dir in dirs {
-        if let Some(version) = read_small(&dir.join(".python-version")).and_then(|text| {
+    for dir in project.dirs() {
+        if let Some(version) = dir.text(".python-version").and_then(|text| {
             text.lines()
                 .map(str::trim)
                 .find(|line| !line.is_empty() && !line.starts_with('#'))
                 .filter(|line| !line.starts_with("pypy"))
                 .and_then(PythonVersion::find_in)
         }) {
-            named.push((version, label(dir, ".python-version")));
+            named.push((version, project.label(dir, ".python-version")));
         }
     }
-    for dir in dirs {
-        for (file, version) in dockerfiles(dir) {
-            named.push((version, label(dir, &file)));
+    for dir in project.dirs() {
+        for name in dir.dockerfiles() {
+            if let Some(version) = dir.text(name).and_then(base_image_python) {
+                named.push((version, project.label(dir, name)));
+            }
         }
     }
-    for dir in dirs {
-        if let Some(version) = read_small(&dir.join("runtime.txt")).and_then(|text| {
+    for dir in project.dirs() {
+        if let Some(version) = dir.text("runtime.txt").and_then(|text| {
             text.trim()
                 .strip_prefix("python-")
                 .and_then(PythonVersion::find_in)
         }) {
-            named.push((version, label(dir, "runtime.txt")));
+            named.push((version, project.label(dir, "runtime.txt")));
         }
     }
-    for dir in dirs {
-        if let Some(version) = read_small(&dir.join(".bedrock_agentcore.yaml"))
-            .and_then(|text| toolkit_runtime_type(&text))
+    for dir in project.dirs() {
+        if let Some(version) = dir
+            .text(".bedrock_agentcore.yaml")
+            .and_then(toolkit_runtime_type)
         {
             named.push((
                 version,
-                format!("{}'s `runtime_type`", label(dir, ".bedrock_agentcore.yaml")),
+                format!(
+                    "{}'s `runtime_type`",
+                    project.label(dir, ".bedrock_agentcore.yaml")
+                ),
             ));
         }
     }
     named
-}
-
-/// The largest project file read for a version (a real one is a few kilobytes).
-const MAX_FILE_BYTES: u64 = 1024 * 1024;
-
-fn read_small(path: &Path) -> Option<String> {
-    let metadata = std::fs::metadata(path).ok()?;
-    if !metadata.is_file() || metadata.len() > MAX_FILE_BYTES {
-        return None;
-    }
-    std::fs::read_to_string(path).ok()
-}
-
-/// The Dockerfiles in `dir` (`Dockerfile`, `Dockerfile.*`, `*.Dockerfile`) whose final stage's
-/// base image is a Python one, with its version.
-fn dockerfiles(dir: &Path) -> Vec<(String, PythonVersion)> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut names: Vec<String> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.file_name().to_string_lossy().into_owned())
-        .filter(|name| {
-            let lower = name.to_ascii_lowercase();
-            lower == "dockerfile"
-                || lower.starts_with("dockerfile.")
-                || lower.ends_with(".dockerfile")
-        })
-        .collect();
-    // `Dockerfile` itself first, then the others by name.
-    names.sort_by_key(|name| (name != "Dockerfile", name.clone()));
-    names
-        .into_iter()
-        .filter_map(|name| {
-            let text = read_small(&dir.join(&name))?;
-            base_image_python(&text).map(|version| (name, version))
-        })
-        .collect()
 }
 
 /// The Python version of a Dockerfile's last `FROM` that names a Python image, with `ARG`
@@ -367,12 +326,9 @@ struct Range {
 }
 
 /// `requires-python` of the nearest `pyproject.toml` that has one (or Poetry's `python`).
-fn requires_python(dirs: &[PathBuf]) -> Option<(Range, String)> {
-    for dir in dirs {
-        let Some(text) = read_small(&dir.join("pyproject.toml")) else {
-            continue;
-        };
-        let Ok(document) = text.parse::<toml::Table>() else {
+fn requires_python(project: &ProjectFiles) -> Option<(Range, String)> {
+    for dir in project.dirs() {
+        let Some(document) = dir.pyproject() else {
             continue;
         };
         let pep621 = document
@@ -392,10 +348,10 @@ fn requires_python(dirs: &[PathBuf]) -> Option<(Range, String)> {
         let Some((spec, key)) = pep621.or_else(poetry) else {
             continue;
         };
-        let file = if dir == &dirs[0] {
+        let file = if project.is_source_dir(dir) {
             "`pyproject.toml`".to_string()
         } else {
-            format!("`{}`", dir.join("pyproject.toml").display())
+            format!("`{}`", dir.path.join("pyproject.toml").display())
         };
         return Some((
             specifier_range(&spec),
@@ -470,7 +426,7 @@ mod tests {
         }
         let tree = source_tree::scan(&source, &[]).unwrap();
         let modules = python_modules::parse_all(&tree).unwrap();
-        choose(&tree, &modules)
+        choose(&ProjectFiles::read(&tree), &modules)
     }
 
     #[test]

@@ -477,12 +477,20 @@ fn gitignore_in(dir: &Path, source_root: &Path) -> anyhow::Result<Option<(Gitign
     Ok(Some((rules, label)))
 }
 
+/// The largest `.dockerignore` read (a real one is a few hundred bytes).
+const MAX_IGNORE_FILE_BYTES: u64 = 1024 * 1024;
+
 /// The source's `.dockerignore`. Docker matches its patterns from the build context's root
 /// (`*.md` means only top-level Markdown files), unlike `.gitignore`, so each pattern is
 /// anchored at the root before it is handed to the gitignore matcher.
 fn dockerignore(root: &Path) -> anyhow::Result<Option<Gitignore>> {
     let file = root.join(".dockerignore");
-    let Ok(text) = fs::read_to_string(&file) else {
+    // Only a regular file is opened: a FIFO named `.dockerignore` blocked the open forever
+    // (and with it `prepare`, or a `serve --watch` reload).
+    if !fs::metadata(&file).is_ok_and(|metadata| metadata.is_file()) {
+        return Ok(None);
+    }
+    let Ok(text) = crate::local_files::bounded_read::read_text(&file, MAX_IGNORE_FILE_BYTES) else {
         return Ok(None);
     };
     let mut builder = GitignoreBuilder::new(root);

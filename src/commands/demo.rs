@@ -77,6 +77,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             },
             invocation_limits: Default::default(),
             startup_timeout: Duration::from_secs(60),
+            concurrent_starts: crate::local_runtime::start_queue::default_concurrent_starts(),
             log_dir: home.join("logs"),
             worker_env: Vec::new(),
             echo_worker_output: false,
@@ -119,12 +120,17 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .into_bytes();
     let mut sink = |text: &str| stdout::emit_piece(text);
     let answered = client::invoke(&target, payload, &new_session_id(), &mut sink).await;
-    let _ = stop.send(true);
-    let served = serving.await;
-    let answer = answered?;
-    if !answer.text.ends_with('\n') {
+    // The answer's last line ended before the runtime stops: its shutdown messages (stderr)
+    // would otherwise print on that line.
+    if answered
+        .as_ref()
+        .is_ok_and(|answer| !answer.text.ends_with('\n'))
+    {
         stdout::emit("")?;
     }
+    let _ = stop.send(true);
+    let served = serving.await;
+    answered?;
     stdout::emit(
         "\nThat answer streamed from a worker process of the local runtime, through the AgentCore \
          data-plane API (InvokeAgentRuntime) and the AWS SDK for Rust.\n\nNext steps:\n\

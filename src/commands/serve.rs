@@ -18,11 +18,13 @@ use crate::cli::ServeArgs;
 use crate::dev_loop::{self, WatchedAgent};
 use crate::error::UserError;
 use crate::local_runtime::connections::ConnectionLimits;
+use crate::local_runtime::exit_watchdog::{self, SHUTDOWN_BOUND};
 use crate::local_runtime::leftovers;
 use crate::local_runtime::lifecycle::Limits;
 use crate::local_runtime::python_env;
 use crate::local_runtime::serve_state::{self, HostedAgentInfo, ServeState};
 use crate::local_runtime::server;
+use crate::local_runtime::start_queue::default_concurrent_starts;
 use crate::local_runtime::state::{AgentToHost, InvocationLimits, LocalRuntime, RuntimeOptions};
 use crate::output::progress::Progress;
 use crate::output::stdout;
@@ -139,6 +141,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             max_lifetime: Duration::from_secs(args.max_lifetime),
         },
         startup_timeout: Duration::from_secs(args.startup_timeout),
+        concurrent_starts: args
+            .concurrent_starts
+            .map_or_else(default_concurrent_starts, |n| n as usize),
         log_dir: args.log_dir.clone(),
         // Both names, as AWS's managed runtimes set them: boto3 reads only the second.
         worker_env: vec![
@@ -197,11 +202,24 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .collect(),
         log_dir: std::path::absolute(&args.log_dir).ok(),
     };
-    if let Err(error) = serve_state::write(&state_path, &state) {
-        tracing::warn!(
-            "could not write `{}` ({error}); `agentprep invoke --local` will need `--endpoint`",
+    // A second `serve` in the same directory leaves the first one's file alone: replacing it
+    // (and removing it at shutdown) sent `invoke --local` to a runtime that was gone while
+    // the first one still ran.
+    match serve_state::running().filter(|other| other.pid != state.pid) {
+        Some(other) => tracing::warn!(
+            "another `serve` (pid {}) runs from this directory at {}: `{}` keeps naming it, so `agentprep invoke --local` goes there; reach this one with `--endpoint {endpoint}`",
+            other.pid,
+            other.endpoint,
             state_path.display()
-        );
+        ),
+        None => {
+            if let Err(error) = serve_state::write(&state_path, &state) {
+                tracing::warn!(
+                    "could not write `{}` ({error}); `agentprep invoke --local` will need `--endpoint`",
+                    state_path.display()
+                );
+            }
+        }
     }
 
     // The state file is written before the banner: once the banner says how to invoke, an
@@ -255,10 +273,24 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         crate::output::browser::open_when_interactive(&inspector);
     }
 
+    let state_file = state_path.clone();
     tokio::spawn(async move {
         wait_for_signal().await;
         tracing::info!("Shutting down: finishing in-flight requests, then stopping the workers");
+        let watchdog_state_file = state_file.clone();
+        exit_watchdog::arm(SHUTDOWN_BOUND, 1, move || {
+            tracing::error!(
+                "serve did not stop within {} s of the signal; exiting (its workers end with it)",
+                SHUTDOWN_BOUND.as_secs()
+            );
+            serve_state::remove_if_ours(&watchdog_state_file);
+        });
         let _ = stop.send(true);
+        // A second Ctrl-C or SIGTERM does not wait for the drain.
+        wait_for_signal().await;
+        tracing::warn!("Stopping now: a second signal");
+        serve_state::remove_if_ours(&state_file);
+        std::process::exit(130);
     });
     let mut connection_limits = ConnectionLimits::for_this_process();
     if let Some(max) = args.max_connections {

@@ -45,11 +45,15 @@ impl Reloader {
     pub async fn reload_if_changed(&mut self) {
         let started = Instant::now();
         let agent = self.watched.agent.name.clone();
-        let fingerprint = match source_fingerprint::of(&self.watched.prepared_from, &self.excluded)
-        {
+        let (from, excluded) = (self.watched.prepared_from.clone(), self.excluded.clone());
+        let fingerprint = off_the_runtime("reading its source", move || {
+            source_fingerprint::of(&from, &excluded).map_err(|error| format!("{error:#}"))
+        })
+        .await;
+        let fingerprint = match fingerprint {
             Ok(fingerprint) => fingerprint,
             Err(error) => {
-                self.report_failure(&format!("its source cannot be read: {error:#}"));
+                self.report_failure(&format!("its source cannot be read: {error}"));
                 return;
             }
         };
@@ -111,10 +115,16 @@ impl Reloader {
             dry_run: false,
             force: false,
         };
-        let progress = Progress::warnings_only();
-        let mut plan = crate::prepare::plan::plan(&options, &progress)
-            .await
-            .map_err(|error| format!("{error:#}"))?;
+        // Reading and parsing the source is blocking work: on a thread of its own, bounded, so
+        // a source that stops answering never holds up the runtime's requests.
+        let runtime = tokio::runtime::Handle::current();
+        let mut plan = off_the_runtime("preparing it", move || {
+            let progress = Progress::warnings_only();
+            runtime
+                .block_on(crate::prepare::plan::plan(&options, &progress))
+                .map_err(|error| format!("{error:#}"))
+        })
+        .await?;
         if plan.analysis.agent.as_str() != agent.name {
             return Err(format!(
                 "the change names the agent `{}` instead of `{}`; restart `serve` to host it under its new name",
@@ -256,4 +266,22 @@ async fn environment_for(
     python_env::ensure_env(staged.path(), &base, &Progress::warnings_only())
         .await
         .map_err(|error| format!("the new requirements cannot be installed: {error:#}"))
+}
+
+/// How long reading and preparing the source for a reload may take.
+const SOURCE_WORK_BOUND: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// `work` on the blocking pool, within `SOURCE_WORK_BOUND`; `what` names it in the failure.
+async fn off_the_runtime<T: Send + 'static>(
+    what: &str,
+    work: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    match tokio::time::timeout(SOURCE_WORK_BOUND, tokio::task::spawn_blocking(work)).await {
+        Err(_) => Err(format!(
+            "{what} took more than {} s (is a file of the source on a filesystem that stopped answering?)",
+            SOURCE_WORK_BOUND.as_secs()
+        )),
+        Ok(Err(failure)) => Err(format!("{what} stopped: {failure}")),
+        Ok(Ok(result)) => result,
+    }
 }

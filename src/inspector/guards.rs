@@ -17,7 +17,7 @@
 //! Refusals are AWS-shaped (`AccessDeniedException`, 403, JSON `message`) so an SDK that trips
 //! one reports why.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -26,6 +26,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 
 use crate::local_runtime::api_error::ApiError;
+use crate::loopback_requests::{non_loopback_host, repeated_header};
 
 /// The header a browser request must carry to change state (invoke, stop a session).
 pub const INSPECTOR_HEADER: &str = "x-agentprep-inspector";
@@ -77,15 +78,13 @@ fn refusal(
     method: &Method,
     headers: &HeaderMap,
 ) -> Option<String> {
-    if let Some(host) = headers.get(header::HOST) {
-        let loopback_host = host.to_str().ok().is_some_and(is_loopback_host);
-        if !loopback_host && (on_page || listening.loopback) {
-            let shown = String::from_utf8_lossy(host.as_bytes()).into_owned();
-            return Some(format!(
-                "the Host `{shown}` is not a loopback name: this local runtime answers only \
-                 127.0.0.1, localhost or [::1] (a defence against DNS rebinding)"
-            ));
-        }
+    if let Some(repeated) = repeated_header(headers) {
+        return Some(repeated);
+    }
+    if (on_page || listening.loopback)
+        && let Some(refusal) = non_loopback_host(headers)
+    {
+        return Some(refusal);
     }
     let origin = headers.get(header::ORIGIN);
     if let Some(origin) = origin
@@ -117,31 +116,6 @@ fn refusal(
 
 fn is_page_path(path: &str) -> bool {
     path == "/ui" || path.starts_with("/ui/")
-}
-
-/// `127.0.0.1`, `localhost` or `[::1]` (any loopback address), with or without a port.
-fn is_loopback_host(host: &str) -> bool {
-    let name = match host.strip_prefix('[') {
-        // `[::1]` or `[::1]:8080`
-        Some(rest) => match rest.split_once(']') {
-            Some((address, port)) if port.is_empty() || valid_port(port) => address,
-            _ => return false,
-        },
-        None => match host.rsplit_once(':') {
-            Some((name, port)) if valid_port(port) => name,
-            Some(_) => return false,
-            None => host,
-        },
-    };
-    name.eq_ignore_ascii_case("localhost")
-        || name
-            .parse::<IpAddr>()
-            .is_ok_and(|address| address.is_loopback())
-}
-
-fn valid_port(text: &str) -> bool {
-    let digits = text.strip_prefix(':').unwrap_or(text);
-    !digits.is_empty() && digits.parse::<u16>().is_ok()
 }
 
 /// One of this server's own loopback origins (the page's, whichever name the user typed).
@@ -235,6 +209,21 @@ mod tests {
             let response = send(true, "GET", path, &[("host", "attacker.example:8080")]).await;
             assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
             assert!(body_text(response).await.contains("not a loopback name"));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_second_host_or_origin_is_refused_whatever_the_first_says() {
+        for headers in [
+            [("host", "127.0.0.1:8080"), ("host", "attacker.example")],
+            [
+                ("origin", "http://127.0.0.1:8080"),
+                ("origin", "http://attacker.example"),
+            ],
+        ] {
+            let response = send(true, "GET", "/ping", &headers).await;
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{headers:?}");
+            assert!(body_text(response).await.contains("more than one"));
         }
     }
 

@@ -70,7 +70,7 @@ pub async fn agent_card(
             &headers,
             &request_id,
             WorkerCall::Get(&worker_path),
-            Body::empty(),
+            bytes::Bytes::new(),
         )
         .await?;
         if answer.status() != StatusCode::OK {

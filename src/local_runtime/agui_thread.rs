@@ -1,12 +1,11 @@
 //! AG-UI's thread and AgentCore's runtime session, kept one: AG-UI clients reuse the session id
 //! as the run's `threadId`, so a `RunAgentInput` without a session header is run in the session
 //! its thread names (when that is a valid session id), and one without a `threadId` gets the
-//! session's id as its thread. The body is read whole for that (AG-UI inputs are small, and
-//! bounded by the payload limit like every invocation).
+//! session's id as its thread. It reads the body every invocation has received whole
+//! (`request_body`).
 
-use axum::body::Body;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
-use http_body_util::BodyExt;
+use bytes::Bytes;
 use serde_json::Value;
 
 use crate::agentcore_contract::SESSION_HEADER;
@@ -15,16 +14,11 @@ use crate::local_runtime::data_plane::check_session_id;
 
 /// The headers and body to invoke an AG-UI agent with: the session header set from the thread,
 /// or the thread from the session (a new one when neither is given).
-pub async fn align(headers: &HeaderMap, body: Body) -> Result<(HeaderMap, Body), ApiError> {
-    let bytes = body
-        .collect()
-        .await
-        .map_err(|error| ApiError::validation(format!("the payload cannot be read: {error}")))?
-        .to_bytes();
+pub fn align(headers: &HeaderMap, bytes: Bytes) -> Result<(HeaderMap, Bytes), ApiError> {
     let mut headers = headers.clone();
     let Ok(Value::Object(mut input)) = serde_json::from_slice::<Value>(&bytes) else {
         // Not a RunAgentInput: the agent says what is wrong with it.
-        return Ok((headers, Body::from(bytes)));
+        return Ok((headers, bytes));
     };
     let session = headers
         .get(SESSION_HEADER)
@@ -50,7 +44,7 @@ pub async fn align(headers: &HeaderMap, body: Body) -> Result<(HeaderMap, Body),
     }
     let body = serde_json::to_vec(&Value::Object(input))
         .map_err(|error| ApiError::internal(error.to_string()))?;
-    Ok((headers, Body::from(body)))
+    Ok((headers, Bytes::from(body)))
 }
 
 fn set_session(headers: &mut HeaderMap, id: &str) {
@@ -69,10 +63,7 @@ mod tests {
         if let Some(session) = session {
             set_session(&mut headers, session);
         }
-        let (headers, body) = align(&headers, Body::from(input.to_string()))
-            .await
-            .unwrap();
-        let bytes = body.collect().await.unwrap().to_bytes();
+        let (headers, bytes) = align(&headers, Bytes::from(input.to_string())).unwrap();
         (
             headers
                 .get(SESSION_HEADER)

@@ -38,6 +38,15 @@ impl ApiError {
         }
     }
 
+    /// The client stopped sending its request before it was whole.
+    pub fn request_timeout(message: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::REQUEST_TIMEOUT,
+            error_type: "RequestTimeoutException",
+            message: message.into(),
+        }
+    }
+
     pub fn throttling(message: impl Into<String>) -> Self {
         ApiError {
             status: StatusCode::TOO_MANY_REQUESTS,

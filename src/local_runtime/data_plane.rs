@@ -12,6 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Response};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use bytes::Bytes;
 use serde::Deserialize;
 
 use crate::agentcore_contract::{MAX_PAYLOAD_BYTES, SESSION_HEADER, SESSION_ID_LENGTH};
@@ -21,6 +22,7 @@ use crate::local_runtime::api_error::ApiError;
 use crate::local_runtime::hosted_agent::HostedAgent;
 use crate::local_runtime::mcp_session;
 use crate::local_runtime::proxy::{self, WorkerCall};
+use crate::local_runtime::request_body;
 use crate::local_runtime::state::LocalRuntime;
 use crate::local_runtime::websocket_bridge;
 use crate::server_protocol::Protocol;
@@ -132,17 +134,13 @@ async fn invoke(
         .and_then(|v| v.parse::<u64>().ok())
         && length > MAX_PAYLOAD_BYTES
     {
-        return Err(ApiError::validation(format!(
-            "the payload is {length} bytes; AgentCore accepts at most {MAX_PAYLOAD_BYTES} (100 MB)"
-        )));
+        return Err(request_body::too_large(length.to_string()));
     }
-    let body = Body::new(http_body_util::Limited::new(
-        body,
-        MAX_PAYLOAD_BYTES as usize,
-    ));
+    // The answer limit starts once the request is in: an upload is the client's to finish.
+    let body = request_body::receive(body, runtime.invocation_limits.answer).await?;
     let (aligned, body) = match agent.protocol() {
         Protocol::Agui => {
-            let (headers, body) = agui_thread::align(headers, body).await?;
+            let (headers, body) = agui_thread::align(headers, body)?;
             (Some(headers), body)
         }
         _ => (None, body),
@@ -159,14 +157,14 @@ async fn invoke(
 }
 
 /// `call` in the session the request names (a new one when it names none), its worker
-/// started if needed, the session id echoed on the answer.
+/// started if needed, the session id echoed on the answer; `body` has arrived whole.
 pub async fn in_session(
     runtime: &LocalRuntime,
     agent: Arc<HostedAgent>,
     headers: &HeaderMap,
     request_id: &str,
     call: WorkerCall<'_>,
-    body: Body,
+    body: Bytes,
 ) -> Result<Response<Body>, ApiError> {
     // An MCP client names its session with the `Mcp-Session-Id` serve gave it.
     let named = headers.get(SESSION_HEADER).or_else(|| {
@@ -190,7 +188,7 @@ pub async fn in_session(
         worker,
         call,
         forwarded,
-        body,
+        Body::from(body),
         runtime.invocation_limits,
     )
     .await;

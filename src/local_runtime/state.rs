@@ -16,6 +16,7 @@ use crate::local_runtime::lifecycle::Limits;
 use crate::local_runtime::local_arn::local_runtime_arn;
 use crate::local_runtime::reload_log::ReloadLog;
 use crate::local_runtime::sessions::{STOP_GRACE, SessionTable};
+use crate::local_runtime::start_queue::QueuedLauncher;
 use crate::local_runtime::worker::WorkerSpec;
 use crate::local_runtime::worker_client::{WorkerClient, new_client};
 use crate::server_protocol::Protocol;
@@ -37,6 +38,8 @@ pub struct RuntimeOptions {
     pub max_sessions: usize,
     pub limits: Limits,
     pub startup_timeout: Duration,
+    /// Most workers starting at once, across every agent (`serve --concurrent-starts`).
+    pub concurrent_starts: usize,
     pub log_dir: PathBuf,
     /// Environment for every worker, on top of `serve`'s own.
     pub worker_env: Vec<(String, String)>,
@@ -101,6 +104,8 @@ impl LocalRuntime {
         options: &RuntimeOptions,
         launcher: Arc<dyn WorkerLauncher>,
     ) -> anyhow::Result<Arc<LocalRuntime>> {
+        let launcher: Arc<dyn WorkerLauncher> =
+            Arc::new(QueuedLauncher::new(launcher, options.concurrent_starts));
         let client = new_client();
         // The pid in the name lets the next serve remove the folder if this one is killed.
         let work_root = tempfile::Builder::new()

@@ -23,6 +23,8 @@ use crate::server_protocol::Protocol;
 /// Invocation limits of the tests' runtime: short, so a hung agent is seen at once.
 const ANSWER_LIMIT_MS: u64 = 300;
 const STREAM_LIMIT_MS: u64 = 600;
+/// Most workers starting at once in these runtimes.
+const CONCURRENT_STARTS: usize = 2;
 
 const LIMITS: Limits = Limits {
     idle_timeout: Duration::from_secs(60),
@@ -177,6 +179,23 @@ impl Local {
         protocol: Protocol,
         warm: usize,
     ) -> Local {
+        Local::with_starts(
+            agent,
+            max_sessions,
+            protocol,
+            warm,
+            (Duration::from_secs(5), CONCURRENT_STARTS),
+        )
+    }
+
+    /// `starts`: the start limit, and how many workers may start at once.
+    fn with_starts(
+        agent: fn() -> Router,
+        max_sessions: usize,
+        protocol: Protocol,
+        warm: usize,
+        (startup_timeout, concurrent_starts): (Duration, usize),
+    ) -> Local {
         let dirs = tempfile::tempdir().unwrap();
         let launcher = Arc::new(InProcessLauncher {
             agent,
@@ -196,7 +215,8 @@ impl Local {
                 warm,
                 max_sessions,
                 limits: LIMITS,
-                startup_timeout: Duration::from_secs(5),
+                startup_timeout,
+                concurrent_starts,
                 log_dir: dirs.path().join("logs"),
                 worker_env: Vec::new(),
                 echo_worker_output: false,
@@ -417,6 +437,36 @@ async fn a_new_session_waits_for_the_pool_worker_being_started_instead_of_starti
         local.launcher.most_starting_at_once.load(Ordering::SeqCst),
         1,
         "no two workers of the agent ever started side by side"
+    );
+}
+
+#[tokio::test]
+async fn a_burst_of_new_sessions_starts_its_workers_in_turn_each_within_its_own_limit() {
+    // Eight starts of 300 ms, one at a time: 2.4 s in all, past the 1 s start limit, which
+    // each start meets because it counts from that start's own beginning.
+    let local = Local::with_starts(
+        slow_starting_agent,
+        64,
+        Protocol::Http,
+        0,
+        (Duration::from_secs(1), 1),
+    );
+    let sessions: Vec<String> = (0..8).map(|n| session(&format!("burst-{n}"))).collect();
+    let answers = futures_util::future::join_all(
+        sessions
+            .iter()
+            .map(|id| local.invoke_with(id, serde_json::json!({}))),
+    )
+    .await;
+    assert!(
+        answers.iter().all(|status| *status == StatusCode::OK),
+        "{answers:?}"
+    );
+    assert_eq!(local.launched(), 8);
+    assert_eq!(
+        local.launcher.most_starting_at_once.load(Ordering::SeqCst),
+        1,
+        "the starts waited their turn"
     );
 }
 

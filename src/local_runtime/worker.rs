@@ -7,7 +7,6 @@
 //! so a dead worker is noticed without polling the process.
 
 use std::collections::VecDeque;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -19,7 +18,9 @@ use tokio::process::Command;
 use tokio::sync::watch;
 
 use crate::local_runtime::child_spawner::ChildSpawner;
+use crate::local_runtime::echo_budget::{ECHO_BYTES_PER_SECOND, Echo, EchoBudget};
 use crate::local_runtime::leftovers::SERVE_PID_ENV;
+use crate::local_runtime::session_log::{MAX_SESSION_LOG_BYTES, SessionLog};
 use crate::local_runtime::worker_client::{WorkerClient, ping};
 use crate::server_protocol::Protocol;
 
@@ -541,7 +542,9 @@ struct WorkerOutput {
 
 struct OutputState {
     label: String,
-    file: Option<std::fs::File>,
+    file: Option<SessionLog>,
+    /// How much of its output is still echoed on serve's stderr this second.
+    echo_budget: EchoBudget,
     /// Lines printed before a session was assigned (start-up output), written to the session's
     /// file when it is opened.
     early: VecDeque<String>,
@@ -567,6 +570,7 @@ impl WorkerOutput {
             state: Mutex::new(OutputState {
                 label: label.to_string(),
                 file: None,
+                echo_budget: EchoBudget::new(ECHO_BYTES_PER_SECOND),
                 early: VecDeque::new(),
                 early_bytes: 0,
                 tail: VecDeque::new(),
@@ -627,16 +631,23 @@ impl WorkerOutput {
             return;
         };
         if self.echo {
-            tracing::info!(
-                worker = state.label.as_str(),
-                agent = self.agent.as_str(),
-                "{line}"
-            );
+            match state.echo_budget.take(line.len()) {
+                Echo::Line => tracing::info!(
+                    worker = state.label.as_str(),
+                    agent = self.agent.as_str(),
+                    "{line}"
+                ),
+                Echo::NoticeThenDrop => tracing::warn!(
+                    worker = state.label.as_str(),
+                    agent = self.agent.as_str(),
+                    "this worker prints more than {} KiB a second: its output goes only to its session log until it slows down",
+                    ECHO_BYTES_PER_SECOND / 1024
+                ),
+                Echo::Drop => {}
+            }
         }
         match state.file.as_mut() {
-            Some(file) => {
-                let _ = file.write_all(format!("{line}\n").as_bytes());
-            }
+            Some(file) => file.write_line(&line),
             None => {
                 // A pooled worker may print for a long time before it gets a session: keep
                 // its newest start-up output, within a bound.
@@ -667,15 +678,15 @@ impl WorkerOutput {
         state.label = session_id.chars().take(8).collect();
         let dir = self.log_dir.join(&self.agent);
         let file = std::fs::create_dir_all(&dir).and_then(|()| {
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(dir.join(session_log_name(session_id)))
+            SessionLog::open(
+                &dir.join(session_log_name(session_id)),
+                MAX_SESSION_LOG_BYTES,
+            )
         });
         if let Ok(mut file) = file {
             state.early_bytes = 0;
             for line in state.early.drain(..) {
-                let _ = writeln!(file, "{line}");
+                file.write_line(&line);
             }
             state.file = Some(file);
         }
@@ -760,13 +771,16 @@ pub fn session_log_file(log_dir: &Path, agent: &str, session_id: &str) -> PathBu
 }
 
 /// The name, without extension, of every file kept for a session (its log, spans and log
-/// records): ids that differ only in characters a file name cannot hold share it.
+/// records): each id its own, even those that differ only in characters a file name cannot
+/// hold.
 pub fn session_file_stem(session_id: &str) -> String {
     sanitize(session_id)
 }
 
 /// Session ids become file names: kept to a safe alphabet, and under the 255 bytes a file
 /// name may have (a 256-character id keeps its first 200 characters and a hash of the whole).
+/// An id that had to change gets a hash of the whole too: `a/b` and `a_b` are two sessions,
+/// and their logs must not be one file.
 fn sanitize(session_id: &str) -> String {
     const KEPT: usize = 200;
     let safe: String = session_id
@@ -779,12 +793,12 @@ fn sanitize(session_id: &str) -> String {
             }
         })
         .collect();
-    if safe.len() <= KEPT {
+    if safe.len() <= KEPT && safe == session_id {
         return safe;
     }
     let mut hash = crate::local_files::content_hash::sha256_hex(&[session_id.as_bytes()]);
     hash.truncate(16);
-    format!("{}-{hash}", &safe[..KEPT])
+    format!("{}-{hash}", &safe[..safe.len().min(KEPT)])
 }
 
 #[cfg(test)]
@@ -797,7 +811,18 @@ mod tests {
         let long_b = format!("b{}", "x".repeat(255));
         assert!(sanitize(&long_a).len() + ".log".len() <= 255);
         assert_ne!(sanitize(&long_a), sanitize(&long_b));
-        assert_eq!(sanitize("abc/../d e"), "abc____d_e");
+        assert!(sanitize("abc/../d e").starts_with("abc____d_e-"));
+        assert_ne!(
+            sanitize(&format!("a/b/{}", "c".repeat(40))),
+            sanitize(&format!("a_b_{}", "c".repeat(40))),
+            "two sessions, two files"
+        );
+        let plain = format!("a_b_{}", "c".repeat(40));
+        assert_eq!(
+            sanitize(&plain),
+            plain,
+            "an id that is a file name stays one"
+        );
     }
 
     #[tokio::test]

@@ -11,6 +11,7 @@ use crate::agent::import_graph::ImportGraph;
 use crate::agent::name::{self, AgentName};
 use crate::agent::outside_imports;
 use crate::agent::package_name::{self, PackageName};
+use crate::agent::project_files::ProjectFiles;
 use crate::agent::python_choice::{self, PythonChoice};
 use crate::agent::python_modules::{self, PythonModule};
 use crate::agent::requirements::{self, Requirements};
@@ -54,7 +55,8 @@ pub fn analyse(
     let modules = python_modules::parse_all(&tree)?;
     let package = package_name::choose(&tree, &modules)?;
     let graph = ImportGraph::build(&modules, &package.name);
-    let named = entry::project_evidence::find(&tree.project_dirs(), &tree.root, &modules);
+    let project_files = ProjectFiles::read(&tree);
+    let named = entry::project_evidence::find(&project_files, &modules);
     let chosen = entry::choose(
         &modules,
         &graph,
@@ -78,6 +80,7 @@ pub fn analyse(
         ));
     }
     warnings.extend(chosen.warnings.iter().cloned());
+    warnings.extend(oversized_warning(&tree));
     let source_dir_name = tree
         .root
         .file_name()
@@ -200,7 +203,7 @@ pub fn analyse(
     own.extend(own_names.iter().map(|name| name.to_string()));
     let runtime_imports = runtime_imports::find(&runtime_modules, &own);
     let uses = capabilities::detect(&runtime_modules);
-    let python = python_choice::choose(&tree, &runtime_modules);
+    let python = python_choice::choose(&project_files, &runtime_modules);
     warnings.extend(python.warnings.iter().cloned());
     Ok(SourceAnalysis {
         tree,
@@ -332,4 +335,34 @@ fn syntax_problems(
         ));
     }
     Ok(warnings)
+}
+
+/// Said before anything is copied when the source alone passes what AgentCore's direct code
+/// deploy takes uncompressed (750 MB, dependencies included): a 2 GB data file was copied
+/// without a word, to a deployment no `deploy` could upload.
+fn oversized_warning(tree: &SourceTree) -> Option<String> {
+    let limit = crate::agentcore_contract::MAX_PACKAGE_UNCOMPRESSED_BYTES;
+    let total = tree.total_bytes();
+    if total <= limit {
+        return None;
+    }
+    let mut largest: Vec<&source_tree::SourceFile> = tree.files.iter().collect();
+    largest.sort_by_key(|file| std::cmp::Reverse(file.size));
+    let named: Vec<String> = largest
+        .iter()
+        .take(3)
+        .map(|file| {
+            format!(
+                "`{}` ({} MB)",
+                file.relative.display(),
+                file.size / (1024 * 1024)
+            )
+        })
+        .collect();
+    Some(format!(
+        "the source is {} MB, over the {} MB AgentCore's direct code deploy takes uncompressed (dependencies included), so `deploy` will refuse it; the largest files: {}. Leave data out with a line in the source's `.gitignore` or `.dockerignore`, or deploy as a container",
+        total / (1024 * 1024),
+        limit / (1024 * 1024),
+        named.join(", ")
+    ))
 }

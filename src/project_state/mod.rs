@@ -54,15 +54,40 @@ pub struct AgentRecord {
     pub agent_arn: Option<String>,
 }
 
+/// The largest `.bedrock_agentcore.yaml` read (one with dozens of agents is tens of
+/// kilobytes).
+const MAX_STATE_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
 impl ProjectState {
     /// Read the state file; a missing file is an empty state.
     pub fn load(path: &Path) -> anyhow::Result<ProjectState> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
+        let text = match std::fs::metadata(path) {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(error) => {
                 return Err(error).with_context(|| format!("reading `{}`", path.display()));
             }
+            // Checked before it is opened: a FIFO would block the open, and a huge file took
+            // gigabytes of memory to parse.
+            Ok(metadata) if !metadata.is_file() => {
+                return Err(UserError::failed(format!(
+                    "`{}` is not a regular file",
+                    path.display()
+                ))
+                .with_hint("move it away to start a new project state")
+                .into());
+            }
+            Ok(metadata) if metadata.len() > MAX_STATE_FILE_BYTES => {
+                return Err(UserError::failed(format!(
+                    "`{}` holds {} bytes; a project state file is a few kilobytes, and at most {} MiB is read",
+                    path.display(),
+                    metadata.len(),
+                    MAX_STATE_FILE_BYTES / (1024 * 1024)
+                ))
+                .with_hint("move it away to start a new project state")
+                .into());
+            }
+            Ok(_) => crate::local_files::bounded_read::read_text(path, MAX_STATE_FILE_BYTES)
+                .with_context(|| format!("reading `{}`", path.display()))?,
         };
         let document = if text.trim().is_empty() {
             Value::Mapping(Mapping::new())
@@ -320,9 +345,10 @@ impl ProjectState {
 
     /// Write the file atomically (beside it, then renamed over it), as edits to its old text
     /// where they can be made exactly; remove it when it records no agent any more and held
-    /// some before (what the toolkit's `destroy` does, and what its commands expect).
+    /// some before (what the toolkit's `destroy` does, and what its commands expect), unless
+    /// it holds settings of its own beside the agents, which are kept.
     pub fn save(&mut self) -> anyhow::Result<SaveOutcome> {
-        if self.agent_names().is_empty() && self.saved_had_agents() {
+        if self.agent_names().is_empty() && self.saved_had_agents() && !self.has_other_keys() {
             match std::fs::remove_file(&self.path) {
                 Ok(()) => {}
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
@@ -344,6 +370,15 @@ impl ProjectState {
         self.saved = self.document.clone();
         self.saved_text = text;
         Ok(SaveOutcome::Written)
+    }
+
+    /// Top-level keys besides `agents` and `default_agent` (another tool's, or a newer
+    /// toolkit's): what removing the file would lose.
+    fn has_other_keys(&self) -> bool {
+        self.document.as_mapping().is_some_and(|root| {
+            root.keys()
+                .any(|key| !matches!(key.as_str(), Some("agents" | "default_agent")))
+        })
     }
 
     fn saved_had_agents(&self) -> bool {
@@ -400,6 +435,25 @@ mod tests {
         aws:\n      execution_role: arn:aws:iam::123456789012:role/AgentCoreRole-cost_estimator_agent\n      account: '123456789012'\n      \
         region: us-east-1\n      s3_path: s3://bedrock-agentcore-codebuild-sources-123456789012-us-east-1\n      observability:\n        enabled: true\n    \
         bedrock_agentcore:\n      agent_id: null\n      agent_arn: null\n      agent_session_id: null\n    codebuild:\n      project_name: null\n";
+
+    #[test]
+    fn a_huge_or_special_state_file_is_refused_before_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let huge = dir.path().join("huge.yaml");
+        let file = std::fs::File::create(&huge).unwrap();
+        file.set_len(MAX_STATE_FILE_BYTES + 1).unwrap();
+        let error = ProjectState::load(&huge).unwrap_err();
+        assert!(format!("{error:#}").contains("at most 4 MiB"), "{error:#}");
+        let folder = dir.path().join("folder.yaml");
+        std::fs::create_dir(&folder).unwrap();
+        let error = ProjectState::load(&folder).unwrap_err();
+        assert!(
+            format!("{error:#}").contains("not a regular file"),
+            "{error:#}"
+        );
+        let missing = ProjectState::load(&dir.path().join("missing.yaml")).unwrap();
+        assert!(missing.agent_names().is_empty());
+    }
 
     #[test]
     fn a_toolkit_file_is_read_and_updated_without_losing_keys() {
@@ -473,5 +527,29 @@ mod tests {
         assert_eq!(state.default_agent().as_deref(), Some("second"));
         std::fs::write(&path, ": : bad").unwrap();
         assert!(ProjectState::load(&path).is_err());
+    }
+
+    #[test]
+    fn the_last_agents_removal_removes_the_file_unless_it_holds_other_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain.yaml");
+        std::fs::write(&plain, TOOLKIT_FILE).unwrap();
+        let mut state = ProjectState::load(&plain).unwrap();
+        state.remove_agent("cost_estimator_agent");
+        assert!(matches!(state.save().unwrap(), SaveOutcome::Removed));
+        assert!(!plain.exists());
+
+        let with_settings = dir.path().join("settings.yaml");
+        std::fs::write(
+            &with_settings,
+            format!("{TOOLKIT_FILE}team_settings:\n  owner: data-team\n"),
+        )
+        .unwrap();
+        let mut state = ProjectState::load(&with_settings).unwrap();
+        state.remove_agent("cost_estimator_agent");
+        assert!(matches!(state.save().unwrap(), SaveOutcome::Written));
+        let kept = std::fs::read_to_string(&with_settings).unwrap();
+        assert!(kept.contains("owner: data-team"), "{kept}");
+        assert!(!kept.contains("execution_role"), "{kept}");
     }
 }

@@ -33,6 +33,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::local_runtime::connections::{self, ConnectionLimits, HEAD_TIMEOUT};
+use crate::loopback_requests::{non_loopback_host, repeated_header};
 use crate::telemetry::export_request::{self, Encoding, MAX_BODY_BYTES, Records, Refusal, Signal};
 use crate::telemetry::otlp_proto::RpcStatus;
 use crate::telemetry::records::{LogRecord, SpanRecord};
@@ -218,6 +219,31 @@ pub fn router(receiver: Arc<Receiver>) -> Router {
             )
         })
         .with_state(receiver)
+        .layer(axum::middleware::from_fn(only_from_this_machine))
+}
+
+/// Refuse what no worker sends: a `Host` that is not a loopback name, a repeated `Host`, and
+/// anything from a browser (`Origin`, `Sec-Fetch-Site`). A rebinding page that found the
+/// receiver's port could otherwise write spans into a live session's file.
+async fn only_from_this_machine(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let headers = request.headers();
+    let from_browser =
+        headers.contains_key(header::ORIGIN) || headers.contains_key("sec-fetch-site");
+    let refusal = repeated_header(headers)
+        .or_else(|| {
+            from_browser.then(|| {
+                "the telemetry receiver takes no requests from browsers: only serve's workers export to it"
+                    .to_string()
+            })
+        })
+        .or_else(|| non_loopback_host(headers));
+    match refusal {
+        Some(refusal) => (StatusCode::FORBIDDEN, refusal).into_response(),
+        None => next.run(request).await,
+    }
 }
 
 /// Serve the receiver on `listener` until `shutdown` turns true.
@@ -374,6 +400,42 @@ mod tests {
             .await
             .unwrap();
         (status, body.to_vec())
+    }
+
+    #[tokio::test]
+    async fn a_browser_a_foreign_host_or_two_hosts_write_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let receiver = receiver(dir.path(), Default::default());
+        let export = |headers: &[(&str, &str)]| {
+            let mut request = post(
+                "/workers/7/v1/traces",
+                "application/x-protobuf",
+                two_span_request().encode_to_vec(),
+            );
+            for (name, value) in headers {
+                request.headers_mut().append(
+                    axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                    axum::http::HeaderValue::from_str(value).unwrap(),
+                );
+            }
+            request
+        };
+        for refused in [
+            vec![("host", "rebind.example:4318")],
+            vec![
+                ("host", "127.0.0.1:4318"),
+                ("origin", "http://rebind.example"),
+            ],
+            vec![("host", "127.0.0.1:4318"), ("sec-fetch-site", "cross-site")],
+            vec![("host", "127.0.0.1:4318"), ("host", "rebind.example")],
+        ] {
+            let (status, _) = send(&receiver, export(&refused)).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{refused:?}");
+        }
+        assert!(session_spans(dir.path(), "agent", "s-7").is_empty());
+        let (status, _) = send(&receiver, export(&[("host", "127.0.0.1:4318")])).await;
+        assert_eq!(status, StatusCode::OK, "a worker's export still lands");
+        assert_eq!(session_spans(dir.path(), "agent", "s-7").len(), 2);
     }
 
     #[tokio::test]

@@ -268,6 +268,28 @@ fn every_entry_shape_answers_under_serve_with_its_real_framework() {
         failed.stderr
     );
     assert!(failed.stderr.contains("credentials"), "{}", failed.stderr);
+    // With `--output json`, one document: the answer, and the failure under `error`.
+    let failed_json = ask(
+        cwd,
+        &endpoint,
+        "estimator",
+        &["--new-session", "--output", "json"],
+        "How much is a t3.small?",
+    );
+    failed_json.failure(1);
+    let document = failed_json.json();
+    assert_eq!(document["error"]["exit_code"], 1, "{document}");
+    assert!(
+        document["error"]["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("the agent reported an error in its answer")),
+        "{document}"
+    );
+    assert!(
+        document["errors"]
+            .as_array()
+            .is_some_and(|errors| !errors.is_empty())
+    );
     assert!(
         !failed.stdout.contains("\\u"),
         "no escaped JSON: {}",

@@ -3,6 +3,7 @@
 
 use std::fs;
 use std::path::Path;
+use std::time::Duration;
 
 use crate::support::*;
 
@@ -464,6 +465,52 @@ fn dry_run_changes_nothing() {
         0,
         "nothing was written"
     );
+}
+
+#[test]
+fn a_source_over_the_direct_code_deploy_limit_is_said_before_anything_is_copied() {
+    let work = tempfile::tempdir().unwrap();
+    let source = work.path().join("big_agent");
+    write_files(
+        &source,
+        &[("agent.py", "def invoke(prompt):\n    return prompt\n")],
+    );
+    // Sparse: 800 MB to the scan, nothing on the disk.
+    fs::File::create(source.join("embeddings.bin"))
+        .unwrap()
+        .set_len(800 * 1024 * 1024)
+        .unwrap();
+    let ran = run(agentprep(work.path())
+        .args(["prepare", "--no-role", "--dry-run", "--source-dir"])
+        .arg(&source));
+    ran.success();
+    assert!(
+        ran.stderr.contains("over the 750 MB") && ran.stderr.contains("`embeddings.bin` (800 MB)"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn special_files_in_the_source_are_never_opened() {
+    let work = tempfile::tempdir().unwrap();
+    let source = work.path().join("fifo_agent");
+    write_files(
+        &source,
+        &[("agent.py", "def invoke(prompt):\n    return prompt\n")],
+    );
+    for fifo in [".dockerignore", "pipe.txt"] {
+        make_fifo(&source.join(fifo));
+    }
+    let ran = run_bounded(
+        agentprep(work.path())
+            .args(["prepare", "--no-role", "--source-dir"])
+            .arg(&source),
+        Duration::from_secs(60),
+    );
+    ran.success();
+    assert!(work.path().join("deployment/fifo_agent/agent.py").is_file());
+    assert!(!work.path().join("deployment/fifo_agent/pipe.txt").exists());
 }
 
 #[test]

@@ -314,6 +314,89 @@ fn a_frozen_worker_is_answered_for_at_the_request_timeout_and_replaced() {
     );
 }
 
+#[test]
+fn a_stalled_or_oversized_upload_is_the_clients_error_and_the_session_keeps_its_worker() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = lab(work.path());
+    let serve = Serve::start(
+        work.path(),
+        &[&deployment],
+        &["--warm", "0", "--request-timeout", "2"],
+    );
+    let id = session("uploads");
+    let first = json_of(&serve.invoke(Some(&id), &json!({"action": "count"})));
+    let pid = first["pid"].as_u64();
+    let head = |framing: &str| {
+        format!(
+            "POST {} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nX-Amzn-Bedrock-AgentCore-Runtime-Session-Id: {id}\r\n{framing}\r\n\r\n",
+            serve.runtime_path(INVOCATIONS),
+            serve.port
+        )
+    };
+    // The answer is read beside the writes: a server that answers before the body is whole
+    // may reset the connection, and what it answered must be read before that.
+    let answer_of = |stream: &std::net::TcpStream| {
+        let mut stream = stream.try_clone().unwrap();
+        std::thread::spawn(move || {
+            stream
+                .set_read_timeout(Some(Duration::from_secs(20)))
+                .unwrap();
+            let mut answer = Vec::new();
+            let mut buffer = [0u8; 4096];
+            while let Ok(read) = stream.read(&mut buffer) {
+                if read == 0 {
+                    break;
+                }
+                answer.extend_from_slice(&buffer[..read]);
+                if answer.windows(4).any(|w| w == b"\r\n\r\n") && answer.ends_with(b"}") {
+                    break;
+                }
+            }
+            String::from_utf8_lossy(&answer).into_owned()
+        })
+    };
+
+    // Headers and 10 bytes of a 100-byte body, then nothing.
+    let mut stalled = std::net::TcpStream::connect(("127.0.0.1", serve.port)).unwrap();
+    stalled
+        .write_all(head("Content-Length: 100").as_bytes())
+        .unwrap();
+    let reader = answer_of(&stalled);
+    stalled.write_all(br#"{"action":"#).unwrap();
+    let answer = reader.join().unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("stopped arriving"), "{answer}");
+
+    // A chunked body past AgentCore's 100 MB, refused before the agent sees a byte.
+    let mut oversized = std::net::TcpStream::connect(("127.0.0.1", serve.port)).unwrap();
+    let reader = answer_of(&oversized);
+    oversized
+        .write_all(head("Transfer-Encoding: chunked").as_bytes())
+        .unwrap();
+    let chunk = vec![b' '; 1024 * 1024];
+    let mut refused_early = false;
+    for _ in 0..101 {
+        let framed = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
+        if oversized.write_all(&framed).is_err() {
+            refused_early = true;
+            break;
+        }
+    }
+    if !refused_early {
+        let _ = oversized.write_all(b"0\r\n\r\n");
+    }
+    let answer = reader.join().unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("ValidationException"), "{answer}");
+
+    let after = json_of(&serve.invoke(Some(&id), &json!({"action": "count"})));
+    assert_eq!(
+        (after["count"].as_i64(), after["pid"].as_u64()),
+        (Some(2), pid),
+        "the session's worker was untouched: same process, its state kept"
+    );
+}
+
 /// The folders of the workers of serve `pid` in `temp`.
 fn worker_folders_of(temp: &std::path::Path, pid: u32) -> Vec<std::path::PathBuf> {
     std::fs::read_dir(temp)
@@ -494,10 +577,43 @@ fn shutdown_lets_an_in_flight_answer_finish_then_stops_the_workers() {
         String::from_utf8_lossy(&received).contains("data: \"second\""),
         "the in-flight answer was cut"
     );
-    assert!(serve.terminate().success());
+    // The one signal was enough: serve drains, stops its workers and exits cleanly.
+    assert!(serve.exit_status_within(Duration::from_secs(30)).success());
     assert!(eventually(Duration::from_secs(10), || workers
         .iter()
         .all(|pid| !alive(*pid))));
+}
+
+#[test]
+fn a_second_serve_in_the_same_directory_leaves_the_first_ones_state_file() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = lab(work.path());
+    let state_file = work.path().join(".agentprep/serve.json");
+    let named_pid = || -> Option<u64> {
+        let text = std::fs::read_to_string(&state_file).ok()?;
+        serde_json::from_str::<serde_json::Value>(&text).ok()?["pid"].as_u64()
+    };
+    let first = Serve::start(work.path(), &[&deployment], &["--warm", "0"]);
+    assert_eq!(named_pid(), Some(u64::from(first.pid())));
+    let mut second = Serve::start(work.path(), &[&deployment], &["--warm", "0"]);
+    assert!(
+        eventually(Duration::from_secs(10), || second
+            .stderr()
+            .contains("another `serve`")),
+        "{}",
+        second.stderr()
+    );
+    assert_eq!(
+        named_pid(),
+        Some(u64::from(first.pid())),
+        "kept while both run"
+    );
+    assert!(second.terminate().success());
+    assert_eq!(
+        named_pid(),
+        Some(u64::from(first.pid())),
+        "the second one's shutdown leaves it too"
+    );
 }
 
 #[test]

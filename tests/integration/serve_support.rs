@@ -197,14 +197,25 @@ impl Serve {
     /// SIGTERM and wait for a clean exit.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         signal(self.pid() as i32, "TERM");
-        let deadline = Instant::now() + Duration::from_secs(40);
+        self.exit_status_within(Duration::from_secs(40))
+    }
+
+    /// One SIGTERM, and how serve exited, waited for up to `limit` (no second signal).
+    pub fn exit_status_within_after_term(&mut self, limit: Duration) -> std::process::ExitStatus {
+        signal(self.pid() as i32, "TERM");
+        self.exit_status_within(limit)
+    }
+
+    /// How serve exited, waited for up to `limit` (it was already asked to stop).
+    pub fn exit_status_within(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + limit;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
             }
             assert!(
                 Instant::now() < deadline,
-                "serve did not stop within 40 s of SIGTERM"
+                "serve did not stop within {limit:?} of being asked to"
             );
             std::thread::sleep(Duration::from_millis(50));
         }

@@ -207,6 +207,29 @@ fn a_change_that_cannot_be_prepared_leaves_the_previous_code_serving() {
 }
 
 #[test]
+fn a_fifo_in_the_source_freezes_nothing_and_one_sigterm_ends_serve() {
+    let work = tempfile::tempdir().unwrap();
+    let (module, deployment) = watched_agent(work.path());
+    let mut serve = Serve::start(work.path(), &[&deployment], &["--watch", "--warm", "0"]);
+    let a = session("fifo");
+    assert_eq!(
+        json_of(&serve.invoke(Some(&a), &json!({})))["answer"],
+        "one"
+    );
+    // A FIFO where an ignore file is read: opening it for reading blocks until a writer comes.
+    make_fifo(&module.parent().unwrap().join(".dockerignore"));
+    set_answer(&module, "\"two\"").unwrap();
+    answer_becomes(&serve, &session("after-fifo"), "two");
+    let ping = http(serve.port, "GET", "/ping", &[], b"").expect("serve answers");
+    assert_eq!(ping.status, 200);
+    assert!(
+        serve
+            .exit_status_within_after_term(Duration::from_secs(30))
+            .success()
+    );
+}
+
+#[test]
 fn watch_needs_a_recorded_source_or_source_dir() {
     let work = tempfile::tempdir().unwrap();
     let (_, deployment) = watched_agent(work.path());

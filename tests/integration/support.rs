@@ -501,3 +501,13 @@ pub fn configure_step(report: &serde_json::Value) -> serde_json::Value {
         .cloned()
         .unwrap_or_else(|| panic!("no configure step in {report}"))
 }
+
+/// Make a FIFO at `path` (opening one for reading blocks until a writer comes: what a reader
+/// of special files must never do).
+pub fn make_fifo(path: &Path) {
+    let made = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("`mkfifo` runs (coreutils)");
+    assert!(made.success(), "mkfifo {}", path.display());
+}

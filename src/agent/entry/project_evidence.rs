@@ -10,8 +10,7 @@
 //! entry must be in. Paths are matched against the source's modules by their ending, because
 //! a Dockerfile in the project above the source names them from there.
 
-use std::path::{Path, PathBuf};
-
+use crate::agent::project_files::ProjectFiles;
 use crate::agent::python_modules::PythonModule;
 
 /// How the project runs the named module.
@@ -40,80 +39,81 @@ pub struct ProjectEntry {
     pub source: String,
 }
 
-/// The largest project file read (a real one is a few kilobytes).
-const MAX_FILE_BYTES: u64 = 1024 * 1024;
-
 /// The entry the project names, from the first place that names one that resolves to a module
-/// of the source. `dirs` are the source folder and the project above it, nearest first.
-pub fn find(dirs: &[PathBuf], root: &Path, modules: &[PythonModule]) -> Option<ProjectEntry> {
-    let label = |dir: &Path, name: &str| match dir.strip_prefix(root) {
-        Ok(inside) if inside.as_os_str().is_empty() => format!("`{name}`"),
-        _ => format!("`{}`", dir.join(name).display()),
-    };
+/// of the source; `project`'s folders are the source folder and the project above it, nearest
+/// first.
+pub fn find(project: &ProjectFiles, modules: &[PythonModule]) -> Option<ProjectEntry> {
     let mut named: Vec<(Named, String)> = Vec::new();
-    for dir in dirs {
-        if let Some(text) = read_small(&dir.join(".bedrock_agentcore.yaml")) {
-            for file in toolkit_entrypoints(&text) {
+    for dir in project.dirs() {
+        if let Some(text) = dir.text(".bedrock_agentcore.yaml") {
+            for file in toolkit_entrypoints(text) {
                 named.push((
                     Named::File(file),
-                    format!("{}'s `entrypoint`", label(dir, ".bedrock_agentcore.yaml")),
-                ));
-            }
-        }
-        if let Some(text) = read_small(&dir.join("agentcore/agentcore.json")) {
-            for file in new_cli_entrypoints(&text) {
-                named.push((
-                    Named::File(file),
-                    format!("{}'s `entrypoint`", label(dir, "agentcore/agentcore.json")),
-                ));
-            }
-        }
-        if let Some(text) = read_small(&dir.join("langgraph.json")) {
-            for (file, attribute) in langgraph_graphs(&text) {
-                named.push((
-                    Named::Object(file, attribute),
-                    format!("{}'s graph", label(dir, "langgraph.json")),
-                ));
-            }
-        }
-        if let Some(text) = read_small(&dir.join("pyproject.toml")) {
-            for (module, attribute) in workflow_tables(&text) {
-                named.push((
-                    Named::Object(module, attribute),
                     format!(
-                        "{}'s `[tool.llamaagents.workflows]`",
-                        label(dir, "pyproject.toml")
+                        "{}'s `entrypoint`",
+                        project.label(dir, ".bedrock_agentcore.yaml")
                     ),
                 ));
             }
         }
-        for name in dockerfile_names(dir) {
-            if let Some(command) =
-                read_small(&dir.join(&name)).and_then(|text| dockerfile_command(&text))
-            {
-                named.extend(
-                    command_names(&command)
-                        .into_iter()
-                        .map(|named| (named, format!("{}'s `CMD`", label(dir, &name)))),
-                );
-            }
-        }
-        if let Some(text) = read_small(&dir.join("pyproject.toml")) {
-            for module in script_modules(&text) {
+        if let Some(text) = dir.text("agentcore/agentcore.json") {
+            for file in new_cli_entrypoints(text) {
                 named.push((
-                    Named::Module(module),
-                    format!("{}'s `[project.scripts]`", label(dir, "pyproject.toml")),
+                    Named::File(file),
+                    format!(
+                        "{}'s `entrypoint`",
+                        project.label(dir, "agentcore/agentcore.json")
+                    ),
                 ));
             }
         }
-        if let Some(text) = read_small(&dir.join("Procfile")) {
+        if let Some(text) = dir.text("langgraph.json") {
+            for (file, attribute) in langgraph_graphs(text) {
+                named.push((
+                    Named::Object(file, attribute),
+                    format!("{}'s graph", project.label(dir, "langgraph.json")),
+                ));
+            }
+        }
+        if let Some(document) = dir.pyproject() {
+            for (module, attribute) in workflow_tables(document) {
+                named.push((
+                    Named::Object(module, attribute),
+                    format!(
+                        "{}'s `[tool.llamaagents.workflows]`",
+                        project.label(dir, "pyproject.toml")
+                    ),
+                ));
+            }
+        }
+        for name in dir.dockerfiles() {
+            if let Some(command) = dir.text(name).and_then(dockerfile_command) {
+                named.extend(
+                    command_names(&command)
+                        .into_iter()
+                        .map(|named| (named, format!("{}'s `CMD`", project.label(dir, name)))),
+                );
+            }
+        }
+        if let Some(document) = dir.pyproject() {
+            for module in script_modules(document) {
+                named.push((
+                    Named::Module(module),
+                    format!(
+                        "{}'s `[project.scripts]`",
+                        project.label(dir, "pyproject.toml")
+                    ),
+                ));
+            }
+        }
+        if let Some(text) = dir.text("Procfile") {
             for line in text.lines() {
                 if let Some((_, command)) = line.split_once(':') {
                     let words = shell_words(command);
                     named.extend(
                         command_names(&words)
                             .into_iter()
-                            .map(|named| (named, label(dir, "Procfile"))),
+                            .map(|named| (named, project.label(dir, "Procfile"))),
                     );
                 }
             }
@@ -231,33 +231,6 @@ fn by_dotted(modules: &[PythonModule], dotted: &str) -> Option<usize> {
 fn unique(mut found: impl Iterator<Item = usize>) -> Option<usize> {
     let first = found.next()?;
     found.next().is_none().then_some(first)
-}
-
-fn read_small(path: &Path) -> Option<String> {
-    let metadata = std::fs::metadata(path).ok()?;
-    if !metadata.is_file() || metadata.len() > MAX_FILE_BYTES {
-        return None;
-    }
-    std::fs::read_to_string(path).ok()
-}
-
-/// `Dockerfile` first, then `Dockerfile.*` and `*.Dockerfile` by name.
-fn dockerfile_names(dir: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut names: Vec<String> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.file_name().to_string_lossy().into_owned())
-        .filter(|name| {
-            let lower = name.to_ascii_lowercase();
-            lower == "dockerfile"
-                || lower.starts_with("dockerfile.")
-                || lower.ends_with(".dockerfile")
-        })
-        .collect();
-    names.sort_by_key(|name| (name != "Dockerfile", name.clone()));
-    names
 }
 
 /// The command the image runs: its last `ENTRYPOINT` then its last `CMD`, as words.
@@ -483,10 +456,7 @@ fn langgraph_graphs(json: &str) -> Vec<(String, String)> {
 
 /// The modules of a `pyproject.toml`'s console scripts (`[project.scripts]`, Poetry's
 /// `[tool.poetry.scripts]`): `agent = "my_agent.main:run"` is the program `my_agent.main`.
-fn script_modules(toml_text: &str) -> Vec<String> {
-    let Ok(document) = toml_text.parse::<toml::Table>() else {
-        return Vec::new();
-    };
+fn script_modules(document: &toml::Table) -> Vec<String> {
     let pep621 = document
         .get("project")
         .and_then(|project| project.get("scripts"));
@@ -505,10 +475,7 @@ fn script_modules(toml_text: &str) -> Vec<String> {
 }
 
 /// `[tool.llamaagents.workflows]` of a `pyproject.toml`: `name = "module:workflow"`.
-fn workflow_tables(toml_text: &str) -> Vec<(String, String)> {
-    let Ok(document) = toml_text.parse::<toml::Table>() else {
-        return Vec::new();
-    };
+fn workflow_tables(document: &toml::Table) -> Vec<(String, String)> {
     document
         .get("tool")
         .and_then(|tool| tool.get("llamaagents"))
@@ -622,7 +589,11 @@ mod tests {
             "FROM python:3.12-slim\nCOPY . .\nCMD [\"uvicorn\", \"src.main:app\", \"--port\", \"8080\"]\n",
         )
         .unwrap();
-        let found = find(&[dir.path().to_path_buf()], dir.path(), &modules).unwrap();
+        let found = find(
+            &ProjectFiles::of_dirs(dir.path(), &[dir.path().to_path_buf()]),
+            &modules,
+        )
+        .unwrap();
         assert_eq!(found.module, 0);
         assert_eq!(
             found.runs,
@@ -639,7 +610,11 @@ mod tests {
             r#"{"dependencies": ["."], "graphs": {"agent": "./src/graph.py:graph"}}"#,
         )
         .unwrap();
-        let found = find(&[dir.path().to_path_buf()], dir.path(), &modules).unwrap();
+        let found = find(
+            &ProjectFiles::of_dirs(dir.path(), &[dir.path().to_path_buf()]),
+            &modules,
+        )
+        .unwrap();
         assert_eq!(
             (found.module, found.runs),
             (
@@ -668,7 +643,9 @@ mod tests {
         );
         assert_eq!(
             workflow_tables(
-                "[tool.llamaagents.workflows]\nassistant = \"app.workflow:workflow\"\n"
+                &"[tool.llamaagents.workflows]\nassistant = \"app.workflow:workflow\"\n"
+                    .parse()
+                    .unwrap()
             ),
             [("app.workflow".to_string(), "workflow".to_string())]
         );
@@ -678,7 +655,9 @@ mod tests {
     fn console_scripts_name_the_program_module() {
         assert_eq!(
             script_modules(
-                "[project.scripts]\nagent = \"my_agent.main:run\"\n[tool.poetry.scripts]\ncli = \"my_agent.cli:app\"\n"
+                &"[project.scripts]\nagent = \"my_agent.main:run\"\n[tool.poetry.scripts]\ncli = \"my_agent.cli:app\"\n"
+                    .parse()
+                    .unwrap()
             ),
             ["my_agent.main", "my_agent.cli"]
         );

@@ -64,18 +64,35 @@ pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
     let mut sink = |text: &str| printed.write(text);
     let answer = client::invoke(&target, payload, &session_id, &mut sink).await;
     let answer = keeping_session(&target, session_id, answer, |a| &a.session_id)?;
+    // An error the agent reported in its answer fails the command: with `--output json`, the
+    // answer's document carries it under `error`, as every failure's document does.
+    let failure: Option<anyhow::Error> = answer.errors.first().map(|first| {
+        let more = match answer.errors.len() {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        UserError::failed(format!(
+            "the agent reported an error in its answer{more}: {first}"
+        ))
+        .with_hint(SESSION_LOG_HINT)
+        .reported_on_stdout_if(json)
+        .into()
+    });
     if json {
-        stdout::emit_json(&answer_document(
-            &target,
-            &answer.session_id,
-            serde_json::json!({
-                "content_type": answer.content_type,
-                "status_code": answer.status_code,
-                "text": answer.text,
-                "events": answer.events,
-                "errors": answer.errors,
-            }),
-        ))?;
+        let mut rest = serde_json::json!({
+            "content_type": answer.content_type,
+            "status_code": answer.status_code,
+            "text": answer.text,
+            "events": answer.events,
+            "errors": answer.errors,
+        });
+        if let (Some(failure), Some(fields)) = (&failure, rest.as_object_mut()) {
+            fields.insert(
+                "error".into(),
+                crate::error::to_json(failure)["error"].take(),
+            );
+        }
+        stdout::emit_json(&answer_document(&target, &answer.session_id, rest))?;
     } else {
         printed.finish()?;
         eprintln!(
@@ -83,18 +100,8 @@ pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
             answer.session_id
         );
     }
-    if let Some(first) = answer.errors.first() {
-        let more = match answer.errors.len() {
-            1 => String::new(),
-            n => format!(" (and {} more)", n - 1),
-        };
-        return Err(UserError::failed(format!(
-            "the agent reported an error in its answer{more}: {first}"
-        ))
-        .with_hint(SESSION_LOG_HINT)
-        // The answer's document, printed above, holds the errors.
-        .reported_on_stdout_if(json)
-        .into());
+    if let Some(failure) = failure {
+        return Err(failure);
     }
     Ok(())
 }
