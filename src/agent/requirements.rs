@@ -1048,6 +1048,7 @@ mod tests {
                 single_file: false,
                 files: Vec::new(),
                 skipped: Vec::new(),
+                warnings: Vec::new(),
             },
             None,
         )
@@ -1067,6 +1068,7 @@ mod tests {
             single_file: false,
             files: Vec::new(),
             skipped: Vec::new(),
+            warnings: Vec::new(),
         };
         generate(&tree, &modules, &[], None, true).unwrap()
     }
