@@ -124,6 +124,11 @@ pub struct PrepareArgs {
     #[arg(long = "policy", value_name = "FILE")]
     pub policies: Vec<PathBuf>,
 
+    /// Ship files this `.gitignore`-style pattern (relative to the source) matches although
+    /// the secret-file policy or an ignore file leaves them out (repeatable; each is warned about)
+    #[arg(long = "include", value_name = "PATTERN")]
+    pub include: Vec<String>,
+
     /// Use this existing execution role instead of creating one (no IAM calls)
     #[arg(long, value_name = "ARN", conflicts_with = "no_role")]
     pub execution_role: Option<String>,

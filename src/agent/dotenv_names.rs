@@ -107,7 +107,12 @@ mod tests {
             "# keys\nOPENAI_API_KEY=sk-secret-value\nexport MODEL_ID = 'claude'\nnot a line\nOPENAI_API_KEY=again\n",
         )
         .unwrap();
-        let tree = source_tree::scan(&agent, &[]).unwrap();
+        let tree = source_tree::scan(
+            &agent,
+            &[],
+            &crate::agent::include_patterns::IncludePatterns::none(),
+        )
+        .unwrap();
         let modules = crate::agent::python_modules::parse_all(&tree).unwrap();
         let found = find(&tree, &modules).unwrap();
         assert_eq!(found.names, ["OPENAI_API_KEY", "MODEL_ID"]);

@@ -114,7 +114,12 @@ mod tests {
         )
         .unwrap();
         std::fs::write(agent.join("tools.py"), "").unwrap();
-        let tree = source_tree::scan(&agent, &[]).unwrap();
+        let tree = source_tree::scan(
+            &agent,
+            &[],
+            &crate::agent::include_patterns::IncludePatterns::none(),
+        )
+        .unwrap();
         let modules = crate::agent::python_modules::parse_all(&tree).unwrap();
         let found = find(&tree, &modules, &["agent"]);
         let names: Vec<&str> = found.iter().map(|f| f.name.as_str()).collect();

@@ -258,6 +258,7 @@ mod tests {
                 })
                 .collect(),
             skipped: Vec::new(),
+            warnings: Vec::new(),
         };
         let modules = files
             .iter()

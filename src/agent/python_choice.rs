@@ -424,7 +424,12 @@ mod tests {
         if !source.join("main.py").exists() {
             std::fs::write(source.join("main.py"), "x = 1\n").unwrap();
         }
-        let tree = source_tree::scan(&source, &[]).unwrap();
+        let tree = source_tree::scan(
+            &source,
+            &[],
+            &crate::agent::include_patterns::IncludePatterns::none(),
+        )
+        .unwrap();
         let modules = python_modules::parse_all(&tree).unwrap();
         choose(&ProjectFiles::read(&tree), &modules)
     }

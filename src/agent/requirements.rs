@@ -1057,6 +1057,7 @@ mod tests {
                 single_file: false,
                 files: Vec::new(),
                 skipped: Vec::new(),
+                warnings: Vec::new(),
             },
             None,
         )
@@ -1076,6 +1077,7 @@ mod tests {
             single_file: false,
             files: Vec::new(),
             skipped: Vec::new(),
+            warnings: Vec::new(),
         };
         generate(&tree, &modules, &[], None, true).unwrap()
     }

@@ -2,11 +2,16 @@
 //!
 //! The seed's tool copied only top-level `*.py` files and lost subpackages and data files. Here
 //! the whole tree is taken, minus what must never ship: caches, virtual environments, version
-//! control, `.env` files, keys and credentials, test folders, and whatever the source's own
-//! `.gitignore` files (including those of the enclosing repository) and `.dockerignore` exclude.
-//! Every skipped path is reported with its reason. A symlink that leads outside the source is
-//! refused: following it would ship files the user never meant to publish.
+//! control, the files the secret-file policy names (`secret_files`), test folders, and
+//! whatever the source's own `.gitignore` files (including those of the enclosing repository)
+//! and `.dockerignore` exclude. Every skipped path is reported with its reason; `--include`
+//! forces a secret or ignored file in, with a warning naming it. A symlink that leads outside
+//! the source is refused: following it would ship files the user never meant to publish. One
+//! inside is judged by its name and then by its target: the walk is finished first, so a link
+//! to a file the walk left out (`config.txt -> .env`, a file under `.venv/`) is left out too,
+//! with a warning, rather than shipping the target's contents under an innocent name.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -15,6 +20,8 @@ use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use serde::Serialize;
 
+use crate::agent::include_patterns::IncludePatterns;
+use crate::agent::secret_files::{self, SecretKind};
 use crate::error::UserError;
 
 /// A file that goes into the deployment.
@@ -38,12 +45,30 @@ pub enum SkipReason {
     VersionControl,
     EnvironmentFile,
     KeyOrCredentials,
+    SecretsFile,
+    InfrastructureState,
     TestFolder,
     ToolFiles,
     IgnoreRule(String),
     SymlinkToDirectory,
     BrokenSymlink,
+    /// A symlink whose target is left out (`target` is below the source, `why` says why).
+    LinkToSkipped {
+        target: String,
+        why: Box<SkipReason>,
+    },
     OutputDirectory,
+}
+
+impl From<SecretKind> for SkipReason {
+    fn from(kind: SecretKind) -> SkipReason {
+        match kind {
+            SecretKind::EnvironmentFile => SkipReason::EnvironmentFile,
+            SecretKind::KeyOrCredentials => SkipReason::KeyOrCredentials,
+            SecretKind::SecretsFile => SkipReason::SecretsFile,
+            SecretKind::InfrastructureState => SkipReason::InfrastructureState,
+        }
+    }
 }
 
 impl SkipReason {
@@ -54,6 +79,10 @@ impl SkipReason {
             SkipReason::VersionControl => "version control".into(),
             SkipReason::EnvironmentFile => "environment file (may hold secrets)".into(),
             SkipReason::KeyOrCredentials => "key or credentials file".into(),
+            SkipReason::SecretsFile => "secrets file".into(),
+            SkipReason::InfrastructureState => {
+                "infrastructure state or variables (may hold secrets)".into()
+            }
             SkipReason::TestFolder => "tests".into(),
             SkipReason::ToolFiles => "tool or editor files".into(),
             SkipReason::IgnoreRule(file) => format!("excluded by `{file}`"),
@@ -61,8 +90,22 @@ impl SkipReason {
                 "symlink to a directory (its target is copied as is)".into()
             }
             SkipReason::BrokenSymlink => "broken symlink".into(),
+            SkipReason::LinkToSkipped { .. } => "symlink to a file left out".into(),
             SkipReason::OutputDirectory => "agentprep's own output".into(),
         }
+    }
+
+    /// `--include` may overrule this reason: the secret-file policy and the ignore files are
+    /// the user's to overrule; caches, environments and agentprep's own output are not.
+    fn can_be_forced(&self) -> bool {
+        matches!(
+            self,
+            SkipReason::EnvironmentFile
+                | SkipReason::KeyOrCredentials
+                | SkipReason::SecretsFile
+                | SkipReason::InfrastructureState
+                | SkipReason::IgnoreRule(_)
+        )
     }
 }
 
@@ -83,6 +126,9 @@ pub struct SourceTree {
     /// Files to copy, sorted by relative path.
     pub files: Vec<SourceFile>,
     pub skipped: Vec<Skipped>,
+    /// What the user should know of the files: those forced in with `--include`, links left
+    /// out for their target, patterns that forced nothing.
+    pub warnings: Vec<String>,
 }
 
 impl SourceTree {
@@ -135,8 +181,13 @@ impl SourceTree {
 }
 
 /// Read the source at `source` (a directory or one `.py` file). Paths in `exclude` (the output
-/// directory, when it lies inside the source) are left out.
-pub fn scan(source: &Path, exclude: &[PathBuf]) -> anyhow::Result<SourceTree> {
+/// directory, when it lies inside the source) are left out; files `include` matches are taken
+/// although the secret-file policy or an ignore file leaves them out.
+pub fn scan(
+    source: &Path,
+    exclude: &[PathBuf],
+    include: &IncludePatterns,
+) -> anyhow::Result<SourceTree> {
     let metadata = fs::metadata(source).map_err(|error| {
         UserError::usage(format!(
             "the source `{}` cannot be read: {error}",
@@ -171,6 +222,7 @@ pub fn scan(source: &Path, exclude: &[PathBuf]) -> anyhow::Result<SourceTree> {
                 modified: metadata.modified().ok(),
             }],
             skipped: Vec::new(),
+            warnings: Vec::new(),
         });
     }
     let exclude: Vec<PathBuf> = exclude
@@ -182,15 +234,30 @@ pub fn scan(source: &Path, exclude: &[PathBuf]) -> anyhow::Result<SourceTree> {
         exclude,
         rules: ancestor_gitignores(&canonical),
         dockerignore: dockerignore(&canonical)?,
+        include: include.clone(),
         files: Vec::new(),
         skipped: Vec::new(),
+        left_out: BTreeMap::new(),
+        forced: BTreeMap::new(),
+        links: Vec::new(),
+        used_patterns: BTreeSet::new(),
+        warnings: Vec::new(),
     };
     walk.directory(&canonical)?;
+    walk.resolve_links()?;
+    for unused in include.unused(&walk.used_patterns) {
+        walk.warnings.push(format!(
+            "`--include {unused}` forced nothing in: no file it matches is left out by the \
+             secret-file policy or an ignore file (to force in a file of a folder left out \
+             whole, such as `.aws/`, name the folder)"
+        ));
+    }
     let mut tree = SourceTree {
         root: canonical,
         single_file: false,
         files: walk.files,
         skipped: walk.skipped,
+        warnings: walk.warnings,
     };
     tree.files.sort_by(|a, b| a.relative.cmp(&b.relative));
     if !tree
@@ -215,8 +282,18 @@ struct Walk {
     /// the file's path for the report.
     rules: Vec<(Gitignore, String)>,
     dockerignore: Option<Gitignore>,
+    include: IncludePatterns,
     files: Vec<SourceFile>,
     skipped: Vec<Skipped>,
+    /// Every path left out, with its reason: what a symlink's target is checked against.
+    left_out: BTreeMap<PathBuf, SkipReason>,
+    /// Paths forced in with `--include`, with the reason they would have been left out.
+    forced: BTreeMap<PathBuf, SkipReason>,
+    /// Symlinks to files, judged once the walk knows what it left out: (path, relative).
+    links: Vec<(PathBuf, PathBuf)>,
+    /// The `--include` patterns that forced something in.
+    used_patterns: BTreeSet<String>,
+    warnings: Vec<String>,
 }
 
 impl Walk {
@@ -250,11 +327,19 @@ impl Walk {
             .with_context(|| format!("reading `{}`", path.display()))?;
         let is_dir = file_type.is_dir() || (file_type.is_symlink() && path.is_dir());
         if let Some(reason) = self.skip_reason(&path, &relative, is_dir) {
-            self.skip(&relative, reason);
-            return Ok(());
+            match self.include.forcing(&relative, is_dir) {
+                Some(pattern) if reason.can_be_forced() => {
+                    self.force(&relative, reason, pattern);
+                }
+                _ => {
+                    self.skip(&relative, reason);
+                    return Ok(());
+                }
+            }
         }
         if file_type.is_symlink() {
-            return self.symlink(&path, relative);
+            self.links.push((path, relative));
+            return Ok(());
         }
         if file_type.is_dir() {
             return self.directory(&path);
@@ -269,6 +354,15 @@ impl Walk {
             });
         }
         // Sockets, FIFOs and devices are not source files; they are silently not copied.
+        Ok(())
+    }
+
+    /// Judge the symlinks met in the walk by their targets, now that the walk knows what it
+    /// left out.
+    fn resolve_links(&mut self) -> anyhow::Result<()> {
+        for (path, relative) in std::mem::take(&mut self.links) {
+            self.symlink(&path, relative)?;
+        }
         Ok(())
     }
 
@@ -292,7 +386,55 @@ impl Walk {
         }
         if target.is_dir() {
             self.skip(&relative, SkipReason::SymlinkToDirectory);
-        } else {
+            return Ok(());
+        }
+        let target_relative = target
+            .strip_prefix(&self.root)
+            .unwrap_or(&target)
+            .to_path_buf();
+        if let Some(target_state) = self.left_out_target(&target_relative) {
+            let shown_target = slash_path(&target_relative);
+            let (why, which_is) = match target_state {
+                TargetState::LeftOut { as_path, why } => {
+                    let which_is = format!("which is left out as `{as_path}` ({})", why.describe());
+                    (why, which_is)
+                }
+                TargetState::ForcedIn { why } => {
+                    let which_is = format!(
+                        "a {} that `--include` ships only under its own name",
+                        why.describe()
+                    );
+                    (why, which_is)
+                }
+            };
+            match self.include.forcing(&relative, false) {
+                Some(pattern) => {
+                    self.warnings.push(format!(
+                        "`{}` is deployed although it is a symlink to `{shown_target}`, \
+                         {which_is}: `--include {pattern}` forced it in",
+                        slash_path(&relative)
+                    ));
+                    self.used_patterns.insert(pattern);
+                }
+                None => {
+                    self.warnings.push(format!(
+                        "`{}` is a symlink to `{shown_target}`, {which_is}, so the link is \
+                         left out too",
+                        slash_path(&relative)
+                    ));
+                    self.skip(
+                        &relative,
+                        SkipReason::LinkToSkipped {
+                            target: shown_target,
+                            why: Box::new(why),
+                        },
+                    );
+                    return Ok(());
+                }
+            }
+        }
+        // Sockets, FIFOs and devices are not source files, whatever leads to them.
+        if target.is_file() {
             let metadata = fs::metadata(&target).ok();
             self.files.push(SourceFile {
                 relative,
@@ -304,12 +446,46 @@ impl Walk {
         Ok(())
     }
 
+    /// Why the file at `target` (below the root) may not be shipped under a link's name: it,
+    /// or a folder above it, was left out, or `--include` forced it in (naming it, not the
+    /// link).
+    fn left_out_target(&self, target: &Path) -> Option<TargetState> {
+        for at in target.ancestors().filter(|at| !at.as_os_str().is_empty()) {
+            if let Some(why) = self.left_out.get(at) {
+                let mut as_path = slash_path(at);
+                if at != target {
+                    as_path.push('/');
+                }
+                let why = why.clone();
+                return Some(TargetState::LeftOut { as_path, why });
+            }
+            if let Some(why) = self.forced.get(at) {
+                let why = why.clone();
+                return Some(TargetState::ForcedIn { why });
+            }
+        }
+        None
+    }
+
     fn skip(&mut self, relative: &Path, reason: SkipReason) {
-        let mut path = relative.to_string_lossy().replace('\\', "/");
+        let mut path = slash_path(relative);
         if self.root.join(relative).is_dir() {
             path.push('/');
         }
+        self.left_out.insert(relative.to_path_buf(), reason.clone());
         self.skipped.push(Skipped { path, reason });
+    }
+
+    /// Take `relative` although `reason` would leave it out, because `--include pattern`
+    /// matches it; the user is told, file by file.
+    fn force(&mut self, relative: &Path, reason: SkipReason, pattern: String) {
+        self.warnings.push(format!(
+            "`{}` is deployed although it is left out as a {}: `--include {pattern}` forced it in",
+            slash_path(relative),
+            reason.describe()
+        ));
+        self.forced.insert(relative.to_path_buf(), reason);
+        self.used_patterns.insert(pattern);
     }
 
     fn skip_reason(&self, path: &Path, relative: &Path, is_dir: bool) -> Option<SkipReason> {
@@ -317,7 +493,7 @@ impl Walk {
             return Some(SkipReason::OutputDirectory);
         }
         let name = path.file_name()?.to_string_lossy();
-        if let Some(reason) = builtin_reason(&name, path, is_dir) {
+        if let Some(reason) = builtin_reason(&name, path, relative, is_dir) {
             return Some(reason);
         }
         for (rules, file) in self.rules.iter().rev() {
@@ -338,8 +514,21 @@ impl Walk {
     }
 }
 
+/// What the walk made of a symlink's target that keeps the link out.
+enum TargetState {
+    /// Left out, itself or with the folder `as_path`.
+    LeftOut { as_path: String, why: SkipReason },
+    /// Shipped only because `--include` named it.
+    ForcedIn { why: SkipReason },
+}
+
+/// A path below the source as the report shows it: `/`-separated on every platform.
+fn slash_path(relative: &Path) -> String {
+    relative.to_string_lossy().replace('\\', "/")
+}
+
 /// The rules that hold whatever the project's ignore files say.
-fn builtin_reason(name: &str, path: &Path, is_dir: bool) -> Option<SkipReason> {
+fn builtin_reason(name: &str, path: &Path, relative: &Path, is_dir: bool) -> Option<SkipReason> {
     if is_dir {
         return match name {
             "__pycache__" | ".venv" | "venv" => folder_name_reason(name),
@@ -351,32 +540,8 @@ fn builtin_reason(name: &str, path: &Path, is_dir: bool) -> Option<SkipReason> {
     if lower.ends_with(".pyc") || lower.ends_with(".pyo") {
         return Some(SkipReason::PythonCache);
     }
-    if lower == ".env" || lower.starts_with(".env.") {
-        return Some(SkipReason::EnvironmentFile);
-    }
-    const KEY_SUFFIXES: &[&str] = &[
-        ".pem",
-        ".key",
-        ".p12",
-        ".pfx",
-        ".jks",
-        ".keystore",
-        ".kdbx",
-        ".ppk",
-    ];
-    const KEY_PREFIXES: &[&str] = &["id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"];
-    const CREDENTIAL_NAMES: &[&str] = &[
-        "credentials",
-        ".netrc",
-        ".pypirc",
-        ".pgpass",
-        "credentials.json",
-    ];
-    if KEY_SUFFIXES.iter().any(|suffix| lower.ends_with(suffix))
-        || KEY_PREFIXES.iter().any(|prefix| lower.starts_with(prefix))
-        || CREDENTIAL_NAMES.contains(&lower.as_str())
-    {
-        return Some(SkipReason::KeyOrCredentials);
+    if let Some(kind) = secret_files::file_secret(relative) {
+        return Some(kind.into());
     }
     if matches!(
         name,
@@ -391,12 +556,14 @@ fn builtin_reason(name: &str, path: &Path, is_dir: bool) -> Option<SkipReason> {
 /// The folders left out by their name alone (a virtual environment is also told by its
 /// `pyvenv.cfg`).
 fn folder_name_reason(name: &str) -> Option<SkipReason> {
+    if let Some(kind) = secret_files::folder_secret(name) {
+        return Some(kind.into());
+    }
     match name {
         "__pycache__" => Some(SkipReason::PythonCache),
         ".venv" | "venv" => Some(SkipReason::VirtualEnvironment),
         ".git" | ".hg" | ".svn" => Some(SkipReason::VersionControl),
         "tests" | "test" => Some(SkipReason::TestFolder),
-        ".aws" | ".ssh" | ".gnupg" => Some(SkipReason::KeyOrCredentials),
         ".pytest_cache" | ".mypy_cache" | ".ruff_cache" | ".tox" | ".nox"
         | ".ipynb_checkpoints" | ".idea" | ".vscode" | "node_modules" | ".bedrock_agentcore"
         | ".agentprep" => Some(SkipReason::ToolFiles),

@@ -7,6 +7,7 @@ pub mod arm64_dependencies;
 pub mod options;
 pub mod package;
 pub mod package_location;
+pub mod package_secrets;
 pub mod plan;
 pub mod report;
 pub mod role_propagation;
@@ -71,6 +72,7 @@ async fn prepare_if_missing(
         protocol: None,
         requirements: None,
         policies: Vec::new(),
+        include: Vec::new(),
         role: RoleChoice::Managed,
         dry_run: false,
         force: false,

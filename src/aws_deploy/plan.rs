@@ -14,6 +14,7 @@ use crate::aws::sdk_config;
 use crate::aws_deploy::options::{DeployOptions, check_environment_size, check_lifecycle};
 use crate::aws_deploy::package::{self, Package};
 use crate::aws_deploy::package_location::PackageLocation;
+use crate::aws_deploy::package_secrets;
 use crate::aws_deploy::report::{DeployReport, RuntimeAction};
 use crate::aws_deploy::runtime_settings::{RuntimeSettings, entry_point};
 use crate::aws_deploy::runtime_upsert::{
@@ -132,7 +133,9 @@ pub async fn plan(
 ) -> anyhow::Result<DeployPlan> {
     let deployment = &location.deployment;
     let region = &location.region;
-    // `prepare_if_missing` saw to it that the directory holds a prepared deployment.
+    // `prepare_if_missing` saw to it that the directory holds a prepared deployment; before
+    // any AWS call, it must hold nothing the secret-file policy names.
+    package_secrets::refuse_secrets(deployment)?;
     let recorded = recorded_identity(deployment);
     let agent = match (&options.agent, &recorded) {
         (Some(name), _) => name.clone(),

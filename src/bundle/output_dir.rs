@@ -98,6 +98,26 @@ pub struct PreparedFrom {
     /// `pyproject.toml` or lock file found in the project above the source, `--requirements`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inputs_outside_source: Vec<PathBuf>,
+    /// `--include` patterns: files shipped although the secret-file policy or an ignore file
+    /// leaves them out (`deploy` accepts the policy's files they match).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+}
+
+impl PreparedFrom {
+    /// Prepared from `source` with no flag that shapes the deployment.
+    pub fn of_source(source: PathBuf) -> PreparedFrom {
+        PreparedFrom {
+            source,
+            name: None,
+            entrypoint: None,
+            protocol: None,
+            requirements: None,
+            region: None,
+            inputs_outside_source: Vec::new(),
+            include: Vec::new(),
+        }
+    }
 }
 
 /// Which agent a deployment directory holds.

@@ -40,6 +40,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         protocol: None,
         requirements: None,
         policies: Vec::new(),
+        include: Vec::new(),
         role: RoleChoice::None,
         dry_run: false,
         // The demo's deployment directory is agentprep's own, under its cache.

@@ -33,6 +33,7 @@ fn options(args: PrepareArgs) -> PrepareOptions {
         protocol: args.protocol,
         requirements: args.requirements,
         policies: args.policies,
+        include: args.include,
         role,
         dry_run: args.dry_run,
         force: args.force,

@@ -325,13 +325,8 @@ fn watched_source(
     match (&args.source_dir, recorded) {
         (Some(source), recorded) => {
             let mut from = recorded.unwrap_or(PreparedFrom {
-                source: source.clone(),
                 name: Some(served.agent.clone()),
-                entrypoint: None,
-                protocol: None,
-                requirements: None,
-                region: None,
-            inputs_outside_source: Vec::new(),
+                ..PreparedFrom::of_source(source.clone())
             });
             from.source = std::path::absolute(source)?;
             Ok(from)

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::{OutputFormat, TracesArgs};
 use crate::error::UserError;
 use crate::local_runtime::serve_state;
+use crate::output::terminal_text::TerminalText;
 use crate::output::{follow, stdout};
 use crate::telemetry::records::SpanRecord;
 use crate::telemetry::store;
@@ -174,8 +175,10 @@ fn print_all(
     print_trees(log_dir, sessions)
 }
 
-/// Each session: a heading, then its traces with the log records the agent emitted in them.
+/// Each session: a heading, then its traces with the log records the agent emitted in them;
+/// on a terminal, the control characters of what the agent named escaped.
 fn print_trees(log_dir: &Path, sessions: &[(SpansFile, Vec<SpanRecord>)]) -> anyhow::Result<()> {
+    let shown = TerminalText::for_stdout();
     for (index, (file, spans)) in sessions.iter().enumerate() {
         let session = spans
             .iter()
@@ -187,14 +190,14 @@ fn print_trees(log_dir: &Path, sessions: &[(SpansFile, Vec<SpanRecord>)]) -> any
             .collect::<std::collections::HashSet<_>>()
             .len();
         let separator = if index == 0 { "" } else { "\n" };
-        stdout::emit(&format!(
+        stdout::emit(&shown.show(&format!(
             "{separator}Session {session} of `{}`: {} in {}",
             file.agent,
             counted(spans.len(), "span"),
             counted(traces, "trace")
-        ))?;
+        )))?;
         let logs = store::session_otel_logs(log_dir, &file.agent, &session);
-        stdout::emit_piece(&trace_tree::render(spans, &logs))?;
+        stdout::emit_piece(&shown.show(&trace_tree::render(spans, &logs)))?;
     }
     Ok(())
 }
@@ -234,7 +237,9 @@ async fn follow(
                 let line = if json {
                     serde_json::to_string(&span)?
                 } else {
-                    trace_tree::follow_line(&span)
+                    TerminalText::for_stdout()
+                        .show(&trace_tree::follow_line(&span))
+                        .into_owned()
                 };
                 stdout::emit(&line)?;
             }

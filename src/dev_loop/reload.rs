@@ -111,6 +111,7 @@ impl Reloader {
             protocol: from.protocol,
             requirements: from.requirements.clone(),
             policies: Vec::new(),
+            include: from.include.clone(),
             role: RoleChoice::None,
             dry_run: false,
             force: false,

@@ -7,6 +7,7 @@
 use std::path::Path;
 use std::time::UNIX_EPOCH;
 
+use crate::agent::include_patterns::IncludePatterns;
 use crate::agent::source_tree;
 use crate::bundle::output_dir::PreparedFrom;
 use crate::local_files::content_hash::sha256_hex;
@@ -14,7 +15,8 @@ use crate::local_files::content_hash::sha256_hex;
 /// The fingerprint of the source, leaving out `excluded` (the deployment, `serve`'s log
 /// directory: folders a run inside the source writes to).
 pub fn of(from: &PreparedFrom, excluded: &[std::path::PathBuf]) -> anyhow::Result<String> {
-    let tree = source_tree::scan(&from.source, excluded)?;
+    let include = IncludePatterns::new(&from.include)?;
+    let tree = source_tree::scan(&from.source, excluded, &include)?;
     let mut lines = Vec::with_capacity(tree.files.len() + 1);
     // The walk read each file's size and time already.
     for file in &tree.files {
@@ -51,15 +53,7 @@ mod tests {
     use super::*;
 
     fn from(source: &Path) -> PreparedFrom {
-        PreparedFrom {
-            source: source.to_path_buf(),
-            name: None,
-            entrypoint: None,
-            protocol: None,
-            requirements: None,
-            region: None,
-            inputs_outside_source: Vec::new(),
-        }
+        PreparedFrom::of_source(source.to_path_buf())
     }
 
     #[test]

@@ -197,15 +197,7 @@ mod tests {
     async fn a_burst_of_writes_is_one_change() {
         let dir = tempfile::tempdir().unwrap();
         let source = dir.path().to_path_buf();
-        let from = PreparedFrom {
-            source: source.clone(),
-            name: None,
-            entrypoint: None,
-            protocol: None,
-            requirements: None,
-            region: None,
-            inputs_outside_source: Vec::new(),
-        };
+        let from = PreparedFrom::of_source(source.clone());
         let mut watcher = SourceWatcher::start(&from, &[]).unwrap();
         for n in 0..5 {
             std::fs::write(source.join("agent.py"), format!("x = {n}\n")).unwrap();

@@ -7,3 +7,4 @@ pub mod follow;
 pub mod progress;
 pub mod shell_words;
 pub mod stdout;
+pub mod terminal_text;

@@ -75,5 +75,6 @@ pub fn prepared_from(plan: &PreparePlan) -> PreparedFrom {
         requirements: options.requirements.as_deref().map(absolute),
         region: plan.region.as_ref().map(|region| region.name.clone()),
         inputs_outside_source,
+        include: options.include.clone(),
     }
 }

@@ -26,6 +26,9 @@ pub struct PrepareOptions {
     pub protocol: Option<crate::server_protocol::Protocol>,
     pub requirements: Option<PathBuf>,
     pub policies: Vec<PathBuf>,
+    /// `--include`: patterns of files shipped although the secret-file policy or an ignore
+    /// file leaves them out.
+    pub include: Vec<String>,
     pub role: RoleChoice,
     pub dry_run: bool,
     pub force: bool,

@@ -8,6 +8,7 @@ use crate::agent::capabilities::{self, Capabilities};
 use crate::agent::dotenv_names;
 use crate::agent::entry::{self, Chosen, Entry};
 use crate::agent::import_graph::ImportGraph;
+use crate::agent::include_patterns::IncludePatterns;
 use crate::agent::name::{self, AgentName};
 use crate::agent::outside_imports;
 use crate::agent::package_name::{self, PackageName};
@@ -51,7 +52,8 @@ pub fn analyse(
     output: &Path,
     explicit_name: Option<AgentName>,
 ) -> anyhow::Result<SourceAnalysis> {
-    let tree = source_tree::scan(&options.source, &[output.to_path_buf()])?;
+    let include = IncludePatterns::new(&options.include)?;
+    let tree = source_tree::scan(&options.source, &[output.to_path_buf()], &include)?;
     let modules = python_modules::parse_all(&tree)?;
     let package = package_name::choose(&tree, &modules)?;
     let graph = ImportGraph::build(&modules, &package.name);
@@ -65,7 +67,8 @@ pub fn analyse(
         options.protocol,
         named.as_ref(),
     )?;
-    let mut warnings = syntax_problems(&modules, &graph, &chosen.entry)?;
+    let mut warnings = tree.warnings.clone();
+    warnings.extend(syntax_problems(&modules, &graph, &chosen.entry)?);
     let (agent, name_origin) = match explicit_name {
         Some(name) => (name, "`--name`".to_string()),
         None => {

@@ -452,6 +452,65 @@ fn a_package_without_an_arm64_wheel_is_named_with_what_to_do() {
 }
 
 #[test]
+fn deploy_refuses_a_package_with_a_secret_put_in_by_hand_and_takes_one_include_forced_in() {
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    let source = work.path().join("npm_agent");
+    copy_tree(&example("minimal_agent"), &source);
+    run(aws_command(&moto, work.path())
+        .args(["prepare", "--no-role", "--source-dir"])
+        .arg(&source))
+    .success();
+    // A deployment assembled by hand (no manifest) ships whole: its `.npmrc` would reach S3.
+    let deployment = work.path().join("deployment");
+    std::fs::remove_file(deployment.join(".agentprep-manifest.json")).unwrap();
+    std::fs::write(
+        deployment.join("npm_agent/.npmrc"),
+        "//registry/:_authToken=tok\n",
+    )
+    .unwrap();
+    let ran = run(aws_command(&moto, work.path()).args(["deploy", "--python", "3.12"]));
+    ran.failure(1);
+    assert!(
+        ran.stderr.contains("must not leave the machine")
+            && ran
+                .stderr
+                .contains("`npm_agent/.npmrc` (key or credentials file)"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("hint:") && ran.stderr.contains("--include"),
+        "{}",
+        ran.stderr
+    );
+
+    // Forced in at prepare time, it is recorded and passes the check: the run goes on to
+    // look for the execution role, which `--no-role` did not make.
+    std::fs::write(source.join(".npmrc"), "//registry/:_authToken=tok\n").unwrap();
+    run(aws_command(&moto, work.path())
+        .args([
+            "prepare",
+            "--no-role",
+            "--force",
+            "--include",
+            ".npmrc",
+            "--source-dir",
+        ])
+        .arg(&source))
+    .success();
+    assert!(deployment.join("npm_agent/.npmrc").is_file());
+    let ran = run(aws_command(&moto, work.path()).args(["deploy", "--python", "3.12"]));
+    ran.failure(1);
+    assert!(
+        !ran.stderr.contains("must not leave the machine")
+            && ran.stderr.contains("has no execution role"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
 fn deploy_without_a_deployment_or_with_bad_flags_says_what_to_do() {
     let moto = Moto::start();
     let work = tempfile::tempdir().unwrap();

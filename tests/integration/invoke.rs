@@ -171,3 +171,34 @@ fn a_long_payload_comes_from_a_file_or_from_stdin() {
         missing.stderr
     );
 }
+
+#[test]
+fn piped_an_agents_control_characters_are_kept_byte_for_byte() {
+    let work = tempfile::tempdir().unwrap();
+    let source = work.path().join("escaping_agent");
+    write_files(
+        &source,
+        &[(
+            "escaping_agent.py",
+            "from bedrock_agentcore.runtime import BedrockAgentCoreApp\n\napp = BedrockAgentCoreApp()\n\n\n@app.entrypoint\nasync def invoke(payload):\n    yield \"title \\x1b]0;pwned\\x07\"\n    yield \"C1 \\x9b2J end\"\n",
+        )],
+    );
+    let deployment = prepare_into(work.path(), &source, "escaping");
+    let serve = Serve::start(work.path(), &[&deployment], &[]);
+    // stdout is a pipe here: the text is the agent's, unescaped (a terminal gets `\x1b`).
+    let ran = run(agentprep(work.path()).args(["invoke", "--local", "hello"]));
+    ran.success();
+    assert!(
+        ran.stdout
+            .contains("title \u{1b}]0;pwned\u{7}C1 \u{9b}2J end"),
+        "{:?}",
+        ran.stdout
+    );
+    let ran = run(agentprep(work.path()).args(["invoke", "--local", "--output", "json", "hello"]));
+    ran.success();
+    assert_eq!(
+        ran.json()["text"],
+        "title \u{1b}]0;pwned\u{7}C1 \u{9b}2J end"
+    );
+    drop(serve);
+}

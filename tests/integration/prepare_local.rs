@@ -138,18 +138,7 @@ fn secrets_caches_tests_and_ignored_files_are_left_out_and_reported() {
             "sub/inner/helper.py"
         ]
     );
-    let report = ran.json();
-    let skipped: Vec<(String, String)> = report["files"]["skipped"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["path"].as_str().unwrap().to_string(),
-                s["reason"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let skipped = skipped_of(&ran.json());
     for (path, reason) in [
         ("__pycache__/", "python_cache"),
         ("sub/stale.pyc", "python_cache"),
@@ -190,6 +179,218 @@ fn secrets_caches_tests_and_ignored_files_are_left_out_and_reported() {
         .map(|f| fs::read_to_string(work.path().join("deployment").join(f)).unwrap_or_default())
         .collect();
     assert!(!everything.contains("sk-secret") && !everything.contains("PRIVATE KEY"));
+}
+
+/// The `(path, reason)` pairs of a JSON report's skipped files.
+fn skipped_of(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["files"]["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["path"].as_str().unwrap().to_string(),
+                s["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_secret_files_an_audit_found_shipped_are_left_out_and_their_look_alikes_kept() {
+    let work = tempfile::tempdir().unwrap();
+    let source = work.path().join("audited_agent");
+    write_files(
+        &source,
+        &[
+            ("agent.py", "def invoke(prompt):\n    return prompt\n"),
+            (".envrc", "export OPENAI_API_KEY=sk-audit-1\n"),
+            ("prod.env", "TOKEN=sk-audit-2\n"),
+            (".git-credentials", "https://user:sk-audit-3@example.com\n"),
+            (".npmrc", "//registry/:_authToken=sk-audit-4\n"),
+            (".docker/config.json", "{\"auths\": \"sk-audit-5\"}"),
+            (".streamlit/secrets.toml", "key = \"sk-audit-6\"\n"),
+            ("client_secret.json", "{\"secret\": \"sk-audit-7\"}"),
+            ("secrets.json", "{\"key\": \"sk-audit-8\"}"),
+            ("infra/terraform.tfstate", "{\"password\": \"sk-audit-9\"}"),
+            (
+                "infra/terraform.tfstate.backup",
+                "{\"password\": \"sk-audit-10\"}",
+            ),
+            ("infra/prod.tfvars", "db_password = \"sk-audit-11\"\n"),
+            (".aws/credentials", "aws_secret_access_key = sk-audit-12\n"),
+            ("environment.py", "NAME = 'dev'\n"),
+            ("secrets_manager.py", "def get(name):\n    return name\n"),
+            ("keys.py", "KEYS = []\n"),
+            ("tokenizer.json", "{}"),
+            (".streamlit/config.toml", "[theme]\n"),
+        ],
+    );
+    let ran = prepare(work.path(), &source, &[]);
+    ran.success();
+    assert_eq!(
+        listing(&work.path().join("deployment/audited_agent")),
+        [
+            ".streamlit/config.toml",
+            "__init__.py",
+            "agent.py",
+            "environment.py",
+            "keys.py",
+            "secrets_manager.py",
+            "tokenizer.json",
+        ]
+    );
+    let skipped = skipped_of(&ran.json());
+    for (path, reason) in [
+        (".envrc", "environment_file"),
+        ("prod.env", "environment_file"),
+        (".git-credentials", "key_or_credentials"),
+        (".npmrc", "key_or_credentials"),
+        (".docker/config.json", "key_or_credentials"),
+        (".streamlit/secrets.toml", "secrets_file"),
+        ("client_secret.json", "secrets_file"),
+        ("secrets.json", "secrets_file"),
+        ("infra/terraform.tfstate", "infrastructure_state"),
+        ("infra/terraform.tfstate.backup", "infrastructure_state"),
+        ("infra/prod.tfvars", "infrastructure_state"),
+        (".aws/", "key_or_credentials"),
+    ] {
+        assert!(
+            skipped.contains(&(path.to_string(), reason.to_string())),
+            "{path} ({reason}) not in {skipped:?}"
+        );
+    }
+    let everything: String = listing(&work.path().join("deployment"))
+        .iter()
+        .map(|f| fs::read_to_string(work.path().join("deployment").join(f)).unwrap_or_default())
+        .collect();
+    assert!(!everything.contains("sk-audit"), "{everything}");
+}
+
+#[test]
+fn a_symlink_to_a_left_out_file_is_left_out_with_a_warning() {
+    let work = tempfile::tempdir().unwrap();
+    let source = work.path().join("linking_agent");
+    write_files(
+        &source,
+        &[
+            ("agent.py", "def invoke(prompt):\n    return prompt\n"),
+            (".env", "OPENAI_API_KEY=sk-linked-secret\n"),
+            (".gitignore", "scratch/\n"),
+            ("scratch/notes.txt", "ignored notes\n"),
+            (".venv/pyvenv.cfg", "home = /usr\n"),
+            (".venv/lib/site.py", "X = 1\n"),
+            ("data/values.json", "{}"),
+        ],
+    );
+    let link = |target: &str, name: &str| {
+        std::os::unix::fs::symlink(source.join(target), source.join(name)).unwrap()
+    };
+    link(".env", "innocent_config.txt");
+    link("scratch/notes.txt", "notes.txt");
+    link(".venv/lib/site.py", "site_copy.py");
+    link("data/values.json", "values.json");
+    let ran = prepare(work.path(), &source, &[]);
+    ran.success();
+    let deployed = work.path().join("deployment/linking_agent");
+    for name in ["innocent_config.txt", "notes.txt", "site_copy.py"] {
+        assert!(!deployed.join(name).exists(), "{name} was deployed");
+    }
+    assert_eq!(
+        fs::read_to_string(deployed.join("values.json")).unwrap(),
+        "{}"
+    );
+    assert!(
+        ran.stderr.contains(
+            "`innocent_config.txt` is a symlink to `.env`, which is left out as `.env` \
+             (environment file (may hold secrets)), so the link is left out too"
+        ),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains(
+            "`site_copy.py` is a symlink to `.venv/lib/site.py`, which is left out as `.venv/`"
+        ),
+        "{}",
+        ran.stderr
+    );
+    let report = ran.json();
+    let skipped = skipped_of(&report);
+    for name in ["innocent_config.txt", "notes.txt", "site_copy.py"] {
+        assert!(
+            skipped.contains(&(name.to_string(), "link_to_skipped".to_string())),
+            "{name} not in {skipped:?}"
+        );
+    }
+    let innocent = report["files"]["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["path"] == "innocent_config.txt")
+        .unwrap();
+    assert_eq!(innocent["detail"]["target"], ".env");
+    assert_eq!(innocent["detail"]["why"]["reason"], "environment_file");
+}
+
+#[test]
+fn include_forces_a_secret_in_with_a_warning_and_the_manifest_records_it() {
+    let work = tempfile::tempdir().unwrap();
+    let source = work.path().join("including_agent");
+    write_files(
+        &source,
+        &[
+            ("agent.py", "def invoke(prompt):\n    return prompt\n"),
+            (".npmrc", "registry=https://npm.example\n"),
+            ("prod.env", "TOKEN=kept-out\n"),
+        ],
+    );
+    std::os::unix::fs::symlink(source.join(".npmrc"), source.join("npm_settings.txt")).unwrap();
+    let ran = prepare(
+        work.path(),
+        &source,
+        &["--include", ".npmrc", "--include", "*.pem"],
+    );
+    ran.success();
+    let deployed = work.path().join("deployment/including_agent");
+    assert_eq!(
+        fs::read_to_string(deployed.join(".npmrc")).unwrap(),
+        "registry=https://npm.example\n"
+    );
+    assert!(!deployed.join("prod.env").exists());
+    // A link elsewhere to the file forced in is not forced in by the pattern.
+    assert!(!deployed.join("npm_settings.txt").exists());
+    assert!(
+        ran.stderr.contains(
+            "`.npmrc` is deployed although it is left out as a key or credentials file: \
+             `--include .npmrc` forced it in"
+        ),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("`--include *.pem` forced nothing in"),
+        "{}",
+        ran.stderr
+    );
+    let manifest: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(work.path().join("deployment/.agentprep-manifest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        manifest["prepared_from"]["include"],
+        serde_json::json!([".npmrc", "*.pem"])
+    );
+
+    let ran = prepare(work.path(), &source, &["--include", "!.npmrc"]);
+    ran.failure(2);
+    assert!(
+        ran.stderr
+            .contains("`--include !.npmrc` is not a usable pattern")
+            && ran.stderr.contains("hint:"),
+        "{}",
+        ran.stderr
+    );
 }
 
 #[test]

@@ -6,6 +6,7 @@ use crate::error::UserError;
 use crate::invoke::client::Target;
 use crate::invoke::mcp_exchange::{self, McpOutcome, McpRequest};
 use crate::output::stdout;
+use crate::output::terminal_text::TerminalText;
 
 use super::answer_document;
 
@@ -65,7 +66,7 @@ pub(super) fn print(target: &Target, outcome: &McpOutcome, json: bool) -> anyhow
             "tools/call" => mcp_exchange::content_text(&outcome.result),
             _ => format!("{}\n", serde_json::to_string_pretty(&outcome.result)?),
         };
-        stdout::emit_piece(&text)?;
+        stdout::emit_piece(&TerminalText::for_stdout().show(&text))?;
         eprintln!(
             "(MCP server {}; session {})",
             outcome.server["name"].as_str().unwrap_or("?"),

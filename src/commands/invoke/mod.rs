@@ -14,6 +14,7 @@ use crate::invoke::mcp_exchange::{self, McpRequest};
 use crate::invoke::target::{self, Resolved};
 use crate::invoke::{SESSION_LOG_HINT, session_store};
 use crate::output::stdout;
+use crate::output::terminal_text::TerminalText;
 use crate::server_protocol::Protocol;
 
 /// What `invoke` sends, besides the handshake an MCP server needs.
@@ -121,9 +122,11 @@ pub(super) fn answer_document(
     serde_json::Value::Object(document)
 }
 
-/// An answer's text on stdout as it streams (none with `--output json`), its last line closed.
+/// An answer's text on stdout as it streams (none with `--output json`), its last line closed;
+/// on a terminal, its control characters escaped.
 pub(super) struct StreamedText {
     quiet: bool,
+    shown: TerminalText,
     /// What was printed so far does not end with a newline.
     line_open: bool,
 }
@@ -132,13 +135,14 @@ impl StreamedText {
     pub(super) fn new(quiet: bool) -> Self {
         StreamedText {
             quiet,
+            shown: TerminalText::for_stdout(),
             line_open: false,
         }
     }
 
     pub(super) fn write(&mut self, text: &str) -> std::io::Result<()> {
         if !self.quiet && !text.is_empty() {
-            stdout::emit_piece(text)?;
+            stdout::emit_piece(&self.shown.show(text))?;
             self.line_open = !text.ends_with('\n');
         }
         Ok(())

@@ -7,6 +7,7 @@ use crate::invoke::SESSION_LOG_HINT;
 use crate::invoke::target::{self, Resolved};
 use crate::invoke::websocket_session::{self, Received};
 use crate::output::stdout;
+use crate::output::terminal_text::TerminalText;
 
 use super::{answer_document, keep_session, read_payload, session_for};
 
@@ -58,7 +59,7 @@ pub(super) async fn run(args: &InvokeArgs) -> anyhow::Result<()> {
                 }
                 Some(Received::Text(text) | Received::Binary(text)) => {
                     if !json {
-                        stdout::emit(&text)?;
+                        stdout::emit(&TerminalText::for_stdout().show(&text))?;
                     }
                     frames.push(text);
                 }
