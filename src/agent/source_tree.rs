@@ -52,6 +52,8 @@ pub enum SkipReason {
     IgnoreRule(String),
     SymlinkToDirectory,
     BrokenSymlink,
+    /// A name that is not UTF-8: the manifest, the zip and Python's imports all need one that is.
+    NameNotUtf8,
     /// A symlink whose target is left out (`target` is below the source, `why` says why).
     LinkToSkipped {
         target: String,
@@ -90,6 +92,10 @@ impl SkipReason {
                 "symlink to a directory (its target is copied as is)".into()
             }
             SkipReason::BrokenSymlink => "broken symlink".into(),
+            SkipReason::NameNotUtf8 => {
+                "a name that is not UTF-8 (the manifest, the zip and Python need UTF-8 names)"
+                    .into()
+            }
             SkipReason::LinkToSkipped { .. } => "symlink to a file left out".into(),
             SkipReason::OutputDirectory => "agentprep's own output".into(),
         }
@@ -326,6 +332,12 @@ impl Walk {
             .file_type()
             .with_context(|| format!("reading `{}`", path.display()))?;
         let is_dir = file_type.is_dir() || (file_type.is_symlink() && path.is_dir());
+        // Recorded lossily, such a name made every later `prepare` find a file its manifest
+        // did not list, and stop.
+        if entry.file_name().to_str().is_none() {
+            self.skip(&relative, SkipReason::NameNotUtf8);
+            return Ok(());
+        }
         if let Some(reason) = self.skip_reason(&path, &relative, is_dir) {
             match self.include.forcing(&relative, is_dir) {
                 Some(pattern) if reason.can_be_forced() => {

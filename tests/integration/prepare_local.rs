@@ -693,6 +693,38 @@ fn a_source_over_the_direct_code_deploy_limit_is_said_before_anything_is_copied(
 }
 
 #[test]
+fn a_file_whose_name_is_not_utf8_is_left_out_and_reruns_still_work() {
+    use std::os::unix::ffi::OsStrExt;
+    let work = tempfile::tempdir().unwrap();
+    let source = work.path().join("latin1_agent");
+    write_files(
+        &source,
+        &[("agent.py", "def invoke(prompt):\n    return prompt\n")],
+    );
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
+    fs::write(source.join(name), "menu").unwrap();
+    for run_number in 1..=2 {
+        let ran = run(agentprep(work.path())
+            .args(["prepare", "--no-role", "--source-dir"])
+            .arg(&source));
+        ran.success();
+        assert!(
+            ran.stdout.contains("not UTF-8") || ran.stderr.contains("not UTF-8"),
+            "run {run_number}: {}\n{}",
+            ran.stdout,
+            ran.stderr
+        );
+    }
+    assert!(
+        !work
+            .path()
+            .join("deployment/latin1_agent")
+            .join(name)
+            .exists()
+    );
+}
+
+#[test]
 fn special_files_in_the_source_are_never_opened() {
     let work = tempfile::tempdir().unwrap();
     let source = work.path().join("fifo_agent");
