@@ -81,8 +81,10 @@ fn bench() -> Result<(), String> {
         .map(|n| n.get())
         .unwrap_or(1);
     let prepare = bench_prepare()?;
-    let copy = bench_copy()?;
+    // The corpus before the copy: the copy leaves hundreds of megabytes for the kernel to write
+    // back, and runs of a few milliseconds timed during that write-back measure the disk.
     let corpus = bench_corpus()?;
+    let copy = bench_copy()?;
 
     println!();
     println!("agentprep prepare benchmark (nproc = {nproc}; wall time of whole runs)");
