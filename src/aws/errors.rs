@@ -146,7 +146,7 @@ where
     }
     match &error {
         SdkError::TimeoutError(_) => {
-            let seconds = crate::aws::sdk_config::operation_timeout().as_secs();
+            let seconds = crate::aws::call_timeout::operation_timeout().as_secs();
             return UserError::failed(format!(
                 "`{action}` got no answer from AWS within {seconds} s"
             ))

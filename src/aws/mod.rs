@@ -1,5 +1,6 @@
 //! Shared AWS plumbing: regions, SDK configuration, and turning SDK errors into messages.
 
+pub mod call_timeout;
 pub mod errors;
 pub mod region;
 pub mod runtime_logs;

@@ -13,20 +13,10 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::provider::ProvideCredentials;
 use aws_types::region::Region;
 
+use crate::aws::call_timeout::operation_timeout;
 use crate::aws::errors::{AwsCall, explain};
 use crate::aws::region::AwsRegion;
 use crate::error::UserError;
-
-/// How long one AWS operation may take, retries included: 60 s (IAM and the AgentCore control
-/// plane answer in well under a second when healthy), or `AGENTPREP_AWS_TIMEOUT` seconds.
-pub fn operation_timeout() -> Duration {
-    std::env::var("AGENTPREP_AWS_TIMEOUT")
-        .ok()
-        .and_then(|seconds| seconds.trim().parse::<u64>().ok())
-        .filter(|seconds| *seconds > 0)
-        .map(Duration::from_secs)
-        .unwrap_or(Duration::from_secs(60))
-}
 
 /// The SDK configuration for `region`, with the default credential chain and bounded calls.
 pub async fn load(region: &AwsRegion) -> SdkConfig {

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::inspector::log_tail::{self, LogTail, TAIL_BYTES};
 use crate::local_runtime::api_error::ApiError;
-use crate::local_runtime::data_plane::check_session_id;
 use crate::local_runtime::hosted_agent::HostedAgent;
+use crate::local_runtime::session_call::check_session_id;
 use crate::local_runtime::snapshot::{RuntimeSnapshot, snapshot};
 use crate::local_runtime::state::LocalRuntime;
 use crate::local_runtime::worker::session_log_file;

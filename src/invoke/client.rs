@@ -13,28 +13,10 @@ use crate::agentcore_contract::DEFAULT_QUALIFIER;
 use crate::aws::errors::code_of;
 use crate::error::UserError;
 use crate::invoke::answer_text::{EventView, body_text, event_view};
+use crate::invoke::runtime_target::START_LOCAL_RUNTIME_HINT;
 use crate::invoke::sse_decoder::SseDecoder;
-use crate::invoke::target::START_LOCAL_RUNTIME_HINT;
-use crate::server_protocol::Protocol;
 
-/// Where to send the invocation.
-#[derive(Debug, Clone)]
-pub struct Target {
-    pub arn: String,
-    pub region: String,
-    /// Endpoint override (the local runtime); `None` for AWS's own endpoint.
-    pub endpoint: Option<String>,
-    /// A JWT for a runtime with a JWT authorizer, sent instead of a SigV4 signature.
-    pub bearer_token: Option<String>,
-    /// How the agent is spoken to, as `serve` or the state file records it.
-    pub protocol: Protocol,
-}
-
-impl Target {
-    fn is_local(&self) -> bool {
-        self.endpoint.is_some() && self.bearer_token.is_none()
-    }
-}
+pub use crate::invoke::runtime_target::Target;
 
 /// What came back.
 #[derive(Debug, Clone, Serialize)]

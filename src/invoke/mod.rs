@@ -6,6 +6,7 @@ pub mod agui_exchange;
 pub mod answer_text;
 pub mod client;
 pub mod mcp_exchange;
+pub mod runtime_target;
 pub mod session_store;
 pub mod sse_decoder;
 pub mod target;

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::invoke::client::Target;
+use crate::invoke::runtime_target::Target;
 use crate::project_state::{ProjectState, STATE_FILE};
 
 /// AgentCore's rule for `runtimeSessionId`, checked by `invoke` and by the local runtime.

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::cli::RuntimeTarget;
 use crate::error::UserError;
-use crate::invoke::client::Target;
+use crate::invoke::runtime_target::{START_LOCAL_RUNTIME_HINT, Target};
 use crate::invoke::session_store;
 use crate::local_runtime::serve_state;
 use crate::project_state::{ProjectState, STATE_FILE};
@@ -14,10 +14,6 @@ use crate::server_protocol::Protocol;
 
 /// Where `serve` listens unless told otherwise.
 pub const DEFAULT_LOCAL_ENDPOINT: &str = "http://127.0.0.1:8080";
-
-/// Said when the local runtime is not there.
-pub const START_LOCAL_RUNTIME_HINT: &str =
-    "start the local runtime with `agentprep serve` (or pass `--endpoint URL`)";
 
 /// A runtime to talk to, and the session `invoke` kept for it.
 #[derive(Debug, Clone)]

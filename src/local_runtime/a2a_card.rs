@@ -16,8 +16,8 @@ use serde_json::Value;
 
 use crate::agentcore_contract::{SESSION_HEADER, SESSION_ID_LENGTH, invocation_url};
 use crate::local_runtime::api_error::ApiError;
-use crate::local_runtime::data_plane::{self, Qualifier};
 use crate::local_runtime::proxy::WorkerCall;
+use crate::local_runtime::session_call::{self, Qualifier};
 use crate::local_runtime::state::LocalRuntime;
 use crate::server_protocol::Protocol;
 
@@ -41,7 +41,7 @@ pub async fn agent_card(
         let Query(query) = query.map_err(|rejection| {
             ApiError::validation(format!("the query cannot be read: {rejection}"))
         })?;
-        data_plane::check_qualifier(query.qualifier.as_deref())?;
+        session_call::check_qualifier(query.qualifier.as_deref())?;
         if !CARD_DOCUMENTS.contains(&document.as_str()) {
             return Err(ApiError::not_found(format!(
                 "no `/.well-known/{document}`: an A2A agent's card is `agent-card.json`"
@@ -64,7 +64,7 @@ pub async fn agent_card(
         {
             headers.insert(SESSION_HEADER, value);
         }
-        let answer = data_plane::in_session(
+        let answer = session_call::in_session(
             &runtime,
             Arc::clone(&agent),
             &headers,
@@ -97,7 +97,7 @@ pub async fn agent_card(
         Ok(Response::from_parts(parts, Body::from(body)))
     }
     .await;
-    data_plane::finish(answer, &request_id)
+    session_call::finish(answer, &request_id)
 }
 
 /// The session cards fetched without one are read in: one per agent, within the id's length.

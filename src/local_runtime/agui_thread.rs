@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::agentcore_contract::SESSION_HEADER;
 use crate::local_runtime::api_error::ApiError;
-use crate::local_runtime::data_plane::check_session_id;
+use crate::local_runtime::session_call::check_session_id;
 
 /// The headers and body to invoke an AG-UI agent with: the session header set from the thread,
 /// or the thread from the session (a new one when neither is given).

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use crate::local_runtime::server::DRAIN_BOUND;
-use crate::local_runtime::sessions::STOP_GRACE;
+use crate::local_runtime::worker::STOP_GRACE;
 
 /// The drain, the workers' stop grace, and a margin for the rest.
 pub const SHUTDOWN_BOUND: Duration = DRAIN_BOUND

@@ -348,7 +348,7 @@ fn stop_in_background(workers: Vec<Arc<Worker>>) {
         futures_util::future::join_all(
             workers
                 .iter()
-                .map(|worker| worker.stop(crate::local_runtime::sessions::STOP_GRACE)),
+                .map(|worker| worker.stop(crate::local_runtime::worker::STOP_GRACE)),
         )
         .await;
     });

@@ -23,6 +23,7 @@ pub mod reload_log;
 pub mod request_body;
 pub mod serve_state;
 pub mod server;
+pub mod session_call;
 pub mod session_log;
 pub mod sessions;
 pub mod shutdown_flag;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::inspector;
 use crate::inspector::guards::{self, Listening};
 use crate::local_runtime::connections::{self, ConnectionLimits};
 use crate::local_runtime::data_plane;
@@ -41,7 +42,10 @@ pub async fn run(
             }
         })
     };
-    let router = guards::protect(data_plane::router(Arc::clone(&runtime)), listening);
+    // The inspector page at `/ui`, on the same port; its guards wrap everything.
+    let routes =
+        data_plane::router(Arc::clone(&runtime)).merge(inspector::router(Arc::clone(&runtime)));
+    let router = guards::protect(routes, listening);
     let drained = connections::serve(listener, router, limits, shutdown, DRAIN_BOUND).await;
     if !drained {
         tracing::warn!(

@@ -11,14 +11,12 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::local_runtime::api_error::ApiError;
 use crate::local_runtime::hosted_agent::HostedAgent;
 use crate::local_runtime::lifecycle::{self, Limits, Verdict};
+use crate::local_runtime::worker::STOP_GRACE;
 use crate::local_runtime::worker::{StartFailure, Worker};
 use crate::local_runtime::worker_client::WorkerClient;
 
 /// How long the reaper waits for an idle worker's `/ping` (the bound `ping` has anyway).
 const PING_WAIT: Duration = Duration::from_secs(2);
-
-/// How long a stopped worker gets between SIGTERM and SIGKILL.
-pub const STOP_GRACE: Duration = Duration::from_secs(5);
 
 pub struct Session {
     pub id: String,

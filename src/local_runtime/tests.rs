@@ -17,6 +17,7 @@ use tower::ServiceExt;
 use crate::local_runtime::data_plane;
 use crate::local_runtime::launcher::InProcessLauncher;
 use crate::local_runtime::lifecycle::Limits;
+use crate::local_runtime::session_call;
 use crate::local_runtime::state::{AgentToHost, InvocationLimits, LocalRuntime, RuntimeOptions};
 use crate::server_protocol::Protocol;
 
@@ -841,14 +842,14 @@ async fn a_reload_switches_idle_sessions_at_once_and_busy_ones_after_their_reque
     assert!(
         replaced
             .headers()
-            .contains_key(data_plane::WORKER_REPLACED_HEADER),
+            .contains_key(session_call::WORKER_REPLACED_HEADER),
         "the idle session is told its worker was replaced"
     );
     let told_once = local.invoke(Some(&idle), &[]).await;
     assert!(
         !told_once
             .headers()
-            .contains_key(data_plane::WORKER_REPLACED_HEADER)
+            .contains_key(session_call::WORKER_REPLACED_HEADER)
     );
     let busy_session = local
         .runtime
@@ -878,7 +879,7 @@ async fn a_reload_switches_idle_sessions_at_once_and_busy_ones_after_their_reque
     assert!(
         after
             .headers()
-            .contains_key(data_plane::WORKER_REPLACED_HEADER)
+            .contains_key(session_call::WORKER_REPLACED_HEADER)
     );
 }
 
@@ -901,6 +902,6 @@ async fn a_replaced_worker_is_told_even_on_an_error_answer() {
     assert!(
         failed
             .headers()
-            .contains_key(data_plane::WORKER_REPLACED_HEADER)
+            .contains_key(session_call::WORKER_REPLACED_HEADER)
     );
 }

@@ -53,7 +53,7 @@ pub async fn connect(
             ))
         })?;
         let qualifier = query_value(&query, "qualifier");
-        crate::local_runtime::data_plane::check_qualifier(qualifier)?;
+        crate::local_runtime::session_call::check_qualifier(qualifier)?;
         let agent = runtime.find_agent(&arn)?;
         if !agent.protocol().has_websocket() {
             return Err(ApiError::validation(format!(
@@ -66,7 +66,7 @@ pub async fn connect(
             .get(SESSION_HEADER)
             .and_then(|value| value.to_str().ok())
             .or_else(|| query_value(&query, SESSION_HEADER));
-        let session_id = crate::local_runtime::data_plane::session_id_or_new(named)?;
+        let session_id = crate::local_runtime::session_call::session_id_or_new(named)?;
         // In flight while the socket opens; an open socket is not a request in flight (its
         // idle time counts while it is silent), so `opening` ends with this block.
         let (worker, opening) = runtime.sessions.worker_for(&agent, &session_id).await?;
@@ -87,7 +87,7 @@ pub async fn connect(
         Ok(response)
     }
     .await;
-    crate::local_runtime::data_plane::finish(answer, &request_id)
+    crate::local_runtime::session_call::finish(answer, &request_id)
 }
 
 /// A query parameter, its name in any case (presigned URLs spell the session header's).

@@ -24,6 +24,9 @@ use crate::local_runtime::session_log::{MAX_SESSION_LOG_BYTES, SessionLog};
 use crate::local_runtime::worker_client::{WorkerClient, ping};
 use crate::server_protocol::Protocol;
 
+/// How long a stopped worker gets between SIGTERM and SIGKILL.
+pub const STOP_GRACE: Duration = Duration::from_secs(5);
+
 /// How many of a worker's last output lines are kept for error messages.
 const TAIL_LINES: usize = 30;
 
