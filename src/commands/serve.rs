@@ -187,6 +187,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     progress.finish();
 
+    // From here on a stop signal is ours to handle: whoever reads the banner may send one.
+    let mut signals = StopSignals::listen();
     let state_path = serve_state::state_file();
     let state = ServeState {
         endpoint: endpoint.clone(),
@@ -275,7 +277,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 
     let state_file = state_path.clone();
     tokio::spawn(async move {
-        wait_for_signal().await;
+        signals.next().await;
         tracing::info!("Shutting down: finishing in-flight requests, then stopping the workers");
         let watchdog_state_file = state_file.clone();
         exit_watchdog::arm(SHUTDOWN_BOUND, 1, move || {
@@ -287,7 +289,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         });
         let _ = stop.send(true);
         // A second Ctrl-C or SIGTERM does not wait for the drain.
-        wait_for_signal().await;
+        signals.next().await;
         tracing::warn!("Stopping now: a second signal");
         serve_state::remove_if_ours(&state_file);
         std::process::exit(130);
@@ -391,18 +393,35 @@ async fn check_python(python: &std::path::Path, protocol: Protocol) -> anyhow::R
         .into())
 }
 
-/// Ctrl-C or SIGTERM.
-async fn wait_for_signal() {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Ctrl-C and SIGTERM, listened for from the moment this is made: made before the banner, a
+/// signal sent as soon as `serve` says it is ready is a graceful stop, not the default death.
+struct StopSignals {
+    interrupt: Option<tokio::signal::unix::Signal>,
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    fn listen() -> StopSignals {
+        use tokio::signal::unix::{SignalKind, signal};
+        StopSignals {
+            interrupt: signal(SignalKind::interrupt()).ok(),
+            terminate: signal(SignalKind::terminate()).ok(),
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = terminate => {}
+    }
+
+    /// The next Ctrl-C or SIGTERM.
+    async fn next(&mut self) {
+        async fn one(signal: &mut Option<tokio::signal::unix::Signal>) {
+            match signal {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        }
+        tokio::select! {
+            () = one(&mut self.interrupt) => {}
+            () = one(&mut self.terminate) => {}
+        }
     }
 }

@@ -585,6 +585,18 @@ fn shutdown_lets_an_in_flight_answer_finish_then_stops_the_workers() {
 }
 
 #[test]
+fn a_sigterm_sent_as_soon_as_the_banner_is_out_is_a_clean_stop() {
+    let work = tempfile::tempdir().unwrap();
+    let deployment = lab(work.path());
+    // The banner says the runtime is ready; a supervisor may stop it that very moment.
+    for _ in 0..5 {
+        let mut serve = Serve::start(work.path(), &[&deployment], &["--warm", "0"]);
+        let status = serve.terminate();
+        assert!(status.success(), "{status:?}\n{}", serve.stderr());
+    }
+}
+
+#[test]
 fn a_second_serve_in_the_same_directory_leaves_the_first_ones_state_file() {
     let work = tempfile::tempdir().unwrap();
     let deployment = lab(work.path());
