@@ -17,6 +17,7 @@ pub mod lifecycle;
 pub mod local_arn;
 pub mod mcp_session;
 pub mod missing_imports;
+pub mod port_lease;
 pub mod proxy;
 pub mod python_env;
 pub mod reload_log;

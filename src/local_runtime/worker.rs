@@ -20,6 +20,7 @@ use tokio::sync::watch;
 use crate::local_runtime::child_spawner::ChildSpawner;
 use crate::local_runtime::echo_budget::{ECHO_BYTES_PER_SECOND, Echo, EchoBudget};
 use crate::local_runtime::leftovers::SERVE_PID_ENV;
+use crate::local_runtime::port_lease::{self, PortLease};
 use crate::local_runtime::session_log::{MAX_SESSION_LOG_BYTES, SessionLog};
 use crate::local_runtime::worker_client::{WorkerClient, ping};
 use crate::server_protocol::Protocol;
@@ -111,6 +112,9 @@ pub struct Worker {
     /// Unique among the workers of this process: names its telemetry endpoint, so the
     /// receiver can ask which session the worker serves.
     pub number: u64,
+    /// Keeps `port` from being handed to another worker while this one lives (none for an
+    /// in-process worker of the tests, whose listener holds its port).
+    _port_lease: Option<PortLease>,
 }
 
 static NEXT_WORKER: AtomicU64 = AtomicU64::new(1);
@@ -125,7 +129,8 @@ impl Worker {
     ) -> Result<Arc<Worker>, StartFailure> {
         let number = NEXT_WORKER.fetch_add(1, Ordering::Relaxed);
         let fail = |message: String| StartFailure { message };
-        let port = free_port().map_err(|e| fail(format!("no free loopback port: {e}")))?;
+        let lease = port_lease::lease().map_err(|e| fail(format!("no free loopback port: {e}")))?;
+        let port = lease.port;
         let workdir = spec
             .work_root
             .join(format!("worker-{}-{number}", std::process::id()));
@@ -201,6 +206,7 @@ impl Worker {
             generation: AtomicU64::new(spec.generation),
             standby_gate: Mutex::new(standby_gate),
             number,
+            _port_lease: Some(lease),
         });
         Ok(worker)
     }
@@ -326,6 +332,7 @@ impl Worker {
             generation: AtomicU64::new(spec.generation),
             standby_gate: Mutex::new(None),
             number,
+            _port_lease: None,
         });
         worker.wait_ready(client, spec.startup_timeout).await?;
         Ok(worker)
@@ -525,12 +532,6 @@ fn signal_group(pid: u32, signal: i32) {
     unsafe {
         libc::kill(-(pid as i32), signal);
     }
-}
-
-pub fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
 }
 
 /// Where a worker's output lines go.
