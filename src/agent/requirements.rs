@@ -1310,9 +1310,9 @@ mod tests {
     #[test]
     fn what_the_pinned_lines_need_is_pinned_only_from_a_lock_that_holds_every_line() {
         let lock_text = "[[package]]\nname = \"strands-agents\"\nversion = \"1.40.0\"\n\
-            source = { registry = \"https://pypi.org/simple\" }\ndependencies = [{ name = \"opentelemetry-api\" }]\n\n\
+            source = { registry = \"https://index.example/simple\" }\ndependencies = [{ name = \"opentelemetry-api\" }]\n\n\
             [[package]]\nname = \"opentelemetry-api\"\nversion = \"1.43.0\"\n\
-            source = { registry = \"https://pypi.org/simple\" }\n";
+            source = { registry = \"https://index.example/simple\" }\n";
         let lock_dir = tempfile::tempdir().unwrap();
         std::fs::write(lock_dir.path().join("uv.lock"), lock_text).unwrap();
         let lock = LockedVersions::read(&lock_dir.path().join("uv.lock")).unwrap();

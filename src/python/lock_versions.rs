@@ -17,7 +17,7 @@
 //! megabytes is read in a few milliseconds; packages from a path, a workspace or git are not
 //! registry versions and are skipped.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::python::requirement_line::normalized_name;
@@ -99,17 +99,19 @@ impl LockedVersions {
         // always), from every path found.
         type Node = (String, Option<String>);
         let mut needed: BTreeMap<Node, Option<String>> = BTreeMap::new();
-        let mut pending: Vec<(Node, Vec<String>, Option<String>)> = roots
+        // Each pending package carries the path that led to it: an edge back onto that path (a
+        // and b needing each other) only narrows the marker, and its ever longer text never
+        // matched the one recorded, so following it never ended.
+        let mut pending: Vec<(Node, Vec<String>, Option<String>, Vec<Node>)> = roots
             .iter()
-            .map(|(key, extras)| ((key.clone(), None), extras.clone(), None))
+            .map(|(key, extras)| ((key.clone(), None), extras.clone(), None, Vec::new()))
             .collect();
-        let mut expanded: Vec<(Node, Vec<String>, Option<String>)> = Vec::new();
-        while let Some((node, extras, marker)) = pending.pop() {
-            let visit = (node.clone(), extras.clone(), marker.clone());
-            if expanded.contains(&visit) {
+        let mut expanded: HashSet<(Node, Vec<String>, Option<String>)> = HashSet::new();
+        while let Some((node, extras, marker, path)) = pending.pop() {
+            if !expanded.insert((node.clone(), extras.clone(), marker.clone())) {
                 continue;
             }
-            expanded.push(visit);
+            let path: Vec<Node> = path.into_iter().chain([node.clone()]).collect();
             let Some(package) = self.package(&node.0, node.1.as_deref()) else {
                 continue;
             };
@@ -121,6 +123,9 @@ impl LockedVersions {
             );
             for edge in edges {
                 let target = (edge.key.clone(), edge.version.clone());
+                if path.contains(&target) {
+                    continue;
+                }
                 let along = both(&marker, &edge.marker);
                 let known = needed.get(&target).cloned();
                 let merged = match &known {
@@ -133,7 +138,7 @@ impl LockedVersions {
                     continue;
                 }
                 needed.insert(target.clone(), merged.clone());
-                pending.push((target, edge.extras.clone(), merged));
+                pending.push((target, edge.extras.clone(), merged, path.clone()));
             }
         }
         needed
@@ -446,8 +451,8 @@ mod tests {
     fn registry_packages_are_read_and_the_project_itself_is_not() {
         let locked = lock(
             "version = 1\nrequires-python = \">=3.12\"\n\n[[package]]\nname = \"mcp\"\nversion = \"1.27.2\"\n\
-             source = { registry = \"https://pypi.org/simple\" }\ndependencies = [\n    { name = \"anyio\" },\n]\n\n\
-             [[package]]\nname = \"Strands_Agents\"\nversion = \"1.0.1\"\nsource = { registry = \"https://pypi.org/simple\" }\n\
+             source = { registry = \"https://index.example/simple\" }\ndependencies = [\n    { name = \"anyio\" },\n]\n\n\
+             [[package]]\nname = \"Strands_Agents\"\nversion = \"1.0.1\"\nsource = { registry = \"https://index.example/simple\" }\n\
              [package.optional-dependencies]\notel = [\n    { name = \"opentelemetry-sdk\" },\n]\n\n\
              [[package]]\nname = \"my-project\"\nversion = \"0.1.0\"\nsource = { virtual = \".\" }\n",
         );
@@ -484,7 +489,7 @@ mod tests {
 [[package]]
 name = "mcp"
 version = "1.13.0"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example/simple" }
 dependencies = [
     { name = "anyio" },
     { name = "pydantic" },
@@ -500,23 +505,23 @@ cli = [
 [[package]]
 name = "pydantic"
 version = "2.11.7"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example/simple" }
 dependencies = [{ name = "pydantic-core" }, { name = "typing-extensions" }]
 
 [[package]]
 name = "pydantic-core"
 version = "2.33.2"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example/simple" }
 
 [[package]]
 name = "typing-extensions"
 version = "4.14.1"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example/simple" }
 
 [[package]]
 name = "anyio"
 version = "4.9.0"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example/simple" }
 dependencies = [
     { name = "typing-extensions", marker = "python_full_version < '3.13'" },
 ]
@@ -524,7 +529,7 @@ dependencies = [
 [[package]]
 name = "httpx"
 version = "0.28.1"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example/simple" }
 
 [package.optional-dependencies]
 socks = [
@@ -534,28 +539,72 @@ socks = [
 [[package]]
 name = "socksio"
 version = "1.0.0"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example/simple" }
 
 [[package]]
 name = "pywin32"
 version = "311"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example/simple" }
 
 [[package]]
 name = "typer"
 version = "0.16.0"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example/simple" }
 
 [[package]]
 name = "numpy"
 version = "1.26.4"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example/simple" }
 
 [[package]]
 name = "numpy"
 version = "2.3.1"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example/simple" }
 "#;
+
+    #[test]
+    fn packages_that_need_each_other_under_different_markers_are_pinned_once() {
+        let cyclic = r#"version = 1
+
+[[package]]
+name = "alpha"
+version = "1.0.0"
+source = { registry = "https://index.example/simple" }
+dependencies = [
+    { name = "beta", marker = "sys_platform == 'linux'" },
+]
+
+[[package]]
+name = "beta"
+version = "2.0.0"
+source = { registry = "https://index.example/simple" }
+dependencies = [
+    { name = "alpha", marker = "python_full_version < '3.12'" },
+    { name = "gamma" },
+]
+
+[[package]]
+name = "gamma"
+version = "3.0.0"
+source = { registry = "https://index.example/simple" }
+"#;
+        // Each turn round the cycle used to make a longer marker: on a thread, within a bound.
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let locked = lock(cyclic);
+        std::thread::spawn(move || {
+            let _ = sender.send(locked.needed_by(&[("alpha".into(), Vec::new())], &[]));
+        });
+        let needed = receiver
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("a cycle in the lock ends");
+        assert_eq!(
+            needed,
+            [
+                "beta==2.0.0; sys_platform == 'linux'",
+                "gamma==3.0.0; sys_platform == 'linux'"
+            ]
+        );
+    }
 
     #[test]
     fn what_a_pinned_package_needs_is_pinned_to_the_lock_with_its_markers() {
@@ -588,13 +637,13 @@ source = { registry = "https://pypi.org/simple" }
     #[test]
     fn a_package_the_lock_resolved_apart_per_python_is_pinned_per_python() {
         let locked = lock(
-            "[[package]]\nname = \"mcp\"\nversion = \"1.13.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n\
-             dependencies = [\n    { name = \"starlette\", version = \"1.7.0\", source = { registry = \"https://pypi.org/simple\" }, marker = \"python_full_version < '3.11'\" },\n\
-             { name = \"starlette\", version = \"1.10.0\", source = { registry = \"https://pypi.org/simple\" }, marker = \"python_full_version >= '3.11'\" },\n]\n\n\
-             [[package]]\nname = \"starlette\"\nversion = \"1.7.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n\
+            "[[package]]\nname = \"mcp\"\nversion = \"1.13.0\"\nsource = { registry = \"https://index.example/simple\" }\n\
+             dependencies = [\n    { name = \"starlette\", version = \"1.7.0\", source = { registry = \"https://index.example/simple\" }, marker = \"python_full_version < '3.11'\" },\n\
+             { name = \"starlette\", version = \"1.10.0\", source = { registry = \"https://index.example/simple\" }, marker = \"python_full_version >= '3.11'\" },\n]\n\n\
+             [[package]]\nname = \"starlette\"\nversion = \"1.7.0\"\nsource = { registry = \"https://index.example/simple\" }\n\
              dependencies = [{ name = \"anyio\" }]\n\n\
-             [[package]]\nname = \"starlette\"\nversion = \"1.10.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n\n\
-             [[package]]\nname = \"anyio\"\nversion = \"4.9.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n",
+             [[package]]\nname = \"starlette\"\nversion = \"1.10.0\"\nsource = { registry = \"https://index.example/simple\" }\n\n\
+             [[package]]\nname = \"anyio\"\nversion = \"4.9.0\"\nsource = { registry = \"https://index.example/simple\" }\n",
         );
         assert_eq!(
             locked.needed_by(&[("mcp".into(), Vec::new())], &[]),
