@@ -258,6 +258,7 @@ mod tests {
                 })
                 .collect(),
             skipped: Vec::new(),
+            project_dirs: Default::default(),
             warnings: Vec::new(),
         };
         let modules = files

@@ -54,7 +54,7 @@ pub struct ProjectDir {
 impl ProjectFiles {
     /// Read the project files of `tree`'s project folders.
     pub fn read(tree: &SourceTree) -> ProjectFiles {
-        ProjectFiles::of_dirs(&tree.root, &tree.project_dirs())
+        ProjectFiles::of_dirs(&tree.root, tree.project_dirs())
     }
 
     /// Read the project files of `dirs` (nearest first) for the source folder `root`.
@@ -77,11 +77,6 @@ impl ProjectFiles {
             Ok(inside) if inside.as_os_str().is_empty() => format!("`{name}`"),
             _ => format!("`{}`", dir.path.join(name).display()),
         }
-    }
-
-    /// Whether `dir` is the source folder itself.
-    pub fn is_source_dir(&self, dir: &ProjectDir) -> bool {
-        dir.path == self.root
     }
 }
 

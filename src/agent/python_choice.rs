@@ -348,14 +348,12 @@ fn requires_python(project: &ProjectFiles) -> Option<(Range, String)> {
         let Some((spec, key)) = pep621.or_else(poetry) else {
             continue;
         };
-        let file = if project.is_source_dir(dir) {
-            "`pyproject.toml`".to_string()
-        } else {
-            format!("`{}`", dir.path.join("pyproject.toml").display())
-        };
         return Some((
             specifier_range(&spec),
-            format!("`{key} = \"{spec}\"` in {file}"),
+            format!(
+                "`{key} = \"{spec}\"` in {}",
+                project.label(dir, "pyproject.toml")
+            ),
         ));
     }
     None

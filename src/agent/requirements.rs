@@ -218,24 +218,23 @@ impl Requirements {
     /// `fastapi==0.116.1`), the extra, whose own bounds may contradict those lines, is not
     /// added: only what it brings and nothing lists is, by name.
     pub fn ensure_extra(&mut self, key: &str, extra: &str, why: &str) {
-        let listed: Vec<String> = self
-            .names()
-            .iter()
-            .map(|name| normalized_name(name))
-            .collect();
         // Only a line with a version of its own can contradict the extra's bounds; a bare
         // name (one added for an import) is served by the extra as well as by itself.
-        let versioned: Vec<String> = self
-            .lines
-            .iter()
-            .filter_map(|line| Requirement::parse(line))
-            .filter(|requirement| !requirement.clauses.is_empty() || requirement.url.is_some())
-            .map(|requirement| requirement.key)
-            .collect();
+        let versioned = |requirements: &Requirements, part: &String| {
+            requirements
+                .lines
+                .iter()
+                .filter_map(|line| Requirement::parse(line))
+                .any(|requirement| {
+                    requirement.key == *part
+                        && (!requirement.clauses.is_empty() || requirement.url.is_some())
+                })
+        };
         if let Some(brings) = crate::python::import_distributions::extra_requires(key, extra)
-            && brings.iter().any(|part| versioned.contains(part))
+            && brings.iter().any(|part| versioned(self, part))
         {
-            for part in brings.iter().filter(|part| !listed.contains(part)) {
+            // What a line already names is left to it.
+            for part in brings {
                 self.ensure_present(
                     part,
                     &format!("{why} (the requirements list some of what `{key}[{extra}]` brings, with their own versions, so the rest is added by name)"),
@@ -304,7 +303,7 @@ pub fn generate(
     // A file named with `--requirements` is taken as it is; otherwise the project's lock file,
     // if it has one, pins what it lists.
     if flag.is_none()
-        && let Some(lock) = LockedVersions::find(&tree.project_dirs())
+        && let Some(lock) = LockedVersions::find(tree.project_dirs())
     {
         requirements.pin_to(&lock);
     }
@@ -695,21 +694,13 @@ struct ResolvedImport {
 impl ResolvedImport {
     /// The warning for a module several distributions provide, none of which can be chosen.
     fn ambiguity(&self, listed: &str) -> String {
-        let mut names: Vec<&str> = self
-            .providers
-            .iter()
-            .map(|provider| provider.distribution.as_str())
-            .collect();
-        names.sort_unstable();
-        names.dedup();
-        let names: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
         format!(
             "`{}` imports `{}`, which several distributions provide ({}), and {listed}: none \
              was added, as agentprep does not guess between them; list the one the agent uses \
              in a `requirements.txt` beside the agent (or pass `--requirements FILE`)",
             self.importer,
             self.module,
-            names.join(", ")
+            crate::python::import_distributions::provider_names(&self.providers)
         )
     }
 }
@@ -1057,6 +1048,7 @@ mod tests {
                 single_file: false,
                 files: Vec::new(),
                 skipped: Vec::new(),
+                project_dirs: Default::default(),
                 warnings: Vec::new(),
             },
             None,
@@ -1077,6 +1069,7 @@ mod tests {
             single_file: false,
             files: Vec::new(),
             skipped: Vec::new(),
+            project_dirs: Default::default(),
             warnings: Vec::new(),
         };
         generate(&tree, &modules, &[], None, true).unwrap()

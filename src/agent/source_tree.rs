@@ -132,6 +132,8 @@ pub struct SourceTree {
     /// Files to copy, sorted by relative path.
     pub files: Vec<SourceFile>,
     pub skipped: Vec<Skipped>,
+    /// `project_dirs`, found once (finding them walks the ancestors for a `.git`).
+    pub project_dirs: std::sync::OnceLock<Vec<PathBuf>>,
     /// What the user should know of the files: those forced in with `--include`, links left
     /// out for their target, patterns that forced nothing.
     pub warnings: Vec<String>,
@@ -154,7 +156,11 @@ impl SourceTree {
     /// (requirements, `pyproject.toml`, `.python-version`, a Dockerfile) may live: inside a
     /// git repository every folder up to its root; outside one, only the direct parent (a
     /// stray file higher up is not the agent's project).
-    pub fn project_dirs(&self) -> Vec<PathBuf> {
+    pub fn project_dirs(&self) -> &[PathBuf] {
+        self.project_dirs.get_or_init(|| self.find_project_dirs())
+    }
+
+    fn find_project_dirs(&self) -> Vec<PathBuf> {
         let repository = self.root.ancestors().find(|dir| dir.join(".git").exists());
         let mut dirs = vec![self.root.clone()];
         match repository {
@@ -228,6 +234,7 @@ pub fn scan(
                 modified: metadata.modified().ok(),
             }],
             skipped: Vec::new(),
+            project_dirs: Default::default(),
             warnings: Vec::new(),
         });
     }
@@ -263,6 +270,7 @@ pub fn scan(
         single_file: false,
         files: walk.files,
         skipped: walk.skipped,
+        project_dirs: Default::default(),
         warnings: walk.warnings,
     };
     tree.files.sort_by(|a, b| a.relative.cmp(&b.relative));

@@ -12,15 +12,16 @@ use crate::agent::include_patterns::IncludePatterns;
 use crate::agent::secret_files;
 use crate::agent::source_tree::SkipReason;
 use crate::aws_deploy::package::code_files;
-use crate::bundle::output_dir::recorded_identity;
+use crate::bundle::output_dir::DeploymentIdentity;
 use crate::error::UserError;
 
 /// An error naming every file of the package the policy names, unless `--include` forced it in
-/// when `deployment` was prepared.
-pub fn refuse_secrets(deployment: &Path) -> anyhow::Result<()> {
-    let recorded = recorded_identity(deployment);
+/// when `deployment` was prepared (`recorded`: its manifest's identity, as the caller read it).
+pub fn refuse_secrets(
+    deployment: &Path,
+    recorded: Option<&DeploymentIdentity>,
+) -> anyhow::Result<()> {
     let include_patterns = recorded
-        .as_ref()
         .and_then(|identity| identity.prepared_from.as_ref())
         .map(|from| from.include.clone())
         .unwrap_or_default();
@@ -65,7 +66,15 @@ pub fn refuse_secrets(deployment: &Path) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bundle::output_dir::{self, Content, DeploymentIdentity, PlannedFile, PreparedFrom};
+    use crate::bundle::output_dir::{self, Content, PlannedFile, PreparedFrom};
+
+    /// `refuse_secrets` with the deployment's manifest, as `deploy`'s plan reads it.
+    fn checked(deployment: &Path) -> anyhow::Result<()> {
+        refuse_secrets(
+            deployment,
+            output_dir::recorded_identity(deployment).as_ref(),
+        )
+    }
 
     fn deployment_with(dir: &Path, files: &[&str], include: &[&str]) -> std::path::PathBuf {
         let deployment = dir.join("deployment");
@@ -105,7 +114,7 @@ mod tests {
             ],
             &[],
         );
-        let error = refuse_secrets(&deployment).unwrap_err();
+        let error = checked(&deployment).unwrap_err();
         let shown = format!("{error:#}");
         assert!(
             shown.contains("`agent/.npmrc` (key or credentials file)")
@@ -135,11 +144,11 @@ mod tests {
             ],
             &[".npmrc"],
         );
-        let shown = format!("{:#}", refuse_secrets(&deployment).unwrap_err());
+        let shown = format!("{:#}", checked(&deployment).unwrap_err());
         assert!(shown.contains("`agent/prod.env`"), "{shown}");
         assert!(!shown.contains(".npmrc"), "{shown}");
         std::fs::remove_file(deployment.join("agent/prod.env")).unwrap();
-        refuse_secrets(&deployment).unwrap();
+        checked(&deployment).unwrap();
     }
 
     #[test]
@@ -149,9 +158,9 @@ mod tests {
         std::fs::create_dir_all(deployment.join("agent")).unwrap();
         std::fs::write(deployment.join("invoke.py"), "").unwrap();
         std::fs::write(deployment.join("agent/agent.py"), "").unwrap();
-        refuse_secrets(&deployment).unwrap();
+        checked(&deployment).unwrap();
         std::fs::write(deployment.join(".envrc"), "export KEY=1").unwrap();
-        let shown = format!("{:#}", refuse_secrets(&deployment).unwrap_err());
+        let shown = format!("{:#}", checked(&deployment).unwrap_err());
         assert!(shown.contains("`.envrc` (environment file"), "{shown}");
     }
 }

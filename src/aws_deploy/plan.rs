@@ -135,8 +135,8 @@ pub async fn plan(
     let region = &location.region;
     // `prepare_if_missing` saw to it that the directory holds a prepared deployment; before
     // any AWS call, it must hold nothing the secret-file policy names.
-    package_secrets::refuse_secrets(deployment)?;
     let recorded = recorded_identity(deployment);
+    package_secrets::refuse_secrets(deployment, recorded.as_ref())?;
     let agent = match (&options.agent, &recorded) {
         (Some(name), _) => name.clone(),
         (None, Some(recorded)) => recorded.agent.clone(),

@@ -18,7 +18,6 @@ use crate::cli::ServeArgs;
 use crate::dev_loop::{self, WatchedAgent};
 use crate::error::UserError;
 use crate::local_runtime::connections::ConnectionLimits;
-use crate::local_runtime::exit_watchdog::{self, SHUTDOWN_BOUND};
 use crate::local_runtime::leftovers;
 use crate::local_runtime::lifecycle::Limits;
 use crate::local_runtime::python_env;
@@ -26,6 +25,7 @@ use crate::local_runtime::serve_state::{self, HostedAgentInfo, ServeState};
 use crate::local_runtime::server;
 use crate::local_runtime::start_queue::default_concurrent_starts;
 use crate::local_runtime::state::{AgentToHost, InvocationLimits, LocalRuntime, RuntimeOptions};
+use crate::local_runtime::stop_signals::StopSignals;
 use crate::output::progress::Progress;
 use crate::output::stdout;
 use crate::server_protocol::Protocol;
@@ -188,7 +188,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     progress.finish();
 
     // From here on a stop signal is ours to handle: whoever reads the banner may send one.
-    let mut signals = StopSignals::listen();
+    let signals = StopSignals::listen();
     let state_path = serve_state::state_file();
     let state = ServeState {
         endpoint: endpoint.clone(),
@@ -276,24 +276,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
 
     let state_file = state_path.clone();
-    tokio::spawn(async move {
-        signals.next().await;
-        tracing::info!("Shutting down: finishing in-flight requests, then stopping the workers");
-        let watchdog_state_file = state_file.clone();
-        exit_watchdog::arm(SHUTDOWN_BOUND, 1, move || {
-            tracing::error!(
-                "serve did not stop within {} s of the signal; exiting (its workers end with it)",
-                SHUTDOWN_BOUND.as_secs()
-            );
-            serve_state::remove_if_ours(&watchdog_state_file);
-        });
-        let _ = stop.send(true);
-        // A second Ctrl-C or SIGTERM does not wait for the drain.
-        signals.next().await;
-        tracing::warn!("Stopping now: a second signal");
-        serve_state::remove_if_ours(&state_file);
-        std::process::exit(130);
-    });
+    tokio::spawn(signals.stop_on_signal(stop, move || serve_state::remove_if_ours(&state_file)));
     let mut connection_limits = ConnectionLimits::for_this_process();
     if let Some(max) = args.max_connections {
         connection_limits.max_connections = max as usize;
@@ -391,37 +374,4 @@ async fn check_python(python: &std::path::Path, protocol: Protocol) -> anyhow::R
     Err(UserError::usage(format!("`--python {}`: {problem}", python.display()))
         .with_hint("pass a Python whose environment holds the deployment's requirements (`pip install -r deployment/requirements.txt`), or leave `--python` out to let `serve` build one")
         .into())
-}
-
-/// Ctrl-C and SIGTERM, listened for from the moment this is made: made before the banner, a
-/// signal sent as soon as `serve` says it is ready is a graceful stop, not the default death.
-struct StopSignals {
-    interrupt: Option<tokio::signal::unix::Signal>,
-    terminate: Option<tokio::signal::unix::Signal>,
-}
-
-impl StopSignals {
-    fn listen() -> StopSignals {
-        use tokio::signal::unix::{SignalKind, signal};
-        StopSignals {
-            interrupt: signal(SignalKind::interrupt()).ok(),
-            terminate: signal(SignalKind::terminate()).ok(),
-        }
-    }
-
-    /// The next Ctrl-C or SIGTERM.
-    async fn next(&mut self) {
-        async fn one(signal: &mut Option<tokio::signal::unix::Signal>) {
-            match signal {
-                Some(signal) => {
-                    signal.recv().await;
-                }
-                None => std::future::pending::<()>().await,
-            }
-        }
-        tokio::select! {
-            () = one(&mut self.interrupt) => {}
-            () = one(&mut self.terminate) => {}
-        }
-    }
 }

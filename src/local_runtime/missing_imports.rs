@@ -160,19 +160,7 @@ fn explain(deployment_dir: &Path, missing: &[MissingImport], requirements: &str)
         .iter()
         .map(|import| {
             let providers = providers_of(&import.module);
-            let named = |providers: &[crate::python::import_distributions::Provider]| {
-                let mut names: Vec<&str> = providers
-                    .iter()
-                    .map(|provider| provider.distribution.as_str())
-                    .collect();
-                names.sort_unstable();
-                names.dedup();
-                names
-                    .iter()
-                    .map(|name| format!("`{name}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
+            let named = crate::python::import_distributions::provider_names;
             let provided = match listed
                 .iter()
                 .find(|requirement| providers.iter().any(|provider| provider.is(&requirement.key)))

@@ -32,6 +32,7 @@ pub mod snapshot;
 pub mod standby;
 pub mod start_queue;
 pub mod state;
+pub mod stop_signals;
 pub mod websocket_bridge;
 pub mod worker;
 pub mod worker_client;

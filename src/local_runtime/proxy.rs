@@ -178,7 +178,7 @@ struct AnswerBody {
 }
 
 /// A limit as people write it: `900 s`, or `0.3 s` for the short limits of tests.
-fn limit_text(limit: Duration) -> String {
+pub fn limit_text(limit: Duration) -> String {
     if limit.subsec_millis() == 0 {
         format!("{} s", limit.as_secs())
     } else {

@@ -15,6 +15,7 @@ use http_body_util::BodyExt;
 
 use crate::agentcore_contract::MAX_PAYLOAD_BYTES;
 use crate::local_runtime::api_error::ApiError;
+use crate::local_runtime::proxy::limit_text;
 
 /// The whole body, or the client's error: more than `MAX_PAYLOAD_BYTES`, or no byte of it for
 /// `stall_limit` while it is still coming.
@@ -26,7 +27,7 @@ pub async fn receive(body: Body, stall_limit: Duration) -> Result<Bytes, ApiErro
             Err(_) => {
                 return Err(ApiError::request_timeout(format!(
                     "the request's body stopped arriving: nothing came for {} after {} bytes; the agent was not called",
-                    seconds(stall_limit),
+                    limit_text(stall_limit),
                     received.len()
                 )));
             }
@@ -54,14 +55,6 @@ pub fn too_large(size: String) -> ApiError {
     ApiError::validation(format!(
         "the payload is {size} bytes; AgentCore accepts at most {MAX_PAYLOAD_BYTES} (100 MB)"
     ))
-}
-
-fn seconds(limit: Duration) -> String {
-    if limit.subsec_millis() == 0 {
-        format!("{} s", limit.as_secs())
-    } else {
-        format!("{:.1} s", limit.as_secs_f64())
-    }
 }
 
 #[cfg(test)]

@@ -122,37 +122,25 @@ pub fn analyse(
         options.requirements.as_deref(),
         wraps_agent,
     )?;
-    // A file named with `--requirements` is the user's word; otherwise the server's code
-    // decides the SDK generation, which an open-ended requirement would leave to chance.
-    if let Entry::McpServer {
-        older_sdk: Some(older),
-        ..
-    } = &chosen.entry
-        && options.requirements.is_none()
-    {
-        requirements.cap_below_major(
-            older.distribution,
-            older.below_major,
-            &format!(
-                "{}; without the bound, pip installs {} {}.x",
-                older.because, older.distribution, older.below_major
-            ),
-        );
-    }
-    // What the code imports decides the SDK generation, for clients as for servers
-    // (`streamablehttp_client` is the mcp SDK 1.x's): an open-ended requirement would install
-    // the newest, where those names are gone.
+    // A file named with `--requirements` is the user's word; otherwise the code decides the
+    // SDK generation, which an open-ended requirement would leave to chance: how an MCP server
+    // is built, and what the code imports, for clients as for servers (`streamablehttp_client`
+    // is the mcp SDK 1.x's).
     if options.requirements.is_none() {
+        let server_needs = match &chosen.entry {
+            Entry::McpServer { older_sdk, .. } => older_sdk.clone(),
+            _ => None,
+        };
         let imports = python_modules::runtime_imports(&runtime_modules)
             .map(|(module, import)| (module.file.as_str(), import));
-        for older in sdk_generations::needed_by(imports) {
+        for older in server_needs
+            .into_iter()
+            .chain(sdk_generations::needed_by(imports))
+        {
             requirements.cap_below_major(
                 older.distribution,
                 older.below_major,
-                &format!(
-                    "{}; without the bound, pip installs {} {}.x",
-                    older.because, older.distribution, older.below_major
-                ),
+                &older.bound_reason(),
             );
         }
     }

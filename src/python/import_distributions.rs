@@ -102,6 +102,21 @@ pub struct Provider {
     pub through: Option<String>,
 }
 
+/// The distributions of `providers`, sorted, each once, in backticks: `` `a`, `b` ``.
+pub fn provider_names(providers: &[Provider]) -> String {
+    let mut names: Vec<&str> = providers
+        .iter()
+        .map(|provider| provider.distribution.as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl Provider {
     fn direct(distribution: &str) -> Provider {
         Provider {

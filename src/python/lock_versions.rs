@@ -102,7 +102,9 @@ impl LockedVersions {
         // Each pending package carries the path that led to it: an edge back onto that path (a
         // and b needing each other) only narrows the marker, and its ever longer text never
         // matched the one recorded, so following it never ended.
-        let mut pending: Vec<(Node, Vec<String>, Option<String>, Vec<Node>)> = roots
+        // (package, its extras, the marker it is reached under, the path that reached it)
+        type Pending = (Node, Vec<String>, Option<String>, Vec<Node>);
+        let mut pending: Vec<Pending> = roots
             .iter()
             .map(|(key, extras)| ((key.clone(), None), extras.clone(), None, Vec::new()))
             .collect();

@@ -233,38 +233,42 @@ impl ModuleSyntax {
 /// The line of the first syntax error of `source`, if any: the parse alone, none of the facts
 /// (for checking generated code).
 pub fn syntax_error_line(source: &str) -> anyhow::Result<Option<usize>> {
-    let mut parser = Parser::new();
-    parser.set_language(&tree_sitter_python::LANGUAGE.into())?;
-    let tree = parser
-        .parse(source, None)
-        .ok_or_else(|| anyhow::anyhow!("the Python parser gave up"))?;
-    let root = tree.root_node();
-    Ok(if root.has_error() {
-        first_error_line(root)
-    } else {
-        None
-    })
+    Ok(error_line(syntax_tree(source)?.root_node()))
 }
 
 /// Parse one module's source.
 pub fn parse(source: &str) -> anyhow::Result<ModuleSyntax> {
-    let mut parser = Parser::new();
-    parser.set_language(&tree_sitter_python::LANGUAGE.into())?;
-    let tree = parser
-        .parse(source, None)
-        .ok_or_else(|| anyhow::anyhow!("the Python parser gave up"))?;
+    let tree = syntax_tree(source)?;
     let root = tree.root_node();
     let reader = Reader {
         source: source.as_bytes(),
     };
-    let mut module = ModuleSyntax::default();
-    if root.has_error() {
-        module.syntax_error_line = first_error_line(root);
-    }
+    let mut module = ModuleSyntax {
+        syntax_error_line: error_line(root),
+        ..ModuleSyntax::default()
+    };
     reader.collect_everywhere(root, false, &mut module);
     reader.collect_module_level(root, &mut module);
     module.needs_python = newer_syntax::find(root, source);
     Ok(module)
+}
+
+/// The tree-sitter tree of `source`.
+fn syntax_tree(source: &str) -> anyhow::Result<tree_sitter::Tree> {
+    let mut parser = Parser::new();
+    parser.set_language(&tree_sitter_python::LANGUAGE.into())?;
+    parser
+        .parse(source, None)
+        .ok_or_else(|| anyhow::anyhow!("the Python parser gave up"))
+}
+
+/// The line of the first syntax error under `root`, if it has one.
+fn error_line(root: Node) -> Option<usize> {
+    if root.has_error() {
+        first_error_line(root)
+    } else {
+        None
+    }
 }
 
 struct Reader<'a> {

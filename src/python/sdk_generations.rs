@@ -21,6 +21,8 @@
 //!   `strands.tools.executor` left within 1.x (in 1.0.0, not in 1.62.0), which a bound below a
 //!   major cannot express.
 
+use serde::Serialize;
+
 use crate::python::module_syntax::Import;
 
 /// What in an import needs the older generation.
@@ -212,13 +214,26 @@ pub const GENERATIONS: &[Generation] = &[
     name("a2a-sdk", 1, A2A_0, "a2a.utils.errors", "ServerError"),
 ];
 
-/// A generation the agent's code needs, with the first import that says so.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OlderGeneration {
+/// An SDK generation the agent's code needs, older than the newest: its requirement is kept
+/// below `below_major` (an unbounded `mcp>=1.10` installs 2.x, where 1.x code fails at
+/// import). Found from the names imported (here) or from how a server is built (an MCP
+/// server's constructor keywords, `entry::protocol_servers`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OlderSdk {
     pub distribution: &'static str,
     pub below_major: u64,
-    /// What needs it, for the warning: the file, the import and the versions checked.
+    /// What needs it, for the warning: the file, the import or call, the versions checked.
     pub because: String,
+}
+
+impl OlderSdk {
+    /// The warning of the bound it puts on the requirement.
+    pub fn bound_reason(&self) -> String {
+        format!(
+            "{}; without the bound, pip installs {} {}.x",
+            self.because, self.distribution, self.below_major
+        )
+    }
 }
 
 impl Needs {
@@ -253,10 +268,8 @@ impl Needs {
 /// The older generations the imports need: one per distribution and bound, lowest bound first,
 /// each with the first import (of `file`) that needs it. Imports made under `try/except
 /// ImportError` are left out: that code runs on either generation.
-pub fn needed_by<'i>(
-    imports: impl IntoIterator<Item = (&'i str, &'i Import)>,
-) -> Vec<OlderGeneration> {
-    let mut found: Vec<OlderGeneration> = Vec::new();
+pub fn needed_by<'i>(imports: impl IntoIterator<Item = (&'i str, &'i Import)>) -> Vec<OlderSdk> {
+    let mut found: Vec<OlderSdk> = Vec::new();
     for (file, import) in imports {
         if import.optional || import.level > 0 {
             continue;
@@ -270,7 +283,7 @@ pub fn needed_by<'i>(
                 continue;
             }
             if let Some(what) = generation.needs.matched_by(import) {
-                found.push(OlderGeneration {
+                found.push(OlderSdk {
                     distribution: generation.distribution,
                     below_major: generation.below_major,
                     because: format!(

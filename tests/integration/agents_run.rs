@@ -185,21 +185,11 @@ fn an_agent_of_python_3_12_is_served_on_python_3_12() {
     assert_eq!(report["python"]["at_least"]["version"], "3.12");
     // `serve` builds the environment itself, on the version the agent asks for: found on PATH,
     // or among pyenv's or uv's interpreters.
-    let mut command = agentprep(work.path());
-    command
-        .env("PATH", path_with_test_tools())
-        .env("AGENTPREP_CACHE_DIR", shared_cache_dir())
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--deployment-dir",
-            "deployment",
-        ])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let serve = Serve::spawn(command);
+    let serve = Serve::spawn(Serve::building_env(
+        work.path(),
+        Path::new("deployment"),
+        &shared_cache_dir(),
+    ));
     assert!(
         serve
             .stderr()
@@ -309,21 +299,11 @@ fn what_a_locked_requirement_needs_is_pinned_too_so_the_tested_versions_import()
             && locked.contains("pywin32==312; sys_platform == 'win32'"),
         "{locked}"
     );
-    let mut command = agentprep(work.path());
-    command
-        .env("PATH", path_with_test_tools())
-        .env("AGENTPREP_CACHE_DIR", shared_cache_dir())
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--deployment-dir",
-            "deployment",
-        ])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let serve = Serve::spawn(command);
+    let serve = Serve::spawn(Serve::building_env(
+        work.path(),
+        Path::new("deployment"),
+        &shared_cache_dir(),
+    ));
     let tools = run_bounded(
         agentprep(work.path()).args([
             "invoke",
@@ -375,21 +355,11 @@ fn a_client_of_the_mcp_sdk_1x_gets_mcp_below_2_and_starts() {
         report["requirements"]
     );
     // `serve` builds the environment from those requirements itself.
-    let mut command = agentprep(work.path());
-    command
-        .env("PATH", path_with_test_tools())
-        .env("AGENTPREP_CACHE_DIR", shared_cache_dir())
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--deployment-dir",
-            "deployment",
-        ])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let serve = Serve::spawn(command);
+    let serve = Serve::spawn(Serve::building_env(
+        work.path(),
+        Path::new("deployment"),
+        &shared_cache_dir(),
+    ));
     let answer = serve.invoke(Some(&session("mcp1-client")), &json!({"prompt": "tools"}));
     assert_eq!(answer.status, 200, "{}\n{}", answer.text(), serve.stderr());
     assert_eq!(

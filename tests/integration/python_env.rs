@@ -13,18 +13,7 @@ fn serve_builds_the_environment_once_and_reuses_it() {
     let work = tempfile::tempdir().unwrap();
     let deployment = prepare_into(work.path(), &example("minimal_agent"), "deployment");
     let cache = work.path().join("cache");
-    let start = || {
-        let mut command = agentprep(work.path());
-        command
-            .env("PATH", path_with_test_tools())
-            .env("AGENTPREP_CACHE_DIR", &cache)
-            .args(["serve", "--bind", "127.0.0.1:0", "--deployment-dir"])
-            .arg(&deployment)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        Serve::spawn(command)
-    };
+    let start = || Serve::spawn(Serve::building_env(work.path(), &deployment, &cache));
     let serve = start();
     assert!(
         serve.stderr().contains("Building the Python ") && serve.stderr().contains("with uv"),

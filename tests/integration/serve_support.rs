@@ -98,6 +98,22 @@ impl Serve {
         command
     }
 
+    /// `serve` as a new user runs it: no `--python`, so it builds the deployment's environment
+    /// itself (with the test tools, uv and pyenv's interpreters, on `PATH`) under `cache`, on
+    /// 127.0.0.1:0.
+    pub fn building_env(cwd: &Path, deployment: &Path, cache: &Path) -> std::process::Command {
+        let mut command = agentprep(cwd);
+        command
+            .env("PATH", path_with_test_tools())
+            .env("AGENTPREP_CACHE_DIR", cache)
+            .args(["serve", "--bind", "127.0.0.1:0", "--deployment-dir"])
+            .arg(deployment)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    }
+
     pub fn spawn(mut command: std::process::Command) -> Serve {
         let mut child = command.spawn().expect("agentprep serve starts");
         let stderr = collect_stderr(&mut child);

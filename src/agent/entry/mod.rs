@@ -906,20 +906,25 @@ fn apps_in(module: &PythonModule, imported: bool) -> Vec<Found> {
         });
     }
     for app in agent_objects::asgi_apps(&module.syntax) {
-        found.push(Found {
-            entry: Entry::AsgiApp {
-                at: ModuleRef::of(module),
-                server_started_on_import: server_start(module, &app.variable),
-                variable: app.variable,
-                websocket: app.websocket,
-                factory: false,
-            },
-            line: app.line,
-            imported,
-            tier: Tier::Plain,
-        });
+        found.push(asgi_found(module, app, imported));
     }
     found
+}
+
+/// An app of `module` that already serves the contract, run as it is.
+fn asgi_found(module: &PythonModule, app: agent_objects::AsgiApp, imported: bool) -> Found {
+    Found {
+        entry: Entry::AsgiApp {
+            at: ModuleRef::of(module),
+            server_started_on_import: server_start(module, &app.variable),
+            variable: app.variable,
+            websocket: app.websocket,
+            factory: false,
+        },
+        line: app.line,
+        imported,
+        tier: Tier::Plain,
+    }
 }
 
 /// The app a module hands to uvicorn itself (`uvicorn.run(create_app(), ...)`, `uvicorn.run(app)`,
@@ -1030,9 +1035,10 @@ fn router_apps(modules: &[PythonModule], graph: &ImportGraph) -> Vec<Found> {
             {
                 continue;
             }
+            let reached = graph.reachable_from(index);
             let serves = |path: &str| {
-                graph.reachable_from(index).into_iter().any(|reached| {
-                    modules[reached]
+                reached.iter().any(|at| {
+                    modules[*at]
                         .syntax
                         .strings
                         .iter()
@@ -1040,18 +1046,7 @@ fn router_apps(modules: &[PythonModule], graph: &ImportGraph) -> Vec<Found> {
                 })
             };
             if serves("/invocations") && serves("/ping") {
-                found.push(Found {
-                    entry: Entry::AsgiApp {
-                        at: ModuleRef::of(module),
-                        server_started_on_import: server_start(module, &app.variable),
-                        variable: app.variable,
-                        websocket: app.websocket,
-                        factory: false,
-                    },
-                    line: app.line,
-                    imported: graph.is_imported(index),
-                    tier: Tier::Plain,
-                });
+                found.push(asgi_found(module, app, graph.is_imported(index)));
             }
         }
     }

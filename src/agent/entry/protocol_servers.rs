@@ -58,15 +58,7 @@ impl McpApi {
     }
 }
 
-/// An SDK generation the server's code needs, older than the newest: its requirement is kept
-/// below `below_major` (an unbounded `mcp>=1.10` installs 2.x, where 1.x code fails at import).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OlderSdk {
-    pub distribution: &'static str,
-    pub below_major: u64,
-    /// What in the source needs it, for the warning.
-    pub because: String,
-}
+pub use crate::python::sdk_generations::OlderSdk;
 
 /// Keywords `FastMCP(...)` of fastmcp 2.x took that 3.0 refuses (they moved to `run()`).
 const FASTMCP_2_TRANSPORT_KEYWORDS: &[&str] = &[
