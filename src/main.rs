@@ -55,7 +55,12 @@ fn main() -> ExitCode {
                 // A script reading stdout gets a document it can parse whatever happened.
                 let _ = output::stdout::emit_json(&error::to_json(&error));
             }
-            eprintln!("{}", error::render(&error));
+            // An error may quote the agent (its last output, its error event): on a terminal,
+            // its control characters are shown, not acted on.
+            let stderr = output::terminal_text::TerminalText::for_stream(
+                std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            );
+            eprintln!("{}", stderr.show(&error::render(&error)));
             ExitCode::from(error::exit_code(&error) as u8)
         }
     }

@@ -13,6 +13,7 @@ use crate::error::UserError;
 use crate::local_files::bounded_read;
 use crate::local_runtime::serve_state::{self, ServeState};
 use crate::local_runtime::worker::session_log_file;
+use crate::output::terminal_text::TerminalText;
 use crate::output::{follow, stdout};
 use crate::project_state::{ProjectState, STATE_FILE};
 
@@ -104,7 +105,7 @@ fn print_events(events: &[LogEvent], json_lines: bool) -> anyhow::Result<()> {
             format!(
                 "{}  {}",
                 runtime_logs::utc_text(event.timestamp),
-                event.message
+                TerminalText::for_stdout().show(&event.message)
             )
         };
         stdout::emit(&line)?;
@@ -165,7 +166,7 @@ async fn local(
         let text = bounded_read::read_bytes(file, MAX_PRINTED_BYTES).map_err(|error| {
             UserError::failed(format!("`{}` cannot be read: {error}", file.display()))
         })?;
-        stdout::emit_piece(&String::from_utf8_lossy(&text))?;
+        stdout::emit_piece(&TerminalText::for_stdout().show(&String::from_utf8_lossy(&text)))?;
     }
     if args.follow {
         return follow_file(files.last().map(PathBuf::as_path).unwrap_or(&dir)).await;
@@ -189,7 +190,7 @@ async fn follow_file(file: &Path) -> anyhow::Result<()> {
         }
         let (added, end) = bounded_read::read_from(file, position, FOLLOW_PIECE_BYTES);
         position = end;
-        stdout::emit_piece(&String::from_utf8_lossy(&added))?;
+        stdout::emit_piece(&TerminalText::for_stdout().show(&String::from_utf8_lossy(&added)))?;
         Ok(added.len())
     })
     .await
