@@ -49,16 +49,23 @@ if ! command -v chromedriver >/dev/null 2>&1; then
     chromium chromium-driver >/dev/null
 fi
 
-# The Python wheel that carries the binary (`pyproject.toml`), built with the test profile so it
-# shares the test build; a test installs it into a fresh virtual environment.
+echo "== cargo fmt --check" >&2
+cargo fmt --all -- --check
+# The integration tests that need the tools installed above are behind the `test-tools` feature
+# (a plain `cargo test` runs only the pure tests); clippy reads them too.
+echo "== cargo clippy" >&2
+cargo clippy --all-targets --features test-tools --locked -- -D warnings
+echo "== cargo test --no-run" >&2
+cargo test --features test-tools --locked --no-run
+
+# The Python wheel that carries the binary (`pyproject.toml`), built after the test build in its
+# profile and with its features, so the dependencies are compiled once for both: only the
+# binary's own file is compiled again. A test installs the wheel into a fresh virtual environment.
 echo "== wheel (maturin)" >&2
 export AGENTPREP_TEST_WHEEL_DIR="${CARGO_TARGET_DIR:-$PWD/target}/test-wheels"
 rm -rf "$AGENTPREP_TEST_WHEEL_DIR"
-"$AGENTPREP_WHEEL_VENV/bin/maturin" build --quiet --profile dev --locked --out "$AGENTPREP_TEST_WHEEL_DIR"
+"$AGENTPREP_WHEEL_VENV/bin/maturin" build --quiet --profile dev --features test-tools --locked \
+  --out "$AGENTPREP_TEST_WHEEL_DIR"
 
-echo "== cargo fmt --check" >&2
-cargo fmt --all -- --check
-echo "== cargo clippy" >&2
-cargo clippy --all-targets --locked -- -D warnings
 echo "== cargo test" >&2
-cargo test --locked
+cargo test --features test-tools --locked

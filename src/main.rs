@@ -1,35 +1,11 @@
 //! `agentprep`: parse the command line, dispatch to one command, report the outcome.
 //!
-//! Everything else lives in the command modules and the shared rooms they use; this file only
-//! turns their `Result` into stderr text and an exit code.
-
-mod agent;
-mod agentcore_contract;
-mod aws;
-mod aws_deploy;
-mod bundle;
-mod cli;
-mod commands;
-mod dev_loop;
-mod error;
-mod example_agent;
-mod iam;
-mod inspector;
-mod invoke;
-mod local_files;
-mod local_runtime;
-mod loopback_requests;
-mod os_process;
-mod output;
-mod prepare;
-mod project_state;
-mod python;
-mod server_protocol;
-mod teardown;
-mod telemetry;
+//! Everything else lives in the library (`src/lib.rs`): its command modules and the shared
+//! rooms they use; this file only turns their `Result` into stderr text and an exit code.
 
 use std::process::ExitCode;
 
+use agentprep::{cli, commands, error, output};
 use clap::Parser;
 
 fn main() -> ExitCode {

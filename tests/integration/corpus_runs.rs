@@ -8,7 +8,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::corpus::corpus;
 use crate::serve_support::*;
 use crate::support::*;
 

@@ -1,31 +1,62 @@
 //! Integration tests: the real binary, real moto, real Python agents on the real SDK.
+//!
+//! Most of them need the test tools `scripts/test.sh` installs and starts (the pinned Python
+//! environments with moto and the bedrock-agentcore SDK, Node with the AWS SDK for JavaScript,
+//! Chromium with its WebDriver); they are compiled only with the `test-tools` feature, which
+//! that script turns on. A plain `cargo test` runs the pure tests (the library's, and those
+//! here that need only the binary) and names the command for the rest.
 
-mod serve_support;
 mod snapshot;
 mod support;
-mod webdriver;
 
-mod a2a_servers;
-mod agents_run;
-mod agui_agents;
-mod corpus;
-mod corpus_runs;
-mod demo;
-mod deploy;
-mod generated_invoke;
-mod inspector_browser;
-mod invoke;
-mod invoke_aws;
-mod logs;
-mod mcp_servers;
+/// Modules compiled only with the `test-tools` feature.
+macro_rules! needing_the_test_tools {
+    ($($module:ident),* $(,)?) => {
+        $(
+            #[cfg(feature = "test-tools")]
+            mod $module;
+        )*
+    };
+}
+
+needing_the_test_tools!(
+    serve_support,
+    webdriver,
+    a2a_servers,
+    agents_run,
+    agui_agents,
+    corpus,
+    corpus_runs,
+    demo,
+    deploy,
+    generated_invoke,
+    inspector_browser,
+    invoke,
+    invoke_aws,
+    logs,
+    mcp_servers,
+    prepare_iam,
+    prepare_local,
+    python_env,
+    serve,
+    serve_watch,
+    stop_session,
+    traces,
+    websockets,
+    wheel_install,
+);
+
 mod output_snapshots;
-mod prepare_iam;
-mod prepare_local;
-mod python_env;
-mod serve;
-mod serve_watch;
 mod shell_and_version;
-mod stop_session;
-mod traces;
-mod websockets;
-mod wheel_install;
+
+/// Without the `test-tools` feature, `cargo test` lists this one as ignored, with the command
+/// that runs the integration tests it left out; run anyway (`--ignored`), it fails saying so.
+#[cfg(not(feature = "test-tools"))]
+#[test]
+#[ignore = "the integration tests that need Python, moto, Node or Chromium were not compiled: run `scripts/test.sh` (it installs them and runs `cargo test --features test-tools`)"]
+fn integration_tests_needing_the_test_tools() {
+    panic!(
+        "compiled without the `test-tools` feature: run `scripts/test.sh`, which installs the \
+         test tools and runs `cargo test --features test-tools`"
+    );
+}

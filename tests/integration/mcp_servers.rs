@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::corpus::corpus;
 use crate::serve_support::*;
 use crate::support::*;
 

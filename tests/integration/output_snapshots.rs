@@ -1,7 +1,6 @@
 //! The main reports and errors, pinned (see `snapshot.rs`): what a person reads after
 //! `prepare` and when a run stops.
 
-use crate::corpus::corpus;
 use crate::snapshot::assert_snapshot;
 use crate::support::*;
 

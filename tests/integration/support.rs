@@ -22,6 +22,11 @@ pub fn example(name: &str) -> PathBuf {
     repo_root().join("examples").join(name)
 }
 
+/// An agent of the fixture corpus, `tests/fixtures/corpus/<name>`.
+pub fn corpus(name: &str) -> PathBuf {
+    repo_root().join("tests/fixtures/corpus").join(name)
+}
+
 /// The Python virtualenv with the pinned test packages (moto, bedrock-agentcore, uv).
 pub fn venv() -> PathBuf {
     let venv = std::env::var_os("AGENTPREP_TEST_VENV")
