@@ -1,14 +1,14 @@
 //! `agentprep destroy`: the agent chosen from the state file, confirmed on a terminal, the
 //! workflow run (`crate::teardown`), what was done printed.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 use std::time::Duration;
 
 use crate::cli::DestroyArgs;
 use crate::error::UserError;
-use crate::output::progress::Progress;
 use crate::output::stdout;
+use crate::output::{progress::Progress, stderr};
 use crate::project_state::{ProjectState, STATE_FILE};
 use crate::teardown::{self, Target, apply, plan};
 
@@ -45,7 +45,7 @@ pub async fn run(args: DestroyArgs) -> anyhow::Result<()> {
 
 /// Ask on the terminal; only `y`/`yes` goes on.
 fn confirmed(target: &Target, args: &DestroyArgs) -> anyhow::Result<bool> {
-    eprint!(
+    stderr::ask(&format!(
         "Destroy `{}` in {}: its runtime{}, its package{}{}? [y/N] ",
         target.agent,
         target.region.name,
@@ -64,8 +64,7 @@ fn confirmed(target: &Target, args: &DestroyArgs) -> anyhow::Result<bool> {
         } else {
             " and its role (if agentprep created it)"
         }
-    );
-    let _ = std::io::stderr().flush();
+    ))?;
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))

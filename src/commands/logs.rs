@@ -13,8 +13,8 @@ use crate::error::UserError;
 use crate::local_files::bounded_read;
 use crate::local_runtime::serve_state::{self, ServeState};
 use crate::local_runtime::worker::session_log_file;
-use crate::output::terminal_text::TerminalText;
 use crate::output::{follow, stdout};
+use crate::output::{stderr, terminal_text::TerminalText};
 use crate::project_state::{ProjectState, STATE_FILE};
 
 /// Polling CloudWatch Logs while following: each poll is an API call, so less often than files.
@@ -82,7 +82,7 @@ pub async fn run(args: LogsArgs) -> anyhow::Result<()> {
             stdout::emit_json(&serde_json::json!({"log_group": group, "events": first}))?;
         } else {
             print_events(&first, false)?;
-            eprintln!("({} lines from `{group}`)", first.len());
+            stderr::note(format!("({} lines from `{group}`)", first.len()));
         }
         return Ok(());
     }

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use crate::cli::{OutputFormat, TracesArgs};
 use crate::error::UserError;
 use crate::local_runtime::serve_state;
-use crate::output::terminal_text::TerminalText;
 use crate::output::{follow, stdout};
+use crate::output::{stderr, terminal_text::TerminalText};
 use crate::telemetry::records::SpanRecord;
 use crate::telemetry::store;
 use crate::telemetry::trace_tree;
@@ -75,7 +75,9 @@ pub async fn run(args: TracesArgs) -> anyhow::Result<()> {
     if let Some(session) = &args.session
         && sessions.is_empty()
     {
-        eprintln!("No spans of session `{session}` yet; waiting for them (Ctrl-C stops)");
+        stderr::note(format!(
+            "No spans of session `{session}` yet; waiting for them (Ctrl-C stops)"
+        ));
     }
     follow(&log_dir, &args, offsets, json).await
 }
@@ -167,8 +169,8 @@ fn print_all(
         return stdout::emit_json(&spans);
     }
     if sessions.is_empty() {
-        eprintln!(
-            "No spans yet: agents export them with the OpenTelemetry SDK, which `serve` points at itself"
+        stderr::note(
+            "No spans yet: agents export them with the OpenTelemetry SDK, which `serve` points at itself",
         );
         return Ok(());
     }

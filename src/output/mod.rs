@@ -6,5 +6,6 @@ pub mod event_log;
 pub mod follow;
 pub mod progress;
 pub mod shell_words;
+pub mod stderr;
 pub mod stdout;
 pub mod terminal_text;

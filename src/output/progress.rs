@@ -57,7 +57,7 @@ impl Progress {
 
     /// A warning: something the user should know and may want to fix.
     pub fn warn(&self, message: impl AsRef<str>) {
-        self.print(&format!("warning: {}", message.as_ref()));
+        self.print(&super::stderr::warning_line(message.as_ref()));
     }
 
     /// Stop the spinner; later output is plain.

@@ -5,8 +5,8 @@ use crate::cli::InvokeArgs;
 use crate::error::UserError;
 use crate::invoke::client::Target;
 use crate::invoke::mcp_exchange::{self, McpOutcome, McpRequest};
-use crate::output::stdout;
 use crate::output::terminal_text::TerminalText;
+use crate::output::{stderr, stdout};
 
 use super::answer_document;
 
@@ -67,11 +67,11 @@ pub(super) fn print(target: &Target, outcome: &McpOutcome, json: bool) -> anyhow
             _ => format!("{}\n", serde_json::to_string_pretty(&outcome.result)?),
         };
         stdout::emit_piece(&TerminalText::for_stdout().show(&text))?;
-        eprintln!(
+        stderr::note(format!(
             "(MCP server {}; session {})",
             outcome.server["name"].as_str().unwrap_or("?"),
             outcome.session_id
-        );
+        ));
     }
     if tool_failed {
         return Err(UserError::failed(format!(

@@ -13,8 +13,8 @@ use crate::invoke::client::{self, Target};
 use crate::invoke::mcp_exchange::{self, McpRequest};
 use crate::invoke::target::{self, Resolved};
 use crate::invoke::{SESSION_LOG_HINT, session_store};
-use crate::output::stdout;
 use crate::output::terminal_text::TerminalText;
+use crate::output::{stderr, stdout};
 use crate::server_protocol::Protocol;
 
 /// What `invoke` sends, besides the handshake an MCP server needs.
@@ -96,10 +96,10 @@ pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
         stdout::emit_json(&answer_document(&target, &answer.session_id, rest))?;
     } else {
         printed.finish()?;
-        eprintln!(
+        stderr::note(format!(
             "(session {}; the next `agentprep invoke` continues it, `--new-session` starts another)",
             answer.session_id
-        );
+        ));
     }
     if let Some(failure) = failure {
         return Err(failure);
@@ -175,7 +175,7 @@ fn keeping_session<T>(
 /// Remember the session for the next `invoke`; a failure to is only a warning.
 pub(super) fn keep_session(target: &Target, session_id: &str) {
     if let Err(error) = session_store::remember(target, session_id) {
-        eprintln!("warning: could not remember the session ({error})");
+        stderr::warning(format!("could not remember the session ({error})"));
     }
 }
 

@@ -7,7 +7,7 @@ use crate::cli::OutputFormat;
 use crate::error::UserError;
 use crate::invoke::client::Target;
 use crate::invoke::{a2a_exchange, agui_exchange};
-use crate::output::stdout;
+use crate::output::{stderr, stdout};
 use crate::server_protocol::Protocol;
 
 use super::{StreamedText, answer_document};
@@ -92,10 +92,10 @@ pub(super) async fn run(
         .with_hint("`--output json` shows what it sent")
         .into());
     }
-    eprintln!(
+    stderr::note(format!(
         "({}; session {}; the next `agentprep invoke` continues it)",
         reply.footer, reply.session_id
-    );
+    ));
     Ok(reply.session_id)
 }
 

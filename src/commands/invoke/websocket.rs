@@ -6,8 +6,8 @@ use crate::error::UserError;
 use crate::invoke::SESSION_LOG_HINT;
 use crate::invoke::target::{self, Resolved};
 use crate::invoke::websocket_session::{self, Received};
-use crate::output::stdout;
 use crate::output::terminal_text::TerminalText;
+use crate::output::{stderr, stdout};
 
 use super::{answer_document, keep_session, read_payload, session_for};
 
@@ -86,17 +86,19 @@ pub(super) async fn run(args: &InvokeArgs) -> anyhow::Result<()> {
     match closed {
         None => {
             if !json {
-                eprintln!(
+                stderr::note(format!(
                     "(no close from the agent within {} s: closed; session {session_id})",
                     args.timeout
-                );
+                ));
             }
             Ok(())
         }
         // Normal closures, and the application's own codes (4000-4999).
         Some((code, reason)) if matches!(code, 1000 | 1001 | 1005 | 4000..=4999) => {
             if !json {
-                eprintln!("(closed by the agent: {code} {reason}; session {session_id})");
+                stderr::note(format!(
+                    "(closed by the agent: {code} {reason}; session {session_id})"
+                ));
             }
             Ok(())
         }
