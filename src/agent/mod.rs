@@ -15,4 +15,5 @@ pub mod python_modules;
 pub mod requirements;
 pub mod runtime_imports;
 pub mod secret_files;
+pub mod source_facts;
 pub mod source_tree;

@@ -259,6 +259,7 @@ mod tests {
                 .collect(),
             skipped: Vec::new(),
             project_dirs: Default::default(),
+            top_level_names: Default::default(),
             warnings: Vec::new(),
         };
         let modules = files

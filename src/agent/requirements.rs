@@ -706,8 +706,7 @@ impl ResolvedImport {
 }
 
 fn scan_imports(tree: &SourceTree, modules: &[PythonModule], own_names: &[&str]) -> ImportScan {
-    let mut own = tree.top_level_names();
-    own.extend(own_names.iter().map(|name| name.to_string()));
+    let own = |top: &str| tree.top_level_names().contains(top) || own_names.contains(&top);
     let mut scan = ImportScan::default();
     let mut optional: BTreeSet<String> = BTreeSet::new();
     let mut required_tops: BTreeSet<String> = BTreeSet::new();
@@ -717,7 +716,7 @@ fn scan_imports(tree: &SourceTree, modules: &[PythonModule], own_names: &[&str])
             let Some(top) = import.top_level() else {
                 continue;
             };
-            if is_stdlib_module(top) || own.contains(top) {
+            if is_stdlib_module(top) || own(top) {
                 continue;
             }
             if import.optional {
@@ -1049,6 +1048,7 @@ mod tests {
                 files: Vec::new(),
                 skipped: Vec::new(),
                 project_dirs: Default::default(),
+                top_level_names: Default::default(),
                 warnings: Vec::new(),
             },
             None,
@@ -1070,6 +1070,7 @@ mod tests {
             files: Vec::new(),
             skipped: Vec::new(),
             project_dirs: Default::default(),
+            top_level_names: Default::default(),
             warnings: Vec::new(),
         };
         generate(&tree, &modules, &[], None, true).unwrap()

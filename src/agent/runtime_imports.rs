@@ -9,8 +9,6 @@
 //! look: its top-level package, or the part of a namespace package the agent takes
 //! (`google.adk`, not `google`), at most three parts.
 
-use std::collections::BTreeSet;
-
 use serde::{Deserialize, Serialize};
 
 use crate::agent::python_modules::{self, PythonModule};
@@ -30,15 +28,15 @@ pub struct RuntimeImport {
 }
 
 /// The modules `modules` (those the entry loads) import that are neither the standard
-/// library nor the agent's own (`own` top-level names), nor optional (`try/except
+/// library nor the agent's own (a top-level name `is_own` takes), nor optional (`try/except
 /// ImportError`), in the order first imported.
-pub fn find(modules: &[PythonModule], own: &BTreeSet<String>) -> Vec<RuntimeImport> {
+pub fn find(modules: &[PythonModule], is_own: impl Fn(&str) -> bool) -> Vec<RuntimeImport> {
     let mut found: Vec<RuntimeImport> = Vec::new();
     for (module, import) in python_modules::runtime_imports(modules) {
         let Some(top) = import.top_level() else {
             continue;
         };
-        if is_stdlib_module(top) || own.contains(top) {
+        if is_stdlib_module(top) || is_own(top) {
             continue;
         }
         for (dotted, _) in providers_of_import(&import.module, &import.names) {
@@ -77,8 +75,7 @@ mod tests {
                 "import fitz\nfrom strands import tool\nimport mystery_lib\n",
             ),
         ];
-        let own: BTreeSet<String> = ["helpers".to_string()].into();
-        let found: Vec<(String, String)> = find(&modules, &own)
+        let found: Vec<(String, String)> = find(&modules, |top| top == "helpers")
             .into_iter()
             .map(|import| (import.module, import.importer))
             .collect();

@@ -134,6 +134,9 @@ pub struct SourceTree {
     pub skipped: Vec<Skipped>,
     /// `project_dirs`, found once (finding them walks the ancestors for a `.git`).
     pub project_dirs: std::sync::OnceLock<Vec<PathBuf>>,
+    /// `top_level_names`, listed once (the package choice, the outside imports, the
+    /// requirements and the manifest all ask).
+    pub top_level_names: std::sync::OnceLock<std::collections::BTreeSet<String>>,
     /// What the user should know of the files: those forced in with `--include`, links left
     /// out for their target, patterns that forced nothing.
     pub warnings: Vec<String>,
@@ -150,8 +153,6 @@ impl SourceTree {
         self.files.iter().map(|file| file.size).sum()
     }
 
-    /// The top-level modules and folders of the source (`config` for `config.py`, `pricing`
-    /// for `pricing/table.py`): what a bare import of the agent's own code names.
     /// The source directory, then the project above it, where the agent's project files
     /// (requirements, `pyproject.toml`, `.python-version`, a Dockerfile) may live: inside a
     /// git repository every folder up to its root; outside one, only the direct parent (a
@@ -177,18 +178,22 @@ impl SourceTree {
         dirs
     }
 
-    pub fn top_level_names(&self) -> std::collections::BTreeSet<String> {
-        self.files
-            .iter()
-            .filter_map(|file| file.relative.components().next())
-            .map(|first| {
-                first
-                    .as_os_str()
-                    .to_string_lossy()
-                    .trim_end_matches(".py")
-                    .to_string()
-            })
-            .collect()
+    /// The top-level modules and folders of the source (`config` for `config.py`, `pricing`
+    /// for `pricing/table.py`): what a bare import of the agent's own code names.
+    pub fn top_level_names(&self) -> &std::collections::BTreeSet<String> {
+        self.top_level_names.get_or_init(|| {
+            self.files
+                .iter()
+                .filter_map(|file| file.relative.components().next())
+                .map(|first| {
+                    first
+                        .as_os_str()
+                        .to_string_lossy()
+                        .trim_end_matches(".py")
+                        .to_string()
+                })
+                .collect()
+        })
     }
 }
 
@@ -235,6 +240,7 @@ pub fn scan(
             }],
             skipped: Vec::new(),
             project_dirs: Default::default(),
+            top_level_names: Default::default(),
             warnings: Vec::new(),
         });
     }
@@ -271,6 +277,7 @@ pub fn scan(
         files: walk.files,
         skipped: walk.skipped,
         project_dirs: Default::default(),
+        top_level_names: Default::default(),
         warnings: walk.warnings,
     };
     tree.files.sort_by(|a, b| a.relative.cmp(&b.relative));

@@ -11,12 +11,12 @@ use crate::agent::import_graph::ImportGraph;
 use crate::agent::include_patterns::IncludePatterns;
 use crate::agent::name::{self, AgentName};
 use crate::agent::outside_imports;
-use crate::agent::package_name::{self, PackageName};
-use crate::agent::project_files::ProjectFiles;
+use crate::agent::package_name::PackageName;
 use crate::agent::python_choice::{self, PythonChoice};
 use crate::agent::python_modules::{self, PythonModule};
 use crate::agent::requirements::{self, Requirements};
 use crate::agent::runtime_imports::{self, RuntimeImport};
+use crate::agent::source_facts::SourceFacts;
 use crate::agent::source_tree::{self, SourceTree};
 use crate::error::UserError;
 use crate::prepare::options::PrepareOptions;
@@ -53,22 +53,31 @@ pub fn analyse(
     explicit_name: Option<AgentName>,
 ) -> anyhow::Result<SourceAnalysis> {
     let include = IncludePatterns::new(&options.include)?;
-    let tree = source_tree::scan(&options.source, &[output.to_path_buf()], &include)?;
-    let modules = python_modules::parse_all(&tree)?;
-    let package = package_name::choose(&tree, &modules)?;
-    let graph = ImportGraph::build(&modules, &package.name);
-    let project_files = ProjectFiles::read(&tree);
-    let named = entry::project_evidence::find(&project_files, &modules);
+    let facts = SourceFacts::read(&options.source, &[output.to_path_buf()], &include)?;
+    let named = entry::project_evidence::find(&facts.project_files, &facts.modules);
     let chosen = entry::choose(
-        &modules,
-        &graph,
+        &facts.modules,
+        &facts.graph,
         options.entrypoint.as_deref(),
-        &package.name,
+        &facts.package.name,
         options.protocol,
         named.as_ref(),
     )?;
+    let load = facts.loaded_by(&chosen.entry);
+    let SourceFacts {
+        tree,
+        modules,
+        package,
+        graph,
+        project_files,
+    } = facts;
     let mut warnings = tree.warnings.clone();
-    warnings.extend(syntax_problems(&modules, &graph, &chosen.entry)?);
+    warnings.extend(syntax_problems(
+        &modules,
+        &graph,
+        &chosen.entry,
+        load.entry_index,
+    )?);
     let (agent, name_origin) = match explicit_name {
         Some(name) => (name, "`--name`".to_string()),
         None => {
@@ -95,18 +104,13 @@ pub fn analyse(
     if package.renamed_because.is_none() {
         own_names.push(&source_dir_name);
     }
-    // What the agent needs at run time is what its entry loads; tests, scripts and a Streamlit
-    // UI beside it ship as files but bring no requirements, permissions or warnings.
-    let loaded = loaded_by_entry(&modules, &graph, &chosen.entry);
-    let runtime_modules: Vec<PythonModule> =
-        loaded.iter().map(|index| modules[*index].clone()).collect();
-    let import_roots = graph.roots_of(&loaded);
-    // What the entry imports from those folders is the agent's own, not a library.
-    let root_names = names_in_roots(&modules, &import_roots);
-    own_names.extend(root_names.iter().map(String::as_str));
-    let outside = outside_imports::find(&tree, &runtime_modules, &own_names);
+    // What the agent needs at run time is what its entry loads; what the entry imports from
+    // the folders its bare imports resolve from is the agent's own, not a library.
+    let runtime_modules = &load.modules;
+    own_names.extend(load.root_names.iter().map(String::as_str));
+    let outside = outside_imports::find(&tree, runtime_modules, &own_names);
     warnings.extend(outside.iter().map(|import| import.warning()));
-    warnings.extend(dotenv_names::find(&tree, &runtime_modules).map(|dotenv| dotenv.warning()));
+    warnings.extend(dotenv_names::find(&tree, runtime_modules).map(|dotenv| dotenv.warning()));
     // What resolves beside the source is the user's code, never a PyPI requirement.
     own_names.extend(outside.iter().map(|import| import.name.as_str()));
     // The generated `invoke.py` imports the AgentCore SDK only to wrap an agent; an app or a
@@ -117,7 +121,7 @@ pub fn analyse(
     );
     let mut requirements = requirements::generate(
         &tree,
-        &runtime_modules,
+        runtime_modules,
         &own_names,
         options.requirements.as_deref(),
         wraps_agent,
@@ -131,7 +135,7 @@ pub fn analyse(
             Entry::McpServer { older_sdk, .. } => older_sdk.clone(),
             _ => None,
         };
-        let imports = python_modules::runtime_imports(&runtime_modules)
+        let imports = python_modules::runtime_imports(runtime_modules)
             .map(|(module, import)| (module.file.as_str(), import));
         for older in server_needs
             .into_iter()
@@ -190,11 +194,11 @@ pub fn analyse(
             "the generated `invoke.py` serves the agent's own app with it",
         );
     }
-    let mut own: std::collections::BTreeSet<String> = tree.top_level_names();
-    own.extend(own_names.iter().map(|name| name.to_string()));
-    let runtime_imports = runtime_imports::find(&runtime_modules, &own);
-    let uses = capabilities::detect(&runtime_modules);
-    let python = python_choice::choose(&project_files, &runtime_modules);
+    let runtime_imports = runtime_imports::find(runtime_modules, |top| {
+        tree.top_level_names().contains(top) || own_names.contains(&top)
+    });
+    let uses = capabilities::detect(runtime_modules);
+    let python = python_choice::choose(&project_files, runtime_modules);
     warnings.extend(python.warnings.iter().cloned());
     Ok(SourceAnalysis {
         tree,
@@ -206,7 +210,7 @@ pub fn analyse(
         runtime_imports,
         uses,
         python,
-        import_roots,
+        import_roots: load.import_roots,
         warnings,
     })
 }
@@ -257,46 +261,14 @@ fn derived_name(tree: &SourceTree, chosen: &Chosen) -> name::DerivedName {
     name::derive(&source_name, &hints)
 }
 
-/// The modules (their indices) that run when `invoke.py` imports the entry's module.
-fn loaded_by_entry(modules: &[PythonModule], graph: &ImportGraph, entry: &Entry) -> Vec<usize> {
-    match modules
-        .iter()
-        .position(|module| module.file == entry.at().file)
-    {
-        Some(index) => graph.loaded_with(modules, index),
-        None => (0..modules.len()).collect(),
-    }
-}
-
-/// The top-level names the folders `roots` offer to a bare import: `helpers` and `main` for
-/// `src/helpers/x.py` and `src/main.py` under the root `src`.
-fn names_in_roots(modules: &[PythonModule], roots: &[String]) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for root in roots {
-        let prefix = format!("{root}/");
-        for module in modules {
-            if let Some(rest) = module.file.strip_prefix(&prefix) {
-                let first = rest.split('/').next().unwrap_or(rest);
-                let name = first.strip_suffix(".py").unwrap_or(first);
-                if !names.iter().any(|known| known == name) {
-                    names.push(name.to_string());
-                }
-            }
-        }
-    }
-    names
-}
-
-/// Syntax errors: an error when the entry's module reaches the broken module through its
+/// Syntax errors: an error when the entry's module (`entry_index` among `modules`) reaches the broken module through its
 /// imports (the agent cannot start), a warning otherwise.
 fn syntax_problems(
     modules: &[PythonModule],
     graph: &ImportGraph,
     entry: &Entry,
+    entry_index: Option<usize>,
 ) -> Result<Vec<String>, UserError> {
-    let entry_index = modules
-        .iter()
-        .position(|module| module.file == entry.at().file);
     let reached = entry_index
         .map(|index| graph.reachable_from(index))
         .unwrap_or_default();
