@@ -11,7 +11,7 @@
 //! imported is kept from starting. Every file is parsed before it is returned: agentprep never
 //! writes an `invoke.py` that does not compile.
 
-use crate::agent::entry::{AgentFramework, CallStyle, Entry};
+use crate::agent::entry::{AgentFramework, CallStyle, Entry, EntryKind};
 use crate::error::UserError;
 use crate::python::module_syntax;
 
@@ -127,8 +127,8 @@ def _load_by_path(relative):
             file = at.file.replace('"', "'"),
         ));
     }
-    match entry {
-        Entry::ExistingApp {
+    match &entry.kind {
+        EntryKind::ExistingApp {
             variable, function, ..
         } => {
             let what = match function {
@@ -142,7 +142,7 @@ def _load_by_path(relative):
             out.push_str(&import_of(variable, "app"));
             out.push_str(MAIN_APP_RUN);
         }
-        Entry::AsgiApp {
+        EntryKind::AsgiApp {
             variable, factory, ..
         } => {
             out.push_str("\n# The agent's own ASGI app, which serves AgentCore's paths itself.\n");
@@ -157,7 +157,7 @@ def _load_by_path(relative):
             out.push_str(HOST_CHOICE);
             out.push_str(MAIN_UVICORN_RUN);
         }
-        Entry::AgentObject {
+        EntryKind::AgentObject {
             variable,
             framework,
             ..
@@ -182,7 +182,7 @@ def _load_by_path(relative):
             });
             out.push_str(MAIN_APP_RUN);
         }
-        Entry::Method {
+        EntryKind::Method {
             class,
             method,
             style,
@@ -232,7 +232,7 @@ def _get_agent():
             out.push_str(&handler(&callee, style, stream_method.is_some()));
             out.push_str(MAIN_APP_RUN);
         }
-        Entry::Function {
+        EntryKind::Function {
             function,
             style,
             stream_function,
@@ -252,7 +252,7 @@ def _get_agent():
             ));
             out.push_str(MAIN_APP_RUN);
         }
-        Entry::McpServer {
+        EntryKind::McpServer {
             variable,
             api,
             class_origin,
@@ -286,7 +286,7 @@ def _get_agent():
             out.push_str(HOST_CHOICE);
             out.push_str(MCP_SERVER_RUN);
         }
-        Entry::A2aServer {
+        EntryKind::A2aServer {
             variable,
             server,
             factory,
@@ -861,13 +861,15 @@ mod tests {
 
     #[test]
     fn a_method_with_a_streaming_twin_streams_and_builds_the_agent_once() {
-        let entry = Entry::Method {
+        let entry = Entry {
             at: at("cost_estimator_agent"),
-            class: "AWSCostEstimatorAgent".into(),
-            method: "estimate_costs".into(),
-            style: CallStyle::Sync,
-            stream_method: Some("estimate_costs_stream".into()),
-            region_param: Some("region".into()),
+            kind: EntryKind::Method {
+                class: "AWSCostEstimatorAgent".into(),
+                method: "estimate_costs".into(),
+                style: CallStyle::Sync,
+                stream_method: Some("estimate_costs_stream".into()),
+                region_param: Some("region".into()),
+            },
         };
         let text = render(
             &entry,
@@ -891,20 +893,22 @@ mod tests {
 
     #[test]
     fn an_existing_app_is_imported_as_is_and_its_import_time_run_neutralised() {
-        let mut entry = Entry::ExistingApp {
+        let mut entry = Entry {
             at: at(""),
-            variable: "my_app".into(),
-            function: Some("handle".into()),
-            websocket: None,
-            server_started_on_import: None,
+            kind: EntryKind::ExistingApp {
+                variable: "my_app".into(),
+                function: Some("handle".into()),
+                websocket: None,
+                server_started_on_import: None,
+            },
         };
         let text = render(&entry, "app_agent", "app_agent", None, &[]).unwrap();
         assert!(text.contains("from app_agent import my_app as app"));
         assert!(!text.contains("BedrockAgentCoreApp()"));
-        if let Entry::ExistingApp {
+        if let EntryKind::ExistingApp {
             server_started_on_import,
             ..
-        } = &mut entry
+        } = &mut entry.kind
         {
             *server_started_on_import = Some(ServerStart::AppRun);
         }
@@ -919,15 +923,17 @@ mod tests {
 
     #[test]
     fn a_module_with_a_dash_is_loaded_by_path() {
-        let entry = Entry::AgentObject {
+        let entry = Entry {
             at: ModuleRef {
                 module: "my-agent".into(),
                 file: "my-agent.py".into(),
                 by_path: true,
             },
-            variable: "agent".into(),
-            framework: AgentFramework::Strands,
-            style: CallStyle::Stream,
+            kind: EntryKind::AgentObject {
+                variable: "agent".into(),
+                framework: AgentFramework::Strands,
+                style: CallStyle::Stream,
+            },
         };
         let text = render(&entry, "my_agent", "my_agent", None, &[]).unwrap();
         assert!(
@@ -939,20 +945,24 @@ mod tests {
 
     #[test]
     fn sync_and_async_functions_are_called_as_they_must_be() {
-        let sync = Entry::Function {
+        let sync = Entry {
             at: at("m"),
-            function: "answer".into(),
-            style: CallStyle::Sync,
-            stream_function: None,
+            kind: EntryKind::Function {
+                function: "answer".into(),
+                style: CallStyle::Sync,
+                stream_function: None,
+            },
         };
         assert!(render(&sync, "a", "a", None, &[]).unwrap().contains(
             "def invoke(payload):\n    return _answer(_entry_function(_prompt_of(payload)))"
         ));
-        let asynchronous = Entry::Function {
+        let asynchronous = Entry {
             at: at("m"),
-            function: "answer".into(),
-            style: CallStyle::Async,
-            stream_function: None,
+            kind: EntryKind::Function {
+                function: "answer".into(),
+                style: CallStyle::Async,
+                stream_function: None,
+            },
         };
         assert!(
             render(&asynchronous, "a", "a", None, &[])
@@ -964,11 +974,13 @@ mod tests {
     #[test]
     fn an_entry_named_like_the_wrappers_own_names_is_not_shadowed() {
         for name in ["invoke", "app"] {
-            let entry = Entry::Function {
+            let entry = Entry {
                 at: at("agent"),
-                function: name.into(),
-                style: CallStyle::Sync,
-                stream_function: None,
+                kind: EntryKind::Function {
+                    function: name.into(),
+                    style: CallStyle::Sync,
+                    stream_function: None,
+                },
             };
             let text = render(&entry, "a", "a", None, &[]).unwrap();
             assert!(
@@ -981,24 +993,30 @@ mod tests {
     #[test]
     fn every_shape_renders_python_that_parses() {
         let shapes = [
-            Entry::AsgiApp {
+            Entry {
                 at: at("server"),
-                variable: "api".into(),
-                websocket: None,
-                server_started_on_import: Some(ServerStart::Uvicorn),
-                factory: false,
+                kind: EntryKind::AsgiApp {
+                    variable: "api".into(),
+                    websocket: None,
+                    server_started_on_import: Some(ServerStart::Uvicorn),
+                    factory: false,
+                },
             },
-            Entry::AgentObject {
+            Entry {
                 at: at("graph"),
-                variable: "graph".into(),
-                framework: AgentFramework::LangGraph,
-                style: CallStyle::Async,
+                kind: EntryKind::AgentObject {
+                    variable: "graph".into(),
+                    framework: AgentFramework::LangGraph,
+                    style: CallStyle::Async,
+                },
             },
-            Entry::AgentObject {
+            Entry {
                 at: at("bot"),
-                variable: "bot".into(),
-                framework: AgentFramework::Callable,
-                style: CallStyle::Sync,
+                kind: EntryKind::AgentObject {
+                    variable: "bot".into(),
+                    framework: AgentFramework::Callable,
+                    style: CallStyle::Sync,
+                },
             },
         ];
         for entry in shapes {

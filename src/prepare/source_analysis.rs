@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::agent::capabilities::{self, Capabilities};
 use crate::agent::dotenv_names;
-use crate::agent::entry::{self, Chosen, Entry};
+use crate::agent::entry::{self, Chosen, Entry, EntryKind};
 use crate::agent::import_graph::ImportGraph;
 use crate::agent::include_patterns::IncludePatterns;
 use crate::agent::name::{self, AgentName};
@@ -116,8 +116,8 @@ pub fn analyse(
     // The generated `invoke.py` imports the AgentCore SDK only to wrap an agent; an app or a
     // protocol server of the agent's own is served without it.
     let wraps_agent = !matches!(
-        chosen.entry,
-        Entry::AsgiApp { .. } | Entry::McpServer { .. } | Entry::A2aServer { .. }
+        chosen.entry.kind,
+        EntryKind::AsgiApp { .. } | EntryKind::McpServer { .. } | EntryKind::A2aServer { .. }
     );
     let mut requirements = requirements::generate(
         &tree,
@@ -131,8 +131,8 @@ pub fn analyse(
     // is built, and what the code imports, for clients as for servers (`streamablehttp_client`
     // is the mcp SDK 1.x's).
     if options.requirements.is_none() {
-        let server_needs = match &chosen.entry {
-            Entry::McpServer { older_sdk, .. } => older_sdk.clone(),
+        let server_needs = match &chosen.entry.kind {
+            EntryKind::McpServer { older_sdk, .. } => older_sdk.clone(),
             _ => None,
         };
         let imports = python_modules::runtime_imports(runtime_modules)
@@ -151,7 +151,7 @@ pub fn analyse(
     // What an A2A server needs to be served, beyond what its imports say: the extras of what
     // it imports, whichever shape serves it (a web app around Strands' server needs Strands'
     // `a2a` extra as much as the server does).
-    if matches!(chosen.entry, Entry::A2aServer { .. }) && options.requirements.is_none() {
+    if matches!(chosen.entry.kind, EntryKind::A2aServer { .. }) && options.requirements.is_none() {
         let imports = |prefix: &str| {
             runtime_modules.iter().any(|module| {
                 module
@@ -239,9 +239,9 @@ fn derived_name(tree: &SourceTree, chosen: &Chosen) -> name::DerivedName {
         .file_stem()
         .map(|stem| stem.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let inner = match &chosen.entry {
-        Entry::Method { class, .. } => Some((class.clone(), "the entry's class")),
-        Entry::AgentObject { variable, .. } => Some((variable.clone(), "the agent object")),
+    let inner = match &chosen.entry.kind {
+        EntryKind::Method { class, .. } => Some((class.clone(), "the entry's class")),
+        EntryKind::AgentObject { variable, .. } => Some((variable.clone(), "the agent object")),
         _ => None,
     };
     let parent = tree

@@ -147,8 +147,20 @@ pub struct Assignment {
 /// any `if`: it runs whenever the module is imported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModuleCall {
+    /// The called expression as written: `app.run`, `load_dotenv`.
     pub callee: String,
+    /// For a method call (`app.run`), its receiver as written (`app`) and the method's name
+    /// (`run`), taken from the syntax tree.
+    pub receiver: Option<String>,
+    pub method: Option<String>,
     pub line: usize,
+}
+
+impl ModuleCall {
+    /// Whether this is `receiver.method(...)`.
+    pub fn is_method_call(&self, receiver: &str, method: &str) -> bool {
+        self.receiver.as_deref() == Some(receiver) && self.method.as_deref() == Some(method)
+    }
 }
 
 /// A keyword argument with a literal value, anywhere in the module: `stateless_http=True` in
@@ -545,10 +557,7 @@ impl Reader<'_> {
                         }
                         "call" => {
                             if let Some(function) = expression.child_by_field_name("function") {
-                                module.module_calls.push(ModuleCall {
-                                    callee: self.text(function),
-                                    line,
-                                });
+                                module.module_calls.push(self.module_call(function, line));
                             }
                         }
                         _ => {}
@@ -634,14 +643,33 @@ impl Reader<'_> {
                     if let Some(function) =
                         call.and_then(|call| call.child_by_field_name("function"))
                     {
-                        calls.push(ModuleCall {
-                            callee: self.text(function),
-                            line: child.start_position().row + 1,
-                        });
+                        calls.push(self.module_call(function, child.start_position().row + 1));
                     }
                 }
                 _ => self.guarded_calls(child, calls),
             }
+        }
+    }
+
+    /// The call of `function` (a call's `function` field) made at `line`.
+    fn module_call(&self, function: Node, line: usize) -> ModuleCall {
+        let (receiver, method) = if function.kind() == "attribute" {
+            (
+                function
+                    .child_by_field_name("object")
+                    .map(|object| self.text(object)),
+                function
+                    .child_by_field_name("attribute")
+                    .map(|attribute| self.text(attribute)),
+            )
+        } else {
+            (None, None)
+        };
+        ModuleCall {
+            callee: self.text(function),
+            receiver,
+            method,
+            line,
         }
     }
 

@@ -360,7 +360,7 @@ pub fn serves(syntax: &ModuleSyntax, app: &str, method: &str, path: &str) -> boo
 /// imported, or (the `bool`) under a condition other than a `__main__` guard.
 pub fn import_time_server(syntax: &ModuleSyntax, variable: &str) -> Option<(ModuleCall, bool)> {
     let starts_server = |call: &&ModuleCall| {
-        call.callee == format!("{variable}.run")
+        call.is_method_call(variable, "run")
             || syntax
                 .resolve(&call.callee)
                 .is_some_and(|origin| origin == "uvicorn.run")

@@ -96,14 +96,21 @@ pub enum ServerStart {
     Uvicorn,
 }
 
-/// What `invoke.py` calls.
+/// What `invoke.py` calls: where, and what it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    #[serde(flatten)]
+    pub at: ModuleRef,
+    #[serde(flatten)]
+    pub kind: EntryKind,
+}
+
+/// The shapes an entry takes, with what each needs to be called or served.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Entry {
+pub enum EntryKind {
     /// The agent's own `BedrockAgentCoreApp`: `invoke.py` imports and runs it.
     ExistingApp {
-        #[serde(flatten)]
-        at: ModuleRef,
         variable: String,
         /// The `@app.entrypoint` function, when it is a decorated one.
         function: Option<String>,
@@ -115,8 +122,6 @@ pub enum Entry {
     /// A FastAPI/Starlette app serving `/invocations` and `/ping` (or `/ws` and `/ping`): run
     /// with uvicorn as it is.
     AsgiApp {
-        #[serde(flatten)]
-        at: ModuleRef,
         variable: String,
         /// Its `@app.websocket("/ws")` handler.
         websocket: Option<String>,
@@ -127,16 +132,12 @@ pub enum Entry {
     },
     /// An agent the module builds at import time, called with the prompt.
     AgentObject {
-        #[serde(flatten)]
-        at: ModuleRef,
         variable: String,
         framework: AgentFramework,
         style: CallStyle,
     },
     /// `Class(region=...)` built once per process, then `instance.method(prompt)`.
     Method {
-        #[serde(flatten)]
-        at: ModuleRef,
         class: String,
         method: String,
         style: CallStyle,
@@ -147,16 +148,12 @@ pub enum Entry {
     },
     /// `function(prompt)`.
     Function {
-        #[serde(flatten)]
-        at: ModuleRef,
         function: String,
         style: CallStyle,
         stream_function: Option<String>,
     },
     /// An MCP server the module builds (`mcp = FastMCP(...)`), served over Streamable HTTP.
     McpServer {
-        #[serde(flatten)]
-        at: ModuleRef,
         variable: String,
         api: McpApi,
         /// Its class as imported, whose `run` is kept from starting while the module is
@@ -169,8 +166,6 @@ pub enum Entry {
     },
     /// An A2A server the module builds, served at `/` with its agent card.
     A2aServer {
-        #[serde(flatten)]
-        at: ModuleRef,
         variable: String,
         /// How it becomes the app uvicorn serves.
         server: A2aKind,
@@ -183,15 +178,7 @@ pub enum Entry {
 
 impl Entry {
     pub fn at(&self) -> &ModuleRef {
-        match self {
-            Entry::ExistingApp { at, .. }
-            | Entry::AsgiApp { at, .. }
-            | Entry::AgentObject { at, .. }
-            | Entry::Method { at, .. }
-            | Entry::Function { at, .. }
-            | Entry::McpServer { at, .. }
-            | Entry::A2aServer { at, .. } => at,
-        }
+        &self.at
     }
 
     fn mcp_server(module: &PythonModule, server: protocol_servers::McpServerObject) -> Entry {
@@ -199,22 +186,24 @@ impl Entry {
             .syntax
             .module_calls
             .iter()
-            .any(|call| call.callee == format!("{}.run", server.variable));
-        Entry::McpServer {
+            .any(|call| call.is_method_call(&server.variable, "run"));
+        Entry {
             at: ModuleRef::of(module),
-            variable: server.variable,
-            api: server.api,
-            class_origin: server.class_origin,
-            run_on_import,
-            stateful: server.stateful,
-            older_sdk: server.older_sdk,
+            kind: EntryKind::McpServer {
+                variable: server.variable,
+                api: server.api,
+                class_origin: server.class_origin,
+                run_on_import,
+                stateful: server.stateful,
+                older_sdk: server.older_sdk,
+            },
         }
     }
 
     /// The `@app.websocket` handler, when the agent's app has one.
     pub fn websocket(&self) -> Option<&str> {
-        match self {
-            Entry::ExistingApp { websocket, .. } | Entry::AsgiApp { websocket, .. } => {
+        match &self.kind {
+            EntryKind::ExistingApp { websocket, .. } | EntryKind::AsgiApp { websocket, .. } => {
                 websocket.as_deref()
             }
             _ => None,
@@ -223,9 +212,9 @@ impl Entry {
 
     /// The protocol AgentCore serves this entry with.
     pub fn protocol(&self) -> Protocol {
-        match self {
-            Entry::McpServer { .. } => Protocol::Mcp,
-            Entry::A2aServer { .. } => Protocol::A2a,
+        match &self.kind {
+            EntryKind::McpServer { .. } => Protocol::Mcp,
+            EntryKind::A2aServer { .. } => Protocol::A2a,
             _ => Protocol::Http,
         }
     }
@@ -233,33 +222,33 @@ impl Entry {
     /// The `--entrypoint` spelling of this entry.
     pub fn spec(&self) -> String {
         let module = self.at().label();
-        match self {
-            Entry::ExistingApp { variable, .. }
-            | Entry::AsgiApp { variable, .. }
-            | Entry::AgentObject { variable, .. }
-            | Entry::McpServer { variable, .. }
-            | Entry::A2aServer { variable, .. } => format!("{module}:{variable}"),
-            Entry::Method { class, method, .. } => format!("{module}:{class}.{method}"),
-            Entry::Function { function, .. } => format!("{module}:{function}"),
+        match &self.kind {
+            EntryKind::ExistingApp { variable, .. }
+            | EntryKind::AsgiApp { variable, .. }
+            | EntryKind::AgentObject { variable, .. }
+            | EntryKind::McpServer { variable, .. }
+            | EntryKind::A2aServer { variable, .. } => format!("{module}:{variable}"),
+            EntryKind::Method { class, method, .. } => format!("{module}:{class}.{method}"),
+            EntryKind::Function { function, .. } => format!("{module}:{function}"),
         }
     }
 
     /// Whether the generated entrypoint answers with SSE (unknown for an existing app).
     pub fn streams(&self) -> bool {
-        match self {
-            Entry::ExistingApp { .. }
-            | Entry::AsgiApp { .. }
-            | Entry::McpServer { .. }
-            | Entry::A2aServer { .. } => false,
-            Entry::AgentObject {
+        match &self.kind {
+            EntryKind::ExistingApp { .. }
+            | EntryKind::AsgiApp { .. }
+            | EntryKind::McpServer { .. }
+            | EntryKind::A2aServer { .. } => false,
+            EntryKind::AgentObject {
                 framework, style, ..
             } => *framework == AgentFramework::Strands || *style == CallStyle::Stream,
-            Entry::Method {
+            EntryKind::Method {
                 style,
                 stream_method,
                 ..
             } => stream_method.is_some() || *style == CallStyle::Stream,
-            Entry::Function {
+            EntryKind::Function {
                 style,
                 stream_function,
                 ..
@@ -269,16 +258,16 @@ impl Entry {
 
     /// The server start at import time that `invoke.py` keeps from running, if any.
     pub fn server_started_on_import(&self) -> Option<ServerStart> {
-        match self {
-            Entry::ExistingApp {
+        match &self.kind {
+            EntryKind::ExistingApp {
                 server_started_on_import,
                 ..
             }
-            | Entry::AsgiApp {
+            | EntryKind::AsgiApp {
                 server_started_on_import,
                 ..
             }
-            | Entry::A2aServer {
+            | EntryKind::A2aServer {
                 server_started_on_import,
                 ..
             } => *server_started_on_import,
@@ -389,8 +378,8 @@ pub fn choose(
     // AG-UI is HTTP's port and paths with AG-UI's events: an app of the agent's own that
     // speaks it (imports `ag_ui`, or is an `AGUIApp`) is deployed with it.
     let own_app = matches!(
-        chosen.entry,
-        Entry::ExistingApp { .. } | Entry::AsgiApp { .. }
+        chosen.entry.kind,
+        EntryKind::ExistingApp { .. } | EntryKind::AsgiApp { .. }
     );
     // The app's module, or an own module it imports (the router that carries its
     // `/invocations`), speaking AG-UI.
@@ -476,20 +465,24 @@ fn named_by_project(
                 || protocol_servers::server_protocol(syntax) == Some(Protocol::A2a)
                 || protocol == Some(Protocol::A2a);
             let entry = if a2a && protocol != Some(Protocol::Http) {
-                Entry::A2aServer {
-                    server_started_on_import: server_start(module, attribute),
+                Entry {
                     at,
-                    variable: attribute.clone(),
-                    server: A2aKind::App,
-                    factory: *factory,
+                    kind: EntryKind::A2aServer {
+                        server_started_on_import: server_start(module, attribute),
+                        variable: attribute.clone(),
+                        server: A2aKind::App,
+                        factory: *factory,
+                    },
                 }
             } else {
-                Entry::AsgiApp {
-                    server_started_on_import: server_start(module, attribute),
-                    websocket: agent_objects::websocket_handler(syntax, attribute),
+                Entry {
                     at,
-                    variable: attribute.clone(),
-                    factory: *factory,
+                    kind: EntryKind::AsgiApp {
+                        server_started_on_import: server_start(module, attribute),
+                        websocket: agent_objects::websocket_handler(syntax, attribute),
+                        variable: attribute.clone(),
+                        factory: *factory,
+                    },
                 }
             };
             let what = if *factory { "the app `" } else { "`" };
@@ -586,12 +579,14 @@ fn detect_a2a_server(
         protocol_servers::a2a_servers(&module.syntax)
             .into_iter()
             .map(|server| {
-                let entry = Entry::A2aServer {
+                let entry = Entry {
                     at: ModuleRef::of(module),
-                    server_started_on_import: server_start(module, &server.variable),
-                    variable: server.variable,
-                    server: server.kind,
-                    factory: false,
+                    kind: EntryKind::A2aServer {
+                        server_started_on_import: server_start(module, &server.variable),
+                        variable: server.variable,
+                        server: server.kind,
+                        factory: false,
+                    },
                 };
                 (server.line, entry)
             })
@@ -600,22 +595,7 @@ fn detect_a2a_server(
     let Some(best) = best_of(&servers, |found| found.imported)? else {
         return Ok(None);
     };
-    let Entry::A2aServer {
-        server: kind,
-        variable,
-        ..
-    } = &best.entry
-    else {
-        return Ok(None);
-    };
-    Ok(Some(Chosen::new(
-        best.entry.clone(),
-        format!(
-            "`{}` builds {} `{variable}`: deployed with the A2A protocol",
-            best.entry.at().file,
-            kind.describe()
-        ),
-    )))
+    Ok(Some(Chosen::new(best.entry.clone(), reason(best))))
 }
 
 /// The MCP server the source builds, if it builds one.
@@ -643,17 +623,7 @@ fn detect_mcp_server(
     else {
         return Ok(None);
     };
-    let Entry::McpServer { api, variable, .. } = &best.entry else {
-        return Ok(None);
-    };
-    Ok(Some(Chosen::new(
-        best.entry.clone(),
-        format!(
-            "`{}` builds the MCP server `{variable}` ({}): deployed with the MCP protocol",
-            best.entry.at().file,
-            api.describe()
-        ),
-    )))
+    Ok(Some(Chosen::new(best.entry.clone(), reason(best))))
 }
 
 fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserError> {
@@ -671,7 +641,7 @@ fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserE
     }
     match apps.as_slice() {
         [only] => {
-            return Ok(Chosen::new(only.entry.clone(), app_reason(&only.entry)));
+            return Ok(Chosen::new(only.entry.clone(), reason(only)));
         }
         [] => {}
         several => {
@@ -701,7 +671,7 @@ fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserE
         && let Some(orchestrator) = callables
             .iter()
             .filter(|found| {
-                matches!(found.entry, Entry::Function { .. })
+                matches!(found.entry.kind, EntryKind::Function { .. })
                     && found.tier <= Tier::PromptLike
                     && objects
                         .iter()
@@ -722,7 +692,7 @@ fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserE
     // `sub_agents`, a triage agent with its `handoffs`, a crew of agents): that one is the
     // entry.
     if tied_objects && let Some(top) = built_from_the_others(modules, &objects) {
-        let mut reason = object_reason(&top.entry);
+        let mut reason = reason(top);
         let parts: Vec<String> = objects
             .iter()
             .filter(|other| other.entry != top.entry && other.entry.at() == top.entry.at())
@@ -736,7 +706,7 @@ fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserE
         return Ok(Chosen::new(top.entry.clone(), reason));
     }
     if let Some(best) = best_of(&objects, |found| found.imported)? {
-        let mut reason = object_reason(&best.entry);
+        let mut reason = reason(best);
         if !callables.is_empty() {
             reason.push_str(&format!(
                 "; preferred over {} because an agent the module builds comes before a method or function",
@@ -745,7 +715,8 @@ fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserE
         }
         return Ok(Chosen::new(best.entry.clone(), reason));
     }
-    let kind_rank = |found: &Found| u8::from(matches!(found.entry, Entry::Function { .. }));
+    let kind_rank =
+        |found: &Found| u8::from(matches!(found.entry.kind, EntryKind::Function { .. }));
     if let Some(best) = best_of(&callables, |found| {
         (found.tier, found.imported, kind_rank(found))
     })? {
@@ -753,7 +724,7 @@ fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserE
             .iter()
             .filter(|other| other.entry != best.entry)
             .collect();
-        let mut reason = callable_reason(best);
+        let mut reason = reason(best);
         if !others.is_empty() {
             let names: Vec<String> = others
                 .iter()
@@ -798,7 +769,7 @@ fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserE
 /// and is part of none: the agent the others serve.
 fn built_from_the_others<'f>(modules: &[PythonModule], objects: &'f [Found]) -> Option<&'f Found> {
     let passes = |found: &Found| -> Vec<String> {
-        let Entry::AgentObject { variable, .. } = &found.entry else {
+        let EntryKind::AgentObject { variable, .. } = &found.entry.kind else {
             return Vec::new();
         };
         modules
@@ -815,8 +786,8 @@ fn built_from_the_others<'f>(modules: &[PythonModule], objects: &'f [Found]) -> 
             .map(|assignment| assignment.passes.clone())
             .unwrap_or_default()
     };
-    let variable = |found: &Found| match &found.entry {
-        Entry::AgentObject { variable, .. } => variable.clone(),
+    let variable = |found: &Found| match &found.entry.kind {
+        EntryKind::AgentObject { variable, .. } => variable.clone(),
         _ => String::new(),
     };
     let tops: Vec<&Found> = objects
@@ -888,17 +859,19 @@ fn apps_in(module: &PythonModule, imported: bool) -> Vec<Found> {
             .syntax
             .module_calls
             .iter()
-            .any(|call| call.callee == format!("{}.entrypoint", app.variable));
+            .any(|call| call.is_method_call(&app.variable, "entrypoint"));
         if app.entrypoint.is_none() && app.websocket.is_none() && !registered_by_call {
             continue;
         }
         found.push(Found {
-            entry: Entry::ExistingApp {
+            entry: Entry {
                 at: ModuleRef::of(module),
-                variable: app.variable.clone(),
-                function: app.entrypoint.clone(),
-                websocket: app.websocket.clone(),
-                server_started_on_import: server_start(module, &app.variable),
+                kind: EntryKind::ExistingApp {
+                    variable: app.variable.clone(),
+                    function: app.entrypoint.clone(),
+                    websocket: app.websocket.clone(),
+                    server_started_on_import: server_start(module, &app.variable),
+                },
             },
             line: app.line,
             imported,
@@ -914,12 +887,14 @@ fn apps_in(module: &PythonModule, imported: bool) -> Vec<Found> {
 /// An app of `module` that already serves the contract, run as it is.
 fn asgi_found(module: &PythonModule, app: agent_objects::AsgiApp, imported: bool) -> Found {
     Found {
-        entry: Entry::AsgiApp {
+        entry: Entry {
             at: ModuleRef::of(module),
-            server_started_on_import: server_start(module, &app.variable),
-            variable: app.variable,
-            websocket: app.websocket,
-            factory: false,
+            kind: EntryKind::AsgiApp {
+                server_started_on_import: server_start(module, &app.variable),
+                variable: app.variable,
+                websocket: app.websocket,
+                factory: false,
+            },
         },
         line: app.line,
         imported,
@@ -946,12 +921,14 @@ fn served_by_uvicorn(modules: &[PythonModule], index: usize) -> Option<Entry> {
     {
         let (dotted, variable) = reference.split_once(':')?;
         let target = own_module(modules, dotted)?;
-        return Some(Entry::AsgiApp {
+        return Some(Entry {
             at: ModuleRef::of(target),
-            server_started_on_import: None,
-            variable: variable.to_string(),
-            websocket: agent_objects::websocket_handler(&target.syntax, variable),
-            factory: false,
+            kind: EntryKind::AsgiApp {
+                server_started_on_import: None,
+                variable: variable.to_string(),
+                websocket: agent_objects::websocket_handler(&target.syntax, variable),
+                factory: false,
+            },
         });
     }
     let (name, factory) = match argument.split_once('(') {
@@ -995,12 +972,14 @@ fn served_by_uvicorn(modules: &[PythonModule], index: usize) -> Option<Entry> {
         let target = own_module(modules, &dotted)?;
         (target, variable.to_string())
     };
-    Some(Entry::AsgiApp {
+    Some(Entry {
         at: ModuleRef::of(target),
-        server_started_on_import: None,
-        websocket: agent_objects::websocket_handler(&target.syntax, &variable),
-        variable,
-        factory,
+        kind: EntryKind::AsgiApp {
+            server_started_on_import: None,
+            websocket: agent_objects::websocket_handler(&target.syntax, &variable),
+            variable,
+            factory,
+        },
     })
 }
 
@@ -1055,7 +1034,7 @@ fn router_apps(modules: &[PythonModule], graph: &ImportGraph) -> Vec<Found> {
 
 fn server_start(module: &PythonModule, variable: &str) -> Option<ServerStart> {
     agent_objects::import_time_server(&module.syntax, variable).map(|(call, _)| {
-        if call.callee == format!("{variable}.run") {
+        if call.is_method_call(variable, "run") {
             ServerStart::AppRun
         } else {
             ServerStart::Uvicorn
@@ -1067,11 +1046,13 @@ fn objects_in(module: &PythonModule, imported: bool) -> Vec<Found> {
     agent_objects::agent_objects(&module.syntax)
         .into_iter()
         .map(|object| Found {
-            entry: Entry::AgentObject {
+            entry: Entry {
                 at: ModuleRef::of(module),
-                variable: object.variable,
-                framework: object.framework,
-                style: object.style,
+                kind: EntryKind::AgentObject {
+                    variable: object.variable,
+                    framework: object.framework,
+                    style: object.style,
+                },
             },
             line: object.line,
             imported,
@@ -1153,13 +1134,15 @@ fn callables_in(module: &PythonModule, imported: bool) -> Vec<Found> {
                 .flatten()
                 .map(|twin| twin.name.clone());
             found.push(Found {
-                entry: Entry::Method {
+                entry: Entry {
                     at: ModuleRef::of(module),
-                    class: class.name.clone(),
-                    method: method.name.clone(),
-                    style: CallStyle::of(method),
-                    stream_method,
-                    region_param: region_param.clone(),
+                    kind: EntryKind::Method {
+                        class: class.name.clone(),
+                        method: method.name.clone(),
+                        style: CallStyle::of(method),
+                        stream_method,
+                        region_param: region_param.clone(),
+                    },
                 },
                 line: method.line,
                 imported,
@@ -1182,11 +1165,13 @@ fn callables_in(module: &PythonModule, imported: bool) -> Vec<Found> {
             .flatten()
             .map(|twin| twin.name.clone());
         found.push(Found {
-            entry: Entry::Function {
+            entry: Entry {
                 at: ModuleRef::of(module),
-                function: function.name.clone(),
-                style: CallStyle::of(function),
-                stream_function,
+                kind: EntryKind::Function {
+                    function: function.name.clone(),
+                    style: CallStyle::of(function),
+                    stream_function,
+                },
             },
             line: function.line,
             imported,
@@ -1196,13 +1181,12 @@ fn callables_in(module: &PythonModule, imported: bool) -> Vec<Found> {
     found
 }
 
-fn app_reason(entry: &Entry) -> String {
-    match entry {
-        Entry::ExistingApp {
-            at,
-            variable,
-            function,
-            ..
+/// Why a candidate was chosen, said for its shape.
+fn reason(found: &Found) -> String {
+    let at = &found.entry.at;
+    match &found.entry.kind {
+        EntryKind::ExistingApp {
+            variable, function, ..
         } => format!(
             "`{}` has its own `BedrockAgentCoreApp` `{variable}`{}: reused as it is",
             at.file,
@@ -1211,8 +1195,7 @@ fn app_reason(entry: &Entry) -> String {
                 .map(|f| format!(" with `@{variable}.entrypoint` `{f}`"))
                 .unwrap_or_default()
         ),
-        Entry::AsgiApp {
-            at,
+        EntryKind::AsgiApp {
             variable,
             websocket,
             ..
@@ -1225,67 +1208,73 @@ fn app_reason(entry: &Entry) -> String {
                 "`POST /invocations` and `GET /ping`"
             }
         ),
-        _ => String::new(),
+        EntryKind::AgentObject {
+            variable,
+            framework,
+            ..
+        } => {
+            let how = match framework {
+                AgentFramework::Strands => "called with the prompt through its streaming API",
+                AgentFramework::LangGraph => "invoked with the prompt as a user message",
+                AgentFramework::OpenAiAgents => {
+                    "run with the prompt by the SDK's `Runner`, the session's turns kept as its input"
+                }
+                AgentFramework::PydanticAi => {
+                    "run with the prompt, the session's messages kept as its history"
+                }
+                AgentFramework::GoogleAdk => {
+                    "run with the prompt by ADK's `InMemoryRunner`, the runtime session as ADK's session"
+                }
+                AgentFramework::CrewAi => {
+                    "kicked off with the prompt as the inputs its tasks ask for"
+                }
+                AgentFramework::LlamaIndex => {
+                    "run with the prompt as `user_msg`, its context kept for the session"
+                }
+                AgentFramework::Callable => "called with the prompt",
+            };
+            format!(
+                "`{}` builds {} `{variable}` when imported: {how}",
+                at.file,
+                framework.describe()
+            )
+        }
+        EntryKind::Method {
+            class,
+            method,
+            stream_method: twin,
+            ..
+        } => callable_reason(found.tier, &format!("`{class}.{method}`"), twin.as_deref()),
+        EntryKind::Function {
+            function,
+            stream_function: twin,
+            ..
+        } => callable_reason(found.tier, &format!("`{function}`"), twin.as_deref()),
+        EntryKind::McpServer { api, variable, .. } => format!(
+            "`{}` builds the MCP server `{variable}` ({}): deployed with the MCP protocol",
+            at.file,
+            api.describe()
+        ),
+        EntryKind::A2aServer {
+            server, variable, ..
+        } => format!(
+            "`{}` builds {} `{variable}`: deployed with the A2A protocol",
+            at.file,
+            server.describe()
+        ),
     }
 }
 
-fn object_reason(entry: &Entry) -> String {
-    let Entry::AgentObject {
-        at,
-        variable,
-        framework,
-        ..
-    } = entry
-    else {
-        return String::new();
-    };
-    let how = match framework {
-        AgentFramework::Strands => "called with the prompt through its streaming API",
-        AgentFramework::LangGraph => "invoked with the prompt as a user message",
-        AgentFramework::OpenAiAgents => {
-            "run with the prompt by the SDK's `Runner`, the session's turns kept as its input"
-        }
-        AgentFramework::PydanticAi => {
-            "run with the prompt, the session's messages kept as its history"
-        }
-        AgentFramework::GoogleAdk => {
-            "run with the prompt by ADK's `InMemoryRunner`, the runtime session as ADK's session"
-        }
-        AgentFramework::CrewAi => "kicked off with the prompt as the inputs its tasks ask for",
-        AgentFramework::LlamaIndex => {
-            "run with the prompt as `user_msg`, its context kept for the session"
-        }
-        AgentFramework::Callable => "called with the prompt",
-    };
-    format!(
-        "`{}` builds {} `{variable}` when imported: {how}",
-        at.file,
-        framework.describe()
-    )
-}
-
-fn callable_reason(found: &Found) -> String {
-    let why = match found.tier {
+/// Why a method or function (`what`) was chosen, by how it ranked, with its streaming twin.
+fn callable_reason(tier: Tier, what: &str, twin: Option<&str>) -> String {
+    let why = match tier {
         Tier::AgentMethod => "a public method of an agent class that takes one argument",
         Tier::PromptLike => "named like a prompt entry, or its argument is",
         Tier::Plain => "the only callable that takes one argument",
     };
-    let twin = match &found.entry {
-        Entry::Method {
-            stream_method: Some(twin),
-            ..
-        }
-        | Entry::Function {
-            stream_function: Some(twin),
-            ..
-        } => format!("; its streaming twin `{twin}` answers"),
-        _ => String::new(),
-    };
-    let what = match &found.entry {
-        Entry::Method { class, method, .. } => format!("`{class}.{method}`"),
-        Entry::Function { function, .. } => format!("`{function}`"),
-        other => format!("`{}`", other.spec()),
-    };
+    let twin = twin
+        .map(|twin| format!("; its streaming twin `{twin}` answers"))
+        .unwrap_or_default();
     format!("{what} is {why}{twin}")
 }
 
@@ -1296,8 +1285,10 @@ fn import_time_warnings(modules: &[PythonModule], entry: &Entry) -> Vec<String> 
     };
     let mut warnings = Vec::new();
     if let Some(start) = entry.server_started_on_import() {
-        let variable = match entry {
-            Entry::ExistingApp { variable, .. } | Entry::AsgiApp { variable, .. } => variable,
+        let variable = match &entry.kind {
+            EntryKind::ExistingApp { variable, .. } | EntryKind::AsgiApp { variable, .. } => {
+                variable
+            }
             _ => "app",
         };
         if let Some((call, conditional)) =
@@ -1325,7 +1316,7 @@ fn import_time_warnings(modules: &[PythonModule], entry: &Entry) -> Vec<String> 
         .iter()
         .map(|object| object.variable.as_str())
         .collect();
-    if let Entry::AgentObject { variable, .. } = entry {
+    if let EntryKind::AgentObject { variable, .. } = &entry.kind {
         objects.push(variable);
     }
     for (callee, line) in agent_objects::import_time_work(&module.syntax, &objects) {

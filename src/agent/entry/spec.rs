@@ -3,7 +3,9 @@
 
 use crate::agent::entry::agent_objects::{self, AgentFramework};
 use crate::agent::entry::protocol_servers;
-use crate::agent::entry::{CallStyle, Chosen, Entry, ModuleRef, constructor_region, server_start};
+use crate::agent::entry::{
+    CallStyle, Chosen, Entry, EntryKind, ModuleRef, constructor_region, server_start,
+};
 use crate::agent::python_modules::PythonModule;
 use crate::error::UserError;
 
@@ -72,22 +74,26 @@ pub fn resolve(modules: &[PythonModule], spec: &str, package: &str) -> Result<Ch
             ))
             .with_hint("give its constructor defaults, or write a module-level function that builds it and pass that")
         })?;
-        return Ok(named(Entry::Method {
+        return Ok(named(Entry {
             at,
-            class: class.name.clone(),
-            method: method.name.clone(),
-            style: CallStyle::of(method),
-            stream_method: None,
-            region_param,
+            kind: EntryKind::Method {
+                class: class.name.clone(),
+                method: method.name.clone(),
+                style: CallStyle::of(method),
+                stream_method: None,
+                region_param,
+            },
         }));
     }
     if let Some(app) = syntax.apps.iter().find(|app| app.variable == attribute) {
-        return Ok(named(Entry::ExistingApp {
-            server_started_on_import: server_start(module, &app.variable),
+        return Ok(named(Entry {
             at,
-            variable: app.variable.clone(),
-            function: app.entrypoint.clone(),
-            websocket: app.websocket.clone(),
+            kind: EntryKind::ExistingApp {
+                server_started_on_import: server_start(module, &app.variable),
+                variable: app.variable.clone(),
+                function: app.entrypoint.clone(),
+                websocket: app.websocket.clone(),
+            },
         }));
     }
     // A web app named by the user is served as it is, whatever routes it declares in ways the
@@ -97,12 +103,14 @@ pub fn resolve(modules: &[PythonModule], spec: &str, package: &str) -> Result<Ch
         .chain(agent_objects::web_apps(syntax))
         .find(|app| app.variable == attribute)
     {
-        return Ok(named(Entry::AsgiApp {
-            server_started_on_import: server_start(module, &app.variable),
+        return Ok(named(Entry {
             at,
-            variable: app.variable,
-            websocket: app.websocket,
-            factory: false,
+            kind: EntryKind::AsgiApp {
+                server_started_on_import: server_start(module, &app.variable),
+                variable: app.variable,
+                websocket: app.websocket,
+                factory: false,
+            },
         }));
     }
     if let Some(function) = syntax.functions.iter().find(|f| f.name == attribute) {
@@ -117,12 +125,14 @@ pub fn resolve(modules: &[PythonModule], spec: &str, package: &str) -> Result<Ch
             && function.required_positional(false).is_empty()
             && function.required_keyword_only().is_empty()
         {
-            return Ok(named(Entry::AsgiApp {
-                server_started_on_import: None,
-                websocket: agent_objects::websocket_handler(syntax, attribute),
+            return Ok(named(Entry {
                 at,
-                variable: attribute.to_string(),
-                factory: true,
+                kind: EntryKind::AsgiApp {
+                    server_started_on_import: None,
+                    websocket: agent_objects::websocket_handler(syntax, attribute),
+                    variable: attribute.to_string(),
+                    factory: true,
+                },
             }));
         }
         if function.required_positional(false).len() != 1
@@ -132,23 +142,27 @@ pub fn resolve(modules: &[PythonModule], spec: &str, package: &str) -> Result<Ch
                 "`--entrypoint {spec}`: `{attribute}` must take exactly one argument, the prompt"
             )));
         }
-        return Ok(named(Entry::Function {
+        return Ok(named(Entry {
             at,
-            function: function.name.clone(),
-            style: CallStyle::of(function),
-            stream_function: None,
+            kind: EntryKind::Function {
+                function: function.name.clone(),
+                style: CallStyle::of(function),
+                stream_function: None,
+            },
         }));
     }
     if let Some(server) = protocol_servers::a2a_servers(syntax)
         .into_iter()
         .find(|server| server.variable == attribute)
     {
-        return Ok(named(Entry::A2aServer {
-            server_started_on_import: server_start(module, &server.variable),
+        return Ok(named(Entry {
             at,
-            variable: server.variable,
-            server: server.kind,
-            factory: false,
+            kind: EntryKind::A2aServer {
+                server_started_on_import: server_start(module, &server.variable),
+                variable: server.variable,
+                server: server.kind,
+                factory: false,
+            },
         }));
     }
     if let Some(server) = protocol_servers::mcp_servers(syntax)
@@ -180,11 +194,13 @@ pub fn resolve(modules: &[PythonModule], spec: &str, package: &str) -> Result<Ch
         let (framework, style) = object
             .map(|object| (object.framework, object.style))
             .unwrap_or((AgentFramework::Callable, CallStyle::Sync));
-        return Ok(named(Entry::AgentObject {
+        return Ok(named(Entry {
             at,
-            variable: attribute.to_string(),
-            framework,
-            style,
+            kind: EntryKind::AgentObject {
+                variable: attribute.to_string(),
+                framework,
+                style,
+            },
         }));
     }
     Err(not_found(&format!(

@@ -27,17 +27,19 @@ fn the_tutorial_agent_is_its_estimate_method_not_its_tool() {
     let chosen = pick(&modules, None).unwrap();
     assert_eq!(
         chosen.entry,
-        Entry::Method {
+        Entry {
             at: ModuleRef {
                 module: "cost_estimator_agent".into(),
                 file: "cost_estimator_agent.py".into(),
                 by_path: false,
             },
-            class: "AWSCostEstimatorAgent".into(),
-            method: "estimate_costs".into(),
-            style: CallStyle::Sync,
-            stream_method: Some("estimate_costs_stream".into()),
-            region_param: Some("region".into()),
+            kind: EntryKind::Method {
+                class: "AWSCostEstimatorAgent".into(),
+                method: "estimate_costs".into(),
+                style: CallStyle::Sync,
+                stream_method: Some("estimate_costs_stream".into()),
+                region_param: Some("region".into())
+            }
         }
     );
     assert!(chosen.entry.streams());
@@ -53,8 +55,8 @@ fn a_named_method_is_used_as_named_not_swapped_for_its_twin() {
     )
     .unwrap();
     assert!(matches!(
-        chosen.entry,
-        Entry::Method {
+        chosen.entry.kind,
+        EntryKind::Method {
             stream_method: None,
             ..
         }
@@ -71,7 +73,7 @@ fn an_existing_app_wins_even_with_a_comment_after_its_decorator() {
     )];
     let chosen = pick(&modules, None).unwrap();
     assert_eq!(chosen.entry.spec(), "app_agent:app");
-    assert!(matches!(chosen.entry, Entry::ExistingApp { .. }));
+    assert!(matches!(chosen.entry.kind, EntryKind::ExistingApp { .. }));
     assert_eq!(
         pick(&modules, Some("app_agent:app")).unwrap().entry,
         chosen.entry
@@ -126,8 +128,8 @@ fn a_langgraph_graph_is_found_and_its_typed_nodes_are_not() {
     )];
     let chosen = pick(&modules, None).unwrap();
     assert!(matches!(
-        chosen.entry,
-        Entry::AgentObject {
+        chosen.entry.kind,
+        EntryKind::AgentObject {
             framework: AgentFramework::LangGraph,
             ..
         }
