@@ -8,6 +8,8 @@ pub mod destroy;
 pub mod invoke;
 pub mod logs;
 pub mod prepare;
+#[cfg(test)]
+mod prepare_corpus;
 pub mod serve;
 pub mod status;
 pub mod stop_session;

@@ -18,8 +18,8 @@ pub async fn run(args: PrepareArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The workflow's options from the flags (also how the corpus tests plan in-process).
-pub(crate) fn options(args: PrepareArgs) -> PrepareOptions {
+/// The workflow's options from the flags (also how `prepare_corpus` plans in-process).
+pub(super) fn options(args: PrepareArgs) -> PrepareOptions {
     let role = match (args.execution_role, args.no_role) {
         (Some(arn), _) => RoleChoice::Given(arn),
         (None, true) => RoleChoice::None,

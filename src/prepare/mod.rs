@@ -7,8 +7,6 @@
 //! commands that prepare first (`deploy`, `demo`) run the same workflow.
 
 pub mod apply;
-#[cfg(test)]
-mod corpus_plans;
 pub mod options;
 pub mod plan;
 pub mod planned_files;

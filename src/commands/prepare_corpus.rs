@@ -1,7 +1,7 @@
 //! The fixture corpus run in-process: every case of `tests/fixtures/corpus_cases.rs` parsed as
-//! the command line would be, planned by [`plan`] with `--no-role`, and its decisions checked
-//! (the entry and its kind, the agent's name, its package, the requirements, the warnings, or
-//! the error and its exit code). No binary, no Python, no AWS: a plain `cargo test` runs it.
+//! the command line would be, turned into options by `prepare`'s command, planned by [`plan`]
+//! with `--no-role`, and its decisions checked (the entry and its kind, the agent's name, its
+//! package, the requirements, the warnings, or the error and its exit code). No binary, no Python, no AWS: a plain `cargo test` runs it.
 //! The integration tests run the same table through the real binary.
 
 use std::path::PathBuf;
@@ -25,7 +25,7 @@ async fn check(case: &Case) {
     let Command::Prepare(args) = Cli::try_parse_from(argv).unwrap().command else {
         unreachable!("the command line names `prepare`")
     };
-    let options = crate::commands::prepare::options(args);
+    let options = super::prepare::options(args);
     let planned = plan(&options, &Progress::warnings_only()).await;
 
     if case.entry.is_empty() {
