@@ -3,5 +3,7 @@
 pub mod call_timeout;
 pub mod errors;
 pub mod region;
+#[cfg(test)]
+pub mod replayed_http;
 pub mod runtime_logs;
 pub mod sdk_config;

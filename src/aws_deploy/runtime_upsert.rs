@@ -462,42 +462,40 @@ pub async fn delete(
 
 #[cfg(test)]
 mod tests {
-    //! Error codes moto cannot produce (a role not yet assumable, a name conflict, throttling),
-    //! answered by the SDK's own mock support.
+    //! Answers moto cannot give (a role not yet assumable, a name conflict, throttling, a
+    //! failed runtime), replayed on the wire format by `aws::replayed_http`.
 
     use aws_sdk_bedrockagentcorecontrol::config::retry::RetryConfig;
-    use aws_sdk_bedrockagentcorecontrol::operation::create_agent_runtime::{
-        CreateAgentRuntimeError, CreateAgentRuntimeOutput,
-    };
-    use aws_sdk_bedrockagentcorecontrol::operation::get_agent_runtime::GetAgentRuntimeOutput;
-    use aws_sdk_bedrockagentcorecontrol::operation::list_agent_runtimes::ListAgentRuntimesOutput;
-    use aws_sdk_bedrockagentcorecontrol::operation::update_agent_runtime::UpdateAgentRuntimeOutput;
-    use aws_sdk_bedrockagentcorecontrol::types::AgentRuntime;
-    use aws_sdk_bedrockagentcorecontrol::types::ValidationExceptionReason;
-    use aws_sdk_bedrockagentcorecontrol::types::error::{
-        ConflictException, ThrottlingException, ValidationException,
-    };
-    use aws_smithy_mocks::{RuleMode, mock, mock_client};
-    use aws_smithy_types::DateTime;
-    use aws_smithy_types::error::ErrorMetadata;
-
-    use aws_sdk_bedrockagentcorecontrol::types::AgentRuntimeStatus;
+    use serde_json::json;
 
     use super::*;
+    use crate::aws::replayed_http::{Answer, ReplayedHttp};
 
     const ARN: &str = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agent-abcdefghij";
+    const ROLE: &str = "arn:aws:iam::123456789012:role/AgentCoreRole-agent";
     const NO_WAIT: [Duration; 4] = [Duration::ZERO; 4];
     const NOT_ASSUMABLE: &str = "Role validation failed for arn:aws:iam::123456789012:role/AgentCoreRole-agent. Verify that the role can be assumed.";
 
-    /// Error metadata as the SDK's deserializer sets it from a service's answer.
-    fn parsed(code: &str, message: &str) -> ErrorMetadata {
-        ErrorMetadata::builder().code(code).message(message).build()
+    /// A control-plane client whose requests `http` answers, retrying as `retry` says.
+    fn answered_by(http: &ReplayedHttp, retry: RetryConfig) -> Client {
+        let config = aws_sdk_bedrockagentcorecontrol::Config::builder()
+            .behavior_version(aws_sdk_bedrockagentcorecontrol::config::BehaviorVersion::latest())
+            .region(aws_sdk_bedrockagentcorecontrol::config::Region::new(
+                "us-east-1",
+            ))
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "AKIDTEST", "secret", None, None, "tests",
+            ))
+            .http_client(http.clone())
+            .retry_config(retry)
+            .build();
+        Client::from_conf(config)
     }
 
     fn spec() -> RuntimeSpec {
         RuntimeSpec {
             name: "agent".into(),
-            role_arn: "arn:aws:iam::123456789012:role/AgentCoreRole-agent".into(),
+            role_arn: ROLE.into(),
             bucket: "bucket".into(),
             key: "agent/deployment.zip".into(),
             python: PythonVersion::new(12),
@@ -509,60 +507,45 @@ mod tests {
     }
 
     /// GetAgentRuntime's answer for the test runtime.
-    fn described(
-        version: &str,
-        status: AgentRuntimeStatus,
-        reason: Option<&str>,
-    ) -> GetAgentRuntimeOutput {
-        GetAgentRuntimeOutput::builder()
-            .agent_runtime_arn(ARN)
-            .agent_runtime_name("agent")
-            .agent_runtime_id("agent-abcdefghij")
-            .agent_runtime_version(version)
-            .created_at(DateTime::from_secs(0))
-            .last_updated_at(DateTime::from_secs(0))
-            .role_arn("arn:aws:iam::123456789012:role/AgentCoreRole-agent")
-            .status(status)
-            .set_failure_reason(reason.map(str::to_string))
-            .build()
-            .unwrap()
+    fn described(version: &str, status: &str, reason: Option<&str>) -> Answer {
+        let mut body = json!({
+            "agentRuntimeArn": ARN,
+            "agentRuntimeName": "agent",
+            "agentRuntimeId": "agent-abcdefghij",
+            "agentRuntimeVersion": version,
+            "createdAt": "1970-01-01T00:00:00Z",
+            "lastUpdatedAt": "1970-01-01T00:00:00Z",
+            "roleArn": ROLE,
+            "status": status,
+        });
+        if let Some(reason) = reason {
+            body["failureReason"] = json!(reason);
+        }
+        Answer::ok(body)
     }
 
-    fn role_not_ready() -> CreateAgentRuntimeError {
-        CreateAgentRuntimeError::ValidationException(
-            ValidationException::builder()
-                .message(NOT_ASSUMABLE)
-                .reason(ValidationExceptionReason::FieldValidationFailed)
-                .meta(parsed("ValidationException", NOT_ASSUMABLE))
-                .build()
-                .unwrap(),
+    fn role_not_ready() -> Answer {
+        Answer::error(
+            400,
+            "ValidationException",
+            json!({"message": NOT_ASSUMABLE, "reason": "FieldValidationFailed"}),
         )
     }
 
-    fn created() -> CreateAgentRuntimeOutput {
-        CreateAgentRuntimeOutput::builder()
-            .agent_runtime_arn(ARN)
-            .agent_runtime_id("agent-abcdefghij")
-            .agent_runtime_version("1")
-            .created_at(DateTime::from_secs(0))
-            .status(AgentRuntimeStatus::Creating)
-            .build()
-            .unwrap()
+    fn created() -> Answer {
+        Answer::ok(json!({
+            "agentRuntimeArn": ARN,
+            "agentRuntimeId": "agent-abcdefghij",
+            "agentRuntimeVersion": "1",
+            "createdAt": "1970-01-01T00:00:00Z",
+            "status": "CREATING",
+        }))
     }
 
     #[tokio::test]
     async fn a_new_role_that_cannot_be_assumed_yet_is_retried_until_it_can() {
-        let create = mock!(Client::create_agent_runtime)
-            .sequence()
-            .error(role_not_ready)
-            .times(2)
-            .output(created)
-            .build();
-        let control = mock_client!(
-            aws_sdk_bedrockagentcorecontrol,
-            RuleMode::Sequential,
-            [&create]
-        );
+        let http = ReplayedHttp::new([role_not_ready(), role_not_ready(), created()]);
+        let control = answered_by(&http, RetryConfig::standard());
         let runtime = create_with_delays(
             &control,
             &spec(),
@@ -574,21 +557,13 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(runtime.id, "agent-abcdefghij");
-        assert_eq!(create.num_calls(), 3);
+        assert_eq!(http.request_count(), 3);
     }
 
     #[tokio::test]
     async fn an_old_role_is_not_retried_and_the_error_says_what_failed() {
-        let create = mock!(Client::create_agent_runtime)
-            .sequence()
-            .error(role_not_ready)
-            .output(created)
-            .build();
-        let control = mock_client!(
-            aws_sdk_bedrockagentcorecontrol,
-            RuleMode::Sequential,
-            [&create]
-        );
+        let http = ReplayedHttp::new([role_not_ready(), created()]);
+        let control = answered_by(&http, RetryConfig::standard());
         let error = create_with_delays(
             &control,
             &spec(),
@@ -605,53 +580,31 @@ mod tests {
             ),
             "{error}"
         );
-        assert_eq!(create.num_calls(), 1);
+        assert_eq!(http.request_count(), 1);
     }
 
     #[tokio::test]
     async fn a_name_conflict_updates_the_runtime_that_exists() {
-        let create = mock!(Client::create_agent_runtime).then_error(|| {
-            CreateAgentRuntimeError::ConflictException(
-                ConflictException::builder()
-                    .message("exists")
-                    .meta(parsed("ConflictException", "exists"))
-                    .build(),
-            )
-        });
-        let list = mock!(Client::list_agent_runtimes).then_output(|| {
-            let summary = AgentRuntime::builder()
-                .agent_runtime_arn(ARN)
-                .agent_runtime_id("agent-abcdefghij")
-                .agent_runtime_version("3")
-                .agent_runtime_name("agent")
-                .description("")
-                .last_updated_at(DateTime::from_secs(0))
-                .status(AgentRuntimeStatus::Ready)
-                .build()
-                .unwrap();
-            ListAgentRuntimesOutput::builder()
-                .agent_runtimes(summary)
-                .build()
-                .unwrap()
-        });
-        let get = mock!(Client::get_agent_runtime)
-            .then_output(|| described("3", AgentRuntimeStatus::Ready, None));
-        let update = mock!(Client::update_agent_runtime).then_output(|| {
-            UpdateAgentRuntimeOutput::builder()
-                .agent_runtime_arn(ARN)
-                .agent_runtime_id("agent-abcdefghij")
-                .agent_runtime_version("4")
-                .created_at(DateTime::from_secs(0))
-                .last_updated_at(DateTime::from_secs(0))
-                .status(AgentRuntimeStatus::Updating)
-                .build()
-                .unwrap()
-        });
-        let control = mock_client!(
-            aws_sdk_bedrockagentcorecontrol,
-            RuleMode::MatchAny,
-            [&create, &list, &get, &update]
-        );
+        let conflict = Answer::error(409, "ConflictException", json!({"message": "exists"}));
+        let listed = Answer::ok(json!({"agentRuntimes": [{
+            "agentRuntimeArn": ARN,
+            "agentRuntimeId": "agent-abcdefghij",
+            "agentRuntimeVersion": "3",
+            "agentRuntimeName": "agent",
+            "description": "",
+            "lastUpdatedAt": "1970-01-01T00:00:00Z",
+            "status": "READY",
+        }]}));
+        let updated = Answer::ok(json!({
+            "agentRuntimeArn": ARN,
+            "agentRuntimeId": "agent-abcdefghij",
+            "agentRuntimeVersion": "4",
+            "createdAt": "1970-01-01T00:00:00Z",
+            "lastUpdatedAt": "1970-01-01T00:00:00Z",
+            "status": "UPDATING",
+        }));
+        let http = ReplayedHttp::new([conflict, listed, described("3", "READY", None), updated]);
+        let control = answered_by(&http, RetryConfig::standard());
         let runtime = create_with_delays(
             &control,
             &spec(),
@@ -666,34 +619,27 @@ mod tests {
             (runtime.version.as_str(), runtime.status.as_str()),
             ("4", "UPDATING")
         );
-        assert_eq!(update.num_calls(), 1);
+        // Create, list, get, and one update of the runtime that exists.
+        assert_eq!(
+            http.requests(),
+            [
+                "PUT /runtimes",
+                "POST /runtimes",
+                "GET /runtimes/agent-abcdefghij",
+                "PUT /runtimes/agent-abcdefghij",
+            ]
+        );
     }
 
     #[tokio::test]
     async fn throttling_is_retried_by_the_sdk() {
-        let create = mock!(Client::create_agent_runtime)
-            .sequence()
-            .error(|| {
-                CreateAgentRuntimeError::ThrottlingException(
-                    ThrottlingException::builder()
-                        .message("slow down")
-                        .meta(parsed("ThrottlingException", "slow down"))
-                        .build(),
-                )
-            })
-            .output(created)
-            .build();
-        let control = mock_client!(
-            aws_sdk_bedrockagentcorecontrol,
-            RuleMode::Sequential,
-            [&create],
-            |config| {
-                config.retry_config(
-                    RetryConfig::standard()
-                        .with_max_attempts(3)
-                        .with_initial_backoff(Duration::from_millis(1)),
-                )
-            }
+        let throttled = Answer::error(429, "ThrottlingException", json!({"message": "slow down"}));
+        let http = ReplayedHttp::new([throttled, created()]);
+        let control = answered_by(
+            &http,
+            RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(1)),
         );
         let runtime = create_with_delays(
             &control,
@@ -706,19 +652,17 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(runtime.id, "agent-abcdefghij");
-        assert_eq!(create.num_calls(), 2);
+        assert_eq!(http.request_count(), 2);
     }
 
     #[tokio::test]
     async fn a_failed_runtime_is_reported_with_its_reason() {
-        let get = mock!(Client::get_agent_runtime).then_output(|| {
-            described(
-                "2",
-                AgentRuntimeStatus::UpdateFailed,
-                Some("invoke.py exited: ModuleNotFoundError: No module named 'strands'"),
-            )
-        });
-        let control = mock_client!(aws_sdk_bedrockagentcorecontrol, [&get]);
+        let http = ReplayedHttp::new([described(
+            "2",
+            "UPDATE_FAILED",
+            Some("invoke.py exited: ModuleNotFoundError: No module named 'strands'"),
+        )]);
+        let control = answered_by(&http, RetryConfig::standard());
         let error = wait_ready(
             &control,
             "agent-abcdefghij",
