@@ -26,8 +26,9 @@ fi
 echo "== npm ci (tests/js)" >&2
 npm ci --prefix tests/js --silent --no-audit --no-fund
 
-# The Python every generated `invoke.py` holds (`src/bundle/entry_runtime.py`), tested as Python
-# with the pinned environment's pytest; no bytecode or cache is left in the clone.
+# The Python every generated `invoke.py` holds (`src/bundle/entry_runtime.py`, and the wrappers
+# of each framework in `entry_handlers.py`), tested as Python with the pinned environment's
+# pytest; no bytecode or cache is left in the clone.
 echo "== pytest (tests/python)" >&2
 PYTHONDONTWRITEBYTECODE=1 "$AGENTPREP_TEST_VENV/bin/python" -m pytest -q -p no:cacheprovider tests/python
 # The inspector page's reading of answers (`src/inspector/assets/answer_text.mjs`), against the

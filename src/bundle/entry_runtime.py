@@ -6,8 +6,9 @@ AgentCore Runtime runs `python invoke.py` with nothing beside it but the agent's
 generated file is one self-contained file and does not import this module:
 `src/bundle/invoke_py.rs` copies into it the sections an entry needs, each starting at its
 `# --- section: NAME ---` line, around the part it writes for the agent (its header, the import
-of the agent, the handler of its framework). Kept as a real module, the sections are tested
-as Python, with pytest (`tests/python/test_entry_runtime.py`).
+of the agent, the call of its function) and the wrapper of its framework (`entry_handlers.py`).
+Kept as a real module, the sections are tested as Python, with pytest
+(`tests/python/test_entry_runtime.py`).
 
 What comes before the first section is never copied: it stands in for the generated file's
 header and for the names it defines from the agent, so that this module imports on its own.

@@ -11,10 +11,11 @@
 //! imported is kept from starting. Every file is parsed before it is returned: agentprep never
 //! writes an `invoke.py` that does not compile.
 //!
-//! Only what depends on the agent is written here: the header naming it, its import, the
-//! wrapper of its framework or shape. The rest is the same for every agent and lives in
-//! `entry_runtime.py`, real Python tested with pytest, whose sections are copied in: AgentCore
-//! runs `invoke.py` alone, so the file cannot import them from a module of agentprep's.
+//! Only what depends on the agent is written here: the header naming it, its import, the call
+//! of its function or class. The rest is real Python tested with pytest, copied in by
+//! sections: what every agent needs from `entry_runtime.py`, the wrapper of its framework from
+//! `entry_handlers.py`. AgentCore runs `invoke.py` alone, so the file cannot import them from
+//! a module of agentprep's.
 
 use crate::agent::entry::{AgentFramework, CallStyle, Entry};
 use crate::error::UserError;
@@ -167,24 +168,9 @@ def _load_by_path(relative):
             framework,
             ..
         } => {
-            let extra = match framework {
-                AgentFramework::Callable => {
-                    "import asyncio  # noqa: E402\nimport inspect  # noqa: E402\n"
-                }
-                AgentFramework::CrewAi => "import asyncio  # noqa: E402\nimport re  # noqa: E402\n",
-                _ => "",
-            };
-            out.push_str(&prologue(&import_of(variable, "_agent"), extra));
-            out.push_str(match framework {
-                AgentFramework::Strands => STRANDS_HANDLER,
-                AgentFramework::LangGraph => LANGGRAPH_HANDLER,
-                AgentFramework::OpenAiAgents => OPENAI_AGENTS_HANDLER,
-                AgentFramework::PydanticAi => PYDANTIC_AI_HANDLER,
-                AgentFramework::GoogleAdk => GOOGLE_ADK_HANDLER,
-                AgentFramework::CrewAi => CREWAI_HANDLER,
-                AgentFramework::LlamaIndex => LLAMA_INDEX_HANDLER,
-                AgentFramework::Callable => CALLABLE_HANDLER,
-            });
+            out.push_str(&prologue(&import_of(variable, "_agent"), ""));
+            out.push_str(framework_handler(*framework));
+            out.push('\n');
             push_section(&mut out, RuntimeSection::RunApp);
         }
         Entry::Method {
@@ -419,24 +405,53 @@ impl RuntimeSection {
         }
     }
 
-    /// The section's code, from the line after its marker to the next marker (or the end),
-    /// without the blank lines around it.
     fn text(self) -> &'static str {
-        let marker = format!("{SECTION_MARKER}{} ---\n", self.name());
-        let start = ENTRY_RUNTIME
-            .find(&marker)
-            .map(|at| at + marker.len())
-            .unwrap_or_else(|| panic!("entry_runtime.py has no section `{}`", self.name()));
-        let rest = &ENTRY_RUNTIME[start..];
-        let end = rest
-            .find(&format!("\n{SECTION_MARKER}"))
-            .map_or(rest.len(), |at| at + 1);
-        rest[..end].trim_matches('\n')
+        section(ENTRY_RUNTIME, self.name())
     }
 }
 
-/// How a section of `entry_runtime.py` starts (its name and ` ---` follow).
+/// The wrappers around the agent objects of each framework, one section per framework, copied
+/// after the agent's import: real Python, run by pytest with stand-ins for the agent.
+const ENTRY_HANDLERS: &str = include_str!("entry_handlers.py");
+
+/// The name of `framework`'s section in [`ENTRY_HANDLERS`].
+fn handler_section_name(framework: AgentFramework) -> &'static str {
+    match framework {
+        AgentFramework::Strands => "strands",
+        AgentFramework::LangGraph => "langgraph",
+        AgentFramework::OpenAiAgents => "openai_agents",
+        AgentFramework::PydanticAi => "pydantic_ai",
+        AgentFramework::GoogleAdk => "google_adk",
+        AgentFramework::CrewAi => "crewai",
+        AgentFramework::LlamaIndex => "llama_index",
+        AgentFramework::Callable => "callable",
+    }
+}
+
+/// The `@app.entrypoint` handler that runs an agent object of `framework`.
+fn framework_handler(framework: AgentFramework) -> &'static str {
+    section(ENTRY_HANDLERS, handler_section_name(framework))
+}
+
+/// How a section of `entry_runtime.py` or `entry_handlers.py` starts (its name and ` ---`
+/// follow).
 const SECTION_MARKER: &str = "# --- section: ";
+
+/// The section `name` of `file`: from the line after its marker to the next marker (or the
+/// end), without the blank lines around it. Both files are part of the binary and every name
+/// is checked by the tests, so a missing one is agentprep's bug.
+fn section(file: &'static str, name: &str) -> &'static str {
+    let marker = format!("{SECTION_MARKER}{name} ---\n");
+    let start = file
+        .find(&marker)
+        .map(|at| at + marker.len())
+        .unwrap_or_else(|| panic!("no section `{name}` among the entry's Python"));
+    let rest = &file[start..];
+    let end = rest
+        .find(&format!("\n{SECTION_MARKER}"))
+        .map_or(rest.len(), |at| at + 1);
+    rest[..end].trim_matches('\n')
+}
 
 /// `section`, set apart by two blank lines as top-level Python definitions are.
 fn push_section(out: &mut String, section: RuntimeSection) {
@@ -455,178 +470,6 @@ fn prologue(agent_import: &str, standard_imports: &str) -> String {
         answers = RuntimeSection::Answers.text(),
     )
 }
-
-const STRANDS_HANDLER: &str = r#"@app.entrypoint
-async def invoke(payload):
-    # Strands streams its events: text deltas as {"data": ...}, with tool and lifecycle events.
-    return _stream(_agent.stream_async(_prompt_of(payload)))
-"#;
-
-const LANGGRAPH_HANDLER: &str = r#"@app.entrypoint
-async def invoke(payload, context):
-    prompt = _prompt_of(payload)
-    # The runtime session is the conversation's thread: a graph compiled with a checkpointer
-    # keeps each session's history, one without ignores it.
-    config = {"configurable": {"thread_id": getattr(context, "session_id", None) or "default"}}
-    state = await _agent.ainvoke({"messages": [{"role": "user", "content": prompt}]}, config=config)
-    return _last_message_text(state)
-
-
-def _last_message_text(state):
-    """The text of the graph's last message, or the whole state when it has no messages."""
-    messages = state.get("messages") if isinstance(state, dict) else None
-    if not messages:
-        return _answer(state)
-    last = messages[-1]
-    content = last.get("content") if isinstance(last, dict) else getattr(last, "content", None)
-    if isinstance(content, list):
-        content = "".join(
-            block.get("text", "") if isinstance(block, dict) else str(block) for block in content
-        )
-    return content if isinstance(content, str) else _answer(content)
-"#;
-
-/// The OpenAI Agents SDK: `Runner.run(agent, input)`; the session's conversation is the
-/// input list the last run ends with, kept for the life of the process (one session).
-const OPENAI_AGENTS_HANDLER: &str = r#"from agents import Runner  # noqa: E402
-
-_turns = []
-
-
-@app.entrypoint
-async def invoke(payload):
-    global _turns
-    prompt = _prompt_of(payload)
-    result = await Runner.run(_agent, _turns + [{"role": "user", "content": prompt}])
-    _turns = result.to_input_list()
-    return _answer(result.final_output)
-"#;
-
-/// Pydantic AI: `agent.run(prompt, message_history=...)`, the session's messages kept; the
-/// answer is `output` (`data` in releases before 0.1).
-const PYDANTIC_AI_HANDLER: &str = r#"_history = []
-
-
-@app.entrypoint
-async def invoke(payload):
-    global _history
-    result = await _agent.run(_prompt_of(payload), message_history=_history)
-    _history = result.all_messages()
-    return _answer(result.output if hasattr(result, "output") else result.data)
-"#;
-
-/// Google ADK: the agent run by ADK's in-memory runner, the runtime session as ADK's session
-/// (created on its first turn); the answer is the text of the final response.
-const GOOGLE_ADK_HANDLER: &str = r#"from google.adk.runners import InMemoryRunner  # noqa: E402
-from google.genai import types as _genai_types  # noqa: E402
-
-_APP_NAME = "agentprep"
-_USER = "user"
-_runner = InMemoryRunner(agent=_agent, app_name=_APP_NAME)
-
-
-@app.entrypoint
-async def invoke(payload, context):
-    prompt = _prompt_of(payload)
-    session_id = getattr(context, "session_id", None) or "default"
-    sessions = _runner.session_service
-    if await sessions.get_session(app_name=_APP_NAME, user_id=_USER, session_id=session_id) is None:
-        await sessions.create_session(app_name=_APP_NAME, user_id=_USER, session_id=session_id)
-    message = _genai_types.Content(role="user", parts=[_genai_types.Part(text=prompt)])
-    answer = ""
-    async for event in _runner.run_async(user_id=_USER, session_id=session_id, new_message=message):
-        if event.is_final_response() and event.content and event.content.parts:
-            answer = "".join(part.text or "" for part in event.content.parts)
-    return answer
-"#;
-
-/// CrewAI: the crew kicked off (off the event loop: it blocks) with the prompt under every
-/// `{placeholder}` its tasks and agents are written with, or as `prompt` when they name none.
-const CREWAI_HANDLER: &str = r#"def _placeholders(crew):
-    """The `{name}` inputs the crew's tasks and agents interpolate (read from their templates:
-    a kickoff writes the interpolated text over `description`)."""
-    texts = []
-    for task in getattr(crew, "tasks", []) or []:
-        for name in ("description", "expected_output"):
-            texts.append(getattr(task, f"_original_{name}", None) or getattr(task, name, "") or "")
-    for agent in getattr(crew, "agents", []) or []:
-        for name in ("role", "goal", "backstory"):
-            texts.append(getattr(agent, f"_original_{name}", None) or getattr(agent, name, "") or "")
-    return sorted(set(re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", " ".join(str(t) for t in texts))))
-
-
-# Read once, before any kickoff.
-_INPUT_NAMES = _placeholders(_agent)
-
-
-@app.entrypoint
-async def invoke(payload):
-    prompt = _prompt_of(payload)
-    inputs = {name: prompt for name in _INPUT_NAMES} or {"prompt": prompt}
-    result = await asyncio.to_thread(_agent.kickoff, inputs=inputs)
-    return _answer(getattr(result, "raw", result))
-"#;
-
-/// LlamaIndex: an agent or workflow run with the prompt as `user_msg` (and as the start
-/// event's text fields, for a workflow of its own), in a context kept for the session.
-const LLAMA_INDEX_HANDLER: &str = r#"try:
-    from workflows import Context as _Context
-except ImportError:  # llama-index-core before the workflows package
-    from llama_index.core.workflow import Context as _Context
-
-_context = None
-
-
-def _start_arguments(prompt):
-    """`user_msg` for agents; a workflow of the agent's own gets the prompt in every text field
-    its start event declares."""
-    arguments = {"user_msg": prompt}
-    start_event = getattr(_agent, "start_event_class", None) or getattr(_agent, "_start_event_class", None)
-    for name, field in (getattr(start_event, "model_fields", None) or {}).items():
-        if getattr(field, "annotation", None) in (str, "str"):
-            arguments[name] = prompt
-    return arguments
-
-
-@app.entrypoint
-async def invoke(payload):
-    global _context
-    prompt = _prompt_of(payload)
-    if _context is None:
-        _context = _Context(_agent)
-    result = await _agent.run(ctx=_context, **_start_arguments(prompt))
-    response = getattr(result, "response", None)
-    return _answer(getattr(response, "content", None) or (result if isinstance(result, (dict, list)) else str(result)))
-"#;
-
-const CALLABLE_HANDLER: &str = r#"if not (callable(_agent) or hasattr(_agent, "stream_async") or hasattr(_agent, "ainvoke")):
-    # Fail as the worker starts, with the reason, rather than on every request.
-    raise TypeError(
-        f"the entry `{type(_agent).__name__}` cannot be called with a prompt; "
-        "write a function that takes the prompt and calls it, and name that with --entrypoint"
-    )
-
-
-@app.entrypoint
-async def invoke(payload, context):
-    prompt = _prompt_of(payload)
-    if hasattr(_agent, "stream_async"):
-        # A Strands agent (built by a factory, so not recognised from the source).
-        return _stream(_agent.stream_async(prompt))
-    if hasattr(_agent, "ainvoke") and hasattr(_agent, "get_graph"):
-        # A compiled LangGraph graph: the session is its thread.
-        thread = {"configurable": {"thread_id": getattr(context, "session_id", None) or "default"}}
-        state = await _agent.ainvoke({"messages": [{"role": "user", "content": prompt}]}, config=thread)
-        messages = state.get("messages") if isinstance(state, dict) else None
-        return _answer(getattr(messages[-1], "content", messages[-1]) if messages else state)
-    # Any other callable: a blocking call runs off the event loop, so `/ping` keeps answering.
-    result = await asyncio.to_thread(_agent, prompt)
-    if inspect.isawaitable(result):
-        result = await result
-    if inspect.isgenerator(result) or hasattr(result, "__aiter__"):
-        return _stream(result)
-    return _answer(result)
-"#;
 
 /// The `@app.entrypoint` function calling `callee(prompt)`.
 fn handler(callee: &str, style: CallStyle, is_twin: bool) -> String {
@@ -785,7 +628,7 @@ mod tests {
     }
 
     #[test]
-    fn every_section_of_the_entry_runtime_is_known_and_has_code() {
+    fn every_section_of_the_entrys_python_is_known_and_has_code() {
         let named: Vec<&str> = ENTRY_RUNTIME
             .lines()
             .filter_map(|line| line.strip_prefix(SECTION_MARKER))
@@ -798,6 +641,32 @@ mod tests {
             assert!(
                 !text.trim().is_empty() && !text.contains(SECTION_MARKER),
                 "{section:?}: {text}"
+            );
+        }
+        let frameworks = [
+            AgentFramework::Strands,
+            AgentFramework::LangGraph,
+            AgentFramework::OpenAiAgents,
+            AgentFramework::PydanticAi,
+            AgentFramework::GoogleAdk,
+            AgentFramework::CrewAi,
+            AgentFramework::LlamaIndex,
+            AgentFramework::Callable,
+        ];
+        let handlers: Vec<&str> = ENTRY_HANDLERS
+            .lines()
+            .filter_map(|line| line.strip_prefix(SECTION_MARKER))
+            .map(|rest| rest.trim_end_matches(" ---"))
+            .collect();
+        let known: Vec<&str> = frameworks.into_iter().map(handler_section_name).collect();
+        assert_eq!(
+            handlers, known,
+            "the sections of entry_handlers.py, in order"
+        );
+        for framework in frameworks {
+            assert!(
+                framework_handler(framework).contains("@app.entrypoint"),
+                "{framework:?}"
             );
         }
         // What stands in for the generated header is never copied.

@@ -10,7 +10,7 @@ holds these sections, and the integration tests run them under the real SDKs.
 """
 
 import asyncio
-import importlib.util
+import importlib
 import inspect
 import os
 import signal
@@ -18,21 +18,10 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import pytest
 
-RUNTIME = Path(__file__).resolve().parents[2] / "src" / "bundle" / "entry_runtime.py"
-
-
-def load_runtime():
-    """A fresh copy of the runtime module, so that what a test sets in it stays in that test.
-    No bytecode is written: the module lives in the source tree."""
-    sys.dont_write_bytecode = True
-    spec = importlib.util.spec_from_file_location("entry_runtime_under_test", RUNTIME)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from entry_sections import RUNTIME, load_runtime
 
 
 @pytest.fixture
