@@ -19,15 +19,14 @@ fn main() {
         None => version.to_string(),
     };
     println!("cargo:rustc-env=AGENTPREP_VERSION={described}");
-    // Built again when the checked-out commit moves or the index changes.
-    for path in [".git/HEAD", ".git/index"] {
-        if std::path::Path::new(path).exists() {
-            println!("cargo:rerun-if-changed={path}");
-        }
-    }
-    if let Some(reference) = git(&["symbolic-ref", "-q", "HEAD"]) {
-        let path = format!(".git/{reference}");
-        if std::path::Path::new(&path).exists() {
+    // Built again when the checked-out commit moves or the index changes. Git names the files:
+    // in a linked worktree `.git` is a file, and HEAD and the index live elsewhere (with the
+    // branches in the main checkout's folder).
+    let reference = git(&["symbolic-ref", "-q", "HEAD"]);
+    for name in ["HEAD", "index"].into_iter().chain(reference.as_deref()) {
+        if let Some(path) = git(&["rev-parse", "--git-path", name])
+            && std::path::Path::new(&path).exists()
+        {
             println!("cargo:rerun-if-changed={path}");
         }
     }

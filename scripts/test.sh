@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: the pinned Python test environment (moto server,
-# the bedrock-agentcore SDK, uv), the AWS SDK for JavaScript and headless Chromium with
-# chromedriver, formatting, lints (benchmarks included), then every unit and integration test.
+# the bedrock-agentcore SDK, uv, pytest), the AWS SDK for JavaScript and headless Chromium with
+# chromedriver; the Python and JavaScript tests (pytest, `node --test`), formatting, lints
+# (benchmarks included), then every unit and integration test.
 # The benchmarks themselves run with scripts/bench.sh.
 # This is the README's test command, and what CI runs (through .ci/run).
 set -euo pipefail
@@ -24,6 +25,20 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 echo "== npm ci (tests/js)" >&2
 npm ci --prefix tests/js --silent --no-audit --no-fund
+
+# The Python every generated `invoke.py` holds (`src/bundle/entry_runtime.py`, and the wrappers
+# of each framework in `entry_handlers.py`), tested as Python with the pinned environment's
+# pytest; no bytecode or cache is left in the clone.
+echo "== pytest (tests/python)" >&2
+PYTHONDONTWRITEBYTECODE=1 "$AGENTPREP_TEST_VENV/bin/python" -m pytest -q -p no:cacheprovider tests/python
+# The inspector page's reading of answers (`src/inspector/assets/answer_text.mjs`), against the
+# table of cases `invoke`'s reading is tested with by `cargo test`.
+if ! command -v node >/dev/null 2>&1; then
+  echo "error: \`node\` was not found; install Node.js 18 or newer (the inspector page's script is tested with \`node --test\`)" >&2
+  exit 1
+fi
+echo "== node --test (tests/js)" >&2
+node --test tests/js/*.test.mjs
 
 # Headless Chromium and its WebDriver (Debian's `chromium` and `chromium-driver` packages), which
 # the inspector page's browser test drives.

@@ -10,6 +10,12 @@
 //! copies. An app the agent already has is run as it is; a server it starts while being
 //! imported is kept from starting. Every file is parsed before it is returned: agentprep never
 //! writes an `invoke.py` that does not compile.
+//!
+//! Only what depends on the agent is written here: the header naming it, its import, the call
+//! of its function or class. The rest is real Python tested with pytest, copied in by
+//! sections: what every agent needs from `entry_runtime.py`, the wrapper of its framework from
+//! `entry_handlers.py`. AgentCore runs `invoke.py` alone, so the file cannot import them from
+//! a module of agentprep's.
 
 use crate::agent::entry::{AgentFramework, CallStyle, Entry, EntryKind};
 use crate::error::UserError;
@@ -108,7 +114,7 @@ sys.path[:0] = [_HERE, {roots}os.path.join(_HERE, "{package}")]
     };
     let import_of =
         |name: &str, alias: &str| -> String { kept_from_serving(&import_line(name, alias)) };
-    out.push_str(SERVER_GUARD);
+    push_section(&mut out, RuntimeSection::ServerGuard);
     if at.by_path {
         out.push_str(&format!(
             r#"
@@ -140,7 +146,7 @@ def _load_by_path(relative):
                 "\n# The agent's own BedrockAgentCoreApp, {what}.\n"
             ));
             out.push_str(&import_of(variable, "app"));
-            out.push_str(MAIN_APP_RUN);
+            push_section(&mut out, RuntimeSection::RunApp);
         }
         EntryKind::AsgiApp {
             variable, factory, ..
@@ -154,33 +160,18 @@ def _load_by_path(relative):
             } else {
                 out.push_str(&import_of(variable, "app"));
             }
-            out.push_str(HOST_CHOICE);
-            out.push_str(MAIN_UVICORN_RUN);
+            push_section(&mut out, RuntimeSection::Host);
+            push_section(&mut out, RuntimeSection::RunUvicorn);
         }
         EntryKind::AgentObject {
             variable,
             framework,
             ..
         } => {
-            let extra = match framework {
-                AgentFramework::Callable => {
-                    "import asyncio  # noqa: E402\nimport inspect  # noqa: E402\n"
-                }
-                AgentFramework::CrewAi => "import asyncio  # noqa: E402\nimport re  # noqa: E402\n",
-                _ => "",
-            };
-            out.push_str(&prologue(&import_of(variable, "_agent"), extra));
-            out.push_str(match framework {
-                AgentFramework::Strands => STRANDS_HANDLER,
-                AgentFramework::LangGraph => LANGGRAPH_HANDLER,
-                AgentFramework::OpenAiAgents => OPENAI_AGENTS_HANDLER,
-                AgentFramework::PydanticAi => PYDANTIC_AI_HANDLER,
-                AgentFramework::GoogleAdk => GOOGLE_ADK_HANDLER,
-                AgentFramework::CrewAi => CREWAI_HANDLER,
-                AgentFramework::LlamaIndex => LLAMA_INDEX_HANDLER,
-                AgentFramework::Callable => CALLABLE_HANDLER,
-            });
-            out.push_str(MAIN_APP_RUN);
+            out.push_str(&prologue(&import_of(variable, "_agent"), ""));
+            out.push_str(framework_handler(*framework));
+            out.push('\n');
+            push_section(&mut out, RuntimeSection::RunApp);
         }
         EntryKind::Method {
             class,
@@ -230,7 +221,7 @@ def _get_agent():
                 *style
             };
             out.push_str(&handler(&callee, style, stream_method.is_some()));
-            out.push_str(MAIN_APP_RUN);
+            push_section(&mut out, RuntimeSection::RunApp);
         }
         EntryKind::Function {
             function,
@@ -250,7 +241,7 @@ def _get_agent():
                 style,
                 stream_function.is_some(),
             ));
-            out.push_str(MAIN_APP_RUN);
+            push_section(&mut out, RuntimeSection::RunApp);
         }
         EntryKind::McpServer {
             variable,
@@ -283,8 +274,8 @@ def _get_agent():
                 },
                 if *stateful { "False" } else { "True" }
             ));
-            out.push_str(HOST_CHOICE);
-            out.push_str(MCP_SERVER_RUN);
+            push_section(&mut out, RuntimeSection::Host);
+            push_section(&mut out, RuntimeSection::RunMcp);
         }
         EntryKind::A2aServer {
             variable,
@@ -304,8 +295,8 @@ def _get_agent():
             } else {
                 out.push_str(&import_of(variable, "_server"));
             }
-            out.push_str(HOST_CHOICE);
-            out.push_str(A2A_SERVER_RUN);
+            push_section(&mut out, RuntimeSection::Host);
+            push_section(&mut out, RuntimeSection::RunA2a);
         }
     }
     out
@@ -326,7 +317,8 @@ fn guarded_server_run(class_origin: &str, variable: &str, import: &str) -> Strin
     )
 }
 
-/// `import`, run with every server start it makes kept from starting (`SERVER_GUARD`).
+/// `import`, run with every server start it makes kept from starting
+/// ([`RuntimeSection::ServerGuard`]).
 fn kept_from_serving(import: &str) -> String {
     let indented: String = import
         .lines()
@@ -361,466 +353,123 @@ try:
     )
 }
 
-/// While the agent's module is imported, a server it starts does nothing: an `app.run()` or
-/// `uvicorn.run(...)` outside `if __name__ == "__main__":`, under any other condition
-/// (`if os.getenv("LOCAL"):`), or deep in `asyncio.run(main())`, would bind the port the
-/// runtime's own server needs (or block the import forever). Every server the Python agent
-/// frameworks start goes through uvicorn (`BedrockAgentCoreApp.run`, Strands' `A2AServer`,
-/// FastMCP's HTTP transports), so uvicorn's three ways in are the ones replaced, and only for
-/// the length of the import; each call is reported on stderr with the agent's line.
-const SERVER_GUARD: &str = r#"
-import contextlib  # noqa: E402
-
-
-@contextlib.contextmanager
-def _servers_kept_from_starting():
-    """Servers started while the agent's module is imported do nothing (each one said on
-    stderr): the runtime's server starts once, below, on the port it is given. How long the
-    import took is said too (a local runtime tells a slow import from a hung server by it)."""
-    import time
-
-    started = time.monotonic()
-    with _uvicorn_kept_from_serving():
-        yield
-    print(
-        f"agentprep: the agent was imported in {time.monotonic() - started:.1f} s",
-        file=sys.stderr,
-        flush=True,
-    )
-
-
-@contextlib.contextmanager
-def _uvicorn_kept_from_serving():
-    try:
-        import uvicorn
-    except ImportError:
-        yield
-        return
-
-    def report(what):
-        import traceback
-
-        here = os.path.join(_HERE, "")
-        where = "while the agent was imported"
-        for frame in reversed(traceback.extract_stack()[:-2]):
-            if frame.filename.startswith(here) and os.path.basename(frame.filename) != "invoke.py":
-                # Named as `prepare` names the agent's files: from the source's folder.
-                path = os.path.relpath(frame.filename, _HERE).split(os.sep, 1)[-1]
-                where = f"at `{path}:{frame.lineno}`"
-                break
-        print(
-            f"agentprep: {what} {where} did nothing: the agent's module was being imported, "
-            "and the runtime starts the server itself",
-            file=sys.stderr,
-            flush=True,
-        )
-
-    def run(*args, **kwargs):
-        report("`uvicorn.run(...)`")
-
-    def server_run(self, *args, **kwargs):
-        report("`uvicorn.Server.run()`")
-
-    async def server_serve(self, *args, **kwargs):
-        report("`uvicorn.Server.serve()`")
-
-    replaced = [
-        (uvicorn, "run", run),
-        (uvicorn.Server, "run", server_run),
-        (uvicorn.Server, "serve", server_serve),
-    ]
-    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in replaced]
-    for owner, name, stand_in in replaced:
-        setattr(owner, name, stand_in)
-    try:
-        yield
-    finally:
-        for owner, name, original in originals:
-            setattr(owner, name, original)
-
-"#;
-
 /// A Python string literal holding `text` (JSON's escapes are Python's).
 fn python_string(text: &str) -> String {
     serde_json::Value::String(text.to_string()).to_string()
 }
 
-const MAIN_APP_RUN: &str = r#"
+/// The part of `invoke.py` that is the same for every agent, as a real Python module tested with
+/// pytest; the generated file holds copies of the sections its entry needs.
+const ENTRY_RUNTIME: &str = include_str!("entry_runtime.py");
 
-if __name__ == "__main__":
-    # In AgentCore's container the SDK binds 0.0.0.0 by itself; elsewhere it binds 127.0.0.1.
-    # AGENTPREP_HOST overrides that choice, PORT chooses the port.
-    app.run(port=int(os.environ.get("PORT", "8080")), host=os.environ.get("AGENTPREP_HOST") or None)
-"#;
-
-/// Where a protocol server listens, as `BedrockAgentCoreApp` chooses for HTTP agents.
-const HOST_CHOICE: &str = r#"
-
-def _host():
-    """The address BedrockAgentCoreApp would choose: 0.0.0.0 in AgentCore's container, else
-    127.0.0.1. AGENTPREP_HOST overrides that choice."""
-    in_container = os.path.exists("/.dockerenv") or os.environ.get("DOCKER_CONTAINER")
-    return os.environ.get("AGENTPREP_HOST") or ("0.0.0.0" if in_container else "127.0.0.1")
-
-"#;
-
-/// An A2A server of any of the shapes as an ASGI app, run with uvicorn where AgentCore
-/// connects (port 9000, JSON-RPC at `/`, the card at `/.well-known/agent-card.json`).
-const A2A_SERVER_RUN: &str = r#"
-
-def _a2a_app():
-    """The ASGI app that serves the A2A server at `/`, its card naming the URL clients reach it
-    at: AGENTCORE_RUNTIME_URL, where the agent left the card on a loopback default."""
-    runtime_url = os.environ.get("AGENTCORE_RUNTIME_URL")
-    to_starlette_app = getattr(_server, "to_starlette_app", None)
-    if to_starlette_app is not None:
-        # Strands' A2AServer mounts itself at its URL's path; AgentCore posts to `/`.
-        if getattr(_server, "mount_path", ""):
-            _server.mount_path = ""
-        if runtime_url and not getattr(_server, "_http_url_explicit", True):
-            _server.http_url = runtime_url.rstrip("/") + "/"
-        return to_starlette_app()
-    card = getattr(_server, "agent_card", None)
-    if card is not None and hasattr(_server, "build"):
-        # An a2a SDK application, not built yet.
-        from urllib.parse import urlparse
-
-        if runtime_url and urlparse(getattr(card, "url", "") or "").hostname in (
-            None, "127.0.0.1", "localhost", "0.0.0.0"
-        ):
-            card.url = runtime_url
-        return _server.build()
-    return _server
-
-
-if __name__ == "__main__":
-    import uvicorn
-
-    # Port 9000 is where AgentCore connects to an A2A server; PORT chooses another. The card's
-    # URL comes from AGENTCORE_RUNTIME_URL when the agent reads it, as on AgentCore.
-    uvicorn.run(_a2a_app(), host=_host(), port=int(os.environ.get("PORT", "9000")))
-"#;
-
-/// The Streamable HTTP app of any of the MCP server APIs, run with uvicorn where AgentCore
-/// connects (port 8000, path `/mcp`) or where `serve` says (`PORT`, `AGENTPREP_HOST`).
-const MCP_SERVER_RUN: &str = r#"_PATH = "/mcp"
-
-
-def _streamable_http_app(host):
-    """The server's Streamable HTTP app at `_PATH`, built the way its API builds it."""
-    import inspect
-
-    http_app = getattr(_server, "http_app", None)
-    if http_app is not None:
-        # The standalone fastmcp package.
-        return http_app(path=_PATH, stateless_http=_STATELESS, transport="http")
-    make = getattr(_server, "streamable_http_app", None)
-    if make is not None and "stateless_http" in inspect.signature(make).parameters:
-        # mcp 2.x (MCPServer, or the low-level Server): transport options are arguments.
-        return make(streamable_http_path=_PATH, stateless_http=_STATELESS, host=host)
-    settings = getattr(_server, "settings", None)
-    if make is not None and settings is not None:
-        # mcp 1.x FastMCP: transport options are settings of the server.
-        settings.streamable_http_path = _PATH
-        settings.stateless_http = _STATELESS
-        if host not in ("127.0.0.1", "localhost", "::1") and hasattr(settings, "transport_security"):
-            # The constructor turns on Host-header checks when it was given no host (they guard
-            # a server on a developer's loopback against DNS rebinding); behind AgentCore the
-            # Host is the platform's, which they would refuse with 421.
-            settings.transport_security = None
-        return make()
-    return _low_level_app()
-
-
-def _low_level_app():
-    """mcp 1.x low-level Server: its session manager, mounted at `_PATH` by hand."""
-    import contextlib
-
-    from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
-    from starlette.applications import Starlette
-    from starlette.routing import Route
-
-    manager = StreamableHTTPSessionManager(app=_server, stateless=_STATELESS)
-
-    class _Endpoint:
-        # An ASGI endpoint, so Starlette passes the request through as it is (a Mount would
-        # redirect `/mcp` to `/mcp/`).
-        async def __call__(self, scope, receive, send):
-            await manager.handle_request(scope, receive, send)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app):
-        async with manager.run():
-            yield
-
-    return Starlette(routes=[Route(_PATH, endpoint=_Endpoint())], lifespan=lifespan)
-
-
-if __name__ == "__main__":
-    import uvicorn
-
-    # Port 8000 is where AgentCore connects to an MCP server; PORT chooses another.
-    _bind = _host()
-    uvicorn.run(_streamable_http_app(_bind), host=_bind, port=int(os.environ.get("PORT", "8000")))
-"#;
-
-const MAIN_UVICORN_RUN: &str = r#"
-
-if __name__ == "__main__":
-    import uvicorn
-
-    # PORT chooses the port.
-    uvicorn.run(app, host=_host(), port=int(os.environ.get("PORT", "8080")))
-"#;
-
-/// Imports and helpers shared by the generated wrappers around an agent; `standard_imports`
-/// are the standard modules the wrapper needs besides.
-fn prologue(agent_import: &str, standard_imports: &str) -> String {
-    format!(
-        r#"
-{standard_imports}
-from bedrock_agentcore.runtime import BedrockAgentCoreApp  # noqa: E402
-from starlette.exceptions import HTTPException  # noqa: E402
-
-{agent_import}
-app = BedrockAgentCoreApp()
-_OMIT = object()
-
-
-def _prompt_of(payload):
-    """The prompt of `{{"prompt": "..."}}`; any other payload is the caller's error (400)."""
-    prompt = payload.get("prompt") if isinstance(payload, dict) else None
-    if not isinstance(prompt, str) or not prompt.strip():
-        raise HTTPException(status_code=400, detail='the payload needs a "prompt" string, e.g. {{"prompt": "Hello"}}')
-    return prompt
-
-
-def _jsonable(value, depth=0):
-    """What JSON can carry of `value`. Framework events hold live objects (the agent, traces,
-    spans): those are left out, so each event arrives as JSON rather than as a Python repr."""
-    if value is None or isinstance(value, (str, bool, int, float)):
-        return value
-    if depth > 32:
-        return _OMIT
-    if isinstance(value, dict):
-        kept = ((str(key), _jsonable(item, depth + 1)) for key, item in value.items())
-        return {{key: item for key, item in kept if item is not _OMIT}}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        kept = (_jsonable(item, depth + 1) for item in value)
-        return [item for item in kept if item is not _OMIT]
-    dump = getattr(value, "model_dump", None)
-    if callable(dump):
-        try:
-            return _jsonable(dump(mode="json"), depth + 1)
-        except Exception:
-            return _OMIT
-    if type(value).__str__ is not object.__str__:
-        return str(value)
-    return _OMIT
-
-
-def _answer(value):
-    """A whole answer as JSON, or its text when JSON cannot carry it."""
-    kept = _jsonable(value)
-    return str(value) if kept is _OMIT else kept
-
-
-def _stream(stream):
-    """A generator's events as JSON, async or not (a sync one stays sync, so the SDK runs it
-    off the event loop)."""
-    if hasattr(stream, "__aiter__"):
-        async def events():
-            async for event in stream:
-                event = _jsonable(event)
-                if event is not _OMIT:
-                    yield event
-
-        return events()
-
-    def sync_events():
-        for event in stream:
-            event = _jsonable(event)
-            if event is not _OMIT:
-                yield event
-
-    return sync_events()
-
-
-"#
-    )
+/// One section of [`ENTRY_RUNTIME`], named in the file by its `# --- section: NAME ---` line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RuntimeSection {
+    /// `_servers_kept_from_starting()`: servers started while the agent is imported do nothing.
+    ServerGuard,
+    /// The prompt check and the JSON encoding of answers and streamed events.
+    Answers,
+    /// `BedrockAgentCoreApp.run` on the port in `PORT`.
+    RunApp,
+    /// `_host()`: where a server not run by `BedrockAgentCoreApp` listens.
+    Host,
+    /// The agent's own ASGI app, run with uvicorn.
+    RunUvicorn,
+    /// An A2A server as an ASGI app, run with uvicorn.
+    RunA2a,
+    /// An MCP server's Streamable HTTP app, run with uvicorn.
+    RunMcp,
 }
 
-const STRANDS_HANDLER: &str = r#"@app.entrypoint
-async def invoke(payload):
-    # Strands streams its events: text deltas as {"data": ...}, with tool and lifecycle events.
-    return _stream(_agent.stream_async(_prompt_of(payload)))
-"#;
+impl RuntimeSection {
+    #[cfg(test)]
+    const ALL: [RuntimeSection; 7] = [
+        RuntimeSection::ServerGuard,
+        RuntimeSection::Answers,
+        RuntimeSection::RunApp,
+        RuntimeSection::Host,
+        RuntimeSection::RunUvicorn,
+        RuntimeSection::RunA2a,
+        RuntimeSection::RunMcp,
+    ];
 
-const LANGGRAPH_HANDLER: &str = r#"@app.entrypoint
-async def invoke(payload, context):
-    prompt = _prompt_of(payload)
-    # The runtime session is the conversation's thread: a graph compiled with a checkpointer
-    # keeps each session's history, one without ignores it.
-    config = {"configurable": {"thread_id": getattr(context, "session_id", None) or "default"}}
-    state = await _agent.ainvoke({"messages": [{"role": "user", "content": prompt}]}, config=config)
-    return _last_message_text(state)
+    fn name(self) -> &'static str {
+        match self {
+            RuntimeSection::ServerGuard => "server_guard",
+            RuntimeSection::Answers => "answers",
+            RuntimeSection::RunApp => "run_app",
+            RuntimeSection::Host => "host",
+            RuntimeSection::RunUvicorn => "run_uvicorn",
+            RuntimeSection::RunA2a => "run_a2a",
+            RuntimeSection::RunMcp => "run_mcp",
+        }
+    }
 
+    fn text(self) -> &'static str {
+        section(ENTRY_RUNTIME, self.name())
+    }
+}
 
-def _last_message_text(state):
-    """The text of the graph's last message, or the whole state when it has no messages."""
-    messages = state.get("messages") if isinstance(state, dict) else None
-    if not messages:
-        return _answer(state)
-    last = messages[-1]
-    content = last.get("content") if isinstance(last, dict) else getattr(last, "content", None)
-    if isinstance(content, list):
-        content = "".join(
-            block.get("text", "") if isinstance(block, dict) else str(block) for block in content
-        )
-    return content if isinstance(content, str) else _answer(content)
-"#;
+/// The wrappers around the agent objects of each framework, one section per framework, copied
+/// after the agent's import: real Python, run by pytest with stand-ins for the agent.
+const ENTRY_HANDLERS: &str = include_str!("entry_handlers.py");
 
-/// The OpenAI Agents SDK: `Runner.run(agent, input)`; the session's conversation is the
-/// input list the last run ends with, kept for the life of the process (one session).
-const OPENAI_AGENTS_HANDLER: &str = r#"from agents import Runner  # noqa: E402
+/// The name of `framework`'s section in [`ENTRY_HANDLERS`].
+fn handler_section_name(framework: AgentFramework) -> &'static str {
+    match framework {
+        AgentFramework::Strands => "strands",
+        AgentFramework::LangGraph => "langgraph",
+        AgentFramework::OpenAiAgents => "openai_agents",
+        AgentFramework::PydanticAi => "pydantic_ai",
+        AgentFramework::GoogleAdk => "google_adk",
+        AgentFramework::CrewAi => "crewai",
+        AgentFramework::LlamaIndex => "llama_index",
+        AgentFramework::Callable => "callable",
+    }
+}
 
-_turns = []
+/// The `@app.entrypoint` handler that runs an agent object of `framework`.
+fn framework_handler(framework: AgentFramework) -> &'static str {
+    section(ENTRY_HANDLERS, handler_section_name(framework))
+}
 
+/// How a section of `entry_runtime.py` or `entry_handlers.py` starts (its name and ` ---`
+/// follow).
+const SECTION_MARKER: &str = "# --- section: ";
 
-@app.entrypoint
-async def invoke(payload):
-    global _turns
-    prompt = _prompt_of(payload)
-    result = await Runner.run(_agent, _turns + [{"role": "user", "content": prompt}])
-    _turns = result.to_input_list()
-    return _answer(result.final_output)
-"#;
+/// The section `name` of `file`: from the line after its marker to the next marker (or the
+/// end), without the blank lines around it. Both files are part of the binary and every name
+/// is checked by the tests, so a missing one is agentprep's bug.
+fn section(file: &'static str, name: &str) -> &'static str {
+    let marker = format!("{SECTION_MARKER}{name} ---\n");
+    let start = file
+        .find(&marker)
+        .map(|at| at + marker.len())
+        .unwrap_or_else(|| panic!("no section `{name}` among the entry's Python"));
+    let rest = &file[start..];
+    let end = rest
+        .find(&format!("\n{SECTION_MARKER}"))
+        .map_or(rest.len(), |at| at + 1);
+    rest[..end].trim_matches('\n')
+}
 
-/// Pydantic AI: `agent.run(prompt, message_history=...)`, the session's messages kept; the
-/// answer is `output` (`data` in releases before 0.1).
-const PYDANTIC_AI_HANDLER: &str = r#"_history = []
+/// `section`, set apart by two blank lines as top-level Python definitions are.
+fn push_section(out: &mut String, section: RuntimeSection) {
+    out.push_str("\n\n");
+    out.push_str(section.text());
+    out.push('\n');
+}
 
-
-@app.entrypoint
-async def invoke(payload):
-    global _history
-    result = await _agent.run(_prompt_of(payload), message_history=_history)
-    _history = result.all_messages()
-    return _answer(result.output if hasattr(result, "output") else result.data)
-"#;
-
-/// Google ADK: the agent run by ADK's in-memory runner, the runtime session as ADK's session
-/// (created on its first turn); the answer is the text of the final response.
-const GOOGLE_ADK_HANDLER: &str = r#"from google.adk.runners import InMemoryRunner  # noqa: E402
-from google.genai import types as _genai_types  # noqa: E402
-
-_APP_NAME = "agentprep"
-_USER = "user"
-_runner = InMemoryRunner(agent=_agent, app_name=_APP_NAME)
-
-
-@app.entrypoint
-async def invoke(payload, context):
-    prompt = _prompt_of(payload)
-    session_id = getattr(context, "session_id", None) or "default"
-    sessions = _runner.session_service
-    if await sessions.get_session(app_name=_APP_NAME, user_id=_USER, session_id=session_id) is None:
-        await sessions.create_session(app_name=_APP_NAME, user_id=_USER, session_id=session_id)
-    message = _genai_types.Content(role="user", parts=[_genai_types.Part(text=prompt)])
-    answer = ""
-    async for event in _runner.run_async(user_id=_USER, session_id=session_id, new_message=message):
-        if event.is_final_response() and event.content and event.content.parts:
-            answer = "".join(part.text or "" for part in event.content.parts)
-    return answer
-"#;
-
-/// CrewAI: the crew kicked off (off the event loop: it blocks) with the prompt under every
-/// `{placeholder}` its tasks and agents are written with, or as `prompt` when they name none.
-const CREWAI_HANDLER: &str = r#"def _placeholders(crew):
-    """The `{name}` inputs the crew's tasks and agents interpolate (read from their templates:
-    a kickoff writes the interpolated text over `description`)."""
-    texts = []
-    for task in getattr(crew, "tasks", []) or []:
-        for name in ("description", "expected_output"):
-            texts.append(getattr(task, f"_original_{name}", None) or getattr(task, name, "") or "")
-    for agent in getattr(crew, "agents", []) or []:
-        for name in ("role", "goal", "backstory"):
-            texts.append(getattr(agent, f"_original_{name}", None) or getattr(agent, name, "") or "")
-    return sorted(set(re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", " ".join(str(t) for t in texts))))
-
-
-# Read once, before any kickoff.
-_INPUT_NAMES = _placeholders(_agent)
-
-
-@app.entrypoint
-async def invoke(payload):
-    prompt = _prompt_of(payload)
-    inputs = {name: prompt for name in _INPUT_NAMES} or {"prompt": prompt}
-    result = await asyncio.to_thread(_agent.kickoff, inputs=inputs)
-    return _answer(getattr(result, "raw", result))
-"#;
-
-/// LlamaIndex: an agent or workflow run with the prompt as `user_msg` (and as the start
-/// event's text fields, for a workflow of its own), in a context kept for the session.
-const LLAMA_INDEX_HANDLER: &str = r#"try:
-    from workflows import Context as _Context
-except ImportError:  # llama-index-core before the workflows package
-    from llama_index.core.workflow import Context as _Context
-
-_context = None
-
-
-def _start_arguments(prompt):
-    """`user_msg` for agents; a workflow of the agent's own gets the prompt in every text field
-    its start event declares."""
-    arguments = {"user_msg": prompt}
-    start_event = getattr(_agent, "start_event_class", None) or getattr(_agent, "_start_event_class", None)
-    for name, field in (getattr(start_event, "model_fields", None) or {}).items():
-        if getattr(field, "annotation", None) in (str, "str"):
-            arguments[name] = prompt
-    return arguments
-
-
-@app.entrypoint
-async def invoke(payload):
-    global _context
-    prompt = _prompt_of(payload)
-    if _context is None:
-        _context = _Context(_agent)
-    result = await _agent.run(ctx=_context, **_start_arguments(prompt))
-    response = getattr(result, "response", None)
-    return _answer(getattr(response, "content", None) or (result if isinstance(result, (dict, list)) else str(result)))
-"#;
-
-const CALLABLE_HANDLER: &str = r#"if not (callable(_agent) or hasattr(_agent, "stream_async") or hasattr(_agent, "ainvoke")):
-    # Fail as the worker starts, with the reason, rather than on every request.
-    raise TypeError(
-        f"the entry `{type(_agent).__name__}` cannot be called with a prompt; "
-        "write a function that takes the prompt and calls it, and name that with --entrypoint"
+/// The start of a wrapper around an agent object, class or function: the SDK's app around the
+/// agent's import, with the prompt check and the encoding of answers; `standard_imports` are
+/// the standard modules the wrapper needs besides. Ends with the blank lines a definition
+/// after it needs.
+fn prologue(agent_import: &str, standard_imports: &str) -> String {
+    format!(
+        "\n{standard_imports}from bedrock_agentcore.runtime import BedrockAgentCoreApp  # noqa: E402\n\n{answers}\n\n\n{agent_import}app = BedrockAgentCoreApp()\n\n\n",
+        answers = RuntimeSection::Answers.text(),
     )
-
-
-@app.entrypoint
-async def invoke(payload, context):
-    prompt = _prompt_of(payload)
-    if hasattr(_agent, "stream_async"):
-        # A Strands agent (built by a factory, so not recognised from the source).
-        return _stream(_agent.stream_async(prompt))
-    if hasattr(_agent, "ainvoke") and hasattr(_agent, "get_graph"):
-        # A compiled LangGraph graph: the session is its thread.
-        thread = {"configurable": {"thread_id": getattr(context, "session_id", None) or "default"}}
-        state = await _agent.ainvoke({"messages": [{"role": "user", "content": prompt}]}, config=thread)
-        messages = state.get("messages") if isinstance(state, dict) else None
-        return _answer(getattr(messages[-1], "content", messages[-1]) if messages else state)
-    # Any other callable: a blocking call runs off the event loop, so `/ping` keeps answering.
-    result = await asyncio.to_thread(_agent, prompt)
-    if inspect.isawaitable(result):
-        result = await result
-    if inspect.isgenerator(result) or hasattr(result, "__aiter__"):
-        return _stream(result)
-    return _answer(result)
-"#;
+}
 
 /// The `@app.entrypoint` function calling `callee(prompt)`.
 fn handler(callee: &str, style: CallStyle, is_twin: bool) -> String {
@@ -988,6 +637,66 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn every_section_of_the_entrys_python_is_known_and_has_code() {
+        let named: Vec<&str> = ENTRY_RUNTIME
+            .lines()
+            .filter_map(|line| line.strip_prefix(SECTION_MARKER))
+            .map(|rest| rest.trim_end_matches(" ---"))
+            .collect();
+        let known: Vec<&str> = RuntimeSection::ALL.iter().map(|s| s.name()).collect();
+        assert_eq!(named, known, "the sections of entry_runtime.py, in order");
+        for section in RuntimeSection::ALL {
+            let text = section.text();
+            assert!(
+                !text.trim().is_empty() && !text.contains(SECTION_MARKER),
+                "{section:?}: {text}"
+            );
+        }
+        let frameworks = [
+            AgentFramework::Strands,
+            AgentFramework::LangGraph,
+            AgentFramework::OpenAiAgents,
+            AgentFramework::PydanticAi,
+            AgentFramework::GoogleAdk,
+            AgentFramework::CrewAi,
+            AgentFramework::LlamaIndex,
+            AgentFramework::Callable,
+        ];
+        let handlers: Vec<&str> = ENTRY_HANDLERS
+            .lines()
+            .filter_map(|line| line.strip_prefix(SECTION_MARKER))
+            .map(|rest| rest.trim_end_matches(" ---"))
+            .collect();
+        let known: Vec<&str> = frameworks.into_iter().map(handler_section_name).collect();
+        assert_eq!(
+            handlers, known,
+            "the sections of entry_handlers.py, in order"
+        );
+        for framework in frameworks {
+            assert!(
+                framework_handler(framework).contains("@app.entrypoint"),
+                "{framework:?}"
+            );
+        }
+        // What stands in for the generated header is never copied.
+        let text = render(
+            &Entry::AgentObject {
+                at: at("bot"),
+                variable: "bot".into(),
+                framework: AgentFramework::Strands,
+                style: CallStyle::Stream,
+            },
+            "a",
+            "pkg",
+            None,
+            &[],
+        )
+        .unwrap();
+        assert!(!text.contains("_server = None"), "{text}");
+        assert!(text.contains("def _jsonable(value, depth=0):"), "{text}");
     }
 
     #[test]

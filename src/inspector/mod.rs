@@ -3,9 +3,11 @@
 //! that streams answers through the data-plane API, each session's traces and logs, and the
 //! reload events of `serve --watch`.
 //!
-//! The page is three files embedded in the binary (no Node build step, nothing fetched from
-//! elsewhere); it reads the runtime through the small JSON API in [`api`] and talks to agents
-//! through the very data-plane API the SDKs use. Because a page now shares the port with the
+//! The page is four files embedded in the binary (no Node build step, nothing fetched from
+//! elsewhere): the HTML, its style, its script, and the module that script imports to read
+//! answers as `invoke` does (`answer_text.mjs`, which node's tests import too). It reads the
+//! runtime through the small JSON API in [`api`] and talks to agents through the very
+//! data-plane API the SDKs use. Because a page now shares the port with the
 //! data plane, [`guards`] stands in front of the whole router.
 
 pub mod api;
@@ -23,6 +25,8 @@ use crate::local_runtime::state::LocalRuntime;
 
 const INDEX_HTML: &str = include_str!("assets/index.html");
 const APP_JS: &str = include_str!("assets/app.js");
+/// How an answer reads (the rule of `invoke::answer_text`), a module `app.js` imports.
+const ANSWER_TEXT_JS: &str = include_str!("assets/answer_text.mjs");
 const APP_CSS: &str = include_str!("assets/app.css");
 
 /// The page, its assets and its API; merged into the data plane's router.
@@ -39,6 +43,10 @@ pub fn router(runtime: Arc<LocalRuntime>) -> Router {
         .route(
             "/ui/app.js",
             get(|| async { asset(APP_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/ui/answer_text.mjs",
+            get(|| async { asset(ANSWER_TEXT_JS, "text/javascript; charset=utf-8") }),
         )
         .route(
             "/ui/app.css",

@@ -6,6 +6,9 @@
 //! `{"message": {...}}`) that repeat what the deltas said; those are kept in `--output json`
 //! and left out of the text. An event that reports an error (`{"error": ...}`, as the SDK
 //! sends when a stream breaks) is told apart, so `invoke` can fail with it.
+//!
+//! The inspector page reads answers by the same rule (`src/inspector/assets/answer_text.mjs`);
+//! both are tested against one table of cases, `tests/fixtures/answer_text_cases.json`.
 
 use serde_json::{Map, Value};
 
@@ -151,6 +154,58 @@ mod tests {
             "{\"result\": \"Hello\"}",
         ] {
             assert_eq!(event_view(bookkeeping), EventView::Hidden, "{bookkeeping}");
+        }
+    }
+
+    /// The table of cases the inspector page's copy of this rule (`answer_text.mjs`) is tested
+    /// with as well (`tests/js/answer_text.test.mjs`).
+    const SHARED_CASES: &str = include_str!("../../tests/fixtures/answer_text_cases.json");
+
+    #[test]
+    fn every_case_of_the_table_shared_with_the_page_reads_as_it_says() {
+        let table: Value = serde_json::from_str(SHARED_CASES).unwrap();
+        // The page keeps its own copy of the keys: both are held to the table's list.
+        let keys: Vec<&str> = table["framework_event_keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(keys, FRAMEWORK_EVENT_KEYS);
+        let only_bookkeeping: Map<String, Value> = keys
+            .iter()
+            .map(|key| (key.to_string(), Value::Bool(true)))
+            .collect();
+        assert_eq!(
+            event_view(&Value::Object(only_bookkeeping).to_string()),
+            EventView::Hidden
+        );
+        let events = table["events"].as_array().unwrap();
+        let bodies = table["bodies"].as_array().unwrap();
+        assert!(!events.is_empty() && !bodies.is_empty());
+        for case in events {
+            let data = match case.get("data").and_then(Value::as_str) {
+                Some(raw) => raw.to_string(),
+                None => case["event"].to_string(),
+            };
+            let expected = if case["hidden"] == Value::Bool(true) {
+                EventView::Hidden
+            } else if let Some(message) = case["error"].as_str() {
+                EventView::Error(message.into())
+            } else if let Some(text) = case["text"].as_str() {
+                EventView::Text(text.into())
+            } else {
+                panic!("a case needs `text`, `error` or `hidden`: {case}")
+            };
+            assert_eq!(event_view(&data), expected, "the event {data}");
+        }
+        for case in bodies {
+            let body = case["body"].as_str().unwrap();
+            assert_eq!(
+                body_text(body.as_bytes()),
+                case["text"].as_str().unwrap(),
+                "the body {body}"
+            );
         }
     }
 

@@ -1,6 +1,6 @@
 //! The inspector page (`serve`'s `/ui`) driven in real headless Chromium through chromedriver:
 //! a chat whose answer streams in, the session it made listed with its worker, its traces, and
-//! its Stop button; and, over plain HTTP, the guards that keep other sites and other host names
+//! its Stop button; a framework's stream shown as `invoke` prints it; and, over plain HTTP, the guards that keep other sites and other host names
 //! out. Screenshots of the run are kept in `target/test-artifacts/inspector/`.
 
 use std::path::PathBuf;
@@ -43,6 +43,25 @@ fn listed_sessions(browser: &Browser) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// Send `prompt` from the chat and wait for its answer to end: `[text, pieces it arrived in,
+/// whether it is shown as an error]`.
+fn sent_prompts_answer(browser: &Browser, prompt: &str) -> Value {
+    let input = browser.element("#chat-input", Duration::from_secs(5));
+    browser.type_into(&input, prompt);
+    browser.click(&browser.element("#chat-send", Duration::from_secs(5)));
+    browser.wait_for("the streamed answer", Duration::from_secs(60), |b| {
+        let answer = b.script(
+            "const all = document.querySelectorAll('[data-testid=chat-answer]');
+             const last = all[all.length - 1];
+             return last && last.dataset.done === 'true'
+                 ? [last.querySelector('.body').textContent, Number(last.dataset.chunks), last.classList.contains('error')]
+                 : null;",
+            json!([]),
+        );
+        (!answer.is_null()).then_some(answer)
+    })
+}
+
 #[test]
 fn the_inspector_page_streams_a_chat_lists_its_session_shows_its_traces_and_stops_it() {
     let artifacts = artifacts();
@@ -76,20 +95,7 @@ fn the_inspector_page_streams_a_chat_lists_its_session_shows_its_traces_and_stop
         (33..=256).contains(&session.len()),
         "the page's session id has AgentCore's length: `{session}`"
     );
-    let input = browser.element("#chat-input", Duration::from_secs(5));
-    browser.type_into(&input, "Echo these words back, one at a time");
-    browser.click(&browser.element("#chat-send", Duration::from_secs(5)));
-    let answer = browser.wait_for("the streamed answer", Duration::from_secs(60), |b| {
-        let answer = b.script(
-            "const all = document.querySelectorAll('[data-testid=chat-answer]');
-             const last = all[all.length - 1];
-             return last && last.dataset.done === 'true'
-                 ? [last.querySelector('.body').textContent, Number(last.dataset.chunks), last.classList.contains('error')]
-                 : null;",
-            json!([]),
-        );
-        (!answer.is_null()).then_some(answer)
-    });
+    let answer = sent_prompts_answer(&browser, "Echo these words back, one at a time");
     let text = answer[0].as_str().unwrap_or_default();
     assert_eq!(answer[2], false, "the answer is an error: {text}");
     assert!(
@@ -203,6 +209,52 @@ fn the_inspector_page_streams_a_chat_lists_its_session_shows_its_traces_and_stop
         "{state}"
     );
     browser.screenshot("stopped");
+}
+
+/// An agent that streams as Strands does: each text delta as `{"data": ...}`, among events of
+/// the framework's own bookkeeping, some of which repeat the text.
+const FRAMEWORK_EVENTS_AGENT: &str = r#"# Streams as Strands does: each text delta as {"data": ...}, among bookkeeping events.
+
+
+def answer(prompt):
+    yield {"init_event_loop": True}
+    yield {"start": True}
+    for piece in ["Hel", "lo, ", prompt]:
+        yield {"data": piece, "delta": {"text": piece}, "event_loop_cycle_id": "c1"}
+        yield {"event": {"contentBlockDelta": {"delta": {"text": piece}}}}
+    yield {"message": {"role": "assistant", "content": [{"text": "Hello, " + prompt}]}}
+    yield {"result": "Hello, " + prompt}
+"#;
+
+#[test]
+fn the_inspector_page_shows_a_frameworks_stream_as_invoke_prints_it() {
+    let browser = Browser::start(&artifacts());
+    let work = tempfile::tempdir().unwrap();
+    let source = work.path().join("framework_events");
+    write_files(&source, &[("framework_events.py", FRAMEWORK_EVENTS_AGENT)]);
+    let deployment = prepare_into(work.path(), &source, "deployment");
+    let serve = Serve::start(work.path(), &[&deployment], &[]);
+    let (agent, _) = serve.agents[0].clone();
+    browser.goto(&format!("{}/ui", serve.endpoint));
+    browser.wait_for("the agent in the header", Duration::from_secs(20), |b| {
+        let name = b.find("[data-testid=agent-name]")?;
+        b.text(&name).filter(|text| *text == agent)
+    });
+
+    let answer = sent_prompts_answer(&browser, "world");
+    browser.screenshot("framework-events");
+    assert_eq!(
+        (&answer[0], &answer[2]),
+        (&json!("Hello, world"), &json!(false)),
+        "the page shows the text deltas only, not the events around them: {answer}"
+    );
+
+    let invoked = run(agentprep(work.path()).args(["invoke", "--local", "world"]));
+    assert_eq!(
+        invoked.success().stdout.trim_end(),
+        "Hello, world",
+        "invoke prints what the page shows"
+    );
 }
 
 /// One raw HTTP/1.1 request (the test writes the `Host` itself); the status code.

@@ -1,8 +1,10 @@
 // The inspector page of `agentprep serve`: plain JavaScript, no framework, no build step.
 // It polls the runtime's snapshot every second, talks to agents through the same data-plane
 // API the AWS SDKs use (InvokeAgentRuntime, StopRuntimeSession), and builds every element with
-// textContent, never HTML from data, so nothing an agent says can become markup.
-"use strict";
+// textContent, never HTML from data, so nothing an agent says can become markup. A module
+// (strict by itself): answers are read by answer_text.mjs, the rule `agentprep invoke` follows.
+
+import { bodyText, eventView } from "./answer_text.mjs";
 
 const SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id";
 // serve refuses state-changing requests from a browser without it (see guards.rs).
@@ -351,7 +353,12 @@ async function sendPrompt() {
     if (!response.ok) throw new Error(await errorMessage(response));
     const replaced = response.headers.get("x-agentprep-worker-replaced");
     if (replaced) addNotice(session, replaced);
-    await readAnswer(response, (piece) => appendToAnswer(answer, piece));
+    await readAnswer(response, (piece) => appendToAnswer(answer, piece), (message) => {
+      // An error the agent streamed: shown on a line of its own, the answer marked failed.
+      answer.classList.add("error");
+      const shown = answer.querySelector(".body").textContent;
+      appendToAnswer(answer, shown && !shown.endsWith("\n") ? `\n${message}` : message);
+    });
   } catch (error) {
     answer.classList.add("error");
     appendToAnswer(answer, error.message);
@@ -370,23 +377,26 @@ function addNotice(session, text) {
   if (view.chat.session === session) showChat(view.chat.agent, session);
 }
 
-// Streams the answer as it arrives: SSE events one by one, plain text chunk by chunk; a JSON
-// answer is whole before it is shown.
-async function readAnswer(response, append) {
+// Streams the answer as it arrives: SSE events one by one, each read as `agentprep invoke`
+// reads it (its text, an error, or a framework's bookkeeping left out), plain text chunk by
+// chunk; a JSON answer is whole before it is shown.
+async function readAnswer(response, append, reportError) {
   const type = response.headers.get("content-type") || "";
   const events = type.includes("text/event-stream");
   if (!events && type.includes("json")) {
-    const raw = await response.text();
-    try {
-      append(textOf(JSON.parse(raw), true));
-    } catch (_) {
-      append(raw);
-    }
+    append(bodyText(await response.text()));
     return;
   }
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   if (events) {
+    const show = (event) => {
+      const data = eventData(event);
+      if (data === null) return;
+      const view = eventView(data);
+      if (view.error !== undefined) reportError(view.error);
+      else if (view.text) append(view.text);
+    };
     let buffer = "";
     for (;;) {
       const { value, done } = await reader.read();
@@ -394,13 +404,11 @@ async function readAnswer(response, append) {
       let boundary;
       while ((boundary = buffer.search(/\r?\n\r?\n/)) >= 0) {
         const separator = buffer.slice(boundary).match(/^\r?\n\r?\n/)[0];
-        const text = eventText(buffer.slice(0, boundary));
+        show(buffer.slice(0, boundary));
         buffer = buffer.slice(boundary + separator.length);
-        if (text) append(text);
       }
       if (done) {
-        const rest = eventText(buffer);
-        if (rest) append(rest);
+        show(buffer);
         return;
       }
     }
@@ -413,30 +421,14 @@ async function readAnswer(response, append) {
   }
 }
 
-function eventText(event) {
-  const data = event
+// An SSE event's data: its `data:` lines joined with newlines, or null when it has none (a
+// comment, a keep-alive).
+function eventData(event) {
+  const lines = event
     .split(/\r?\n/)
     .filter((line) => line.startsWith("data:"))
-    .map((line) => line.slice(5).replace(/^ /, ""))
-    .join("\n");
-  if (!data) return "";
-  try {
-    return textOf(JSON.parse(data), false);
-  } catch (_) {
-    return data;
-  }
-}
-
-// The text in an answer value: a string as it is, the text of common event shapes, else JSON.
-function textOf(value, whole) {
-  if (typeof value === "string") return value;
-  if (value && typeof value === "object") {
-    if (typeof value.text === "string") return value.text;
-    const delta = value.event && value.event.contentBlockDelta && value.event.contentBlockDelta.delta;
-    if (delta && typeof delta.text === "string") return delta.text;
-    if (typeof value.delta === "string") return value.delta;
-  }
-  return whole ? JSON.stringify(value, null, 2) : `${JSON.stringify(value)}\n`;
+    .map((line) => line.slice(5).replace(/^ /, ""));
+  return lines.length > 0 ? lines.join("\n") : null;
 }
 
 // ---- one session: traces and logs --------------------------------------------------------
