@@ -683,11 +683,13 @@ mod tests {
         }
         // What stands in for the generated header is never copied.
         let text = render(
-            &Entry::AgentObject {
+            &Entry {
                 at: at("bot"),
-                variable: "bot".into(),
-                framework: AgentFramework::Strands,
-                style: CallStyle::Stream,
+                kind: EntryKind::AgentObject {
+                    variable: "bot".into(),
+                    framework: AgentFramework::Strands,
+                    style: CallStyle::Stream,
+                },
             },
             "a",
             "pkg",
