@@ -72,7 +72,7 @@ pub async fn apply(mut plan: DeployPlan, progress: &Progress) -> anyhow::Result<
     let record = AgentRecord {
         entrypoint: recorded_path(&deployment.join("invoke.py")),
         source_path: recorded_path(deployment),
-        runtime_type: plan.python.runtime_name(),
+        python: Some(plan.python),
         execution_role: plan.role_arn.clone(),
         account: plan.account.clone(),
         region,

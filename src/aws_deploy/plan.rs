@@ -160,7 +160,7 @@ pub async fn plan(
         .map(|identity| identity.python.clone())
         .unwrap_or_default();
     let (python, python_reason) =
-        python_version(options.python, &choice, state.runtime_type_of(&agent)).await?;
+        python_version(options.python, &choice, state.python_of(&agent)).await?;
     progress.step(format!("Python {python} ({python_reason})"));
     let package_path = PathBuf::from(".agentprep/build")
         .join(&agent)
@@ -349,7 +349,7 @@ async fn find_role(
 async fn python_version(
     flag: Option<PythonVersion>,
     choice: &PythonChoice,
-    recorded: Option<String>,
+    recorded: Option<PythonVersion>,
 ) -> anyhow::Result<(PythonVersion, String)> {
     if let Some(version) = flag {
         runtime_upsert::runtime_type(version)?;
@@ -358,11 +358,7 @@ async fn python_version(
     if let Some(pin) = &choice.pinned {
         return Ok((pin.version, format!("named by {}", pin.source)));
     }
-    if let Some(version) = recorded
-        .as_deref()
-        .and_then(PythonVersion::from_runtime_name)
-        .filter(|version| choice.allows(*version))
-    {
+    if let Some(version) = recorded.filter(|version| choice.allows(*version)) {
         return Ok((version, format!("the runtime recorded in `{STATE_FILE}`")));
     }
     let python3 = interpreters::python3().await.map(|python| python.version);

@@ -14,7 +14,6 @@ use aws_sdk_bedrockagentcorecontrol::types::{
 };
 use serde::Serialize;
 
-use crate::agentcore_contract;
 use crate::aws::errors::{AwsCall, code_of, explain};
 use crate::aws_deploy::role_propagation::retry_while_role_propagates;
 use crate::aws_deploy::runtime_settings::RuntimeSettings;
@@ -83,10 +82,11 @@ pub struct RuntimeRef {
     pub role_arn: Option<String>,
 }
 
-/// `3.12` -> `PYTHON_3_12`, for the versions AgentCore runs.
+/// `3.12` -> `PYTHON_3_12`, for the versions AgentCore runs; any other is `deploy`'s usage
+/// error, naming the ones it runs.
 pub fn runtime_type(python: PythonVersion) -> Result<AgentManagedRuntimeType, UserError> {
-    agentcore_contract::python_runtime_type(python).ok_or_else(|| {
-        let runs: Vec<String> = agentcore_contract::python_runtimes()
+    python.runtime_type().ok_or_else(|| {
+        let runs: Vec<String> = PythonVersion::agentcore_versions()
             .iter()
             .map(ToString::to_string)
             .collect();
@@ -180,7 +180,7 @@ pub async fn describe(
         .and_then(|code| code.code())
         .and_then(|code| code.as_s3().ok())
         .map(|s3| (s3.bucket().to_string(), s3.prefix().to_string()));
-    let python = code.and_then(|code| PythonVersion::from_runtime_name(code.runtime().as_str()));
+    let python = code.and_then(|code| PythonVersion::from_runtime_type(code.runtime()));
     let entry_point = code
         .map(|code| code.entry_point().to_vec())
         .unwrap_or_default();

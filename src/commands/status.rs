@@ -301,12 +301,13 @@ fn drift(state: &ProjectState, agent: &str, deployed: &DeployedRuntime) -> Vec<S
             ));
         }
     }
-    if let Some(python) = state.runtime_type_of(agent)
+    if let Some(python) = state.python_of(agent)
         && let Some(deployed_python) = deployed.python
-        && python != deployed_python.runtime_name()
+        && python != deployed_python
     {
         found.push(format!(
-            "drift in the Python version: the state file says `{python}`, the runtime runs {deployed_python}"
+            "drift in the Python version: the state file says `{}`, the runtime runs {deployed_python}",
+            python.runtime_name()
         ));
     }
     found
