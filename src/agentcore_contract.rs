@@ -1,12 +1,9 @@
 //! AgentCore Runtime's contract, in one place: the limits and names AWS documents, which the
 //! local runtime enforces, `deploy` checks before it calls AWS, and `invoke` respects. A change
-//! on AWS's side is a change here.
+//! on AWS's side is a change here. The Python versions it runs are the SDK's list, read where
+//! a Python version is (`crate::python::version`).
 
 use std::ops::RangeInclusive;
-
-use aws_sdk_bedrockagentcorecontrol::types::AgentManagedRuntimeType;
-
-use crate::python::version::PythonVersion;
 
 /// `runtimeSessionId` length (the SDKs fill a 36-character UUID).
 pub const SESSION_ID_LENGTH: RangeInclusive<usize> = 33..=256;
@@ -60,39 +57,4 @@ pub fn invocation_url(base: &str, arn: &str) -> String {
         "{base}/runtimes/{}/invocations/",
         percent_encoding::utf8_percent_encode(arn, ARN_IN_PATH)
     )
-}
-
-/// The Python versions AgentCore Runtime runs for direct code deploy, oldest first: the
-/// `PYTHON_3_X` values of the service model's `AgentManagedRuntimeType`, so a version the
-/// service adds arrives with the SDK instead of a hand-kept list.
-pub fn python_runtimes() -> Vec<PythonVersion> {
-    let mut versions: Vec<PythonVersion> = AgentManagedRuntimeType::values()
-        .iter()
-        .filter_map(|name| PythonVersion::from_runtime_name(name))
-        .collect();
-    versions.sort_unstable();
-    versions
-}
-
-/// The SDK's runtime type for `version`; `None` when AgentCore does not run it.
-pub fn python_runtime_type(version: PythonVersion) -> Option<AgentManagedRuntimeType> {
-    python_runtimes()
-        .contains(&version)
-        .then(|| AgentManagedRuntimeType::from(version.runtime_name().as_str()))
-}
-
-#[cfg(test)]
-mod python_runtime_tests {
-    use super::*;
-
-    #[test]
-    fn the_python_runtimes_are_the_sdks_and_include_3_14() {
-        let versions: Vec<String> = python_runtimes().iter().map(ToString::to_string).collect();
-        assert_eq!(versions, ["3.10", "3.11", "3.12", "3.13", "3.14"]);
-        assert_eq!(
-            python_runtime_type(PythonVersion::new(14)),
-            Some(AgentManagedRuntimeType::Python314)
-        );
-        assert_eq!(python_runtime_type(PythonVersion::new(9)), None);
-    }
 }

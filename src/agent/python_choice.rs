@@ -18,11 +18,6 @@ use crate::agent::project_files::ProjectFiles;
 use crate::agent::python_modules::PythonModule;
 use crate::python::version::PythonVersion;
 
-/// The Python versions AgentCore Runtime runs (`codeConfiguration.runtime`), oldest first.
-pub fn agentcore_versions() -> Vec<PythonVersion> {
-    crate::agentcore_contract::python_runtimes()
-}
-
 /// What the project says about its Python, as the deployment records it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PythonChoice {
@@ -51,16 +46,16 @@ pub struct Evidence {
 impl PythonChoice {
     /// Whether `version` is one the deployment may run on.
     pub fn allows(&self, version: PythonVersion) -> bool {
-        let supported = agentcore_versions();
-        supported.contains(&version)
+        version.runs_on_agentcore()
             && self.at_least.as_ref().is_none_or(|e| version >= e.version)
             && self.at_most.as_ref().is_none_or(|e| version <= e.version)
     }
 
     /// The versions allowed, oldest first.
     pub fn allowed(&self) -> Vec<PythonVersion> {
-        agentcore_versions()
-            .into_iter()
+        PythonVersion::agentcore_versions()
+            .iter()
+            .copied()
             .filter(|version| self.allows(*version))
             .collect()
     }
@@ -86,7 +81,7 @@ impl PythonChoice {
             );
         }
         let oldest = allowed.first().copied().unwrap_or_else(|| {
-            *agentcore_versions()
+            *PythonVersion::agentcore_versions()
                 .last()
                 .unwrap_or(&PythonVersion::new(12))
         });
@@ -136,7 +131,7 @@ impl PythonChoice {
 /// counts; a test's does not).
 pub fn choose(project: &ProjectFiles, modules: &[PythonModule]) -> PythonChoice {
     let mut choice = PythonChoice::default();
-    let supported = agentcore_versions();
+    let supported = PythonVersion::agentcore_versions();
     let (oldest, newest) = (
         supported.first().copied().unwrap_or(PythonVersion::new(10)),
         supported.last().copied().unwrap_or(PythonVersion::new(14)),

@@ -11,6 +11,9 @@ use std::time::Duration;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::provider::ProvideCredentials;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_types::region::Region;
 
 use crate::aws::call_timeout::operation_timeout;
@@ -79,6 +82,17 @@ pub async fn connect(
 pub struct CallerIdentity {
     pub account: String,
     pub arn: String,
+}
+
+impl CallerIdentity {
+    /// Explain a call this caller made that failed: a denial names this principal as the one
+    /// that needs the permission.
+    pub fn explain<E>(&self, call: &AwsCall, error: SdkError<E, HttpResponse>) -> anyhow::Error
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        explain(call, Some(&self.arn), error)
+    }
 }
 
 /// Ask STS who we are: the account for every ARN we build, and the principal for error hints.

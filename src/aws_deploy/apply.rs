@@ -7,19 +7,19 @@ use std::time::Duration;
 
 use crate::aws_deploy::plan::{DeployPlan, recorded_path};
 use crate::aws_deploy::report::{DeployReport, RuntimeAction};
-use crate::aws_deploy::runtime_upsert;
-use crate::aws_deploy::s3_upload;
+use crate::aws_deploy::runtime_status::Phase;
 use crate::output::progress::Progress;
 use crate::project_state::AgentRecord;
 
 pub async fn apply(mut plan: DeployPlan, progress: &Progress) -> anyhow::Result<DeployReport> {
-    let s3 = s3_upload::client(&plan.config);
     let region = plan.location.region.name.clone();
     let bucket_created = if plan.bucket_exists {
         false
     } else {
         progress.step(format!("Creating bucket `{}`", plan.bucket));
-        s3_upload::create_bucket(&s3, &plan.bucket, &region, &plan.caller).await?
+        plan.package_store
+            .create_bucket(&plan.bucket, &region)
+            .await?
     };
     if !plan.upload_skipped {
         progress.step(format!(
@@ -28,43 +28,25 @@ pub async fn apply(mut plan: DeployPlan, progress: &Progress) -> anyhow::Result<
             plan.bucket,
             plan.key
         ));
-        s3_upload::upload(
-            &s3,
-            &plan.bucket,
-            &plan.key,
-            &plan.account,
-            &plan.package,
-            &plan.caller,
-        )
-        .await?;
+        plan.package_store
+            .upload(&plan.bucket, &plan.key, &plan.package)
+            .await?;
     }
 
-    let control = aws_sdk_bedrockagentcorecontrol::Client::new(&plan.config);
     let runtime = match (plan.action(), &plan.existing) {
         (RuntimeAction::Unchanged, Some(existing)) => existing.runtime.clone(),
         (RuntimeAction::Update, Some(existing)) => {
             let runtime = &existing.runtime;
             progress.step(format!("Updating runtime `{}`", runtime.id));
-            runtime_upsert::update(
-                &control,
-                &runtime.id,
-                &plan.spec,
-                plan.role_is_new,
-                progress,
-                &plan.caller,
-            )
-            .await?
+            plan.runtime_api
+                .update(&runtime.id, &plan.spec, plan.role_is_new, progress)
+                .await?
         }
         _ => {
             progress.step(format!("Creating runtime `{}`", plan.agent));
-            runtime_upsert::create(
-                &control,
-                &plan.spec,
-                plan.role_is_new,
-                progress,
-                &plan.caller,
-            )
-            .await?
+            plan.runtime_api
+                .create(&plan.spec, plan.role_is_new, progress)
+                .await?
         }
     };
 
@@ -72,7 +54,7 @@ pub async fn apply(mut plan: DeployPlan, progress: &Progress) -> anyhow::Result<
     let record = AgentRecord {
         entrypoint: recorded_path(&deployment.join("invoke.py")),
         source_path: recorded_path(deployment),
-        runtime_type: plan.python.runtime_name(),
+        python: Some(plan.python),
         execution_role: plan.role_arn.clone(),
         account: plan.account.clone(),
         region,
@@ -85,11 +67,14 @@ pub async fn apply(mut plan: DeployPlan, progress: &Progress) -> anyhow::Result<
     };
     plan.state.record_agent(&plan.agent, &record);
     plan.state.save()?;
-    let runtime = if plan.options.no_wait || runtime.status == "READY" {
+    // A runtime already READY needs no wait; one that failed at once is reported by it.
+    let runtime = if plan.options.no_wait || Phase::of(&runtime.status) == Phase::Ready {
         runtime
     } else {
         let timeout = Duration::from_secs(plan.options.wait_timeout);
-        runtime_upsert::wait_ready(&control, &runtime.id, timeout, progress, &plan.caller).await?
+        plan.runtime_api
+            .wait_ready(&runtime.id, timeout, progress)
+            .await?
     };
     Ok(plan.report(bucket_created, Some(runtime)))
 }

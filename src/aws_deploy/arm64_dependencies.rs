@@ -50,8 +50,9 @@ pub async fn ensure(
     let text = tokio::fs::read(requirements)
         .await
         .with_context(|| format!("reading `{}`", requirements.display()))?;
-    let version = version.to_string();
-    let mut key = sha256_hex(&[&text, version.as_bytes(), b"linux/arm64"]);
+    // uv's spelling (`3.12`), which the cache key has always used.
+    let uv_version = version.to_string();
+    let mut key = sha256_hex(&[&text, uv_version.as_bytes(), b"linux/arm64"]);
     key.truncate(20);
     let root = cache_dir().join("arm64-dependencies").join(key);
     let site = root.join("site");
@@ -88,7 +89,7 @@ pub async fn ensure(
             .arg(&site)
             .args([
                 "--python-version",
-                &version,
+                &uv_version,
                 "--python-platform",
                 platform,
                 "--only-binary",
@@ -113,7 +114,7 @@ pub async fn ensure(
     }
     let Some(platform) = platform_used else {
         let _ = tokio::fs::remove_dir_all(&root).await;
-        return Err(install_failure(&last_failure, &version).into());
+        return Err(install_failure(&last_failure, version).into());
     };
     rewrite_shebangs(&site.join("bin")).await?;
     progress.step("Compressing the dependencies (cached for later deploys)");
@@ -135,7 +136,7 @@ pub async fn ensure(
 }
 
 /// Name the package without an arm64 wheel when uv says which one it is.
-fn install_failure(output: &str, version: &str) -> UserError {
+fn install_failure(output: &str, version: PythonVersion) -> UserError {
     let lines: Vec<&str> = output.lines().collect();
     let tail = lines[lines.len().saturating_sub(20)..].join("\n");
     let culprit = output
@@ -218,7 +219,7 @@ mod tests {
     #[test]
     fn the_package_without_an_arm64_wheel_is_named() {
         let uv_output = "  × No solution found when resolving dependencies:\n  ╰─▶ Because pyreadline3==3.5.4 has no wheels with a matching platform tag (e.g., `manylinux_2_17_aarch64`) and you require pyreadline3==3.5.4, we can conclude that your requirements are unsatisfiable.\n";
-        let error = install_failure(uv_output, "3.12");
+        let error = install_failure(uv_output, PythonVersion::new(12));
         assert!(
             error
                 .message

@@ -1,9 +1,11 @@
 //! Deploying to AgentCore Runtime on AWS: the `deploy` workflow (a plan, then an apply), and
 //! what it is made of: packaging for linux/arm64, the S3 upload, the runtime upsert, and
-//! retries while a new role propagates.
+//! retries while a new role propagates. The `status` workflow lives here too: it compares the
+//! deployed runtime with the state file the way `deploy` compares it with its plan.
 
 pub mod apply;
 pub mod arm64_dependencies;
+pub mod deployed_runtime;
 pub mod options;
 pub mod package;
 pub mod package_location;
@@ -12,8 +14,11 @@ pub mod plan;
 pub mod report;
 pub mod role_propagation;
 pub mod runtime_settings;
+pub mod runtime_status;
 pub mod runtime_upsert;
 pub mod s3_upload;
+pub mod status;
+pub mod status_report;
 pub mod zip_archive;
 
 use std::path::Path;

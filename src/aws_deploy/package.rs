@@ -33,6 +33,14 @@ pub struct Package {
     pub dependencies_cached: bool,
 }
 
+/// Where `deploy` builds the agent's package, and `status` compares it with the uploaded one:
+/// relative to the project, as the state file is.
+pub fn local_package_path(agent: &str) -> PathBuf {
+    Path::new(".agentprep/build")
+        .join(agent)
+        .join("deployment.zip")
+}
+
 /// Build `out` from the deployment directory and its dependencies for Python `version`.
 pub async fn build(
     deployment: &Path,

@@ -8,22 +8,22 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::agent::python_choice::PythonChoice;
-use crate::aws::errors::{AwsCall, code_of, explain};
 use crate::aws::region::{self, AwsRegion};
 use crate::aws::sdk_config;
+use crate::aws_deploy::deployed_runtime::{
+    DeployedRuntime, RuntimeRef, RuntimeSpec, description_for,
+};
 use crate::aws_deploy::options::{DeployOptions, check_environment_size, check_lifecycle};
 use crate::aws_deploy::package::{self, Package};
 use crate::aws_deploy::package_location::PackageLocation;
 use crate::aws_deploy::package_secrets;
 use crate::aws_deploy::report::{DeployReport, RuntimeAction};
 use crate::aws_deploy::runtime_settings::{RuntimeSettings, entry_point};
-use crate::aws_deploy::runtime_upsert::{
-    self, DeployedRuntime, RuntimeRef, RuntimeSpec, description_for,
-};
-use crate::aws_deploy::s3_upload;
+use crate::aws_deploy::runtime_upsert::{self, RuntimeApi};
+use crate::aws_deploy::s3_upload::PackageStore;
 use crate::bundle::output_dir::{packaged_agent, recorded_identity};
 use crate::error::UserError;
-use crate::iam::role::role_name_for;
+use crate::iam::role::{RoleApi, role_name_for};
 use crate::output::progress::Progress;
 use crate::project_state::{ProjectState, STATE_FILE};
 use crate::python::interpreters;
@@ -73,8 +73,9 @@ pub struct DeployPlan {
     pub location: Location,
     pub agent: String,
     pub account: String,
-    pub caller: String,
-    pub config: aws_config::SdkConfig,
+    /// The calls `apply` makes, as the caller who planned.
+    pub runtime_api: RuntimeApi,
+    pub package_store: PackageStore,
     pub role_arn: String,
     pub role_is_new: bool,
     pub python: PythonVersion,
@@ -144,13 +145,21 @@ pub async fn plan(
     };
 
     let (config, identity) = sdk_config::connect(region, None).await?;
-    let caller = identity.arn;
-    let account = identity.account;
+    let runtime_api = RuntimeApi::new(&config, &identity);
+    let package_store = PackageStore::new(&config, &identity);
+    let account = identity.account.clone();
 
     let (role_arn, role_is_new) = match prepared {
         Some(role) => (role.arn, role.changed),
         None => (
-            find_role(&config, &state, &agent, region, &account, &caller).await?,
+            find_role(
+                &RoleApi::new(&config, &identity),
+                &state,
+                &agent,
+                region,
+                &account,
+            )
+            .await?,
             false,
         ),
     };
@@ -160,12 +169,15 @@ pub async fn plan(
         .map(|identity| identity.python.clone())
         .unwrap_or_default();
     let (python, python_reason) =
-        python_version(options.python, &choice, state.runtime_type_of(&agent)).await?;
+        python_version(options.python, &choice, state.python_of(&agent)).await?;
     progress.step(format!("Python {python} ({python_reason})"));
-    let package_path = PathBuf::from(".agentprep/build")
-        .join(&agent)
-        .join("deployment.zip");
-    let package = package::build(deployment, python, &package_path, progress).await?;
+    let package = package::build(
+        deployment,
+        python,
+        &package::local_package_path(&agent),
+        progress,
+    )
+    .await?;
 
     let location_in_s3 = match (&options.bucket, state.s3_path_of(&agent)) {
         (Some(flag), _) => PackageLocation::parse(flag, "`--bucket`")?,
@@ -176,31 +188,31 @@ pub async fn plan(
     };
     let bucket = location_in_s3.bucket.clone();
     let key = location_in_s3.key(&agent);
-    let s3 = s3_upload::client(&config);
     progress.step(format!("Checking `s3://{bucket}/{key}`"));
-    let bucket_exists = s3_upload::bucket_exists(&s3, &bucket, &account, &caller).await?;
+    let bucket_exists = package_store.bucket_exists(&bucket).await?;
     let upload_skipped = bucket_exists
-        && s3_upload::stored_object(&s3, &bucket, &key, &account, &caller)
+        && package_store
+            .stored_object(&bucket, &key)
             .await?
             .holds(&package.sha256);
 
-    let control = aws_sdk_bedrockagentcorecontrol::Client::new(&config);
     let recorded_id = state.runtime_id_of(&agent);
     let existing_id = match &recorded_id {
-        Some(id) if runtime_upsert::get(&control, id, &caller).await?.is_some() => Some(id.clone()),
+        Some(id) if runtime_api.get(id).await?.is_some() => Some(id.clone()),
         found => {
             if let Some(id) = found {
                 progress.warn(format!(
                     "the recorded runtime `{id}` no longer exists; looking for `{agent}` by name"
                 ));
             }
-            runtime_upsert::find_by_name(&control, &agent, &caller)
+            runtime_api
+                .find_by_name(&agent)
                 .await?
                 .map(|runtime| runtime.id)
         }
     };
     let existing = match &existing_id {
-        Some(id) => runtime_upsert::describe(&control, id, &caller).await?,
+        Some(id) => runtime_api.describe(id).await?,
         None => None,
     };
 
@@ -243,8 +255,8 @@ pub async fn plan(
         location,
         agent,
         account,
-        caller,
-        config,
+        runtime_api,
+        package_store,
         role_arn,
         role_is_new,
         python,
@@ -314,30 +326,24 @@ fn environment_for(
 
 /// The execution role: the recorded one, else `AgentCoreRole-<agent>` if it exists.
 async fn find_role(
-    config: &aws_config::SdkConfig,
+    roles: &RoleApi,
     state: &ProjectState,
     agent: &str,
     region: &AwsRegion,
     account: &str,
-    caller: &str,
 ) -> anyhow::Result<String> {
     if let Some(arn) = state.execution_role_of(agent) {
         return Ok(arn);
     }
     let name = role_name_for(agent)?;
-    let iam = aws_sdk_iam::Client::new(config);
-    let call = AwsCall::new(
-        "iam:GetRole",
-        format!("arn:{}:iam::{account}:role/{name}", region.partition),
-    );
-    match iam.get_role().role_name(&name).send().await {
-        Ok(output) => Ok(output.role.map(|role| role.arn).unwrap_or_default()),
-        Err(error) if code_of(&error).as_deref() == Some("NoSuchEntity") => Err(UserError::failed(format!(
+    let arn = format!("arn:{}:iam::{account}:role/{name}", region.partition);
+    match roles.get(&name, arn).await? {
+        Some(role) => Ok(role.arn),
+        None => Err(UserError::failed(format!(
             "the agent has no execution role: `{name}` does not exist and none is recorded in `{STATE_FILE}`"
         ))
         .with_hint("run `agentprep prepare --source-dir <agent>` (without `--no-role`) to create it")
         .into()),
-        Err(error) => Err(explain(&call, Some(caller), error)),
     }
 }
 
@@ -349,7 +355,7 @@ async fn find_role(
 async fn python_version(
     flag: Option<PythonVersion>,
     choice: &PythonChoice,
-    recorded: Option<String>,
+    recorded: Option<PythonVersion>,
 ) -> anyhow::Result<(PythonVersion, String)> {
     if let Some(version) = flag {
         runtime_upsert::runtime_type(version)?;
@@ -358,11 +364,7 @@ async fn python_version(
     if let Some(pin) = &choice.pinned {
         return Ok((pin.version, format!("named by {}", pin.source)));
     }
-    if let Some(version) = recorded
-        .as_deref()
-        .and_then(PythonVersion::from_runtime_name)
-        .filter(|version| choice.allows(*version))
-    {
+    if let Some(version) = recorded.filter(|version| choice.allows(*version)) {
         return Ok((version, format!("the runtime recorded in `{STATE_FILE}`")));
     }
     let python3 = interpreters::python3().await.map(|python| python.version);
@@ -381,7 +383,6 @@ pub fn recorded_path(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws_deploy::runtime_upsert::RuntimeRef;
 
     fn options(env: &[(&str, &str)], unset: &[&str]) -> DeployOptions {
         DeployOptions {

@@ -4,8 +4,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::aws_deploy::deployed_runtime::RuntimeRef;
 use crate::aws_deploy::package::Package;
-use crate::aws_deploy::runtime_upsert::RuntimeRef;
 
 /// What happens to the runtime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

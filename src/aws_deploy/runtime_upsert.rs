@@ -2,91 +2,36 @@
 //! created or updated with the package, and watched until it is READY.
 //!
 //! A stale id (a runtime deleted in the console) leads to a create, not an error. There is no
-//! waiter for runtimes, so status is polled, with a bound; `*_FAILED` is reported with the
-//! service's failure reason.
+//! waiter for runtimes, so status is polled, with a bound; a failed status
+//! ([`runtime_status`](crate::aws_deploy::runtime_status)) is reported with the service's
+//! failure reason.
+//!
+//! The calls are methods of [`RuntimeApi`], which holds what every one of them needs: the
+//! client, the caller that permission hints name, and how long to wait for a new role.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_bedrockagentcorecontrol::Client;
 use aws_sdk_bedrockagentcorecontrol::types::{
-    AgentManagedRuntimeType, AgentRuntimeArtifact, Code, CodeConfiguration, S3Location,
+    AgentManagedRuntimeType, AgentRuntimeArtifact, AgentRuntimeEndpointStatus, Code,
+    CodeConfiguration, S3Location,
 };
-use serde::Serialize;
 
-use crate::agentcore_contract;
-use crate::aws::errors::{AwsCall, code_of, explain};
-use crate::aws_deploy::role_propagation::retry_while_role_propagates;
-use crate::aws_deploy::runtime_settings::RuntimeSettings;
+use crate::agentcore_contract::DEFAULT_QUALIFIER;
+use crate::aws::errors::{AwsCall, code_of};
+use crate::aws::sdk_config::CallerIdentity;
+use crate::aws_deploy::deployed_runtime::{DeployedRuntime, RuntimeRef, RuntimeSpec};
+use crate::aws_deploy::role_propagation::{ROLE_RETRY_DELAYS, retry_while_role_propagates};
+use crate::aws_deploy::runtime_status::Phase;
 use crate::error::UserError;
 use crate::output::progress::Progress;
 use crate::python::version::PythonVersion;
 
-/// What the runtime should be.
-#[derive(Debug, Clone)]
-pub struct RuntimeSpec {
-    pub name: String,
-    pub role_arn: String,
-    pub bucket: String,
-    pub key: String,
-    pub python: PythonVersion,
-    pub entry_point: Vec<String>,
-    pub environment: HashMap<String, String>,
-    pub settings: RuntimeSettings,
-    /// Names the package's hash, so a later deploy can tell that the runtime runs it already.
-    pub description: String,
-}
-
-/// The runtime's description: who deployed it, with which package (by the start of its hash).
-pub fn description_for(agent: &str, package_sha256: &str) -> String {
-    let short = &package_sha256[..package_sha256.len().min(16)];
-    format!("{agent} (deployed by agentprep, package {short})")
-}
-
-/// A runtime as GetAgentRuntime describes it: what it runs, and how.
-#[derive(Debug, Clone)]
-pub struct DeployedRuntime {
-    pub runtime: RuntimeRef,
-    pub settings: RuntimeSettings,
-    /// The package's bucket and key.
-    pub package: Option<(String, String)>,
-    /// `None` for a runtime of another language.
-    pub python: Option<PythonVersion>,
-    pub entry_point: Vec<String>,
-    pub environment: HashMap<String, String>,
-    pub description: String,
-}
-
-impl DeployedRuntime {
-    /// The runtime is READY and runs exactly what `spec` asks for: an update would change
-    /// nothing but its version.
-    pub fn runs(&self, spec: &RuntimeSpec) -> bool {
-        self.runtime.status == "READY"
-            && self.runtime.role_arn.as_deref() == Some(spec.role_arn.as_str())
-            && self.package == Some((spec.bucket.clone(), spec.key.clone()))
-            && self.python == Some(spec.python)
-            && self.entry_point == spec.entry_point
-            && self.environment == spec.environment
-            && self.settings.differences(&spec.settings).is_empty()
-            && self.description == spec.description
-    }
-}
-
-/// A runtime as the control plane describes it.
-#[derive(Debug, Clone, Serialize)]
-pub struct RuntimeRef {
-    pub id: String,
-    pub arn: String,
-    pub version: String,
-    pub status: String,
-    pub failure_reason: Option<String>,
-    pub role_arn: Option<String>,
-}
-
-/// `3.12` -> `PYTHON_3_12`, for the versions AgentCore runs.
+/// `3.12` -> `PYTHON_3_12`, for the versions AgentCore runs; any other is `deploy`'s usage
+/// error, naming the ones it runs.
 pub fn runtime_type(python: PythonVersion) -> Result<AgentManagedRuntimeType, UserError> {
-    agentcore_contract::python_runtime_type(python).ok_or_else(|| {
-        let runs: Vec<String> = agentcore_contract::python_runtimes()
+    python.runtime_type().ok_or_else(|| {
+        let runs: Vec<String> = PythonVersion::agentcore_versions()
             .iter()
             .map(ToString::to_string)
             .collect();
@@ -128,6 +73,21 @@ macro_rules! with_settings {
     };
 }
 
+/// The runtime as Create or Update answers: their outputs too are different types with the
+/// same getters.
+macro_rules! answered_runtime {
+    ($output:expr, $spec:expr) => {
+        RuntimeRef {
+            id: $output.agent_runtime_id().to_string(),
+            arn: $output.agent_runtime_arn().to_string(),
+            version: $output.agent_runtime_version().to_string(),
+            status: $output.status().clone(),
+            failure_reason: None,
+            role_arn: Some($spec.role_arn.clone()),
+        }
+    };
+}
+
 /// The parts of a request built once, before the retries.
 struct RequestParts {
     artifact: AgentRuntimeArtifact,
@@ -147,316 +107,254 @@ impl RequestParts {
     }
 }
 
-/// The runtime by id; `None` when it no longer exists.
-pub async fn get(control: &Client, id: &str, caller: &str) -> anyhow::Result<Option<RuntimeRef>> {
-    Ok(describe(control, id, caller)
-        .await?
-        .map(|deployed| deployed.runtime))
+/// The control plane's runtime calls, made as one caller.
+pub struct RuntimeApi {
+    control: Client,
+    /// Who makes the calls, named when AWS denies one.
+    caller: CallerIdentity,
+    /// The waits between tries while a new role cannot be assumed yet.
+    role_retry_delays: &'static [Duration],
 }
 
-/// The runtime by id with what it runs and how; `None` when it no longer exists.
-pub async fn describe(
-    control: &Client,
-    id: &str,
-    caller: &str,
-) -> anyhow::Result<Option<DeployedRuntime>> {
-    let call = AwsCall::new("bedrock-agentcore:GetAgentRuntime", id.to_string());
-    let runtime = match control
-        .get_agent_runtime()
-        .agent_runtime_id(id)
-        .send()
-        .await
-    {
-        Ok(runtime) => runtime,
-        Err(error) if code_of(&error).as_deref() == Some("ResourceNotFoundException") => {
-            return Ok(None);
-        }
-        Err(error) => return Err(explain(&call, Some(caller), error)),
-    };
-    let code = runtime
-        .agent_runtime_artifact()
-        .and_then(|artifact| artifact.as_code_configuration().ok());
-    let package = code
-        .and_then(|code| code.code())
-        .and_then(|code| code.as_s3().ok())
-        .map(|s3| (s3.bucket().to_string(), s3.prefix().to_string()));
-    let python = code.and_then(|code| PythonVersion::from_runtime_name(code.runtime().as_str()));
-    let entry_point = code
-        .map(|code| code.entry_point().to_vec())
-        .unwrap_or_default();
-    let settings = RuntimeSettings::deployed(
-        runtime.lifecycle_configuration(),
-        runtime.authorizer_configuration(),
-        runtime.request_header_configuration(),
-        runtime.network_configuration(),
-        runtime.protocol_configuration(),
-        &entry_point,
-    );
-    Ok(Some(DeployedRuntime {
-        runtime: RuntimeRef {
-            id: runtime.agent_runtime_id().to_string(),
-            arn: runtime.agent_runtime_arn().to_string(),
-            version: runtime.agent_runtime_version().to_string(),
-            status: runtime.status().as_str().to_string(),
-            failure_reason: runtime.failure_reason().map(str::to_string),
-            role_arn: Some(runtime.role_arn().to_string()),
-        },
-        settings,
-        package,
-        python,
-        entry_point,
-        environment: runtime.environment_variables().cloned().unwrap_or_default(),
-        description: runtime.description().unwrap_or_default().to_string(),
-    }))
-}
-
-/// The runtime named `name`, by listing (all pages).
-pub async fn find_by_name(
-    control: &Client,
-    name: &str,
-    caller: &str,
-) -> anyhow::Result<Option<RuntimeRef>> {
-    let call = AwsCall::new("bedrock-agentcore:ListAgentRuntimes", "*");
-    let mut pages = control.list_agent_runtimes().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|error| explain(&call, Some(caller), error))?;
-        if let Some(found) = page
-            .agent_runtimes()
-            .iter()
-            .find(|runtime| runtime.agent_runtime_name() == name)
-        {
-            return get(control, found.agent_runtime_id(), caller).await;
+impl RuntimeApi {
+    pub fn new(config: &aws_config::SdkConfig, caller: &CallerIdentity) -> RuntimeApi {
+        RuntimeApi {
+            control: Client::new(config),
+            caller: caller.clone(),
+            role_retry_delays: &ROLE_RETRY_DELAYS,
         }
     }
-    Ok(None)
-}
 
-/// Create the runtime; on a name conflict (created meanwhile), update the one that exists.
-pub async fn create(
-    control: &Client,
-    spec: &RuntimeSpec,
-    role_is_new: bool,
-    progress: &Progress,
-    caller: &str,
-) -> anyhow::Result<RuntimeRef> {
-    create_with_delays(
-        control,
-        spec,
-        role_is_new,
-        &crate::aws_deploy::role_propagation::ROLE_RETRY_DELAYS,
-        progress,
-        caller,
-    )
-    .await
-}
+    /// The runtime by id; `None` when it no longer exists.
+    pub async fn get(&self, id: &str) -> anyhow::Result<Option<RuntimeRef>> {
+        Ok(self.describe(id).await?.map(|deployed| deployed.runtime))
+    }
 
-pub async fn create_with_delays(
-    control: &Client,
-    spec: &RuntimeSpec,
-    role_is_new: bool,
-    delays: &[Duration],
-    progress: &Progress,
-    caller: &str,
-) -> anyhow::Result<RuntimeRef> {
-    let call = AwsCall::new("bedrock-agentcore:CreateAgentRuntime", spec.name.clone());
-    let parts = RequestParts::of(spec)?;
-    let client_token = uuid::Uuid::new_v4().to_string();
-    let created = retry_while_role_propagates(role_is_new, delays, progress, || {
-        with_settings!(
-            control
-                .create_agent_runtime()
-                .agent_runtime_name(&spec.name),
-            spec,
-            parts,
-            client_token
-        )
-        .send()
-    })
-    .await;
-    match created {
-        Ok(output) => Ok(RuntimeRef {
-            id: output.agent_runtime_id().to_string(),
-            arn: output.agent_runtime_arn().to_string(),
-            version: output.agent_runtime_version().to_string(),
-            status: output.status().as_str().to_string(),
-            failure_reason: None,
-            role_arn: Some(spec.role_arn.clone()),
-        }),
-        Err(error) if code_of(&error).as_deref() == Some("ConflictException") => {
-            let existing = find_by_name(control, &spec.name, caller).await?.ok_or_else(|| {
-                UserError::failed(format!("AgentCore reports a conflict for `{}`, but no runtime of that name is listed", spec.name))
-            })?;
-            update_with_delays(
-                control,
-                &existing.id,
-                spec,
-                role_is_new,
-                delays,
-                progress,
-                caller,
-            )
+    /// The runtime by id with what it runs and how; `None` when it no longer exists.
+    pub async fn describe(&self, id: &str) -> anyhow::Result<Option<DeployedRuntime>> {
+        let call = AwsCall::new("bedrock-agentcore:GetAgentRuntime", id.to_string());
+        match self
+            .control
+            .get_agent_runtime()
+            .agent_runtime_id(id)
+            .send()
             .await
+        {
+            Ok(runtime) => Ok(Some(DeployedRuntime::of(&runtime))),
+            Err(error) if code_of(&error).as_deref() == Some("ResourceNotFoundException") => {
+                Ok(None)
+            }
+            Err(error) => Err(self.caller.explain(&call, error)),
         }
-        Err(error) => Err(explain(&call, Some(caller), error)),
     }
-}
 
-pub async fn update(
-    control: &Client,
-    id: &str,
-    spec: &RuntimeSpec,
-    role_is_new: bool,
-    progress: &Progress,
-    caller: &str,
-) -> anyhow::Result<RuntimeRef> {
-    update_with_delays(
-        control,
-        id,
-        spec,
-        role_is_new,
-        &crate::aws_deploy::role_propagation::ROLE_RETRY_DELAYS,
-        progress,
-        caller,
-    )
-    .await
-}
+    /// The runtime named `name`, by listing (all pages).
+    pub async fn find_by_name(&self, name: &str) -> anyhow::Result<Option<RuntimeRef>> {
+        let call = AwsCall::new("bedrock-agentcore:ListAgentRuntimes", "*");
+        let mut pages = self.control.list_agent_runtimes().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|error| self.caller.explain(&call, error))?;
+            if let Some(found) = page
+                .agent_runtimes()
+                .iter()
+                .find(|runtime| runtime.agent_runtime_name() == name)
+            {
+                return self.get(found.agent_runtime_id()).await;
+            }
+        }
+        Ok(None)
+    }
 
-pub async fn update_with_delays(
-    control: &Client,
-    id: &str,
-    spec: &RuntimeSpec,
-    role_is_new: bool,
-    delays: &[Duration],
-    progress: &Progress,
-    caller: &str,
-) -> anyhow::Result<RuntimeRef> {
-    let call = AwsCall::new("bedrock-agentcore:UpdateAgentRuntime", id.to_string());
-    let parts = RequestParts::of(spec)?;
-    let client_token = uuid::Uuid::new_v4().to_string();
-    let updated = retry_while_role_propagates(role_is_new, delays, progress, || {
-        with_settings!(
-            control.update_agent_runtime().agent_runtime_id(id),
-            spec,
-            parts,
-            client_token
-        )
-        .send()
-    })
-    .await
-    .map_err(|error| explain(&call, Some(caller), error))?;
-    Ok(RuntimeRef {
-        id: updated.agent_runtime_id().to_string(),
-        arn: updated.agent_runtime_arn().to_string(),
-        version: updated.agent_runtime_version().to_string(),
-        status: updated.status().as_str().to_string(),
-        failure_reason: None,
-        role_arn: Some(spec.role_arn.clone()),
-    })
-}
+    /// The status of the runtime's DEFAULT endpoint; `None` when it has none (yet).
+    pub async fn default_endpoint_status(
+        &self,
+        id: &str,
+    ) -> anyhow::Result<Option<AgentRuntimeEndpointStatus>> {
+        let call = AwsCall::new("bedrock-agentcore:GetAgentRuntimeEndpoint", id.to_string());
+        match self
+            .control
+            .get_agent_runtime_endpoint()
+            .agent_runtime_id(id)
+            .endpoint_name(DEFAULT_QUALIFIER)
+            .send()
+            .await
+        {
+            Ok(output) => Ok(Some(output.status().clone())),
+            Err(error) if code_of(&error).as_deref() == Some("ResourceNotFoundException") => {
+                Ok(None)
+            }
+            Err(error) => Err(self.caller.explain(&call, error)),
+        }
+    }
 
-/// Poll until READY (or a failure, or `timeout`).
-pub async fn wait_ready(
-    control: &Client,
-    id: &str,
-    timeout: Duration,
-    progress: &Progress,
-    caller: &str,
-) -> anyhow::Result<RuntimeRef> {
-    // `timeout` bounds the wall clock, the calls included, not only the time between them.
-    let deadline = tokio::time::Instant::now() + timeout;
-    let still = |status: &str| -> anyhow::Error {
-        UserError::failed(format!(
-            "the runtime `{id}` is still {status} after {} s",
-            timeout.as_secs()
-        ))
-        .with_hint("check it later with `agentprep status`, or wait longer with `--wait-timeout`")
-        .into()
-    };
-    let mut interval = Duration::from_secs(1);
-    let mut status = String::from("not READY");
-    loop {
-        let Ok(found) = tokio::time::timeout_at(deadline, get(control, id, caller)).await else {
-            return Err(still(&status));
-        };
-        let runtime = found?.ok_or_else(|| {
+    /// Create the runtime; on a name conflict (created meanwhile), update the one that exists.
+    pub async fn create(
+        &self,
+        spec: &RuntimeSpec,
+        role_is_new: bool,
+        progress: &Progress,
+    ) -> anyhow::Result<RuntimeRef> {
+        let call = AwsCall::new("bedrock-agentcore:CreateAgentRuntime", spec.name.clone());
+        let parts = RequestParts::of(spec)?;
+        let client_token = uuid::Uuid::new_v4().to_string();
+        let created =
+            retry_while_role_propagates(role_is_new, self.role_retry_delays, progress, || {
+                with_settings!(
+                    self.control
+                        .create_agent_runtime()
+                        .agent_runtime_name(&spec.name),
+                    spec,
+                    parts,
+                    client_token
+                )
+                .send()
+            })
+            .await;
+        match created {
+            Ok(output) => Ok(answered_runtime!(output, spec)),
+            Err(error) if code_of(&error).as_deref() == Some("ConflictException") => {
+                let existing = self.find_by_name(&spec.name).await?.ok_or_else(|| {
+                    UserError::failed(format!("AgentCore reports a conflict for `{}`, but no runtime of that name is listed", spec.name))
+                })?;
+                self.update(&existing.id, spec, role_is_new, progress).await
+            }
+            Err(error) => Err(self.caller.explain(&call, error)),
+        }
+    }
+
+    /// Update the runtime `id` to `spec` (a new version).
+    pub async fn update(
+        &self,
+        id: &str,
+        spec: &RuntimeSpec,
+        role_is_new: bool,
+        progress: &Progress,
+    ) -> anyhow::Result<RuntimeRef> {
+        let call = AwsCall::new("bedrock-agentcore:UpdateAgentRuntime", id.to_string());
+        let parts = RequestParts::of(spec)?;
+        let client_token = uuid::Uuid::new_v4().to_string();
+        let updated =
+            retry_while_role_propagates(role_is_new, self.role_retry_delays, progress, || {
+                with_settings!(
+                    self.control.update_agent_runtime().agent_runtime_id(id),
+                    spec,
+                    parts,
+                    client_token
+                )
+                .send()
+            })
+            .await
+            .map_err(|error| self.caller.explain(&call, error))?;
+        Ok(answered_runtime!(updated, spec))
+    }
+
+    /// Poll until READY (or a failure, or `timeout`).
+    pub async fn wait_ready(
+        &self,
+        id: &str,
+        timeout: Duration,
+        progress: &Progress,
+    ) -> anyhow::Result<RuntimeRef> {
+        // `timeout` bounds the wall clock, the calls included, not only the time between them.
+        let deadline = tokio::time::Instant::now() + timeout;
+        let still = |status: &str| -> anyhow::Error {
             UserError::failed(format!(
-                "the runtime `{id}` disappeared while it was being deployed"
+                "the runtime `{id}` is still {status} after {} s",
+                timeout.as_secs()
             ))
-        })?;
-        status = runtime.status.clone();
-        match status.as_str() {
-            "READY" => return Ok(runtime),
-            failed if failed.ends_with("_FAILED") => {
-                return Err(UserError::failed(format!(
-                    "the runtime `{id}` is {failed}: {}",
-                    runtime.failure_reason.as_deref().unwrap_or("AgentCore gave no reason")
-                ))
-                .with_hint("read the reason above; `agentprep status` shows the runtime, and CloudWatch Logs under /aws/bedrock-agentcore/runtimes/ its output")
-                .into());
-            }
-            _ => {
-                if tokio::time::Instant::now() >= deadline {
-                    return Err(still(&status));
-                }
-                progress.step(format!(
-                    "Waiting for the runtime to be READY (now {status}, {} s)",
-                    timeout
-                        .saturating_sub(deadline - tokio::time::Instant::now())
-                        .as_secs()
-                ));
-                tokio::time::sleep_until((tokio::time::Instant::now() + interval).min(deadline))
-                    .await;
-                interval = (interval * 2).min(Duration::from_secs(5));
-            }
-        }
-    }
-}
-
-/// Delete the runtime and wait until it is gone; false when it did not exist.
-pub async fn delete(
-    control: &Client,
-    id: &str,
-    timeout: Duration,
-    progress: &Progress,
-    caller: &str,
-) -> anyhow::Result<bool> {
-    let call = AwsCall::new("bedrock-agentcore:DeleteAgentRuntime", id.to_string());
-    match control
-        .delete_agent_runtime()
-        .agent_runtime_id(id)
-        .send()
-        .await
-    {
-        Ok(_) => {}
-        Err(error) if code_of(&error).as_deref() == Some("ResourceNotFoundException") => {
-            return Ok(false);
-        }
-        Err(error) => return Err(explain(&call, Some(caller), error)),
-    }
-    let deadline = tokio::time::Instant::now() + timeout;
-    let still = || -> anyhow::Error {
-        UserError::failed(format!(
-            "the runtime `{id}` is still being deleted after {} s",
-            timeout.as_secs()
-        ))
-        .with_hint("run `agentprep destroy` again later")
-        .into()
-    };
-    loop {
-        let Ok(found) = tokio::time::timeout_at(deadline, get(control, id, caller)).await else {
-            return Err(still());
+            .with_hint(
+                "check it later with `agentprep status`, or wait longer with `--wait-timeout`",
+            )
+            .into()
         };
-        if found?.is_none() {
-            return Ok(true);
+        let mut interval = Duration::from_secs(1);
+        let mut status = String::from("not READY");
+        loop {
+            let Ok(found) = tokio::time::timeout_at(deadline, self.get(id)).await else {
+                return Err(still(&status));
+            };
+            let runtime = found?.ok_or_else(|| {
+                UserError::failed(format!(
+                    "the runtime `{id}` disappeared while it was being deployed"
+                ))
+            })?;
+            status = runtime.status.to_string();
+            match Phase::of(&runtime.status) {
+                Phase::Ready => return Ok(runtime),
+                Phase::Failed => {
+                    return Err(UserError::failed(format!(
+                        "the runtime `{id}` is {status}: {}",
+                        runtime.failure_reason.as_deref().unwrap_or("AgentCore gave no reason")
+                    ))
+                    .with_hint("read the reason above; `agentprep status` shows the runtime, and CloudWatch Logs under /aws/bedrock-agentcore/runtimes/ its output")
+                    .into());
+                }
+                Phase::Changing => {
+                    if tokio::time::Instant::now() >= deadline {
+                        return Err(still(&status));
+                    }
+                    progress.step(format!(
+                        "Waiting for the runtime to be READY (now {status}, {} s)",
+                        timeout
+                            .saturating_sub(deadline - tokio::time::Instant::now())
+                            .as_secs()
+                    ));
+                    tokio::time::sleep_until(
+                        (tokio::time::Instant::now() + interval).min(deadline),
+                    )
+                    .await;
+                    interval = (interval * 2).min(Duration::from_secs(5));
+                }
+            }
         }
-        if tokio::time::Instant::now() >= deadline {
-            return Err(still());
+    }
+
+    /// Delete the runtime and wait until it is gone; false when it did not exist.
+    pub async fn delete(
+        &self,
+        id: &str,
+        timeout: Duration,
+        progress: &Progress,
+    ) -> anyhow::Result<bool> {
+        let call = AwsCall::new("bedrock-agentcore:DeleteAgentRuntime", id.to_string());
+        match self
+            .control
+            .delete_agent_runtime()
+            .agent_runtime_id(id)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(error) if code_of(&error).as_deref() == Some("ResourceNotFoundException") => {
+                return Ok(false);
+            }
+            Err(error) => return Err(self.caller.explain(&call, error)),
         }
-        progress.step("Waiting for the runtime to be deleted");
-        tokio::time::sleep_until(
-            (tokio::time::Instant::now() + Duration::from_secs(2)).min(deadline),
-        )
-        .await;
+        let deadline = tokio::time::Instant::now() + timeout;
+        let still = || -> anyhow::Error {
+            UserError::failed(format!(
+                "the runtime `{id}` is still being deleted after {} s",
+                timeout.as_secs()
+            ))
+            .with_hint("run `agentprep destroy` again later")
+            .into()
+        };
+        loop {
+            let Ok(found) = tokio::time::timeout_at(deadline, self.get(id)).await else {
+                return Err(still());
+            };
+            if found?.is_none() {
+                return Ok(true);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(still());
+            }
+            progress.step("Waiting for the runtime to be deleted");
+            tokio::time::sleep_until(
+                (tokio::time::Instant::now() + Duration::from_secs(2)).min(deadline),
+            )
+            .await;
+        }
     }
 }
 
@@ -470,6 +368,7 @@ mod tests {
 
     use super::*;
     use crate::aws::replayed_http::{Answer, ReplayedHttp};
+    use crate::aws_deploy::deployed_runtime::tests::spec;
 
     const ARN: &str = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agent-abcdefghij";
     const ROLE: &str = "arn:aws:iam::123456789012:role/AgentCoreRole-agent";
@@ -492,17 +391,15 @@ mod tests {
         Client::from_conf(config)
     }
 
-    fn spec() -> RuntimeSpec {
-        RuntimeSpec {
-            name: "agent".into(),
-            role_arn: ROLE.into(),
-            bucket: "bucket".into(),
-            key: "agent/deployment.zip".into(),
-            python: PythonVersion::new(12),
-            entry_point: vec!["invoke.py".into()],
-            environment: HashMap::new(),
-            settings: RuntimeSettings::default(),
-            description: description_for("agent", "0123456789abcdef0123"),
+    /// The calls made through `control`, as a caller named `me`, without waiting for roles.
+    fn api(control: Client) -> RuntimeApi {
+        RuntimeApi {
+            control,
+            caller: CallerIdentity {
+                account: "123456789012".into(),
+                arn: "me".into(),
+            },
+            role_retry_delays: &NO_WAIT,
         }
     }
 
@@ -546,16 +443,10 @@ mod tests {
     async fn a_new_role_that_cannot_be_assumed_yet_is_retried_until_it_can() {
         let http = ReplayedHttp::new([role_not_ready(), role_not_ready(), created()]);
         let control = answered_by(&http, RetryConfig::standard());
-        let runtime = create_with_delays(
-            &control,
-            &spec(),
-            true,
-            &NO_WAIT,
-            &Progress::for_stderr(),
-            "me",
-        )
-        .await
-        .unwrap();
+        let runtime = api(control)
+            .create(&spec(), true, &Progress::for_stderr())
+            .await
+            .unwrap();
         assert_eq!(runtime.id, "agent-abcdefghij");
         assert_eq!(http.request_count(), 3);
     }
@@ -564,16 +455,10 @@ mod tests {
     async fn an_old_role_is_not_retried_and_the_error_says_what_failed() {
         let http = ReplayedHttp::new([role_not_ready(), created()]);
         let control = answered_by(&http, RetryConfig::standard());
-        let error = create_with_delays(
-            &control,
-            &spec(),
-            false,
-            &NO_WAIT,
-            &Progress::for_stderr(),
-            "me",
-        )
-        .await
-        .unwrap_err();
+        let error = api(control)
+            .create(&spec(), false, &Progress::for_stderr())
+            .await
+            .unwrap_err();
         assert!(
             error.to_string().contains(
                 "`bedrock-agentcore:CreateAgentRuntime` on `agent` failed (ValidationException"
@@ -605,16 +490,10 @@ mod tests {
         }));
         let http = ReplayedHttp::new([conflict, listed, described("3", "READY", None), updated]);
         let control = answered_by(&http, RetryConfig::standard());
-        let runtime = create_with_delays(
-            &control,
-            &spec(),
-            false,
-            &NO_WAIT,
-            &Progress::for_stderr(),
-            "me",
-        )
-        .await
-        .unwrap();
+        let runtime = api(control)
+            .create(&spec(), false, &Progress::for_stderr())
+            .await
+            .unwrap();
         assert_eq!(
             (runtime.version.as_str(), runtime.status.as_str()),
             ("4", "UPDATING")
@@ -641,16 +520,10 @@ mod tests {
                 .with_max_attempts(3)
                 .with_initial_backoff(Duration::from_millis(1)),
         );
-        let runtime = create_with_delays(
-            &control,
-            &spec(),
-            false,
-            &NO_WAIT,
-            &Progress::for_stderr(),
-            "me",
-        )
-        .await
-        .unwrap();
+        let runtime = api(control)
+            .create(&spec(), false, &Progress::for_stderr())
+            .await
+            .unwrap();
         assert_eq!(runtime.id, "agent-abcdefghij");
         assert_eq!(http.request_count(), 2);
     }
@@ -663,15 +536,14 @@ mod tests {
             Some("invoke.py exited: ModuleNotFoundError: No module named 'strands'"),
         )]);
         let control = answered_by(&http, RetryConfig::standard());
-        let error = wait_ready(
-            &control,
-            "agent-abcdefghij",
-            Duration::from_secs(5),
-            &Progress::for_stderr(),
-            "me",
-        )
-        .await
-        .unwrap_err();
+        let error = api(control)
+            .wait_ready(
+                "agent-abcdefghij",
+                Duration::from_secs(5),
+                &Progress::for_stderr(),
+            )
+            .await
+            .unwrap_err();
         let text = crate::error::render(&error);
         assert!(
             text.contains("is UPDATE_FAILED: invoke.py exited: ModuleNotFoundError"),

@@ -5,13 +5,17 @@
 //! trust policy replaced when it differs (the seed's tool left it stale) and its inline policy
 //! written when missing or different. A rerun with nothing changed makes no write call. Every
 //! AWS error is reported with the action that failed; none is swallowed.
+//!
+//! The calls are methods of [`RoleApi`] (`destroy`'s in `role_teardown`), which holds what
+//! every one of them needs: the client, and the caller that permission hints name.
 
 use aws_sdk_iam::Client;
-use aws_sdk_iam::types::Tag;
+use aws_sdk_iam::types::{Role, Tag};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::aws::errors::{AwsCall, code_of, explain};
+use crate::aws::errors::{AwsCall, code_of};
+use crate::aws::sdk_config::CallerIdentity;
 use crate::error::UserError;
 
 /// Tag put on roles agentprep creates, so `destroy` deletes only those.
@@ -116,106 +120,135 @@ impl RoleOutcome {
     }
 }
 
-/// Read the role and its inline policy; change nothing.
-pub async fn inspect(iam: &Client, spec: &RoleSpec, caller: &str) -> anyhow::Result<RoleState> {
-    let call = AwsCall::new("iam:GetRole", spec.expected_arn());
-    let role = match iam.get_role().role_name(&spec.name).send().await {
-        Ok(output) => output.role,
-        Err(error) if code_of(&error).as_deref() == Some("NoSuchEntity") => None,
-        Err(error) => return Err(explain(&call, Some(caller), error)),
-    };
-    let Some(role) = role else {
-        return Ok(RoleState {
-            exists: false,
-            arn: spec.expected_arn(),
-            trust_differs: false,
-            policy_differs: true,
-            created_by_agentprep: false,
-        });
-    };
-    let trust_now = role
-        .assume_role_policy_document()
-        .map(decode_document)
-        .transpose()?;
-    let created_by_agentprep = role
-        .tags()
-        .iter()
-        .any(|tag| tag.key() == CREATED_BY_TAG.0 && tag.value() == CREATED_BY_TAG.1);
-    let policy_call = AwsCall::new("iam:GetRolePolicy", role.arn());
-    let policy_now = match iam
-        .get_role_policy()
-        .role_name(&spec.name)
-        .policy_name(&spec.policy_name)
-        .send()
-        .await
-    {
-        Ok(output) => Some(decode_document(output.policy_document())?),
-        Err(error) if code_of(&error).as_deref() == Some("NoSuchEntity") => None,
-        Err(error) => return Err(explain(&policy_call, Some(caller), error)),
-    };
-    Ok(RoleState {
-        exists: true,
-        arn: role.arn().to_string(),
-        trust_differs: trust_now.as_ref() != Some(&spec.trust_policy),
-        policy_differs: policy_now.as_ref() != Some(&spec.policy),
-        created_by_agentprep,
-    })
+/// IAM's role calls, made as one caller.
+pub struct RoleApi {
+    pub(super) iam: Client,
+    /// Who makes the calls, named when AWS denies one.
+    pub(super) caller: CallerIdentity,
 }
 
-/// Bring the role to the spec, writing only what differs.
-pub async fn apply(
-    iam: &Client,
-    spec: &RoleSpec,
-    state: &RoleState,
-    caller: &str,
-) -> anyhow::Result<RoleOutcome> {
-    let mut outcome = RoleOutcome {
-        arn: state.arn.clone(),
-        created: false,
-        trust_updated: false,
-        policy_written: false,
-    };
-    if !state.exists {
-        let call = AwsCall::new("iam:CreateRole", spec.expected_arn());
-        let tag = Tag::builder()
-            .key(CREATED_BY_TAG.0)
-            .value(CREATED_BY_TAG.1)
-            .build()?;
-        let output = iam
-            .create_role()
-            .role_name(&spec.name)
-            .description(&spec.description)
-            .assume_role_policy_document(spec.trust_policy.to_string())
-            .tags(tag)
-            .send()
-            .await
-            .map_err(|error| explain(&call, Some(caller), error))?;
-        if let Some(role) = output.role {
-            outcome.arn = role.arn;
+impl RoleApi {
+    pub fn new(config: &aws_config::SdkConfig, caller: &CallerIdentity) -> RoleApi {
+        RoleApi {
+            iam: Client::new(config),
+            caller: caller.clone(),
         }
-        outcome.created = true;
-    } else if state.trust_differs {
-        let call = AwsCall::new("iam:UpdateAssumeRolePolicy", state.arn.clone());
-        iam.update_assume_role_policy()
-            .role_name(&spec.name)
-            .policy_document(spec.trust_policy.to_string())
-            .send()
-            .await
-            .map_err(|error| explain(&call, Some(caller), error))?;
-        outcome.trust_updated = true;
     }
-    if state.policy_differs {
-        let call = AwsCall::new("iam:PutRolePolicy", outcome.arn.clone());
-        iam.put_role_policy()
+
+    /// The role named `name`; `None` when there is none. `resource` names it in an error
+    /// (its ARN when known).
+    pub async fn get(
+        &self,
+        name: &str,
+        resource: impl Into<String>,
+    ) -> anyhow::Result<Option<Role>> {
+        let call = AwsCall::new("iam:GetRole", resource);
+        match self.iam.get_role().role_name(name).send().await {
+            Ok(output) => Ok(output.role),
+            Err(error) if code_of(&error).as_deref() == Some("NoSuchEntity") => Ok(None),
+            Err(error) => Err(self.caller.explain(&call, error)),
+        }
+    }
+
+    /// Read the role and its inline policy; change nothing.
+    pub async fn inspect(&self, spec: &RoleSpec) -> anyhow::Result<RoleState> {
+        let role = self.get(&spec.name, spec.expected_arn()).await?;
+        let Some(role) = role else {
+            return Ok(RoleState {
+                exists: false,
+                arn: spec.expected_arn(),
+                trust_differs: false,
+                policy_differs: true,
+                created_by_agentprep: false,
+            });
+        };
+        let trust_now = role
+            .assume_role_policy_document()
+            .map(decode_document)
+            .transpose()?;
+        let created_by_agentprep = is_agentpreps(&role);
+        let policy_call = AwsCall::new("iam:GetRolePolicy", role.arn());
+        let policy_now = match self
+            .iam
+            .get_role_policy()
             .role_name(&spec.name)
             .policy_name(&spec.policy_name)
-            .policy_document(spec.policy.to_string())
             .send()
             .await
-            .map_err(|error| explain(&call, Some(caller), error))?;
-        outcome.policy_written = true;
+        {
+            Ok(output) => Some(decode_document(output.policy_document())?),
+            Err(error) if code_of(&error).as_deref() == Some("NoSuchEntity") => None,
+            Err(error) => return Err(self.caller.explain(&policy_call, error)),
+        };
+        Ok(RoleState {
+            exists: true,
+            arn: role.arn().to_string(),
+            trust_differs: trust_now.as_ref() != Some(&spec.trust_policy),
+            policy_differs: policy_now.as_ref() != Some(&spec.policy),
+            created_by_agentprep,
+        })
     }
-    Ok(outcome)
+
+    /// Bring the role to the spec, writing only what differs.
+    pub async fn apply(&self, spec: &RoleSpec, state: &RoleState) -> anyhow::Result<RoleOutcome> {
+        let mut outcome = RoleOutcome {
+            arn: state.arn.clone(),
+            created: false,
+            trust_updated: false,
+            policy_written: false,
+        };
+        if !state.exists {
+            let call = AwsCall::new("iam:CreateRole", spec.expected_arn());
+            let tag = Tag::builder()
+                .key(CREATED_BY_TAG.0)
+                .value(CREATED_BY_TAG.1)
+                .build()?;
+            let output = self
+                .iam
+                .create_role()
+                .role_name(&spec.name)
+                .description(&spec.description)
+                .assume_role_policy_document(spec.trust_policy.to_string())
+                .tags(tag)
+                .send()
+                .await
+                .map_err(|error| self.caller.explain(&call, error))?;
+            if let Some(role) = output.role {
+                outcome.arn = role.arn;
+            }
+            outcome.created = true;
+        } else if state.trust_differs {
+            let call = AwsCall::new("iam:UpdateAssumeRolePolicy", state.arn.clone());
+            self.iam
+                .update_assume_role_policy()
+                .role_name(&spec.name)
+                .policy_document(spec.trust_policy.to_string())
+                .send()
+                .await
+                .map_err(|error| self.caller.explain(&call, error))?;
+            outcome.trust_updated = true;
+        }
+        if state.policy_differs {
+            let call = AwsCall::new("iam:PutRolePolicy", outcome.arn.clone());
+            self.iam
+                .put_role_policy()
+                .role_name(&spec.name)
+                .policy_name(&spec.policy_name)
+                .policy_document(spec.policy.to_string())
+                .send()
+                .await
+                .map_err(|error| self.caller.explain(&call, error))?;
+            outcome.policy_written = true;
+        }
+        Ok(outcome)
+    }
+}
+
+/// Whether the role carries agentprep's tag: agentprep created it.
+pub fn is_agentpreps(role: &Role) -> bool {
+    role.tags()
+        .iter()
+        .any(|tag| tag.key() == CREATED_BY_TAG.0 && tag.value() == CREATED_BY_TAG.1)
 }
 
 /// IAM returns policy documents URL-encoded; compare them as JSON values.

@@ -3,7 +3,6 @@
 //! deployment is of no use, while a deployment without a role can be deployed with another.
 
 use crate::bundle::output_dir::{self, DeploymentIdentity, PreparedFrom, PreviousDeployment};
-use crate::iam::role;
 use crate::output::progress::Progress;
 use crate::prepare::plan::{PreparePlan, RolePlan};
 use crate::prepare::report::{PrepareReport, RoleReport};
@@ -13,9 +12,9 @@ pub async fn apply(plan: PreparePlan, progress: &Progress) -> anyhow::Result<Pre
         previous.discard()?;
     }
     let role = match &plan.role {
-        RolePlan::Managed { iam, caller, state } => {
+        RolePlan::Managed { role_api, state } => {
             progress.step(format!("Updating role `{}`", plan.role_spec.name));
-            let outcome = role::apply(iam, &plan.role_spec, state, caller).await?;
+            let outcome = role_api.apply(&plan.role_spec, state).await?;
             RoleReport::applied(&plan.role_spec, &outcome)
         }
         _ => RoleReport::of_plan(&plan),

@@ -10,7 +10,7 @@ use crate::aws::sdk_config;
 use crate::bundle::output_dir::{self, Conflicts, PlannedFile};
 use crate::error::UserError;
 use crate::iam::policy_documents::{self, ArnParts};
-use crate::iam::role::{self, RoleSpec, RoleState};
+use crate::iam::role::{self, RoleApi, RoleSpec, RoleState};
 use crate::iam::role_arn::parse_role_arn;
 use crate::output::progress::Progress;
 use crate::prepare::options::{PrepareOptions, RoleChoice};
@@ -36,12 +36,8 @@ pub struct PreparePlan {
 
 /// What happens to the execution role.
 pub enum RolePlan {
-    /// Created or brought up to date from `state`, as `caller`.
-    Managed {
-        iam: aws_sdk_iam::Client,
-        caller: String,
-        state: RoleState,
-    },
+    /// Created or brought up to date from `state`, through `role_api`.
+    Managed { role_api: RoleApi, state: RoleState },
     /// `--execution-role ARN`, used as it is.
     Given(String),
     /// `--no-role`.
@@ -91,7 +87,7 @@ pub async fn plan(options: &PrepareOptions, progress: &Progress) -> anyhow::Resu
     }
 
     // Who we are in AWS: from STS for a managed role, from the ARN for a given one.
-    let mut caller = None;
+    let mut connected = None;
     let account = match (&options.role, given_account) {
         (RoleChoice::Managed, _) => {
             let region = region
@@ -99,8 +95,9 @@ pub async fn plan(options: &PrepareOptions, progress: &Progress) -> anyhow::Resu
                 .ok_or_else(|| UserError::usage("no region"))?;
             progress.step("Checking AWS credentials");
             let (config, identity) = sdk_config::connect(region, Some("--no-role")).await?;
-            caller = Some((config, identity.arn));
-            Some(identity.account)
+            let account = identity.account.clone();
+            connected = Some((config, identity));
+            Some(account)
         }
         (_, given) => given,
     };
@@ -133,12 +130,12 @@ pub async fn plan(options: &PrepareOptions, progress: &Progress) -> anyhow::Resu
         policy,
         arn_prefix: format!("arn:{}:iam::{}:role/", parts.partition, parts.account),
     };
-    let role = match (&options.role, caller) {
+    let role = match (&options.role, connected) {
         (RoleChoice::Managed, Some((config, caller))) => {
-            let iam = aws_sdk_iam::Client::new(&config);
+            let role_api = RoleApi::new(&config, &caller);
             progress.step(format!("Looking up role `{role_name}`"));
-            let state = role::inspect(&iam, &role_spec, &caller).await?;
-            RolePlan::Managed { iam, caller, state }
+            let state = role_api.inspect(&role_spec).await?;
+            RolePlan::Managed { role_api, state }
         }
         (RoleChoice::Given(arn), _) => RolePlan::Given(arn.clone()),
         _ => RolePlan::None,

@@ -16,6 +16,7 @@ use anyhow::Context;
 use serde_yaml_ng::{Mapping, Value};
 
 use crate::error::UserError;
+use crate::python::version::PythonVersion;
 
 pub const STATE_FILE: &str = ".bedrock_agentcore.yaml";
 
@@ -41,7 +42,9 @@ pub enum SaveOutcome {
 pub struct AgentRecord {
     pub entrypoint: String,
     pub source_path: String,
-    pub runtime_type: String,
+    /// The runtime's Python, written as `runtime_type` (`PYTHON_3_12`); `None` leaves the
+    /// entry's as it is.
+    pub python: Option<PythonVersion>,
     pub execution_role: String,
     pub account: String,
     pub region: String,
@@ -198,9 +201,11 @@ impl ProjectState {
             .and_then(|text| crate::server_protocol::Protocol::parse(&text))
     }
 
-    /// The runtime's Python (`runtime_type`, e.g. `PYTHON_3_12`).
-    pub fn runtime_type_of(&self, name: &str) -> Option<String> {
+    /// The runtime's Python (`runtime_type`, e.g. `PYTHON_3_12`); `None` when unset or not a
+    /// Python runtime.
+    pub fn python_of(&self, name: &str) -> Option<PythonVersion> {
         self.agent_str(name, &["runtime_type"])
+            .and_then(|runtime| PythonVersion::from_runtime_name(&runtime))
     }
 
     /// The deployment directory `deploy` packaged (`source_path`).
@@ -274,7 +279,9 @@ impl ProjectState {
         };
         agent.insert("entrypoint".into(), record.entrypoint.as_str().into());
         agent.insert("deployment_type".into(), "direct_code_deploy".into());
-        agent.insert("runtime_type".into(), record.runtime_type.as_str().into());
+        if let Some(python) = record.python {
+            agent.insert("runtime_type".into(), python.runtime_name().into());
+        }
         agent.insert("platform".into(), "linux/arm64".into());
         agent.insert("source_path".into(), record.source_path.as_str().into());
         let aws = child_mapping(agent, "aws");
@@ -473,7 +480,7 @@ mod tests {
         );
         let record = AgentRecord {
             entrypoint: "/p/deployment/invoke.py".into(),
-            runtime_type: "PYTHON_3_12".into(),
+            python: Some(PythonVersion::new(12)),
             region: "us-east-1".into(),
             agent_id: Some("cost_estimator_agent-abc123DEF0".into()),
             ..AgentRecord::default()

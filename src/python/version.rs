@@ -4,11 +4,15 @@
 //! interpreter is found by its line (`python3.12`), so the minor version is the whole decision.
 //! It moves between three spellings (`3.12` on the command line and in files, `PYTHON_3_12` in
 //! `.bedrock_agentcore.yaml` and the AWS API, `cp312` in wheel tags); they are converted here
-//! and nowhere else.
+//! and nowhere else. The versions AgentCore Runtime runs are the SDK's list, read here too, so
+//! that `prepare`, `serve` and `deploy` accept the same set and a version AWS adds arrives with
+//! the SDK instead of a hand-kept list.
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::LazyLock;
 
+use aws_sdk_bedrockagentcorecontrol::types::AgentManagedRuntimeType;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A CPython 3.X line.
@@ -46,7 +50,38 @@ impl PythonVersion {
         None
     }
 
-    /// The AWS API's spelling: `PYTHON_3_12`.
+    /// The versions AgentCore Runtime runs for direct code deploy (`codeConfiguration.runtime`),
+    /// oldest first: the `PYTHON_3_X` values of the SDK's `AgentManagedRuntimeType`.
+    pub fn agentcore_versions() -> &'static [PythonVersion] {
+        static VERSIONS: LazyLock<Vec<PythonVersion>> = LazyLock::new(|| {
+            let mut versions: Vec<PythonVersion> = AgentManagedRuntimeType::values()
+                .iter()
+                .filter_map(|name| PythonVersion::from_runtime_name(name))
+                .collect();
+            versions.sort_unstable();
+            versions
+        });
+        &VERSIONS
+    }
+
+    /// Whether AgentCore Runtime runs this version.
+    pub fn runs_on_agentcore(self) -> bool {
+        PythonVersion::agentcore_versions().contains(&self)
+    }
+
+    /// The SDK's runtime type (`AgentManagedRuntimeType::Python312`); `None` when AgentCore
+    /// Runtime runs no such version.
+    pub fn runtime_type(self) -> Option<AgentManagedRuntimeType> {
+        self.runs_on_agentcore()
+            .then(|| AgentManagedRuntimeType::from(self.runtime_name().as_str()))
+    }
+
+    /// The version of a runtime type; `None` for another language's (`NODE_22`).
+    pub fn from_runtime_type(runtime: &AgentManagedRuntimeType) -> Option<PythonVersion> {
+        PythonVersion::from_runtime_name(runtime.as_str())
+    }
+
+    /// The AWS API's spelling, which `.bedrock_agentcore.yaml` keeps too: `PYTHON_3_12`.
     pub fn runtime_name(self) -> String {
         format!("PYTHON_3_{}", self.minor)
     }
@@ -72,18 +107,24 @@ impl fmt::Display for PythonVersion {
 impl FromStr for PythonVersion {
     type Err = String;
 
-    /// Exactly `3.X` or `3.X.Y` (a command-line value is not searched for a version).
+    /// Exactly `3.X` or `3.X.Y`, or the interpreter's name `python3.X` (a command-line value
+    /// is not searched for a version, as a file is by [`PythonVersion::find_in`]).
     fn from_str(text: &str) -> Result<PythonVersion, String> {
-        let mut parts = text.trim().split('.');
-        let (Some("3"), Some(minor)) = (parts.next(), parts.next()) else {
-            return Err(format!("`{text}` is not a Python 3 version such as `3.12`"));
+        let trimmed = text.trim();
+        let number = trimmed.strip_prefix("python").unwrap_or(trimmed);
+        let mut parts = number.split('.');
+        let minor = match (parts.next(), parts.next()) {
+            (Some("3"), Some(minor)) => minor.parse::<u8>().ok(),
+            _ => None,
         };
         let patch_ok = parts
             .next()
             .is_none_or(|patch| !patch.is_empty() && patch.chars().all(|c| c.is_ascii_digit()));
-        match minor.parse::<u8>() {
-            Ok(minor) if patch_ok && parts.next().is_none() => Ok(PythonVersion::new(minor)),
-            _ => Err(format!("`{text}` is not a Python 3 version such as `3.12`")),
+        match minor {
+            Some(minor) if patch_ok && parts.next().is_none() => Ok(PythonVersion::new(minor)),
+            _ => Err(format!(
+                "`{text}` is not a Python 3 version: write it as `3.12` (or `python3.12`)"
+            )),
         }
     }
 }
@@ -143,5 +184,50 @@ mod tests {
         for bad in ["3", "3.x", "2.7", "3.12.", "three", "3.12.1.1"] {
             assert!(bad.parse::<PythonVersion>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_interpreters_name_is_read_as_its_version() {
+        assert_eq!("python3.12".parse(), Ok(PythonVersion::new(12)));
+        assert_eq!(" python3.14.0 ".parse(), Ok(PythonVersion::new(14)));
+        for bad in ["python", "python3", "python2.7", "pypy3.10", "PYTHON_3_12"] {
+            assert!(bad.parse::<PythonVersion>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_value_that_is_no_version_is_named_with_how_to_write_one() {
+        let error = "3.x".parse::<PythonVersion>().unwrap_err();
+        assert_eq!(
+            error,
+            "`3.x` is not a Python 3 version: write it as `3.12` (or `python3.12`)"
+        );
+    }
+
+    #[test]
+    fn the_versions_agentcore_runs_are_the_sdks_and_include_3_14() {
+        let versions: Vec<String> = PythonVersion::agentcore_versions()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(versions, ["3.10", "3.11", "3.12", "3.13", "3.14"]);
+        assert_eq!(
+            PythonVersion::new(14).runtime_type(),
+            Some(AgentManagedRuntimeType::Python314)
+        );
+        assert_eq!(PythonVersion::new(9).runtime_type(), None);
+        assert!(!PythonVersion::new(15).runs_on_agentcore());
+    }
+
+    #[test]
+    fn the_sdks_runtime_type_converts_back() {
+        for version in PythonVersion::agentcore_versions() {
+            let runtime = version.runtime_type().unwrap();
+            assert_eq!(PythonVersion::from_runtime_type(&runtime), Some(*version));
+        }
+        assert_eq!(
+            PythonVersion::from_runtime_type(&AgentManagedRuntimeType::Node22),
+            None
+        );
     }
 }

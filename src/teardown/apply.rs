@@ -3,9 +3,6 @@
 
 use std::time::Duration;
 
-use crate::aws_deploy::runtime_upsert;
-use crate::aws_deploy::s3_upload;
-use crate::iam::role_teardown;
 use crate::output::progress::Progress;
 use crate::project_state::{STATE_FILE, SaveOutcome};
 use crate::teardown::plan::{Fate, TeardownPlan};
@@ -17,13 +14,10 @@ pub async fn apply(
     progress: &Progress,
 ) -> anyhow::Result<Vec<String>> {
     let mut lines = Vec::new();
-    let caller = plan.caller.clone();
     match &plan.runtime {
         Some((id, Fate::Delete)) => {
             progress.step(format!("Deleting runtime `{id}`"));
-            let control = aws_sdk_bedrockagentcorecontrol::Client::new(&plan.config);
-            let deleted =
-                runtime_upsert::delete(&control, id, wait_timeout, progress, &caller).await?;
+            let deleted = plan.runtime_api.delete(id, wait_timeout, progress).await?;
             lines.push(if deleted {
                 format!("runtime `{id}`: deleted")
             } else {
@@ -36,8 +30,7 @@ pub async fn apply(
     for (bucket, key, fate) in &plan.packages {
         let line = match fate {
             Fate::Delete => {
-                let s3 = s3_upload::client(&plan.config);
-                s3_upload::delete_object(&s3, bucket, key, &plan.account, &caller).await?;
+                plan.package_store.delete_object(bucket, key).await?;
                 "deleted".to_string()
             }
             _ => "already gone".to_string(),
@@ -48,8 +41,7 @@ pub async fn apply(
         let line = match fate {
             Fate::Delete => {
                 progress.step(format!("Deleting role `{name}`"));
-                let iam = aws_sdk_iam::Client::new(&plan.config);
-                role_teardown::delete(&iam, name, &caller).await?;
+                plan.role_api.delete(name).await?;
                 "deleted".to_string()
             }
             other => other.describe(""),

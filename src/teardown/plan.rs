@@ -1,9 +1,9 @@
 //! `destroy`'s plan: what of the agent is still in AWS, and what becomes of each part.
 
 use crate::aws::sdk_config;
-use crate::aws_deploy::runtime_upsert;
-use crate::aws_deploy::s3_upload;
-use crate::iam::role_teardown;
+use crate::aws_deploy::runtime_upsert::RuntimeApi;
+use crate::aws_deploy::s3_upload::PackageStore;
+use crate::iam::role::RoleApi;
 use crate::teardown::Target;
 
 /// What becomes of one part of the deployment.
@@ -28,9 +28,10 @@ impl Fate {
 
 pub struct TeardownPlan {
     pub target: Target,
-    pub config: aws_config::SdkConfig,
-    pub caller: String,
-    pub account: String,
+    /// The calls `apply` makes, as the caller who planned.
+    pub runtime_api: RuntimeApi,
+    pub package_store: PackageStore,
+    pub role_api: RoleApi,
     /// The runtime's id and its fate; `None` when no runtime of the agent was found.
     pub runtime: Option<(String, Fate)>,
     /// Each copy of the package (bucket, key) and its fate: where the state file puts it, and
@@ -42,16 +43,18 @@ pub struct TeardownPlan {
 
 pub async fn plan(target: Target, keep_role: bool) -> anyhow::Result<TeardownPlan> {
     let (config, identity) = sdk_config::connect(&target.region, None).await?;
-    let caller = identity.arn;
-    let control = aws_sdk_bedrockagentcorecontrol::Client::new(&config);
+    let runtime_api = RuntimeApi::new(&config, &identity);
+    let package_store = PackageStore::new(&config, &identity);
+    let role_api = RoleApi::new(&config, &identity);
     let runtime = match &target.agent_id {
         Some(id) => Some(id.clone()),
-        None => runtime_upsert::find_by_name(&control, &target.agent, &caller)
+        None => runtime_api
+            .find_by_name(&target.agent)
             .await?
             .map(|runtime| runtime.id),
     };
     let described = match &runtime {
-        Some(id) => runtime_upsert::describe(&control, id, &caller).await?,
+        Some(id) => runtime_api.describe(id).await?,
         None => None,
     };
     let deployed_package = described
@@ -72,10 +75,10 @@ pub async fn plan(target: Target, keep_role: bool) -> anyhow::Result<TeardownPla
     {
         locations.push(deployed);
     }
-    let s3 = s3_upload::client(&config);
     let mut packages = Vec::new();
     for (bucket, key) in locations {
-        let present = s3_upload::stored_object(&s3, &bucket, &key, &identity.account, &caller)
+        let present = package_store
+            .stored_object(&bucket, &key)
             .await?
             .is_present();
         let fate = if present {
@@ -89,8 +92,7 @@ pub async fn plan(target: Target, keep_role: bool) -> anyhow::Result<TeardownPla
     let role = match &target.role_arn {
         Some(arn) => {
             let name = arn.rsplit('/').next().unwrap_or_default().to_string();
-            let iam = aws_sdk_iam::Client::new(&config);
-            let facts = role_teardown::facts(&iam, &name, &caller).await?;
+            let facts = role_api.facts(&name).await?;
             let users = target.state.other_agents_using_role(&target.agent, arn);
             let fate = if !facts.exists {
                 Fate::AlreadyGone
@@ -109,9 +111,9 @@ pub async fn plan(target: Target, keep_role: bool) -> anyhow::Result<TeardownPla
     };
     Ok(TeardownPlan {
         target,
-        config,
-        caller,
-        account: identity.account,
+        runtime_api,
+        package_store,
+        role_api,
         runtime,
         packages,
         role,
