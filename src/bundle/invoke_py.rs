@@ -109,6 +109,7 @@ sys.path[:0] = [_HERE, {roots}os.path.join(_HERE, "{package}")]
     let import_of =
         |name: &str, alias: &str| -> String { kept_from_serving(&import_line(name, alias)) };
     out.push_str(SERVER_GUARD);
+    out.push_str(INHERITED_SOCKET);
     if at.by_path {
         out.push_str(&format!(
             r#"
@@ -440,6 +441,33 @@ def _uvicorn_kept_from_serving():
 
 "#;
 
+/// The socket `agentprep serve` bound for this worker, handed to uvicorn (`fd=`): the port
+/// stays the worker's from `serve`'s choice to the server's start. Nothing is passed on
+/// AgentCore, nor to an SDK whose `run` passes no arguments on to uvicorn (the server binds
+/// `PORT` then, as before).
+const INHERITED_SOCKET: &str = r#"
+
+def _inherited_socket(run=None):
+    """`fd=` for uvicorn when `agentprep serve` handed this process its bound socket
+    (AGENTPREP_LISTEN_FD), else nothing."""
+    import inspect
+
+    fd = os.environ.pop("AGENTPREP_LISTEN_FD", None)
+    if fd is None:
+        return {}
+    # Not passed on to programs the agent starts.
+    os.set_inheritable(int(fd), False)
+    try:
+        passed_on = run is None or any(
+            parameter.kind is inspect.Parameter.VAR_KEYWORD
+            for parameter in inspect.signature(run).parameters.values()
+        )
+    except (TypeError, ValueError):
+        passed_on = False
+    return {"fd": int(fd)} if passed_on else {}
+
+"#;
+
 /// A Python string literal holding `text` (JSON's escapes are Python's).
 fn python_string(text: &str) -> String {
     serde_json::Value::String(text.to_string()).to_string()
@@ -450,7 +478,7 @@ const MAIN_APP_RUN: &str = r#"
 if __name__ == "__main__":
     # In AgentCore's container the SDK binds 0.0.0.0 by itself; elsewhere it binds 127.0.0.1.
     # AGENTPREP_HOST overrides that choice, PORT chooses the port.
-    app.run(port=int(os.environ.get("PORT", "8080")), host=os.environ.get("AGENTPREP_HOST") or None)
+    app.run(port=int(os.environ.get("PORT", "8080")), host=os.environ.get("AGENTPREP_HOST") or None, **_inherited_socket(app.run))
 "#;
 
 /// Where a protocol server listens, as `BedrockAgentCoreApp` chooses for HTTP agents.
@@ -498,7 +526,7 @@ if __name__ == "__main__":
 
     # Port 9000 is where AgentCore connects to an A2A server; PORT chooses another. The card's
     # URL comes from AGENTCORE_RUNTIME_URL when the agent reads it, as on AgentCore.
-    uvicorn.run(_a2a_app(), host=_host(), port=int(os.environ.get("PORT", "9000")))
+    uvicorn.run(_a2a_app(), host=_host(), port=int(os.environ.get("PORT", "9000")), **_inherited_socket())
 "#;
 
 /// The Streamable HTTP app of any of the MCP server APIs, run with uvicorn where AgentCore
@@ -561,7 +589,7 @@ if __name__ == "__main__":
 
     # Port 8000 is where AgentCore connects to an MCP server; PORT chooses another.
     _bind = _host()
-    uvicorn.run(_streamable_http_app(_bind), host=_bind, port=int(os.environ.get("PORT", "8000")))
+    uvicorn.run(_streamable_http_app(_bind), host=_bind, port=int(os.environ.get("PORT", "8000")), **_inherited_socket())
 "#;
 
 const MAIN_UVICORN_RUN: &str = r#"
@@ -570,7 +598,7 @@ if __name__ == "__main__":
     import uvicorn
 
     # PORT chooses the port.
-    uvicorn.run(app, host=_host(), port=int(os.environ.get("PORT", "8080")))
+    uvicorn.run(app, host=_host(), port=int(os.environ.get("PORT", "8080")), **_inherited_socket())
 "#;
 
 /// Imports and helpers shared by the generated wrappers around an agent; `standard_imports`

@@ -17,7 +17,6 @@ pub mod lifecycle;
 pub mod local_arn;
 pub mod mcp_session;
 pub mod missing_imports;
-pub mod port_lease;
 pub mod proxy;
 pub mod python_env;
 pub mod reload_log;
@@ -36,6 +35,7 @@ pub mod stop_signals;
 pub mod websocket_bridge;
 pub mod worker;
 pub mod worker_client;
+pub mod worker_socket;
 
 #[cfg(test)]
 mod connection_tests;

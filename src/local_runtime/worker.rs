@@ -20,9 +20,9 @@ use tokio::sync::watch;
 use crate::local_runtime::child_spawner::ChildSpawner;
 use crate::local_runtime::echo_budget::{ECHO_BYTES_PER_SECOND, Echo, EchoBudget};
 use crate::local_runtime::leftovers::SERVE_PID_ENV;
-use crate::local_runtime::port_lease::{self, PortLease};
 use crate::local_runtime::session_log::{MAX_SESSION_LOG_BYTES, SessionLog};
 use crate::local_runtime::worker_client::{WorkerClient, ping};
+use crate::local_runtime::worker_socket::{self, LISTEN_FD_ENV, PortLease, WorkerSocket};
 use crate::server_protocol::Protocol;
 
 /// How long a stopped worker gets between SIGTERM and SIGKILL.
@@ -129,8 +129,9 @@ impl Worker {
     ) -> Result<Arc<Worker>, StartFailure> {
         let number = NEXT_WORKER.fetch_add(1, Ordering::Relaxed);
         let fail = |message: String| StartFailure { message };
-        let lease = port_lease::lease().map_err(|e| fail(format!("no free loopback port: {e}")))?;
-        let port = lease.port;
+        let socket =
+            WorkerSocket::bind().map_err(|e| fail(format!("no free loopback port: {e}")))?;
+        let port = socket.port();
         let workdir = spec
             .work_root
             .join(format!("worker-{}-{number}", std::process::id()));
@@ -152,6 +153,7 @@ impl Worker {
             .arg(&spec.invoke_py)
             .current_dir(&workdir)
             .env("PORT", port.to_string())
+            .env(LISTEN_FD_ENV, socket.fd().to_string())
             .env("AGENTPREP_HOST", "127.0.0.1")
             .env("PYTHONUNBUFFERED", "1")
             .env("PYTHONDONTWRITEBYTECODE", "1")
@@ -169,10 +171,16 @@ impl Worker {
             })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        let inherited = socket.fd();
+        // SAFETY: only fcntl, async-signal-safe, runs between fork and exec.
+        unsafe {
+            command.pre_exec(move || worker_socket::keep_across_exec(inherited));
+        }
         let mut child = spawner
             .spawn(command)
             .await
             .map_err(|e| fail(format!("cannot start `{}`: {e}", spec.python.display())))?;
+        let lease = socket.hand_over();
         let pid = child.id().unwrap_or_default();
         let standby_gate = child.stdin.take();
         let output = Arc::new(WorkerOutput::new(
