@@ -5,8 +5,10 @@
 //!
 //! The page is three files embedded in the binary (no Node build step, nothing fetched from
 //! elsewhere); it reads the runtime through the small JSON API in [`api`] and talks to agents
-//! through the very data-plane API the SDKs use. Because a page now shares the port with the
-//! data plane, [`guards`] stands in front of the whole router.
+//! through the very data-plane API the SDKs use. Because a page shares the port with the data
+//! plane, [`guards`] stands in front of it; the data plane applies the same checks to its own
+//! requests (`loopback_requests`), and `serve_workflow::app` sends each request to one or the
+//! other by its path.
 
 pub mod api;
 pub mod guards;
@@ -25,7 +27,7 @@ const INDEX_HTML: &str = include_str!("assets/index.html");
 const APP_JS: &str = include_str!("assets/app.js");
 const APP_CSS: &str = include_str!("assets/app.css");
 
-/// The page, its assets and its API; merged into the data plane's router.
+/// The page, its assets and its API: every path under `/ui`.
 pub fn router(runtime: Arc<LocalRuntime>) -> Router {
     Router::new()
         .route(

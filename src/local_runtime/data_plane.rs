@@ -1,8 +1,8 @@
 //! The AWS data-plane API of the local runtime (`bedrock-agentcore`'s InvokeAgentRuntime and
 //! StopRuntimeSession), plus the container-style `POST /invocations` and `GET /ping` for curl.
 //!
-//! `router` is separate from any socket, so tests can drive it directly; `serve` binds it
-//! (with the inspector page beside it: `server`).
+//! `router` is separate from any socket, so tests can drive it directly; `serve` answers with
+//! it behind its checks, the inspector page beside it (`serve_workflow::app`).
 
 use std::sync::Arc;
 
@@ -54,7 +54,8 @@ pub fn router(runtime: Arc<LocalRuntime>) -> Router {
         .with_state(runtime)
 }
 
-fn unknown_operation() -> ApiError {
+/// What a path this runtime does not serve is answered with (the inspector's unknown paths too).
+pub fn unknown_operation() -> ApiError {
     ApiError::unknown_operation(
         "this local runtime serves InvokeAgentRuntime, StopRuntimeSession, WebSocket at /runtimes/{arn}/ws, POST /invocations and GET /ping",
     )

@@ -6,7 +6,6 @@ pub mod agui_thread;
 pub mod api_error;
 pub mod auto_instrumentation;
 pub mod child_spawner;
-pub mod connections;
 pub mod data_plane;
 pub mod echo_budget;
 pub mod exit_watchdog;
@@ -26,7 +25,6 @@ pub mod server;
 pub mod session_call;
 pub mod session_log;
 pub mod sessions;
-pub mod shutdown_flag;
 pub mod snapshot;
 pub mod standby;
 pub mod start_queue;
@@ -37,7 +35,5 @@ pub mod worker;
 pub mod worker_client;
 pub mod worker_socket;
 
-#[cfg(test)]
-mod connection_tests;
 #[cfg(test)]
 mod tests;
