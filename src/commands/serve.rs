@@ -1,27 +1,32 @@
 //! `agentprep serve`: prepared deployments on a local AgentCore Runtime. Its flags turned into
-//! the workflow's options, the workflow started (`crate::serve_workflow`), its report printed
-//! once it is ready, then served until Ctrl-C or SIGTERM.
+//! the workflow's options, the workflow started (`crate::serve_workflow`, on a runtime of its
+//! own: `one_thread`), its report printed once it is ready, then served until Ctrl-C or
+//! SIGTERM.
 
 use std::time::Duration;
 
 use crate::cli::ServeArgs;
 use crate::output::progress::Progress;
 use crate::output::stdout;
-use crate::serve_workflow::{self, options::ServeOptions};
+use crate::serve_workflow::{self, one_thread, options::ServeOptions};
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     crate::output::event_log::init();
     let open = args.open;
-    let progress = Progress::for_stderr();
-    let serving = serve_workflow::start(&options(args), &progress).await?;
-    if let Err(error) = stdout::emit(&serving.report.to_string()) {
-        serving.abandon();
-        return Err(error.into());
-    }
-    if open {
-        crate::output::browser::open_when_interactive(&serving.report.inspector);
-    }
-    serving.run().await
+    let options = options(args);
+    one_thread::run(move || async move {
+        let progress = Progress::for_stderr();
+        let serving = serve_workflow::start(&options, &progress).await?;
+        if let Err(error) = stdout::emit(&serving.report.to_string()) {
+            serving.abandon();
+            return Err(error.into());
+        }
+        if open {
+            crate::output::browser::open_when_interactive(&serving.report.inspector);
+        }
+        serving.run().await
+    })
+    .await
 }
 
 fn options(args: ServeArgs) -> ServeOptions {

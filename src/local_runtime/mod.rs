@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod local_arn;
 pub mod mcp_session;
 pub mod missing_imports;
+pub mod protocol_route;
 pub mod proxy;
 pub mod python_env;
 pub mod reload_log;

@@ -92,6 +92,8 @@ enum Control {
 
 pub struct Worker {
     pub port: u16,
+    /// Where invocations are posted: its port and its protocol's path, made once.
+    pub invocation_uri: axum::http::Uri,
     control: Control,
     /// The exit status once the process has ended (set by the waiter task).
     exit: watch::Receiver<Option<ExitStatus>>,
@@ -205,6 +207,7 @@ impl Worker {
         });
         let worker = Arc::new(Worker {
             port,
+            invocation_uri: invocation_uri(port, spec.protocol),
             control: Control::Process { pid },
             exit,
             output,
@@ -331,6 +334,7 @@ impl Worker {
         });
         let worker = Arc::new(Worker {
             port,
+            invocation_uri: invocation_uri(port, spec.protocol),
             control,
             exit,
             output,
@@ -530,6 +534,14 @@ impl Drop for Worker {
         }
         let _ = std::fs::remove_dir_all(&self.workdir);
     }
+}
+
+/// `http://127.0.0.1:<port><the protocol's invocation path>`.
+fn invocation_uri(port: u16, protocol: Protocol) -> axum::http::Uri {
+    let uri = format!("http://127.0.0.1:{port}{}", protocol.invocation_path());
+    // A port and a fixed path always make a URI; the fallback is never taken.
+    uri.parse()
+        .unwrap_or_else(|_| axum::http::Uri::from_static("http://127.0.0.1/"))
 }
 
 fn signal_group(pid: u32, signal: i32) {

@@ -11,6 +11,7 @@
 
 pub mod app;
 pub mod hosted_agents;
+pub mod one_thread;
 pub mod options;
 pub mod report;
 
