@@ -116,7 +116,7 @@ fn above_stdio(fd: OwnedFd) -> std::io::Result<OwnedFd> {
     if fd.as_raw_fd() > 2 {
         return Ok(fd);
     }
-    // SAFETY: fcntl duplicates a descriptor this function owns; the copy gets one owner.
+    // SAFETY: fcntl copies a descriptor this function owns; the copy gets one owner.
     let copy = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 3) };
     if copy == -1 {
         return Err(std::io::Error::last_os_error());
