@@ -1,11 +1,93 @@
-//! What a request must look like to come from this machine's own programs: a loopback `Host`
-//! (a page reaching a local port through a name that resolves to 127.0.0.1, DNS rebinding,
-//! sends its own name), and no header that two parsers may read differently. The inspector's
-//! guards and the telemetry receiver's both apply these.
+//! What a request must look like to come from this machine's own programs, or from the
+//! inspector page `serve` itself serves: a loopback `Host` (a page reaching a local port through
+//! a name that resolves to 127.0.0.1, DNS rebinding, sends its own name), no header that two
+//! parsers may read differently, no browser origin but the page's own, and no state-changing
+//! request from a browser without the header only the page sends (CSRF). The data plane, the
+//! inspector's guards and the telemetry receiver apply these, each where it stands.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, Method, header};
+
+/// The header a browser request must carry to change state (invoke, stop a session).
+pub const INSPECTOR_HEADER: &str = "x-agentprep-inspector";
+
+/// Where serve listens, as the checks need it: the port makes the allowed origins, and
+/// whether the address is loopback decides whether the data plane checks `Host` too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listening {
+    pub port: u16,
+    pub loopback: bool,
+}
+
+impl Listening {
+    pub fn at(address: SocketAddr) -> Listening {
+        Listening {
+            port: address.port(),
+            loopback: address.ip().is_loopback(),
+        }
+    }
+}
+
+/// Why a request to `serve`'s port is refused, or `None` when it may go on. `on_page`: it is
+/// for the inspector page or its API, which answers loopback names whatever the bind address;
+/// the data plane checks `Host` only while serve listens on loopback (whoever binds another
+/// address on purpose gets a data plane other machines can call, but never the page).
+pub fn refusal(
+    listening: &Listening,
+    on_page: bool,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Option<String> {
+    if let Some(repeated) = repeated_header(headers) {
+        return Some(repeated);
+    }
+    if (on_page || listening.loopback)
+        && let Some(refusal) = non_loopback_host(headers)
+    {
+        return Some(refusal);
+    }
+    let origin = headers.get(header::ORIGIN);
+    if let Some(origin) = origin
+        && !origin
+            .to_str()
+            .ok()
+            .is_some_and(|origin| is_own_origin(origin, listening.port))
+    {
+        let shown = String::from_utf8_lossy(origin.as_bytes()).into_owned();
+        return Some(format!(
+            "requests from the origin `{shown}` are refused: only pages served by this local \
+             runtime (http://127.0.0.1:{port}, http://localhost:{port}) may call it",
+            port = listening.port
+        ));
+    }
+    let from_browser = origin.is_some() || headers.contains_key("sec-fetch-site");
+    let changes_state = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let marked = headers
+        .get(INSPECTOR_HEADER)
+        .is_some_and(|value| value.as_bytes() == b"1");
+    if from_browser && changes_state && !marked {
+        return Some(format!(
+            "a {method} from a browser needs the header `X-Agentprep-Inspector: 1`, which only \
+             the inspector page sends"
+        ));
+    }
+    None
+}
+
+/// One of this server's own loopback origins (the page's, whichever name the user typed).
+fn is_own_origin(origin: &str, port: u16) -> bool {
+    let Some(host) = origin.strip_prefix("http://") else {
+        return false;
+    };
+    let with_port = ["127.0.0.1", "localhost", "[::1]"]
+        .iter()
+        .any(|name| host.eq_ignore_ascii_case(&format!("{name}:{port}")));
+    // A browser leaves the default port out of an origin.
+    let default_port = port == 80
+        && ["127.0.0.1", "localhost", "[::1]"].contains(&host.to_ascii_lowercase().as_str());
+    with_port || default_port
+}
 
 /// A `Host` or `Origin` sent twice: proxies and servers disagree on which one counts, so a
 /// check of the first may not be a check of the one used.

@@ -102,6 +102,30 @@ def _uvicorn_kept_from_serving():
             setattr(owner, name, original)
 
 
+# --- section: inherited_socket ---
+# The socket `agentprep serve` bound for this worker, handed to uvicorn (`fd=`): the port stays
+# the worker's from `serve`'s choice to the server's start. Nothing is passed on AgentCore, nor
+# to an SDK whose `run` passes no arguments on to uvicorn (the server binds `PORT` then).
+def _inherited_socket(run=None):
+    """`fd=` for uvicorn when `agentprep serve` handed this process its bound socket
+    (AGENTPREP_LISTEN_FD), else nothing."""
+    import inspect
+
+    fd = os.environ.pop("AGENTPREP_LISTEN_FD", None)
+    if fd is None:
+        return {}
+    # Not passed on to programs the agent starts.
+    os.set_inheritable(int(fd), False)
+    try:
+        passed_on = run is None or any(
+            parameter.kind is inspect.Parameter.VAR_KEYWORD
+            for parameter in inspect.signature(run).parameters.values()
+        )
+    except (TypeError, ValueError):
+        passed_on = False
+    return {"fd": int(fd)} if passed_on else {}
+
+
 # --- section: answers ---
 # What the wrappers around an agent object, class or function share: the prompt taken from the
 # payload, and answers and streamed events made JSON (framework events carry live objects that
@@ -174,7 +198,11 @@ def _stream(stream):
 if __name__ == "__main__":
     # In AgentCore's container the SDK binds 0.0.0.0 by itself; elsewhere it binds 127.0.0.1.
     # AGENTPREP_HOST overrides that choice, PORT chooses the port.
-    app.run(port=int(os.environ.get("PORT", "8080")), host=os.environ.get("AGENTPREP_HOST") or None)
+    app.run(
+        port=int(os.environ.get("PORT", "8080")),
+        host=os.environ.get("AGENTPREP_HOST") or None,
+        **_inherited_socket(app.run),
+    )
 
 
 # --- section: host ---
@@ -190,7 +218,7 @@ if __name__ == "__main__":
     import uvicorn
 
     # PORT chooses the port.
-    uvicorn.run(app, host=_host(), port=int(os.environ.get("PORT", "8080")))
+    uvicorn.run(app, host=_host(), port=int(os.environ.get("PORT", "8080")), **_inherited_socket())
 
 
 # --- section: run_a2a ---
@@ -226,7 +254,7 @@ if __name__ == "__main__":
 
     # Port 9000 is where AgentCore connects to an A2A server; PORT chooses another. The card's
     # URL comes from AGENTCORE_RUNTIME_URL when the agent reads it, as on AgentCore.
-    uvicorn.run(_a2a_app(), host=_host(), port=int(os.environ.get("PORT", "9000")))
+    uvicorn.run(_a2a_app(), host=_host(), port=int(os.environ.get("PORT", "9000")), **_inherited_socket())
 
 
 # --- section: run_mcp ---
@@ -290,4 +318,9 @@ if __name__ == "__main__":
 
     # Port 8000 is where AgentCore connects to an MCP server; PORT chooses another.
     _bind = _host()
-    uvicorn.run(_streamable_http_app(_bind), host=_bind, port=int(os.environ.get("PORT", "8000")))
+    uvicorn.run(
+        _streamable_http_app(_bind),
+        host=_bind,
+        port=int(os.environ.get("PORT", "8000")),
+        **_inherited_socket(),
+    )

@@ -115,6 +115,7 @@ sys.path[:0] = [_HERE, {roots}os.path.join(_HERE, "{package}")]
     let import_of =
         |name: &str, alias: &str| -> String { kept_from_serving(&import_line(name, alias)) };
     push_section(&mut out, RuntimeSection::ServerGuard);
+    push_section(&mut out, RuntimeSection::InheritedSocket);
     if at.by_path {
         out.push_str(&format!(
             r#"
@@ -367,6 +368,8 @@ const ENTRY_RUNTIME: &str = include_str!("entry_runtime.py");
 enum RuntimeSection {
     /// `_servers_kept_from_starting()`: servers started while the agent is imported do nothing.
     ServerGuard,
+    /// `_inherited_socket()`: the bound socket `serve` hands a worker, passed on to uvicorn.
+    InheritedSocket,
     /// The prompt check and the JSON encoding of answers and streamed events.
     Answers,
     /// `BedrockAgentCoreApp.run` on the port in `PORT`.
@@ -383,8 +386,9 @@ enum RuntimeSection {
 
 impl RuntimeSection {
     #[cfg(test)]
-    const ALL: [RuntimeSection; 7] = [
+    const ALL: [RuntimeSection; 8] = [
         RuntimeSection::ServerGuard,
+        RuntimeSection::InheritedSocket,
         RuntimeSection::Answers,
         RuntimeSection::RunApp,
         RuntimeSection::Host,
@@ -396,6 +400,7 @@ impl RuntimeSection {
     fn name(self) -> &'static str {
         match self {
             RuntimeSection::ServerGuard => "server_guard",
+            RuntimeSection::InheritedSocket => "inherited_socket",
             RuntimeSection::Answers => "answers",
             RuntimeSection::RunApp => "run_app",
             RuntimeSection::Host => "host",

@@ -8,19 +8,19 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::bounded_http::connections::ConnectionLimits;
 use crate::bundle::output_dir::served_deployment;
 use crate::cli::DemoArgs;
 use crate::example_agent;
 use crate::invoke::client::{self, Target};
 use crate::invoke::session_store::new_session_id;
-use crate::local_runtime::connections::ConnectionLimits;
 use crate::local_runtime::lifecycle::Limits;
 use crate::local_runtime::python_env::{self, cache_dir};
-use crate::local_runtime::server;
 use crate::local_runtime::state::{AgentToHost, LocalRuntime, RuntimeOptions};
 use crate::output::progress::Progress;
 use crate::output::stdout;
 use crate::prepare::{self, PrepareOptions, RoleChoice};
+use crate::serve_workflow::app;
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     crate::output::event_log::init();
@@ -93,7 +93,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let endpoint = format!("http://{}", listener.local_addr()?);
     let arn = runtime.agents[0].arn.clone();
     let (stop, stopped) = watch::channel(false);
-    let serving = tokio::spawn(server::run(
+    let serving = tokio::spawn(app::serve(
         runtime,
         listener,
         ConnectionLimits::for_this_process(),

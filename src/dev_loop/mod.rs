@@ -13,9 +13,9 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
+use crate::bounded_http::shutdown_flag::stop_requested;
 use crate::bundle::output_dir::PreparedFrom;
 use crate::local_runtime::hosted_agent::HostedAgent;
-use crate::local_runtime::shutdown_flag::stop_requested;
 use crate::local_runtime::state::LocalRuntime;
 
 /// One agent to keep up to date with its source.

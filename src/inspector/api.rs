@@ -10,12 +10,12 @@ use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
 
 use crate::inspector::log_tail::{self, LogTail, TAIL_BYTES};
+use crate::local_files::session_files::session_log_file;
 use crate::local_runtime::api_error::ApiError;
 use crate::local_runtime::hosted_agent::HostedAgent;
 use crate::local_runtime::session_call::check_session_id;
 use crate::local_runtime::snapshot::{RuntimeSnapshot, snapshot};
 use crate::local_runtime::state::LocalRuntime;
-use crate::local_runtime::worker::session_log_file;
 use crate::telemetry::records::SpanRecord;
 use crate::telemetry::store;
 

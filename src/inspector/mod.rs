@@ -7,8 +7,10 @@
 //! elsewhere): the HTML, its style, its script, and the module that script imports to read
 //! answers as `invoke` does (`answer_text.mjs`, which node's tests import too). It reads the
 //! runtime through the small JSON API in [`api`] and talks to agents through the very
-//! data-plane API the SDKs use. Because a page now shares the port with the
-//! data plane, [`guards`] stands in front of the whole router.
+//! data-plane API the SDKs use. Because a page shares the port with the data plane, [`guards`]
+//! stands in front of it; the data plane applies the same checks to its own requests
+//! (`loopback_requests`), and `serve_workflow::app` sends each request to one or the other by
+//! its path.
 
 pub mod api;
 pub mod guards;
@@ -29,7 +31,7 @@ const APP_JS: &str = include_str!("assets/app.js");
 const ANSWER_TEXT_JS: &str = include_str!("assets/answer_text.mjs");
 const APP_CSS: &str = include_str!("assets/app.css");
 
-/// The page, its assets and its API; merged into the data plane's router.
+/// The page, its assets and its API: every path under `/ui`.
 pub fn router(runtime: Arc<LocalRuntime>) -> Router {
     Router::new()
         .route(

@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::agentcore_contract::{SESSION_HEADER, SESSION_ID_LENGTH, invocation_url};
 use crate::local_runtime::api_error::ApiError;
 use crate::local_runtime::proxy::WorkerCall;
-use crate::local_runtime::session_call::{self, Qualifier};
+use crate::local_runtime::session_call::{self, Qualifier, new_request_id};
 use crate::local_runtime::state::LocalRuntime;
 use crate::server_protocol::Protocol;
 
@@ -33,7 +33,7 @@ pub async fn agent_card(
     query: Result<Query<Qualifier>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response<Body> {
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = new_request_id();
     let answer = async {
         let Path((arn, document)) = path.map_err(|rejection| {
             ApiError::validation(format!("the path cannot be read: {rejection}"))

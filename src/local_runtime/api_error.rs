@@ -73,6 +73,15 @@ impl ApiError {
         }
     }
 
+    /// A request `serve` refuses to answer (`loopback_requests`: a foreign `Host` or origin).
+    pub fn access_denied(message: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::FORBIDDEN,
+            error_type: "AccessDeniedException",
+            message: message.into(),
+        }
+    }
+
     pub fn unknown_operation(message: impl Into<String>) -> Self {
         ApiError {
             status: StatusCode::NOT_FOUND,

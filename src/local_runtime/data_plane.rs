@@ -1,8 +1,8 @@
 //! The AWS data-plane API of the local runtime (`bedrock-agentcore`'s InvokeAgentRuntime and
 //! StopRuntimeSession), plus the container-style `POST /invocations` and `GET /ping` for curl.
 //!
-//! `router` is separate from any socket, so tests can drive it directly; `serve` binds it
-//! (with the inspector page beside it: `server`).
+//! `router` is separate from any socket, so tests can drive it directly; `serve` answers with
+//! it behind its checks, the inspector page beside it (`serve_workflow::app`).
 
 use std::sync::Arc;
 
@@ -22,11 +22,10 @@ use crate::local_runtime::hosted_agent::HostedAgent;
 use crate::local_runtime::proxy::WorkerCall;
 use crate::local_runtime::request_body;
 use crate::local_runtime::session_call::{
-    Qualifier, check_qualifier, check_session_id, finish, in_session,
+    Qualifier, check_qualifier, check_session_id, finish, in_session, new_request_id,
 };
 use crate::local_runtime::state::LocalRuntime;
 use crate::local_runtime::websocket_bridge;
-use crate::server_protocol::Protocol;
 
 pub fn router(runtime: Arc<LocalRuntime>) -> Router {
     Router::new()
@@ -54,7 +53,8 @@ pub fn router(runtime: Arc<LocalRuntime>) -> Router {
         .with_state(runtime)
 }
 
-fn unknown_operation() -> ApiError {
+/// What a path this runtime does not serve is answered with (the inspector's unknown paths too).
+pub fn unknown_operation() -> ApiError {
     ApiError::unknown_operation(
         "this local runtime serves InvokeAgentRuntime, StopRuntimeSession, WebSocket at /runtimes/{arn}/ws, POST /invocations and GET /ping",
     )
@@ -92,7 +92,7 @@ async fn invoke_agent_runtime(
     headers: HeaderMap,
     body: Body,
 ) -> Response<Body> {
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = new_request_id();
     let answer = async {
         let arn = runtime_arn(path, query)?;
         let agent = runtime.find_agent(&arn)?;
@@ -107,7 +107,7 @@ async fn invoke_default_agent(
     headers: HeaderMap,
     body: Body,
 ) -> Response<Body> {
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = new_request_id();
     let agent = runtime.default_agent();
     finish(
         invoke(&runtime, agent, &headers, body, &request_id).await,
@@ -132,12 +132,11 @@ async fn invoke(
     }
     // The answer limit starts once the request is in: an upload is the client's to finish.
     let body = request_body::receive(body, runtime.invocation_limits.answer).await?;
-    let (aligned, body) = match agent.protocol() {
-        Protocol::Agui => {
-            let (headers, body) = agui_thread::align(headers, body)?;
-            (Some(headers), body)
-        }
-        _ => (None, body),
+    let (aligned, body) = if agent.route().agui_threads {
+        let (headers, body) = agui_thread::align(headers, body)?;
+        (Some(headers), body)
+    } else {
+        (None, body)
     };
     in_session(
         runtime,
@@ -156,7 +155,7 @@ async fn stop_runtime_session(
     query: Result<Query<Qualifier>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response<Body> {
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = new_request_id();
     let answer = async {
         let arn = runtime_arn(path, query)?;
         let agent = runtime.find_agent(&arn)?;

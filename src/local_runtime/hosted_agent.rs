@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use crate::local_runtime::launcher::WorkerLauncher;
+use crate::local_runtime::protocol_route::ProtocolRoute;
 use crate::local_runtime::worker::{StartFailure, Worker, WorkerSpec};
 use crate::local_runtime::worker_client::WorkerClient;
 
@@ -45,6 +46,8 @@ pub struct HostedAgent {
     standby: Mutex<Option<(Arc<WorkerSpec>, Arc<Worker>)>>,
     /// How the agent is served: fixed for its life (a reload that would change it is refused).
     protocol: crate::server_protocol::Protocol,
+    /// How its requests reach its workers, decided from `protocol` once.
+    route: ProtocolRoute,
     warm_target: usize,
 }
 
@@ -61,6 +64,7 @@ impl HostedAgent {
             name,
             arn,
             protocol: spec.protocol,
+            route: ProtocolRoute::of(spec.protocol),
             spec: RwLock::new(Arc::new(spec)),
             launcher,
             client,
@@ -73,6 +77,11 @@ impl HostedAgent {
             standby: Mutex::new(None),
             warm_target,
         })
+    }
+
+    /// How its requests reach its workers.
+    pub fn route(&self) -> &ProtocolRoute {
+        &self.route
     }
 
     /// The protocol the agent is served with.

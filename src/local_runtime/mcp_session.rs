@@ -11,7 +11,7 @@ use crate::local_runtime::worker::Worker;
 pub const MCP_SESSION_HEADER: &str = "mcp-session-id";
 
 /// MCP's own request headers that reach the server unchanged.
-pub const MCP_FORWARDED: &[&str] = &["mcp-protocol-version", "last-event-id"];
+pub const MCP_FORWARDED: [&str; 2] = ["mcp-protocol-version", "last-event-id"];
 
 /// The runtime session an MCP request names through `Mcp-Session-Id`.
 pub fn session_named_by(caller: &HeaderMap) -> Option<&HeaderValue> {

@@ -6,7 +6,6 @@ pub mod agui_thread;
 pub mod api_error;
 pub mod auto_instrumentation;
 pub mod child_spawner;
-pub mod connections;
 pub mod data_plane;
 pub mod echo_budget;
 pub mod exit_watchdog;
@@ -17,7 +16,7 @@ pub mod lifecycle;
 pub mod local_arn;
 pub mod mcp_session;
 pub mod missing_imports;
-pub mod port_lease;
+pub mod protocol_route;
 pub mod proxy;
 pub mod python_env;
 pub mod reload_log;
@@ -27,7 +26,6 @@ pub mod server;
 pub mod session_call;
 pub mod session_log;
 pub mod sessions;
-pub mod shutdown_flag;
 pub mod snapshot;
 pub mod standby;
 pub mod start_queue;
@@ -36,8 +34,7 @@ pub mod stop_signals;
 pub mod websocket_bridge;
 pub mod worker;
 pub mod worker_client;
+pub mod worker_socket;
 
-#[cfg(test)]
-mod connection_tests;
 #[cfg(test)]
 mod tests;

@@ -14,44 +14,34 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, Response};
 use bytes::Bytes;
 use hyper::body::{Frame, Incoming};
 
 use crate::agentcore_contract::{CUSTOM_HEADER_PREFIX, REQUEST_ID_HEADER, SESSION_HEADER};
 use crate::local_runtime::api_error::ApiError;
 use crate::local_runtime::mcp_session;
+use crate::local_runtime::protocol_route::ProtocolRoute;
 use crate::local_runtime::sessions::InFlight;
 use crate::local_runtime::state::InvocationLimits;
 use crate::local_runtime::worker::Worker;
 use crate::local_runtime::worker_client::WorkerClient;
-use crate::server_protocol::Protocol;
 
 /// How much of an agent's error answer is quoted.
 const AGENT_ERROR_BODY_LIMIT: usize = 64 * 1024;
 
-const FORWARDED: &[&str] = &[
-    "content-type",
-    "accept",
-    "traceparent",
-    "tracestate",
-    "baggage",
-];
-
-/// The headers the agent receives for a caller's headers (MCP's own too, for an MCP server).
+/// The headers the agent receives for a caller's headers: those of `forwarded` (its
+/// protocol's route: MCP's own too, for an MCP server) and the custom ones.
 pub fn forwarded_headers(
     caller: &HeaderMap,
     session_id: &str,
     request_id: &str,
-    protocol: Protocol,
+    forwarded: &[&str],
 ) -> HeaderMap {
     let mut headers = HeaderMap::new();
     for (name, value) in caller {
         let lower = name.as_str();
-        if FORWARDED.contains(&lower)
-            || lower.starts_with(CUSTOM_HEADER_PREFIX)
-            || (protocol == Protocol::Mcp && mcp_session::MCP_FORWARDED.contains(&lower))
-        {
+        if forwarded.contains(&lower) || lower.starts_with(CUSTOM_HEADER_PREFIX) {
             headers.append(name.clone(), value.clone());
         }
     }
@@ -75,28 +65,26 @@ pub enum WorkerCall<'a> {
 /// Send the invocation to the worker and stream its answer back, within `limits`: a worker
 /// that does not answer in time is taken as hung and stopped (the session's next request gets a
 /// fresh one), so no request waits forever and no hung worker keeps its session alive.
+#[allow(clippy::too_many_arguments)]
 pub async fn forward(
     client: &WorkerClient,
     in_flight: InFlight,
     worker: Arc<Worker>,
+    route: &ProtocolRoute,
     call: WorkerCall<'_>,
     headers: HeaderMap,
     body: Body,
     limits: InvocationLimits,
 ) -> Result<Response<Body>, ApiError> {
-    let (method, path) = match call {
-        WorkerCall::Invocation => (Method::POST, worker.protocol.invocation_path()),
-        WorkerCall::Get(path) => (Method::GET, path),
+    let request = match call {
+        WorkerCall::Invocation => Request::post(worker.invocation_uri.clone()),
+        WorkerCall::Get(path) => Request::get(format!("http://127.0.0.1:{}{path}", worker.port)),
     };
-    let mut request = Request::builder()
-        .method(method)
-        .uri(format!("http://127.0.0.1:{}{path}", worker.port))
-        .body(body)
-        .map_err(|error| {
-            ApiError::internal(format!("cannot build the request to the agent: {error}"))
-        })?;
+    let mut request = request.body(body).map_err(|error| {
+        ApiError::internal(format!("cannot build the request to the agent: {error}"))
+    })?;
     *request.headers_mut() = headers;
-    if worker.protocol == Protocol::Mcp {
+    if route.mcp_sessions {
         mcp_session::to_worker(&worker, request.headers_mut());
     }
     let started = tokio::time::Instant::now();
@@ -145,7 +133,7 @@ pub async fn forward(
     if let Some(content_type) = parts.headers.get("content-type") {
         response = response.header("content-type", content_type);
     }
-    if worker.protocol == Protocol::Mcp
+    if route.mcp_sessions
         && let Some(headers) = response.headers_mut()
     {
         mcp_session::to_caller(&worker, &parts.headers, in_flight.session_id(), headers);
@@ -248,6 +236,7 @@ impl hyper::body::Body for AnswerBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server_protocol::Protocol;
 
     #[test]
     fn only_agentcore_headers_are_forwarded() {
@@ -267,8 +256,12 @@ mod tests {
                 HeaderValue::from_static(value),
             );
         }
-        let forwarded =
-            forwarded_headers(&caller, "s".repeat(40).as_str(), "req-1", Protocol::Http);
+        let forwarded = forwarded_headers(
+            &caller,
+            "s".repeat(40).as_str(),
+            "req-1",
+            ProtocolRoute::of(Protocol::Http).forwarded,
+        );
         let mut names: Vec<&str> = forwarded.keys().map(HeaderName::as_str).collect();
         names.sort();
         assert_eq!(

@@ -17,7 +17,6 @@ use crate::local_runtime::hosted_agent::HostedAgent;
 use crate::local_runtime::mcp_session;
 use crate::local_runtime::proxy::{self, WorkerCall};
 use crate::local_runtime::state::LocalRuntime;
-use crate::server_protocol::Protocol;
 
 #[derive(Debug, Deserialize)]
 pub struct Qualifier {
@@ -35,8 +34,10 @@ pub async fn in_session(
     body: Bytes,
 ) -> Result<Response<Body>, ApiError> {
     // An MCP client names its session with the `Mcp-Session-Id` serve gave it.
+    let route = agent.route();
     let named = headers.get(SESSION_HEADER).or_else(|| {
-        (agent.protocol() == Protocol::Mcp)
+        route
+            .mcp_sessions
             .then(|| mcp_session::session_named_by(headers))
             .flatten()
     });
@@ -49,11 +50,12 @@ pub async fn in_session(
     // Told once, on this answer whatever it is: an agent that fails every request (no
     // credentials) must still let its caller know its state was reset.
     let replaced = in_flight.session().take_replaced_notice();
-    let forwarded = proxy::forwarded_headers(headers, &session_id, request_id, agent.protocol());
+    let forwarded = proxy::forwarded_headers(headers, &session_id, request_id, route.forwarded);
     let forwarded_answer = proxy::forward(
         &runtime.client,
         in_flight,
         worker,
+        route,
         call,
         forwarded,
         Body::from(body),
@@ -93,6 +95,36 @@ pub fn finish(answer: Result<Response<Body>, ApiError>, request_id: &str) -> Res
     response
 }
 
+/// A new request id (`x-amzn-requestid`, and the agent's request id header): a version 4 UUID
+/// as AWS gives, its bits from a generator seeded once per thread from the system's
+/// randomness. An id names a request in logs and needs no secrecy; asking the system for
+/// randomness was a system call on every invocation.
+pub fn new_request_id() -> String {
+    use std::cell::Cell;
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new(seed());
+    }
+    fn seed() -> u64 {
+        // Never zero: xorshift would stay there.
+        (uuid::Uuid::new_v4().as_u128() as u64) | 1
+    }
+    let bits = STATE.with(|state| {
+        let next = || {
+            // xorshift64*
+            let mut x = state.get();
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            state.set(x);
+            x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        };
+        (u128::from(next()) << 64) | u128::from(next())
+    });
+    uuid::Builder::from_random_bytes(bits.to_be_bytes())
+        .into_uuid()
+        .to_string()
+}
+
 /// The session a request names, checked, or a new one: the SDKs fill in a UUID, and a plain
 /// HTTP caller gets one generated and sees it echoed.
 pub fn session_id_or_new(named: Option<&str>) -> Result<String, ApiError> {
@@ -126,5 +158,20 @@ pub fn check_qualifier(qualifier: Option<&str>) -> Result<(), ApiError> {
         Some(other) => Err(ApiError::not_found(format!(
             "the local runtime has only the `DEFAULT` endpoint, not `{other}`"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_distinct_version_4_uuids() {
+        let ids: std::collections::HashSet<String> = (0..1000).map(|_| new_request_id()).collect();
+        assert_eq!(ids.len(), 1000);
+        for id in ids.iter().take(10) {
+            let parsed = uuid::Uuid::parse_str(id).unwrap();
+            assert_eq!(parsed.get_version_num(), 4, "{id}");
+        }
     }
 }

@@ -20,7 +20,9 @@ use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
 
 use crate::agentcore_contract::SESSION_HEADER;
 use crate::local_runtime::api_error::ApiError;
+use crate::local_runtime::protocol_route::ProtocolRoute;
 use crate::local_runtime::proxy;
+use crate::local_runtime::session_call::new_request_id;
 use crate::local_runtime::sessions::Session;
 use crate::local_runtime::state::LocalRuntime;
 use crate::server_protocol::Protocol;
@@ -40,7 +42,7 @@ pub async fn connect(
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response<Body> {
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = new_request_id();
     let answer = async {
         let Path(arn) = path.map_err(|rejection| {
             ApiError::validation(format!(
@@ -71,8 +73,12 @@ pub async fn connect(
         // idle time counts while it is silent), so `opening` ends with this block.
         let (worker, opening) = runtime.sessions.worker_for(&agent, &session_id).await?;
         let session = Arc::clone(opening.session());
-        let forwarded =
-            proxy::forwarded_headers(&headers, &session_id, &request_id, Protocol::Http);
+        let forwarded = proxy::forwarded_headers(
+            &headers,
+            &session_id,
+            &request_id,
+            ProtocolRoute::of(Protocol::Http).forwarded,
+        );
         let upstream = open_worker_socket(worker.port, &forwarded)
             .await
             .map_err(|message| {

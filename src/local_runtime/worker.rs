@@ -17,12 +17,13 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 use tokio::sync::watch;
 
+use crate::local_files::session_files::{session_file_stem, session_log_name};
 use crate::local_runtime::child_spawner::ChildSpawner;
 use crate::local_runtime::echo_budget::{ECHO_BYTES_PER_SECOND, Echo, EchoBudget};
 use crate::local_runtime::leftovers::SERVE_PID_ENV;
-use crate::local_runtime::port_lease::{self, PortLease};
 use crate::local_runtime::session_log::{MAX_SESSION_LOG_BYTES, SessionLog};
 use crate::local_runtime::worker_client::{WorkerClient, ping};
+use crate::local_runtime::worker_socket::{self, LISTEN_FD_ENV, PortLease, WorkerSocket};
 use crate::server_protocol::Protocol;
 
 /// How long a stopped worker gets between SIGTERM and SIGKILL.
@@ -91,6 +92,8 @@ enum Control {
 
 pub struct Worker {
     pub port: u16,
+    /// Where invocations are posted: its port and its protocol's path, made once.
+    pub invocation_uri: axum::http::Uri,
     control: Control,
     /// The exit status once the process has ended (set by the waiter task).
     exit: watch::Receiver<Option<ExitStatus>>,
@@ -129,8 +132,9 @@ impl Worker {
     ) -> Result<Arc<Worker>, StartFailure> {
         let number = NEXT_WORKER.fetch_add(1, Ordering::Relaxed);
         let fail = |message: String| StartFailure { message };
-        let lease = port_lease::lease().map_err(|e| fail(format!("no free loopback port: {e}")))?;
-        let port = lease.port;
+        let socket =
+            WorkerSocket::bind().map_err(|e| fail(format!("no free loopback port: {e}")))?;
+        let port = socket.port();
         let workdir = spec
             .work_root
             .join(format!("worker-{}-{number}", std::process::id()));
@@ -152,6 +156,7 @@ impl Worker {
             .arg(&spec.invoke_py)
             .current_dir(&workdir)
             .env("PORT", port.to_string())
+            .env(LISTEN_FD_ENV, socket.fd().to_string())
             .env("AGENTPREP_HOST", "127.0.0.1")
             .env("PYTHONUNBUFFERED", "1")
             .env("PYTHONDONTWRITEBYTECODE", "1")
@@ -169,10 +174,16 @@ impl Worker {
             })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        let inherited = socket.fd();
+        // SAFETY: only fcntl, async-signal-safe, runs between fork and exec.
+        unsafe {
+            command.pre_exec(move || worker_socket::keep_across_exec(inherited));
+        }
         let mut child = spawner
             .spawn(command)
             .await
             .map_err(|e| fail(format!("cannot start `{}`: {e}", spec.python.display())))?;
+        let lease = socket.hand_over();
         let pid = child.id().unwrap_or_default();
         let standby_gate = child.stdin.take();
         let output = Arc::new(WorkerOutput::new(
@@ -196,6 +207,7 @@ impl Worker {
         });
         let worker = Arc::new(Worker {
             port,
+            invocation_uri: invocation_uri(port, spec.protocol),
             control: Control::Process { pid },
             exit,
             output,
@@ -322,6 +334,7 @@ impl Worker {
         });
         let worker = Arc::new(Worker {
             port,
+            invocation_uri: invocation_uri(port, spec.protocol),
             control,
             exit,
             output,
@@ -523,6 +536,14 @@ impl Drop for Worker {
     }
 }
 
+/// `http://127.0.0.1:<port><the protocol's invocation path>`.
+fn invocation_uri(port: u16, protocol: Protocol) -> axum::http::Uri {
+    let uri = format!("http://127.0.0.1:{port}{}", protocol.invocation_path());
+    // A port and a fixed path always make a URI; the fallback is never taken.
+    uri.parse()
+        .unwrap_or_else(|_| axum::http::Uri::from_static("http://127.0.0.1/"))
+}
+
 fn signal_group(pid: u32, signal: i32) {
     if pid == 0 {
         return;
@@ -712,7 +733,10 @@ impl WorkerOutput {
             return String::new();
         }
         let dir = self.log_dir.join(&self.agent);
-        let path = dir.join(format!("start-failure-{}.log", sanitize(&state.label)));
+        let path = dir.join(format!(
+            "start-failure-{}.log",
+            session_file_stem(&state.label)
+        ));
         let text: String = state.early.iter().map(|line| format!("{line}\n")).collect();
         match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, text)) {
             Ok(()) => format!("\n(its whole output: `{}`)", path.display()),
@@ -764,70 +788,9 @@ impl OutputState {
     }
 }
 
-/// The file a session's worker output goes to, below `<log_dir>/<agent>/`.
-pub fn session_log_name(session_id: &str) -> String {
-    format!("{}.log", session_file_stem(session_id))
-}
-
-/// Where a session's worker output goes: `<log_dir>/<agent>/<stem>.log`.
-pub fn session_log_file(log_dir: &Path, agent: &str, session_id: &str) -> PathBuf {
-    log_dir.join(agent).join(session_log_name(session_id))
-}
-
-/// The name, without extension, of every file kept for a session (its log, spans and log
-/// records): each id its own, even those that differ only in characters a file name cannot
-/// hold.
-pub fn session_file_stem(session_id: &str) -> String {
-    sanitize(session_id)
-}
-
-/// Session ids become file names: kept to a safe alphabet, and under the 255 bytes a file
-/// name may have (a 256-character id keeps its first 200 characters and a hash of the whole).
-/// An id that had to change gets a hash of the whole too: `a/b` and `a_b` are two sessions,
-/// and their logs must not be one file.
-fn sanitize(session_id: &str) -> String {
-    const KEPT: usize = 200;
-    let safe: String = session_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if safe.len() <= KEPT && safe == session_id {
-        return safe;
-    }
-    let mut hash = crate::local_files::content_hash::sha256_hex(&[session_id.as_bytes()]);
-    hash.truncate(16);
-    format!("{}-{hash}", &safe[..safe.len().min(KEPT)])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_session_id_makes_a_file_name_of_its_own() {
-        let long_a = format!("a{}", "x".repeat(255));
-        let long_b = format!("b{}", "x".repeat(255));
-        assert!(sanitize(&long_a).len() + ".log".len() <= 255);
-        assert_ne!(sanitize(&long_a), sanitize(&long_b));
-        assert!(sanitize("abc/../d e").starts_with("abc____d_e-"));
-        assert_ne!(
-            sanitize(&format!("a/b/{}", "c".repeat(40))),
-            sanitize(&format!("a_b_{}", "c".repeat(40))),
-            "two sessions, two files"
-        );
-        let plain = format!("a_b_{}", "c".repeat(40));
-        assert_eq!(
-            sanitize(&plain),
-            plain,
-            "an id that is a file name stays one"
-        );
-    }
 
     #[tokio::test]
     async fn any_output_is_read_to_its_end_in_bounded_lines() {

@@ -28,11 +28,12 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use hyper_util::service::TowerToHyperService;
 use prost::Message;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::local_runtime::connections::{self, ConnectionLimits, HEAD_TIMEOUT};
+use crate::bounded_http::connections::{self, ConnectionLimits, HEAD_TIMEOUT};
 use crate::loopback_requests::{non_loopback_host, repeated_header};
 use crate::telemetry::export_request::{self, Encoding, MAX_BODY_BYTES, Records, Refusal, Signal};
 use crate::telemetry::otlp_proto::RpcStatus;
@@ -252,7 +253,8 @@ pub async fn run(listener: TcpListener, receiver: Arc<Receiver>, shutdown: watch
         head_timeout: HEAD_TIMEOUT,
         max_connections: MAX_CONNECTIONS,
     };
-    connections::serve(listener, router(receiver), limits, shutdown, DRAIN_BOUND).await;
+    let service = TowerToHyperService::new(router(receiver));
+    connections::serve(listener, service, limits, shutdown, DRAIN_BOUND).await;
 }
 
 async fn export(

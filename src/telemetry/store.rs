@@ -17,7 +17,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::local_files::bounded_read;
-use crate::local_runtime::worker::session_file_stem;
+use crate::local_files::session_files::session_file_stem;
 use crate::telemetry::records::{LogRecord, SpanRecord};
 
 /// The most one session's spans file (or log records file) grows to.

@@ -295,7 +295,10 @@ fn an_agent_that_asks_for_a_distro_runs_under_opentelemetry_instrument() {
         json_of(&serve.invoke(Some(&other), &json!({"prompt": "plain"})))["answer"],
         "instrumented"
     );
-    std::thread::sleep(Duration::from_millis(1500));
+    // Once serve has exited, whatever the worker exported is on disk: the receiver stops
+    // after the workers, whose SDKs flush their last spans as they exit.
+    let mut serve = serve;
+    assert!(serve.terminate().success());
     let ran = traces(work.path(), &["--session", &other, "--output", "json"]);
     assert!(
         ran.code != 0 || ran.json().as_array().is_some_and(|spans| spans.is_empty()),

@@ -203,7 +203,8 @@ async fn a_silent_socket_lets_its_session_go_idle_and_is_closed() {
     // Frames are the session's activity: talking past the idle timeout keeps it.
     for turn in 0..4 {
         use futures_util::{SinkExt, StreamExt};
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        // Each frame goes once the session has been silent for half its idle timeout.
+        silent_for(&serve, &id, Duration::from_secs(1));
         let text = format!("turn {turn}");
         socket
             .send(tokio_tungstenite::tungstenite::Message::text(text.as_str()))
@@ -221,6 +222,34 @@ async fn a_silent_socket_lets_its_session_go_idle_and_is_closed() {
         serve.stderr().contains("was idle for its idle timeout"),
         "{}",
         serve.stderr()
+    );
+}
+
+/// Wait, within 10 s, until the inspector's view of the session `id` shows it idle for
+/// `silent` or longer (its idle countdown that far below the 2 s idle timeout).
+fn silent_for(serve: &Serve, id: &str, silent: Duration) {
+    let most_left = 2.0 - silent.as_secs_f64();
+    let mut last = Value::Null;
+    let silent_long_enough = eventually(Duration::from_secs(10), || {
+        let Ok(answer) = http(serve.port, "GET", "/ui/api/state", &[], b"") else {
+            return false;
+        };
+        last = json_of(&answer);
+        last["sessions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|session| {
+                session["id"] == id
+                    && session["state"] == "idle"
+                    && session["idle_remaining_s"]
+                        .as_f64()
+                        .is_some_and(|left| left <= most_left)
+            })
+    });
+    assert!(
+        silent_long_enough,
+        "the session was not idle for {silent:?} within 10 s: {last}"
     );
 }
 

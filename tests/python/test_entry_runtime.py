@@ -404,3 +404,41 @@ def test_an_mcp_1x_server_keeps_its_host_checks_only_on_loopback(runtime):
     assert runtime._streamable_http_app("0.0.0.0") == ("mcp 1", "/mcp", True, None), (
         "behind AgentCore the Host is the platform's"
     )
+
+
+def test_without_a_socket_from_serve_uvicorn_binds_the_port_itself(runtime, monkeypatch):
+    monkeypatch.delenv("AGENTPREP_LISTEN_FD", raising=False)
+    assert runtime._inherited_socket() == {}
+
+
+def test_the_socket_serve_bound_is_handed_to_uvicorn_once_and_not_to_children(
+    runtime, monkeypatch
+):
+    import socket
+
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        os.set_inheritable(bound.fileno(), True)
+        monkeypatch.setenv("AGENTPREP_LISTEN_FD", str(bound.fileno()))
+
+        def run(port=None, host=None, **kwargs):
+            pass
+
+        assert runtime._inherited_socket(run) == {"fd": bound.fileno()}
+        assert "AGENTPREP_LISTEN_FD" not in os.environ
+        assert not os.get_inheritable(bound.fileno())
+        # Asked again (nothing left to hand), uvicorn binds the port itself.
+        assert runtime._inherited_socket(run) == {}
+
+
+def test_an_sdk_run_that_passes_no_arguments_on_binds_the_port_itself(runtime, monkeypatch):
+    import socket
+
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("AGENTPREP_LISTEN_FD", str(bound.fileno()))
+
+        def run(port=None, host=None):
+            pass
+
+        assert runtime._inherited_socket(run) == {}

@@ -1,21 +1,22 @@
-//! Accepting connections for the data plane, within bounds: a client must send a whole request
-//! head within `head_timeout` (on a new connection and between requests of a kept-alive one,
-//! so idle and half-open sockets are closed), and past `max_connections` a new client gets an
-//! AWS-shaped `ThrottlingException` instead of silence. Shutdown stops accepting, lets each
-//! connection finish its answer, and waits for them within the caller's bound.
+//! Accepting connections for a server of `serve` (the data plane, the OTLP receiver), within
+//! bounds: a client must send a whole request head within `head_timeout` (on a new connection
+//! and between requests of a kept-alive one, so idle and half-open sockets are closed), and
+//! past `max_connections` a new client gets an AWS-shaped `ThrottlingException` instead of
+//! silence. Shutdown stops accepting, lets each connection finish its answer, and waits for
+//! them within the caller's bound.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
+use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
-use crate::local_runtime::shutdown_flag::stop_requested;
+use crate::bounded_http::shutdown_flag::stop_requested;
 
 /// How long an idle connection, or one still sending its request head, is kept open.
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(60);
@@ -51,15 +52,24 @@ impl ConnectionLimits {
     }
 }
 
-/// Serve `router` on `listener` until `shutdown`; then wait up to `drain` for the connections
-/// to finish their answers. Returns whether they all did.
-pub async fn serve(
+/// Serve `service` (an axum `Router` through `TowerToHyperService`, or `serve`'s app) on
+/// `listener` until `shutdown`; then wait up to `drain` for the connections to finish their
+/// answers. Returns whether they all did.
+pub async fn serve<S, B>(
     listener: TcpListener,
-    router: Router,
+    service: S,
     limits: ConnectionLimits,
     shutdown: watch::Receiver<bool>,
     drain: Duration,
-) -> bool {
+) -> bool
+where
+    S: hyper::service::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let open = Arc::new(Semaphore::new(limits.max_connections));
     let refusing = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
     let mut stop = shutdown.clone();
@@ -83,7 +93,7 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         match Arc::clone(&open).try_acquire_owned() {
             Ok(permit) => {
-                let service = TowerToHyperService::new(router.clone());
+                let service = service.clone();
                 let mut stop = shutdown.clone();
                 tokio::spawn(async move {
                     let _permit = permit;

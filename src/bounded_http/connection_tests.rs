@@ -1,4 +1,4 @@
-//! The data plane's connection bounds over real loopback sockets: half-open and idle
+//! The accept loop's bounds over real loopback sockets: half-open and idle
 //! connections closed, clients past the limit refused with AWS's throttling shape, shutdown
 //! waiting for answers in flight.
 
@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::post;
+use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 
-use crate::local_runtime::connections::{self, ConnectionLimits};
+use crate::bounded_http::connections::{self, ConnectionLimits};
 
 const HEAD_TIMEOUT: Duration = Duration::from_millis(300);
 /// Longer than any bound under test, so a wait that ends by timing out is a failure.
@@ -50,7 +51,7 @@ async fn serve(max_connections: usize) -> Served {
     };
     let done = tokio::spawn(connections::serve(
         listener,
-        router,
+        TowerToHyperService::new(router),
         limits,
         stopped,
         Duration::from_secs(5),
