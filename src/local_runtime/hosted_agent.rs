@@ -41,6 +41,12 @@ pub struct HostedAgent {
     cold_starts_done: tokio::sync::Notify,
     /// Keep a standby (`serve --watch`): set once, by the dev loop.
     keeps_standby: AtomicBool,
+    /// Set by `shutdown`: nothing new is started, and a worker whose start was under way is
+    /// stopped when it is up instead of pooled (it was left running after `serve` or `demo`
+    /// had ended).
+    stopping: AtomicBool,
+    /// Standbys being started right now, which `shutdown` waits for as for `starting`.
+    standbys_starting: AtomicUsize,
     /// The standby and the spec it was started with, if one is up. Guarded by its mutex;
     /// touched by reloads and the task that starts standbys.
     standby: Mutex<Option<(Arc<WorkerSpec>, Arc<Worker>)>>,
@@ -74,6 +80,8 @@ impl HostedAgent {
             cold_starts: AtomicUsize::new(0),
             cold_starts_done: tokio::sync::Notify::new(),
             keeps_standby: AtomicBool::new(false),
+            stopping: AtomicBool::new(false),
+            standbys_starting: AtomicUsize::new(0),
             standby: Mutex::new(None),
             warm_target,
         })
@@ -150,37 +158,47 @@ impl HostedAgent {
     /// Start a standby of the spec in use, in the background (when standbys are kept); it
     /// replaces the one up, if any.
     fn start_standby(self: &Arc<Self>) {
-        if !self.keeps_standby.load(Ordering::SeqCst) {
+        if !self.keeps_standby.load(Ordering::SeqCst) || self.stopping.load(Ordering::SeqCst) {
             return;
         }
         let agent = Arc::clone(self);
+        self.standbys_starting.fetch_add(1, Ordering::SeqCst);
         tokio::spawn(async move {
-            // A standby is for the next reload, which can wait: it starts once no worker
-            // someone may be waiting for (a session's, the pool's) is starting.
-            agent.after_cold_starts().await;
-            agent.after_pool_starts().await;
-            let spec = agent.spec();
-            let Some(starting) = agent.launcher.launch_standby(&spec) else {
-                return;
-            };
-            match starting.await {
-                Ok(worker) => {
-                    let replaced = agent
-                        .standby
-                        .lock()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner())
-                        .replace((spec, worker));
-                    if let Some((_, old)) = replaced {
-                        stop_in_background(vec![old]);
-                    }
-                }
-                Err(failure) => tracing::warn!(
-                    "the standby of `{}` failed to start ({}); reloads start Python afresh",
-                    agent.name,
-                    failure.message
-                ),
-            }
+            agent.start_standby_now().await;
+            agent.standbys_starting.fetch_sub(1, Ordering::SeqCst);
         });
+    }
+
+    /// Start a standby once no other start is waited for, and keep it unless shutdown began.
+    async fn start_standby_now(&self) {
+        // A standby is for the next reload, which can wait: it starts once no worker someone
+        // may be waiting for (a session's, the pool's) is starting.
+        self.after_cold_starts().await;
+        self.after_pool_starts().await;
+        let spec = self.spec();
+        let Some(starting) = self.launcher.launch_standby(&spec) else {
+            return;
+        };
+        match starting.await {
+            Ok(worker) if self.stopping.load(Ordering::SeqCst) => {
+                worker.stop(crate::local_runtime::worker::STOP_GRACE).await;
+            }
+            Ok(worker) => {
+                let replaced = self
+                    .standby
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .replace((spec, worker));
+                if let Some((_, old)) = replaced {
+                    stop_in_background(vec![old]);
+                }
+            }
+            Err(failure) => tracing::warn!(
+                "the standby of `{}` failed to start ({}); reloads start Python afresh",
+                self.name,
+                failure.message
+            ),
+        }
     }
 
     /// Make `spec` the one new workers start with, `first` (started with it) the first of the
@@ -272,6 +290,9 @@ impl HostedAgent {
 
     /// Start workers in the background until the pool holds `warm_target`.
     pub fn refill(self: &Arc<Self>) {
+        if self.stopping.load(Ordering::SeqCst) {
+            return;
+        }
         let pooled = self.pool.lock().map(|pool| pool.len()).unwrap_or(0);
         let starting = self.starting.load(Ordering::SeqCst);
         let missing = self.warm_target.saturating_sub(pooled + starting);
@@ -284,6 +305,12 @@ impl HostedAgent {
                 agent.launching.fetch_add(1, Ordering::SeqCst);
                 let started = agent.launcher.launch(&spec, &agent.client).await;
                 let stale = match started {
+                    // Shutdown began while it started: stopped before it is counted out, so
+                    // `shutdown`, which waits for that count, returns with it gone.
+                    Ok(worker) if agent.stopping.load(Ordering::SeqCst) => {
+                        worker.stop(crate::local_runtime::worker::STOP_GRACE).await;
+                        false
+                    }
                     // Started for code a reload has replaced meanwhile: of no use.
                     Ok(worker) if worker.generation() != agent.generation() => {
                         stop_in_background(vec![worker]);
@@ -335,6 +362,7 @@ impl HostedAgent {
 
     /// Stop every pooled worker, and the standby.
     pub async fn shutdown(&self, grace: Duration) {
+        self.stopping.store(true, Ordering::SeqCst);
         self.keeps_standby.store(false, Ordering::SeqCst);
         let mut workers: Vec<Arc<Worker>> = self
             .pool
@@ -345,8 +373,20 @@ impl HostedAgent {
             workers.push(standby);
         }
         futures_util::future::join_all(workers.iter().map(|worker| worker.stop(grace))).await;
+        // Starts under way end (each start is bounded by the start limit) with their worker
+        // stopped; waited for within a bound of their own so shutdown cannot hang on one.
+        let deadline = tokio::time::Instant::now() + IN_FLIGHT_STARTS_BOUND;
+        while (self.starting.load(Ordering::SeqCst) > 0
+            || self.standbys_starting.load(Ordering::SeqCst) > 0)
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 }
+
+/// How long shutdown waits for workers whose start was under way, to stop them once up.
+const IN_FLIGHT_STARTS_BOUND: Duration = Duration::from_secs(15);
 
 /// Stop workers no one uses any more, without holding up the caller.
 fn stop_in_background(workers: Vec<Arc<Worker>>) {

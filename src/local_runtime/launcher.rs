@@ -61,6 +61,8 @@ pub struct InProcessLauncher {
     /// Launches under way now, and the most there ever were at once.
     pub starting_now: std::sync::atomic::AtomicUsize,
     pub most_starting_at_once: std::sync::atomic::AtomicUsize,
+    /// The task serving each worker launched: finished once the worker is stopped.
+    pub served_by: std::sync::Mutex<Vec<tokio::task::AbortHandle>>,
 }
 
 #[cfg(test)]
@@ -99,6 +101,9 @@ impl WorkerLauncher for InProcessLauncher {
                     });
                 }
             });
+            if let Ok(mut served_by) = self.served_by.lock() {
+                served_by.push(task.abort_handle());
+            }
             use std::sync::atomic::Ordering::SeqCst;
             let now = self.starting_now.fetch_add(1, SeqCst) + 1;
             self.most_starting_at_once.fetch_max(now, SeqCst);

@@ -203,6 +203,7 @@ impl Local {
             launched: AtomicUsize::new(0),
             starting_now: AtomicUsize::new(0),
             most_starting_at_once: AtomicUsize::new(0),
+            served_by: Default::default(),
         });
         let runtime = LocalRuntime::with_launcher(
             &[AgentToHost {
@@ -438,6 +439,25 @@ async fn a_new_session_waits_for_the_pool_worker_being_started_instead_of_starti
         local.launcher.most_starting_at_once.load(Ordering::SeqCst),
         1,
         "no two workers of the agent ever started side by side"
+    );
+}
+
+#[tokio::test]
+async fn a_pool_worker_still_starting_when_the_runtime_stops_is_stopped_not_left_running() {
+    let local = Local::with_pool(slow_starting_agent, 8, Protocol::Http, 1);
+    local.runtime.warm_up();
+    // The pool's worker is starting (its `/ping` answers 300 ms after its start) when the
+    // runtime stops, as `demo` stops right after its answer while the pool refills.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while local.launched() == 0 && Instant::now() < deadline {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(local.launched(), 1, "the pool's worker started");
+    local.runtime.stop_everything().await;
+    let served_by = local.launcher.served_by.lock().unwrap();
+    assert!(
+        served_by.iter().all(|task| task.is_finished()),
+        "a worker was left running after the runtime stopped"
     );
 }
 
