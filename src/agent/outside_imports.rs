@@ -46,7 +46,6 @@ impl OutsideImport {
 /// module or package in a folder above the source.
 pub fn find(tree: &SourceTree, modules: &[PythonModule], own: &[&str]) -> Vec<OutsideImport> {
     let ancestors: Vec<&Path> = tree.root.ancestors().skip(1).take(LEVELS_UP).collect();
-    let tree_names = tree.top_level_names();
     let mut found: Vec<OutsideImport> = Vec::new();
     for (module, import) in python_modules::runtime_imports(modules) {
         let Some(top) = import.top_level() else {
@@ -55,8 +54,7 @@ pub fn find(tree: &SourceTree, modules: &[PythonModule], own: &[&str]) -> Vec<Ou
         // A library's name (`mcp`, `langgraph`) is the library, whatever folder sits beside
         // the source.
         if is_stdlib_module(top)
-            || own.contains(&top)
-            || tree_names.contains(top)
+            || tree.is_own_name(top, own)
             || is_known_module(&import.module)
             || found.iter().any(|known| known.name == top)
         {

@@ -706,7 +706,6 @@ impl ResolvedImport {
 }
 
 fn scan_imports(tree: &SourceTree, modules: &[PythonModule], own_names: &[&str]) -> ImportScan {
-    let own = |top: &str| tree.top_level_names().contains(top) || own_names.contains(&top);
     let mut scan = ImportScan::default();
     let mut optional: BTreeSet<String> = BTreeSet::new();
     let mut required_tops: BTreeSet<String> = BTreeSet::new();
@@ -716,7 +715,7 @@ fn scan_imports(tree: &SourceTree, modules: &[PythonModule], own_names: &[&str])
             let Some(top) = import.top_level() else {
                 continue;
             };
-            if is_stdlib_module(top) || own(top) {
+            if is_stdlib_module(top) || tree.is_own_name(top, own_names) {
                 continue;
             }
             if import.optional {

@@ -54,7 +54,7 @@ impl SourceFacts {
         let entry_index = self
             .modules
             .iter()
-            .position(|module| module.file == entry.at().file);
+            .position(|module| module.file == entry.at.file);
         let indices = match entry_index {
             Some(index) => self.graph.loaded_with(&self.modules, index),
             None => (0..self.modules.len()).collect(),

@@ -153,6 +153,13 @@ impl SourceTree {
         self.files.iter().map(|file| file.size).sum()
     }
 
+    /// Whether a bare import of `top` names the agent's own code: a top-level module or folder
+    /// of the source, or one of `also` (the package's names, the folders its imports resolve
+    /// from).
+    pub fn is_own_name(&self, top: &str, also: &[&str]) -> bool {
+        also.contains(&top) || self.top_level_names().contains(top)
+    }
+
     /// The source directory, then the project above it, where the agent's project files
     /// (requirements, `pyproject.toml`, `.python-version`, a Dockerfile) may live: inside a
     /// git repository every folder up to its root; outside one, only the direct parent (a

@@ -92,7 +92,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [_HERE, {roots}os.path.join(_HERE, "{package}")]
 "#
     );
-    let at = entry.at();
+    let at = &entry.at;
     let import_line = |name: &str, alias: &str| -> String {
         if at.by_path {
             format!(

@@ -194,9 +194,8 @@ pub fn analyse(
             "the generated `invoke.py` serves the agent's own app with it",
         );
     }
-    let runtime_imports = runtime_imports::find(runtime_modules, |top| {
-        tree.top_level_names().contains(top) || own_names.contains(&top)
-    });
+    let runtime_imports =
+        runtime_imports::find(runtime_modules, |top| tree.is_own_name(top, &own_names));
     let uses = capabilities::detect(runtime_modules);
     let python = python_choice::choose(&project_files, runtime_modules);
     warnings.extend(python.warnings.iter().cloned());
@@ -234,7 +233,7 @@ fn derived_name(tree: &SourceTree, chosen: &Chosen) -> name::DerivedName {
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default()
     };
-    let at = chosen.entry.at();
+    let at = &chosen.entry.at;
     let module_stem = Path::new(&at.file)
         .file_stem()
         .map(|stem| stem.to_string_lossy().into_owned())
@@ -281,7 +280,7 @@ fn syntax_problems(
             let how = if Some(index) == entry_index {
                 "the entry's module".to_string()
             } else {
-                format!("imported by the entry's module `{}`", entry.at().file)
+                format!("imported by the entry's module `{}`", entry.at.file)
             };
             return Err(UserError::failed(format!(
                 "`{}` has a syntax error near line {line}, and it is {how}: the agent cannot start",

@@ -177,10 +177,6 @@ pub enum EntryKind {
 }
 
 impl Entry {
-    pub fn at(&self) -> &ModuleRef {
-        &self.at
-    }
-
     fn mcp_server(module: &PythonModule, server: protocol_servers::McpServerObject) -> Entry {
         let run_on_import = module
             .syntax
@@ -221,7 +217,7 @@ impl Entry {
 
     /// The `--entrypoint` spelling of this entry.
     pub fn spec(&self) -> String {
-        let module = self.at().label();
+        let module = self.at.label();
         match &self.kind {
             EntryKind::ExistingApp { variable, .. }
             | EntryKind::AsgiApp { variable, .. }
@@ -314,7 +310,7 @@ impl Found {
         format!(
             "  - `{}` ({}:{})",
             self.entry.spec(),
-            self.entry.at().file,
+            self.entry.at.file,
             self.line
         )
     }
@@ -385,7 +381,7 @@ pub fn choose(
     // `/invocations`), speaking AG-UI.
     let speaks_ag_ui = modules
         .iter()
-        .position(|m| m.file == chosen.entry.at().file)
+        .position(|m| m.file == chosen.entry.at.file)
         .is_some_and(|index| {
             graph
                 .reachable_from(index)
@@ -410,7 +406,7 @@ pub fn choose(
     }
     chosen.warnings = import_time_warnings(modules, &chosen.entry);
     if chosen.protocol == Protocol::Http
-        && let Some(module) = modules.iter().find(|m| m.file == chosen.entry.at().file)
+        && let Some(module) = modules.iter().find(|m| m.file == chosen.entry.at.file)
         && let Some(server) = protocol_servers::server_protocol(&module.syntax)
     {
         chosen.warnings.push(format!(
@@ -675,7 +671,7 @@ fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserE
                     && found.tier <= Tier::PromptLike
                     && objects
                         .iter()
-                        .any(|object| object.entry.at().file == found.entry.at().file)
+                        .any(|object| object.entry.at.file == found.entry.at.file)
             })
             .min_by_key(|found| (found.tier, found.imported))
     {
@@ -683,7 +679,7 @@ fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserE
             orchestrator.entry.clone(),
             format!(
                 "`{}` builds several agents ({}), and this function takes the prompt",
-                orchestrator.entry.at().file,
+                orchestrator.entry.at.file,
                 spec_list(&objects)
             ),
         ));
@@ -695,7 +691,7 @@ fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserE
         let mut reason = reason(top);
         let parts: Vec<String> = objects
             .iter()
-            .filter(|other| other.entry != top.entry && other.entry.at() == top.entry.at())
+            .filter(|other| other.entry != top.entry && other.entry.at == top.entry.at)
             .take(3)
             .map(|other| format!("`{}`", other.entry.spec()))
             .collect();
@@ -744,7 +740,7 @@ fn detect(modules: &[PythonModule], graph: &ImportGraph) -> Result<Chosen, UserE
     let serves_contract = |entry: &Entry| {
         modules
             .iter()
-            .find(|module| module.file == entry.at().file)
+            .find(|module| module.file == entry.at.file)
             .is_some_and(|module| {
                 let has = |path: &str| module.syntax.strings.iter().any(|string| string == path);
                 has("/ping") && (has("/invocations") || has("/ws"))
@@ -774,7 +770,7 @@ fn built_from_the_others<'f>(modules: &[PythonModule], objects: &'f [Found]) -> 
         };
         modules
             .iter()
-            .find(|module| module.file == found.entry.at().file)
+            .find(|module| module.file == found.entry.at.file)
             .and_then(|module| {
                 module
                     .syntax
@@ -794,7 +790,7 @@ fn built_from_the_others<'f>(modules: &[PythonModule], objects: &'f [Found]) -> 
         .iter()
         .filter(|found| {
             let same_module =
-                |other: &&Found| other.entry.at() == found.entry.at() && other.entry != found.entry;
+                |other: &&Found| other.entry.at == found.entry.at && other.entry != found.entry;
             let uses_others = objects
                 .iter()
                 .filter(same_module)
@@ -1280,7 +1276,7 @@ fn callable_reason(tier: Tier, what: &str, twin: Option<&str>) -> String {
 
 /// What runs when the entry's module is imported and should not.
 fn import_time_warnings(modules: &[PythonModule], entry: &Entry) -> Vec<String> {
-    let Some(module) = modules.iter().find(|module| module.file == entry.at().file) else {
+    let Some(module) = modules.iter().find(|module| module.file == entry.at.file) else {
         return Vec::new();
     };
     let mut warnings = Vec::new();

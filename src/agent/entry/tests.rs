@@ -173,7 +173,7 @@ fn a_module_file_that_is_not_a_python_name_is_loaded_by_path() {
         "from strands import Agent\nagent = Agent()\n",
     )];
     let chosen = pick(&modules, None).unwrap();
-    assert!(chosen.entry.at().by_path);
+    assert!(chosen.entry.at.by_path);
     assert_eq!(chosen.entry.spec(), "my-agent.py:agent");
     assert_eq!(
         pick(&modules, Some("my-agent.py:agent")).unwrap().entry,
