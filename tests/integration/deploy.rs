@@ -974,16 +974,16 @@ async fn deploy_sets_a_jwt_authorizer_records_it_as_the_toolkit_does_and_status_
     let discovery = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example/.well-known/openid-configuration";
 
     // A discovery URL AgentCore could not fetch is refused before anything is deployed.
+    let plain_http = "http://127.0.0.1:9000/.well-known/openid-configuration";
     let refused = run(aws_command(&moto, work.path()).args([
         "deploy",
         "--authorizer-discovery-url",
-        "http://127.0.0.1:9000/.well-known/openid-configuration",
+        plain_http,
     ]));
-    refused.failure(2);
+    let said = &refused.failure(2).stderr;
     assert!(
-        refused.stderr.contains("`https://` URL only"),
-        "{}",
-        refused.stderr
+        said.contains("`https://` URL only") && said.contains(plain_http),
+        "{said}"
     );
 
     let deployed = run(aws_command(&moto, work.path()).args([
