@@ -235,6 +235,43 @@ pub struct ServeArgs {
     /// Open the inspector page in the default browser (only when stdout is a terminal)
     #[arg(long)]
     pub open: bool,
+
+    /// The agents' JWT authorizer (default: each agent's in `.bedrock_agentcore.yaml`)
+    #[command(flatten)]
+    pub authorizer: AuthorizerArgs,
+}
+
+/// A JWT authorizer (`customJWTAuthorizer`) on the command line: callers then present an OAuth
+/// bearer token from this issuer instead of signing with SigV4.
+#[derive(Debug, Args)]
+pub struct AuthorizerArgs {
+    /// Take OAuth bearer tokens from this OpenID issuer instead of SigV4 callers: its discovery
+    /// URL (`https://.../.well-known/openid-configuration`; for Cognito
+    /// `https://cognito-idp.<region>.amazonaws.com/<user pool id>/.well-known/openid-configuration`)
+    #[arg(long, value_name = "URL", conflicts_with = "no_authorizer")]
+    pub authorizer_discovery_url: Option<String>,
+
+    /// An audience a token's `aud` may name (repeatable)
+    #[arg(long = "allowed-audience", value_name = "AUD")]
+    pub allowed_audience: Vec<String>,
+
+    /// A client a token's `client_id` may name, as Cognito's access tokens carry it
+    /// (repeatable)
+    #[arg(long = "allowed-client", value_name = "CLIENT_ID")]
+    pub allowed_clients: Vec<String>,
+
+    /// A scope of which a token must hold one (repeatable)
+    #[arg(long = "allowed-scope", value_name = "SCOPE")]
+    pub allowed_scopes: Vec<String>,
+
+    /// A rule on a claim of the token (repeatable): `NAME=VALUE`, `NAME:contains=VALUE` (a list
+    /// claim holding it), `NAME:contains-any=V1,V2`
+    #[arg(long = "custom-claim", value_name = "RULE")]
+    pub custom_claims: Vec<String>,
+
+    /// No JWT authorizer, SigV4 callers: `deploy` removes the recorded one, `serve` ignores it
+    #[arg(long)]
+    pub no_authorizer: bool,
 }
 
 #[derive(Debug, Args)]
@@ -300,9 +337,14 @@ pub struct RuntimeTarget {
     #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
 
-    /// For a deployed runtime with a JWT authorizer: send this bearer token instead of signing
-    /// with AWS credentials
-    #[arg(long, value_name = "TOKEN", conflicts_with = "local")]
+    /// For a runtime with a JWT authorizer (deployed or local): send this OAuth bearer token
+    /// instead of signing with AWS credentials (none are needed then)
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "AGENTPREP_BEARER_TOKEN",
+        hide_env_values = true
+    )]
     pub bearer_token: Option<String>,
 }
 
@@ -444,6 +486,11 @@ pub struct DeployArgs {
     /// Session maximum lifetime in seconds (60-28800)
     #[arg(long, value_name = "SECONDS")]
     pub max_lifetime: Option<u64>,
+
+    /// The runtime's JWT authorizer, recorded in `.bedrock_agentcore.yaml` (default: the
+    /// recorded one, if any)
+    #[command(flatten)]
+    pub authorizer: AuthorizerArgs,
 
     /// Build the package and show what would be done; change nothing in AWS or the state file
     #[arg(long)]

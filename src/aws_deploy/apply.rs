@@ -8,8 +8,9 @@ use std::time::Duration;
 use crate::aws_deploy::plan::{DeployPlan, recorded_path};
 use crate::aws_deploy::report::{DeployReport, RuntimeAction};
 use crate::aws_deploy::runtime_status::Phase;
+use crate::inbound_auth::authorizer::{AuthorizerChoice, JwtAuthorizer};
 use crate::output::progress::Progress;
-use crate::project_state::AgentRecord;
+use crate::project_state::{AgentRecord, InboundRecord};
 
 pub async fn apply(mut plan: DeployPlan, progress: &Progress) -> anyhow::Result<DeployReport> {
     let region = plan.location.region.name.clone();
@@ -64,6 +65,20 @@ pub async fn apply(mut plan: DeployPlan, progress: &Progress) -> anyhow::Result<
         protocol: plan.spec.settings.protocol,
         agent_id: Some(runtime.id.clone()),
         agent_arn: Some(runtime.arn.clone()),
+        // Recorded as the toolkit records them, when the flags set them.
+        inbound: match plan.options.authorizer {
+            AuthorizerChoice::Recorded => None,
+            AuthorizerChoice::Given(_) | AuthorizerChoice::Without => Some(InboundRecord {
+                authorizer: plan
+                    .spec
+                    .settings
+                    .authorizer
+                    .as_ref()
+                    .map(JwtAuthorizer::to_state_value)
+                    .unwrap_or(serde_yaml_ng::Value::Null),
+                header_allowlist: plan.spec.settings.header_allowlist.clone(),
+            }),
+        },
     };
     plan.state.record_agent(&plan.agent, &record);
     plan.state.save()?;

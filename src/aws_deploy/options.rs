@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::agentcore_contract::{LIFECYCLE_SECONDS, MAX_ENVIRONMENT_VARIABLES};
 use crate::error::UserError;
+use crate::inbound_auth::authorizer::AuthorizerChoice;
 use crate::python::version::PythonVersion;
 
 #[derive(Debug, Clone)]
@@ -22,6 +23,8 @@ pub struct DeployOptions {
     pub unset_environment: Vec<String>,
     pub idle_timeout: Option<u64>,
     pub max_lifetime: Option<u64>,
+    /// The runtime's JWT authorizer: the recorded one, a new one, or none.
+    pub authorizer: AuthorizerChoice,
     pub dry_run: bool,
     pub no_wait: bool,
     pub wait_timeout: u64,

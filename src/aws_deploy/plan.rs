@@ -24,6 +24,7 @@ use crate::aws_deploy::s3_upload::PackageStore;
 use crate::bundle::output_dir::{packaged_agent, recorded_identity};
 use crate::error::UserError;
 use crate::iam::role::{RoleApi, role_name_for};
+use crate::inbound_auth::authorizer::AuthorizerChoice;
 use crate::output::progress::Progress;
 use crate::project_state::{ProjectState, STATE_FILE};
 use crate::python::interpreters;
@@ -224,6 +225,9 @@ pub async fn plan(
         settings.max_lifetime = options.max_lifetime;
     }
     check_lifecycle(settings.idle_timeout, settings.max_lifetime)?;
+    if let Some(note) = choose_authorizer(&mut settings, &options.authorizer) {
+        progress.step(note);
+    }
     let (protocol, changed) = protocol_for(
         settings.protocol,
         recorded
@@ -270,6 +274,48 @@ pub async fn plan(
         spec,
     })
 }
+
+/// Apply `deploy`'s authorizer flags to the settings the file holds. AgentCore passes the
+/// caller's `Authorization` to the agent only when the header is on the runtime's allowlist, and
+/// takes it there only with a JWT authorizer: so a new authorizer adds it (the agent reads its
+/// caller's claims, as under `serve`), and removing the authorizer removes it. What happened, to
+/// tell the user.
+fn choose_authorizer(settings: &mut RuntimeSettings, choice: &AuthorizerChoice) -> Option<String> {
+    let listed = |settings: &RuntimeSettings| {
+        settings
+            .header_allowlist
+            .iter()
+            .any(|name| name.eq_ignore_ascii_case(AUTHORIZATION_HEADER))
+    };
+    match choice {
+        AuthorizerChoice::Recorded => None,
+        AuthorizerChoice::Given(authorizer) => {
+            settings.authorizer = Some(authorizer.clone());
+            if listed(settings) {
+                return None;
+            }
+            settings
+                .header_allowlist
+                .push(AUTHORIZATION_HEADER.to_string());
+            Some(format!(
+                "`{AUTHORIZATION_HEADER}` added to the request header allowlist, so the agent receives its caller's token"
+            ))
+        }
+        AuthorizerChoice::Without => {
+            settings.authorizer = None;
+            let had = listed(settings);
+            settings
+                .header_allowlist
+                .retain(|name| !name.eq_ignore_ascii_case(AUTHORIZATION_HEADER));
+            had.then(|| {
+                format!("`{AUTHORIZATION_HEADER}` removed from the request header allowlist, which takes it only with a JWT authorizer")
+            })
+        }
+    }
+}
+
+/// The header a JWT authorizer's caller presents its token in.
+const AUTHORIZATION_HEADER: &str = "Authorization";
 
 /// The protocol to deploy with, from the state file's (`recorded`) and the one the deployment
 /// serves: an MCP or A2A server listens where only that protocol reaches it, so the deployment
@@ -399,6 +445,7 @@ mod tests {
             unset_environment: unset.iter().map(|k| k.to_string()).collect(),
             idle_timeout: None,
             max_lifetime: None,
+            authorizer: AuthorizerChoice::Recorded,
             dry_run: false,
             no_wait: false,
             wait_timeout: 60,

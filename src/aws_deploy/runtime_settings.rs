@@ -4,12 +4,11 @@
 //! dropped), turned into the control plane's types, and read back from a deployed runtime so
 //! `status` can name each difference and `deploy` can tell an unchanged runtime.
 
-use std::collections::BTreeMap;
-
 use aws_sdk_bedrockagentcorecontrol::types::{
-    AuthorizerConfiguration, CustomJwtAuthorizerConfiguration, LifecycleConfiguration,
-    NetworkConfiguration, NetworkMode, ProtocolConfiguration, RequestHeaderConfiguration,
-    ServerProtocol, VpcConfig,
+    AuthorizerConfiguration, AuthorizingClaimMatchValueType, ClaimMatchOperatorType,
+    ClaimMatchValueType, CustomClaimValidationType, CustomJwtAuthorizerConfiguration,
+    InboundTokenClaimValueType, LifecycleConfiguration, NetworkConfiguration, NetworkMode,
+    ProtocolConfiguration, RequestHeaderConfiguration, ServerProtocol, VpcConfig,
 };
 use serde::Serialize;
 use serde_yaml_ng::Value;
@@ -18,6 +17,8 @@ use crate::agentcore_contract::{
     DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_LIFETIME_SECONDS, LIFECYCLE_SECONDS,
 };
 use crate::error::UserError;
+use crate::inbound_auth::authorizer::{ClaimRule, CustomClaim, FetchedBy, JwtAuthorizer};
+use crate::project_state::setting_values::{strings, unsupported, yaml_text};
 use crate::project_state::{ProjectState, STATE_FILE};
 use crate::server_protocol::Protocol;
 
@@ -34,14 +35,6 @@ pub struct RuntimeSettings {
     pub protocol: Protocol,
     /// OpenTelemetry instrumentation of the entry point (when the distro is in the package).
     pub observability: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct JwtAuthorizer {
-    pub discovery_url: String,
-    pub allowed_audience: Vec<String>,
-    pub allowed_clients: Vec<String>,
-    pub allowed_scopes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -67,14 +60,6 @@ impl Default for RuntimeSettings {
         }
     }
 }
-
-/// Keys of `customJWTAuthorizer` that agentprep sends.
-const AUTHORIZER_KEYS: [&str; 4] = [
-    "discoveryUrl",
-    "allowedAudience",
-    "allowedClients",
-    "allowedScopes",
-];
 
 impl RuntimeSettings {
     /// The agent's settings in the state file (defaults where it has none).
@@ -106,9 +91,10 @@ impl RuntimeSettings {
         }
 
         if let Some(authorizer) = setting(&["authorizer_configuration"]) {
-            settings.authorizer = Some(jwt_authorizer(
+            settings.authorizer = Some(JwtAuthorizer::from_state_value(
                 authorizer,
                 &key("authorizer_configuration"),
+                FetchedBy::Aws,
             )?);
         }
 
@@ -213,6 +199,11 @@ impl RuntimeSettings {
             .set_allowed_audience(list(&jwt.allowed_audience))
             .set_allowed_clients(list(&jwt.allowed_clients))
             .set_allowed_scopes(list(&jwt.allowed_scopes))
+            .set_custom_claims(
+                (!jwt.custom_claims.is_empty())
+                    .then(|| jwt.custom_claims.iter().map(claim_validation).collect())
+                    .transpose()?,
+            )
             .build()?;
         Ok(Some(AuthorizerConfiguration::CustomJwtAuthorizer(config)))
     }
@@ -269,6 +260,11 @@ impl RuntimeSettings {
                     allowed_audience: jwt.allowed_audience().to_vec(),
                     allowed_clients: jwt.allowed_clients().to_vec(),
                     allowed_scopes: jwt.allowed_scopes().to_vec(),
+                    custom_claims: jwt
+                        .custom_claims()
+                        .iter()
+                        .filter_map(deployed_claim)
+                        .collect(),
                 }),
             header_allowlist: headers
                 .and_then(|h| h.as_request_header_allowlist().ok())
@@ -304,16 +300,28 @@ impl RuntimeSettings {
                 "session lifecycle: the state file says idle {idle} s / lifetime {max} s, the runtime has {deployed_idle} s / {deployed_max} s"
             ));
         }
-        if self.authorizer != deployed.authorizer {
-            let describe = |authorizer: &Option<JwtAuthorizer>| match authorizer {
-                Some(jwt) => format!("a JWT authorizer ({})", jwt.discovery_url),
-                None => "no authorizer (SigV4)".to_string(),
-            };
-            found.push(format!(
-                "authorizer: the state file says {}, the runtime has {}",
-                describe(&self.authorizer),
-                describe(&deployed.authorizer)
-            ));
+        match (&self.authorizer, &deployed.authorizer) {
+            (Some(wanted), Some(has)) => {
+                let changes = wanted.differences(has);
+                if !changes.is_empty() {
+                    found.push(format!(
+                        "JWT authorizer: the state file / the runtime: {}",
+                        changes.join("; ")
+                    ));
+                }
+            }
+            (None, None) => {}
+            (wanted, has) => {
+                let describe = |authorizer: &Option<JwtAuthorizer>| match authorizer {
+                    Some(jwt) => format!("a JWT authorizer ({})", jwt.discovery_url),
+                    None => "no authorizer (SigV4)".to_string(),
+                };
+                found.push(format!(
+                    "authorizer: the state file says {}, the runtime has {}",
+                    describe(wanted),
+                    describe(has)
+                ));
+            }
         }
         if sorted(&self.header_allowlist) != sorted(&deployed.header_allowlist) {
             found.push(format!(
@@ -373,99 +381,68 @@ pub fn entry_point(observability: bool, requirements: &str) -> Vec<String> {
     }
 }
 
+/// A custom claim rule as the control plane takes it.
+fn claim_validation(claim: &CustomClaim) -> anyhow::Result<CustomClaimValidationType> {
+    let (value_type, operator, value) = match &claim.rule {
+        ClaimRule::Equals(one) => (
+            InboundTokenClaimValueType::String,
+            ClaimMatchOperatorType::Equals,
+            ClaimMatchValueType::MatchValueString(one.clone()),
+        ),
+        ClaimRule::Contains(one) => (
+            InboundTokenClaimValueType::StringArray,
+            ClaimMatchOperatorType::Contains,
+            ClaimMatchValueType::MatchValueString(one.clone()),
+        ),
+        ClaimRule::ContainsAny(several) => (
+            InboundTokenClaimValueType::StringArray,
+            ClaimMatchOperatorType::ContainsAny,
+            ClaimMatchValueType::MatchValueStringList(several.clone()),
+        ),
+    };
+    Ok(CustomClaimValidationType::builder()
+        .inbound_token_claim_name(&claim.name)
+        .inbound_token_claim_value_type(value_type)
+        .authorizing_claim_match_value(
+            AuthorizingClaimMatchValueType::builder()
+                .claim_match_value(value)
+                .claim_match_operator(operator)
+                .build()?,
+        )
+        .build()?)
+}
+
+/// A deployed runtime's custom claim rule; one of a shape agentprep does not know is left out
+/// (and so shows as drift).
+fn deployed_claim(claim: &CustomClaimValidationType) -> Option<CustomClaim> {
+    let matching = claim.authorizing_claim_match_value()?;
+    let value = matching.claim_match_value()?;
+    let rule = match (
+        claim.inbound_token_claim_value_type(),
+        matching.claim_match_operator(),
+    ) {
+        (InboundTokenClaimValueType::String, ClaimMatchOperatorType::Equals) => {
+            ClaimRule::Equals(value.as_match_value_string().ok()?.clone())
+        }
+        (InboundTokenClaimValueType::StringArray, ClaimMatchOperatorType::Contains) => {
+            ClaimRule::Contains(value.as_match_value_string().ok()?.clone())
+        }
+        (InboundTokenClaimValueType::StringArray, ClaimMatchOperatorType::ContainsAny) => {
+            ClaimRule::ContainsAny(value.as_match_value_string_list().ok()?.clone())
+        }
+        _ => return None,
+    };
+    Some(CustomClaim {
+        name: claim.inbound_token_claim_name().to_string(),
+        rule,
+    })
+}
+
 /// Header names as a set: case does not matter in HTTP.
 fn sorted(values: &[String]) -> Vec<String> {
     let mut values: Vec<String> = values.iter().map(|v| v.to_ascii_lowercase()).collect();
     values.sort();
     values
-}
-
-fn jwt_authorizer(value: &Value, path: &str) -> Result<JwtAuthorizer, UserError> {
-    let mapping = value.as_mapping().ok_or_else(|| {
-        UserError::usage(format!("{path} is not a mapping")).with_hint(
-            "write it as `customJWTAuthorizer: {discoveryUrl: ..., allowedClients: [...]}`",
-        )
-    })?;
-    let mut jwt = None;
-    for (name, inner) in mapping {
-        match name.as_str() {
-            Some("customJWTAuthorizer") => jwt = Some(inner),
-            other => return Err(unsupported(path, other)),
-        }
-    }
-    let jwt = jwt.and_then(Value::as_mapping).ok_or_else(|| {
-        UserError::usage(format!("{path} holds no `customJWTAuthorizer` mapping"))
-    })?;
-    let inner_path = format!("{path}: `customJWTAuthorizer`");
-    let mut fields: BTreeMap<&str, &Value> = BTreeMap::new();
-    for (name, inner) in jwt {
-        let name = name.as_str().unwrap_or_default();
-        if !AUTHORIZER_KEYS.contains(&name) {
-            return Err(unsupported(&inner_path, Some(name)));
-        }
-        if !inner.is_null() {
-            fields.insert(name, inner);
-        }
-    }
-    let discovery_url = fields
-        .get("discoveryUrl")
-        .and_then(|url| url.as_str())
-        .filter(|url| url.starts_with("https://"))
-        .ok_or_else(|| {
-            UserError::usage(format!(
-                "{inner_path} needs a `discoveryUrl` (https://.../.well-known/openid-configuration)"
-            ))
-        })?
-        .to_string();
-    let list = |name: &str| -> Result<Vec<String>, UserError> {
-        fields
-            .get(name)
-            .map(|value| strings(value, &format!("{inner_path}: `{name}`")))
-            .transpose()
-            .map(Option::unwrap_or_default)
-    };
-    Ok(JwtAuthorizer {
-        discovery_url,
-        allowed_audience: list("allowedAudience")?,
-        allowed_clients: list("allowedClients")?,
-        allowed_scopes: list("allowedScopes")?,
-    })
-}
-
-/// A list of strings (a single string counts as one).
-fn strings(value: &Value, path: &str) -> Result<Vec<String>, UserError> {
-    match value {
-        Value::String(one) => Ok(vec![one.clone()]),
-        Value::Sequence(items) => items
-            .iter()
-            .map(|item| {
-                item.as_str().map(str::to_string).ok_or_else(|| {
-                    UserError::usage(format!("{path} holds `{}`, not a string", yaml_text(item)))
-                })
-            })
-            .collect(),
-        other => Err(UserError::usage(format!(
-            "{path} is `{}`, not a list of strings",
-            yaml_text(other)
-        ))),
-    }
-}
-
-fn unsupported(path: &str, key: Option<&str>) -> UserError {
-    UserError::usage(format!(
-        "{path} sets `{}`, which agentprep cannot send to AgentCore yet",
-        key.unwrap_or("?")
-    ))
-    .with_hint(
-        "deploy this agent with the official toolkit, or remove the setting; agentprep never \
-         deploys without a setting the file asks for",
-    )
-}
-
-fn yaml_text(value: &Value) -> String {
-    serde_yaml_ng::to_string(value)
-        .map(|text| text.trim().to_string())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -518,6 +495,7 @@ request_header_configuration:
                     allowed_audience: vec![],
                     allowed_clients: vec!["client-1".into()],
                     allowed_scopes: vec![],
+                    custom_claims: vec![],
                 }),
                 header_allowlist: vec!["X-Tenant-Id".into()],
                 network: Network::Vpc {
@@ -546,8 +524,8 @@ request_header_configuration:
                 "subnets",
             ),
             (
-                "authorizer_configuration:\n  customJWTAuthorizer:\n    discoveryUrl: https://x\n    customClaims: []",
-                "`customClaims`",
+                "authorizer_configuration:\n  customJWTAuthorizer:\n    discoveryUrl: https://x/.well-known/openid-configuration\n    privateEndpoint: {}",
+                "`privateEndpoint`",
             ),
             (
                 "request_header_configuration:\n  somethingElse: 1",

@@ -79,8 +79,8 @@ impl fmt::Display for StatusReport {
                     Network::Vpc { .. } => "VPC",
                 },
                 match &settings.authorizer {
-                    Some(_) => "JWT authorizer",
-                    None => "SigV4",
+                    Some(_) => "callers with a bearer token (JWT authorizer)",
+                    None => "SigV4 callers",
                 },
                 if settings.header_allowlist.is_empty() {
                     String::new()
@@ -88,6 +88,9 @@ impl fmt::Display for StatusReport {
                     format!(", headers {}", settings.header_allowlist.join(", "))
                 }
             )?;
+        }
+        if let Some(jwt) = self.settings.as_ref().and_then(|s| s.authorizer.as_ref()) {
+            writeln!(f, "  inbound   JWT authorizer: {}", jwt.summary())?;
         }
         if !self.environment.is_empty() {
             writeln!(f, "  env       {}", self.environment.join(", "))?;

@@ -4,13 +4,17 @@
 use crate::aws_deploy::options::{DeployOptions, check_lifecycle, parse_env};
 use crate::aws_deploy::{self};
 use crate::cli::{DeployArgs, OutputFormat};
+use crate::commands::authorizer_flags;
+use crate::inbound_auth::authorizer::FetchedBy;
 use crate::output::progress::Progress;
 use crate::output::stdout;
 
 pub async fn run(args: DeployArgs) -> anyhow::Result<()> {
     let format = args.output;
     check_lifecycle(args.idle_timeout, args.max_lifetime)?;
+    let authorizer = authorizer_flags::choice(&args.authorizer, FetchedBy::Aws)?;
     let options = DeployOptions {
+        authorizer,
         environment: parse_env(&args.env)?,
         unset_environment: args.unset_env,
         agent: args.agent,

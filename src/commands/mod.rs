@@ -1,6 +1,7 @@
 //! One module per command; each has a `run(args)` that validates its flags and does the work.
 
 pub mod archive;
+mod authorizer_flags;
 pub mod completions;
 pub mod demo;
 pub mod deploy;

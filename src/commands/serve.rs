@@ -6,6 +6,9 @@
 use std::time::Duration;
 
 use crate::cli::ServeArgs;
+use crate::commands::authorizer_flags;
+use crate::error::UserError;
+use crate::inbound_auth::authorizer::FetchedBy;
 use crate::output::progress::Progress;
 use crate::output::stdout;
 use crate::serve_workflow::{self, one_thread, options::ServeOptions};
@@ -13,7 +16,7 @@ use crate::serve_workflow::{self, one_thread, options::ServeOptions};
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     crate::output::event_log::init();
     let open = args.open;
-    let options = options(args);
+    let options = options(args)?;
     one_thread::run(move || async move {
         let progress = Progress::for_stderr();
         let serving = serve_workflow::start(&options, &progress).await?;
@@ -29,8 +32,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     .await
 }
 
-fn options(args: ServeArgs) -> ServeOptions {
-    ServeOptions {
+fn options(args: ServeArgs) -> Result<ServeOptions, UserError> {
+    let authorizer = authorizer_flags::choice(&args.authorizer, FetchedBy::LocalRuntime)?;
+    Ok(ServeOptions {
         deployment_dirs: args.deployment_dirs,
         bind: args.bind,
         warm: args.warm,
@@ -48,5 +52,6 @@ fn options(args: ServeArgs) -> ServeOptions {
         log_dir: args.log_dir,
         watch: args.watch,
         source_dir: args.source_dir,
-    }
+        authorizer,
+    })
 }

@@ -62,23 +62,25 @@ pub struct RawAnswer {
 }
 
 /// The SDK's configuration for `target`: its region, and for an endpoint override (the local
-/// runtime) that endpoint, fixed credentials and no retries.
+/// runtime) that endpoint and no retries (its errors immediate). Calls that need no AWS
+/// credentials (the local runtime checks no signature; a bearer token replaces it) are signed
+/// with fixed ones, which keeps the SDK from searching for real ones.
 pub async fn sdk_config(target: &Target) -> aws_config::SdkConfig {
     let mut loader =
         aws_config::defaults(BehaviorVersion::latest()).region(Region::new(target.region.clone()));
     if let Some(endpoint) = &target.endpoint {
-        // The local runtime checks no signature; fixed credentials keep the SDK from searching
-        // for real ones, and no retries keep its errors immediate.
         loader = loader
             .endpoint_url(endpoint)
-            .credentials_provider(Credentials::new(
-                "local",
-                "local",
-                None,
-                None,
-                "agentprep-local",
-            ))
             .retry_config(RetryConfig::disabled());
+    }
+    if target.needs_no_credentials() {
+        loader = loader.credentials_provider(Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "agentprep-local",
+        ));
     }
     loader.load().await
 }
@@ -329,6 +331,9 @@ where
                 "pass `--agent NAME` with an agent the local runtime hosts (its banner lists them)",
             );
         }
+        if code == "AccessDeniedException" {
+            user = user.with_hint(access_denied_hint(target, status));
+        }
         return user.into();
     }
     if let Some(status) = status {
@@ -347,6 +352,16 @@ where
         user = user.with_hint(START_LOCAL_RUNTIME_HINT);
     }
     user.into()
+}
+
+/// What to do about an `AccessDeniedException`: a runtime with a JWT authorizer refuses SigV4
+/// (and a missing or bad token with 401); one without refuses a bearer token.
+fn access_denied_hint(target: &Target, status: Option<u16>) -> String {
+    match (&target.bearer_token, status) {
+        (None, _) => "if the runtime has a JWT authorizer, pass its caller's token with `--bearer-token TOKEN` (or `AGENTPREP_BEARER_TOKEN`)".into(),
+        (Some(_), Some(401)) => "get a fresh token for an allowed client and audience from the authorizer's issuer, and pass it with `--bearer-token`".into(),
+        (Some(_), _) => "if the runtime has no JWT authorizer, leave `--bearer-token` (and `AGENTPREP_BEARER_TOKEN`) out and sign with AWS credentials".into(),
+    }
 }
 
 /// Replaces the SigV4 signature with `Authorization: Bearer <token>` when a token is given, as

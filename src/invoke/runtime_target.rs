@@ -22,8 +22,14 @@ pub struct Target {
 }
 
 impl Target {
-    /// The local runtime, reached without AWS credentials.
+    /// The local runtime (or another endpoint named with `--endpoint`).
     pub fn is_local(&self) -> bool {
-        self.endpoint.is_some() && self.bearer_token.is_none()
+        self.endpoint.is_some()
+    }
+
+    /// Whether calls need no AWS credentials: the local runtime checks no signature, and a
+    /// bearer token replaces it.
+    pub fn needs_no_credentials(&self) -> bool {
+        self.is_local() || self.bearer_token.is_some()
     }
 }

@@ -88,7 +88,7 @@ pub async fn open(target: &Target, session_id: &str) -> anyhow::Result<(Socket, 
         let tcp = TcpStream::connect((host.as_str(), port)).await?;
         let _ = tcp.set_nodelay(true);
         let stream: Box<dyn Transport> = if secure {
-            Box::new(tls_connect(&host, tcp).await?)
+            Box::new(crate::tls_client::connect(&host, tcp).await?)
         } else {
             Box::new(tcp)
         };
@@ -209,24 +209,6 @@ fn sigv4_headers(
         .headers()
         .map(|(name, value)| (name.to_string(), value.to_string()))
         .collect())
-}
-
-async fn tls_connect(
-    host: &str,
-    tcp: TcpStream,
-) -> anyhow::Result<tokio_rustls::client::TlsStream<TcpStream>> {
-    let mut roots = rustls::RootCertStore::empty();
-    let found = rustls_native_certs::load_native_certs();
-    roots.add_parsable_certificates(found.certs);
-    let config = rustls::ClientConfig::builder()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let name = rustls::pki_types::ServerName::try_from(host.to_string())?;
-    Ok(
-        tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
-            .connect(name, tcp)
-            .await?,
-    )
 }
 
 pub async fn send_text(socket: &mut Socket, text: &str) -> anyhow::Result<()> {

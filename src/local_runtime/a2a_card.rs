@@ -9,13 +9,14 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Response, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::Value;
 
 use crate::agentcore_contract::{SESSION_HEADER, SESSION_ID_LENGTH, invocation_url};
 use crate::local_runtime::api_error::ApiError;
+use crate::local_runtime::caller_access;
 use crate::local_runtime::proxy::WorkerCall;
 use crate::local_runtime::session_call::{self, Qualifier, new_request_id};
 use crate::local_runtime::state::LocalRuntime;
@@ -31,6 +32,7 @@ pub async fn agent_card(
     State(runtime): State<Arc<LocalRuntime>>,
     path: Result<Path<(String, String)>, PathRejection>,
     query: Result<Query<Qualifier>, QueryRejection>,
+    RawQuery(raw_query): RawQuery,
     headers: HeaderMap,
 ) -> Response<Body> {
     let request_id = new_request_id();
@@ -48,6 +50,7 @@ pub async fn agent_card(
             )));
         }
         let agent = runtime.find_agent(&arn)?;
+        caller_access::admit(&agent, &headers, raw_query.as_deref()).await?;
         if agent.protocol() != Protocol::A2a {
             return Err(ApiError::not_found(format!(
                 "`{}` is served with {}: only A2A agents have an agent card",

@@ -82,6 +82,15 @@ impl ApiError {
         }
     }
 
+    /// A bearer token missing or refused by the runtime's JWT authorizer (`caller_access`).
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::UNAUTHORIZED,
+            error_type: "AccessDeniedException",
+            message: message.into(),
+        }
+    }
+
     pub fn unknown_operation(message: impl Into<String>) -> Self {
         ApiError {
             status: StatusCode::NOT_FOUND,
@@ -101,6 +110,9 @@ impl IntoResponse for ApiError {
             "x-amzn-errortype",
             HeaderValue::from_static(self.error_type),
         );
+        if self.status == StatusCode::UNAUTHORIZED {
+            headers.insert("www-authenticate", HeaderValue::from_static("Bearer"));
+        }
         response
     }
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Response};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -18,6 +18,7 @@ use crate::agentcore_contract::{MAX_PAYLOAD_BYTES, SESSION_HEADER};
 use crate::local_runtime::a2a_card;
 use crate::local_runtime::agui_thread;
 use crate::local_runtime::api_error::ApiError;
+use crate::local_runtime::caller_access;
 use crate::local_runtime::hosted_agent::HostedAgent;
 use crate::local_runtime::proxy::WorkerCall;
 use crate::local_runtime::request_body;
@@ -89,6 +90,7 @@ async fn invoke_agent_runtime(
     State(runtime): State<Arc<LocalRuntime>>,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<Qualifier>, QueryRejection>,
+    RawQuery(raw_query): RawQuery,
     headers: HeaderMap,
     body: Body,
 ) -> Response<Body> {
@@ -96,6 +98,7 @@ async fn invoke_agent_runtime(
     let answer = async {
         let arn = runtime_arn(path, query)?;
         let agent = runtime.find_agent(&arn)?;
+        caller_access::admit(&agent, &headers, raw_query.as_deref()).await?;
         invoke(&runtime, agent, &headers, body, &request_id).await
     }
     .await;
@@ -104,15 +107,18 @@ async fn invoke_agent_runtime(
 
 async fn invoke_default_agent(
     State(runtime): State<Arc<LocalRuntime>>,
+    RawQuery(raw_query): RawQuery,
     headers: HeaderMap,
     body: Body,
 ) -> Response<Body> {
     let request_id = new_request_id();
     let agent = runtime.default_agent();
-    finish(
-        invoke(&runtime, agent, &headers, body, &request_id).await,
-        &request_id,
-    )
+    let answer = async {
+        caller_access::admit(&agent, &headers, raw_query.as_deref()).await?;
+        invoke(&runtime, agent, &headers, body, &request_id).await
+    }
+    .await;
+    finish(answer, &request_id)
 }
 
 async fn invoke(
@@ -153,12 +159,14 @@ async fn stop_runtime_session(
     State(runtime): State<Arc<LocalRuntime>>,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<Qualifier>, QueryRejection>,
+    RawQuery(raw_query): RawQuery,
     headers: HeaderMap,
 ) -> Response<Body> {
     let request_id = new_request_id();
     let answer = async {
         let arn = runtime_arn(path, query)?;
         let agent = runtime.find_agent(&arn)?;
+        caller_access::admit(&agent, &headers, raw_query.as_deref()).await?;
         let session_id = headers
             .get(SESSION_HEADER)
             .and_then(|value| value.to_str().ok())

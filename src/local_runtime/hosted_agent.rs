@@ -12,9 +12,10 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
+use crate::inbound_auth::caller_check::TokenVerifier;
 use crate::local_runtime::launcher::WorkerLauncher;
 use crate::local_runtime::protocol_route::ProtocolRoute;
 use crate::local_runtime::worker::{StartFailure, Worker, WorkerSpec};
@@ -54,6 +55,8 @@ pub struct HostedAgent {
     protocol: crate::server_protocol::Protocol,
     /// How its requests reach its workers, decided from `protocol` once.
     route: ProtocolRoute,
+    /// Its JWT authorizer, set once by `serve` before it answers (none: callers use SigV4).
+    token_verifier: OnceLock<Arc<TokenVerifier>>,
     warm_target: usize,
 }
 
@@ -71,6 +74,7 @@ impl HostedAgent {
             arn,
             protocol: spec.protocol,
             route: ProtocolRoute::of(spec.protocol),
+            token_verifier: OnceLock::new(),
             spec: RwLock::new(Arc::new(spec)),
             launcher,
             client,
@@ -90,6 +94,17 @@ impl HostedAgent {
     /// How its requests reach its workers.
     pub fn route(&self) -> &ProtocolRoute {
         &self.route
+    }
+
+    /// Take callers with a bearer token `verifier` accepts, and only them, as AgentCore does
+    /// for a runtime with a JWT authorizer. Set once, before `serve` answers.
+    pub fn require_tokens(&self, verifier: Arc<TokenVerifier>) {
+        let _ = self.token_verifier.set(verifier);
+    }
+
+    /// Its JWT authorizer, if it has one.
+    pub fn token_verifier(&self) -> Option<&TokenVerifier> {
+        self.token_verifier.get().map(Arc::as_ref)
     }
 
     /// The protocol the agent is served with.

@@ -5,6 +5,7 @@ pub mod a2a_card;
 pub mod agui_thread;
 pub mod api_error;
 pub mod auto_instrumentation;
+pub mod caller_access;
 pub mod child_spawner;
 pub mod data_plane;
 pub mod echo_budget;

@@ -54,6 +54,15 @@ pub fn forwarded_headers(
     headers
 }
 
+/// The caller's `Authorization` added to what the agent receives: for an agent behind a JWT
+/// authorizer, whose caller's token was checked (`caller_access`), as AgentCore passes it so the
+/// agent can read the caller's claims.
+pub fn pass_authorization(caller: &HeaderMap, forwarded: &mut HeaderMap) {
+    if let Some(value) = caller.get("authorization") {
+        forwarded.insert("authorization", value.clone());
+    }
+}
+
 /// What is asked of the worker: the protocol's invocation (`POST /invocations`, `/mcp`, `/`),
 /// or a GET of one of its documents (an A2A agent card).
 #[derive(Debug, Clone, Copy)]

@@ -50,7 +50,11 @@ pub async fn in_session(
     // Told once, on this answer whatever it is: an agent that fails every request (no
     // credentials) must still let its caller know its state was reset.
     let replaced = in_flight.session().take_replaced_notice();
-    let forwarded = proxy::forwarded_headers(headers, &session_id, request_id, route.forwarded);
+    let mut forwarded = proxy::forwarded_headers(headers, &session_id, request_id, route.forwarded);
+    // Every way here was let in by `caller_access`: with an authorizer, the token is good.
+    if agent.token_verifier().is_some() {
+        proxy::pass_authorization(headers, &mut forwarded);
+    }
     let forwarded_answer = proxy::forward(
         &runtime.client,
         in_flight,

@@ -31,6 +31,8 @@ pub struct AgentView {
     pub protocol: Protocol,
     /// The code version new workers run (counts up with `serve --watch` reloads).
     pub generation: u64,
+    /// The discovery URL of its JWT authorizer: callers need a bearer token.
+    pub authorizer: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -76,6 +78,9 @@ pub async fn snapshot(runtime: &LocalRuntime) -> RuntimeSnapshot {
             arn: agent.arn.clone(),
             protocol: agent.protocol(),
             generation: agent.generation(),
+            authorizer: agent
+                .token_verifier()
+                .map(|verifier| verifier.authorizer.discovery_url.clone()),
         })
         .collect();
     let mut sessions: Vec<Arc<Session>> = runtime.sessions.all();

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Response};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -20,6 +20,7 @@ use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
 
 use crate::agentcore_contract::SESSION_HEADER;
 use crate::local_runtime::api_error::ApiError;
+use crate::local_runtime::caller_access;
 use crate::local_runtime::protocol_route::ProtocolRoute;
 use crate::local_runtime::proxy;
 use crate::local_runtime::session_call::new_request_id;
@@ -39,6 +40,7 @@ pub async fn connect(
     State(runtime): State<Arc<LocalRuntime>>,
     path: Result<Path<String>, axum::extract::rejection::PathRejection>,
     Query(query): Query<HashMap<String, String>>,
+    RawQuery(raw_query): RawQuery,
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response<Body> {
@@ -57,6 +59,7 @@ pub async fn connect(
         let qualifier = query_value(&query, "qualifier");
         crate::local_runtime::session_call::check_qualifier(qualifier)?;
         let agent = runtime.find_agent(&arn)?;
+        caller_access::admit(&agent, &headers, raw_query.as_deref()).await?;
         if !agent.protocol().has_websocket() {
             return Err(ApiError::validation(format!(
                 "`{}` is served with {}; WebSocket is part of the HTTP and AG-UI protocols",
@@ -73,12 +76,15 @@ pub async fn connect(
         // idle time counts while it is silent), so `opening` ends with this block.
         let (worker, opening) = runtime.sessions.worker_for(&agent, &session_id).await?;
         let session = Arc::clone(opening.session());
-        let forwarded = proxy::forwarded_headers(
+        let mut forwarded = proxy::forwarded_headers(
             &headers,
             &session_id,
             &request_id,
             ProtocolRoute::of(Protocol::Http).forwarded,
         );
+        if agent.token_verifier().is_some() {
+            proxy::pass_authorization(&headers, &mut forwarded);
+        }
         let upstream = open_worker_socket(worker.port, &forwarded)
             .await
             .map_err(|message| {

@@ -9,6 +9,7 @@
 //! `destroy` does.
 
 pub mod layout_preserving;
+pub mod setting_values;
 
 use std::path::{Path, PathBuf};
 
@@ -55,6 +56,17 @@ pub struct AgentRecord {
     pub protocol: crate::server_protocol::Protocol,
     pub agent_id: Option<String>,
     pub agent_arn: Option<String>,
+    /// The runtime's inbound settings, when `deploy` was told them (`--authorizer-...`,
+    /// `--no-authorizer`); `None` leaves the file's as they are.
+    pub inbound: Option<InboundRecord>,
+}
+
+/// Who may call the runtime, in the toolkit's keys: `authorizer_configuration` (a
+/// `customJWTAuthorizer` mapping, or null for SigV4) and `request_header_configuration`.
+#[derive(Debug, Clone, Default)]
+pub struct InboundRecord {
+    pub authorizer: Value,
+    pub header_allowlist: Vec<String>,
 }
 
 /// The largest `.bedrock_agentcore.yaml` read (one with dozens of agents is tens of
@@ -293,8 +305,33 @@ impl ProjectState {
         aws.insert("region".into(), record.region.as_str().into());
         aws.insert("s3_path".into(), record.s3_path.as_str().into());
         // Network, authorizer and headers are the user's settings (new entries get the
-        // toolkit's defaults): deploy reads them and never writes them. The protocol is what
-        // the deployment serves, which deploy checked against the user's.
+        // toolkit's defaults): deploy reads them, and writes the last two only when its flags
+        // set them. The protocol is what the deployment serves, which deploy checked against
+        // the user's.
+        if let Some(inbound) = &record.inbound {
+            agent.insert(
+                "authorizer_configuration".into(),
+                inbound.authorizer.clone(),
+            );
+            let headers = if inbound.header_allowlist.is_empty() {
+                Value::Null
+            } else {
+                let mut allowlist = Mapping::new();
+                allowlist.insert(
+                    "requestHeaderAllowlist".into(),
+                    Value::Sequence(
+                        inbound
+                            .header_allowlist
+                            .iter()
+                            .map(|name| name.as_str().into())
+                            .collect(),
+                    ),
+                );
+                Value::Mapping(allowlist)
+            };
+            agent.insert("request_header_configuration".into(), headers);
+        }
+        let aws = child_mapping(agent, "aws");
         child_mapping(aws, "protocol_configuration")
             .insert("server_protocol".into(), record.protocol.name().into());
         let lifecycle = child_mapping(aws, "lifecycle_configuration");

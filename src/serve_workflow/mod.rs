@@ -10,6 +10,7 @@
 //! a lookup made here, so the telemetry and the local runtime never import each other.
 
 pub mod app;
+pub mod authorizers;
 pub mod hosted_agents;
 pub mod one_thread;
 pub mod options;
@@ -115,6 +116,8 @@ pub async fn start(options: &ServeOptions, progress: &Progress) -> anyhow::Resul
     let (stop, stopped) = watch::channel(false);
     leftovers::clear_and_report();
     let runtime = LocalRuntime::new(&hosted.agents, &runtime_options)?;
+    // Before anything answers: an agent with an authorizer never takes a caller without it.
+    let authorizers = authorizers::attach(&runtime, &options.authorizer, progress).await?;
     let (telemetry_stop, telemetry_stopped) = watch::channel(false);
     let telemetry = tokio::spawn(receiver::run(
         telemetry_listener,
@@ -151,11 +154,13 @@ pub async fn start(options: &ServeOptions, progress: &Progress) -> anyhow::Resul
         agents: runtime
             .agents
             .iter()
-            .map(|agent| AgentLine {
+            .zip(authorizers)
+            .map(|(agent, authorizer)| AgentLine {
                 name: agent.name.clone(),
                 arn: agent.arn.clone(),
                 protocol: agent.protocol(),
                 instrumented: agent.spec().auto_instrument.is_some(),
+                authorizer,
             })
             .collect(),
         first_websocket: hosted.first_websocket,

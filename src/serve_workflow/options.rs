@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::UserError;
+use crate::inbound_auth::authorizer::AuthorizerChoice;
 use crate::python::version::PythonVersion;
 
 /// `serve`'s options, as the command line gave them.
@@ -38,6 +39,8 @@ pub struct ServeOptions {
     pub watch: bool,
     /// The source `--watch` follows, instead of the one `prepare` recorded.
     pub source_dir: Option<PathBuf>,
+    /// Where the agents' JWT authorizers come from.
+    pub authorizer: AuthorizerChoice,
 }
 
 impl ServeOptions {

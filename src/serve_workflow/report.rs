@@ -29,6 +29,8 @@ pub struct AgentLine {
     pub protocol: Protocol,
     /// Its workers run under `opentelemetry-instrument`.
     pub instrumented: bool,
+    /// The discovery URL of its JWT authorizer, when it takes bearer tokens only.
+    pub authorizer: Option<String>,
 }
 
 /// The page is for this machine's browser: an unspecified bind address (`0.0.0.0`) is no
@@ -54,7 +56,16 @@ impl std::fmt::Display for ServeReport {
             } else {
                 ""
             };
-            writeln!(f, "  {}  {}{protocol}{instrumented}", agent.name, agent.arn)?;
+            let authorizer = agent
+                .authorizer
+                .as_deref()
+                .map(|url| format!("  (JWT authorizer: {url})"))
+                .unwrap_or_default();
+            writeln!(
+                f,
+                "  {}  {}{protocol}{instrumented}{authorizer}",
+                agent.name, agent.arn
+            )?;
         }
         let example = match self.agents.first().map(|agent| agent.protocol) {
             Some(Protocol::Mcp) => "agentprep invoke --local --mcp",

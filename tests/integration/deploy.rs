@@ -69,6 +69,17 @@ async fn described(
         .unwrap()
 }
 
+/// The request headers a described runtime passes to its agent.
+fn header_allowlist(
+    runtime: &aws_sdk_bedrockagentcorecontrol::operation::get_agent_runtime::GetAgentRuntimeOutput,
+) -> Vec<String> {
+    runtime
+        .request_header_configuration()
+        .and_then(|headers| headers.as_request_header_allowlist().ok())
+        .cloned()
+        .unwrap_or_default()
+}
+
 fn state(work: &Path) -> serde_yaml_ng::Value {
     serde_yaml_ng::from_str(&std::fs::read_to_string(work.join(".bedrock_agentcore.yaml")).unwrap())
         .unwrap()
@@ -741,14 +752,7 @@ async fn a_toolkit_project_with_every_setting_deploys_them_all_and_keeps_its_fil
         "https://idp.example.com/.well-known/openid-configuration"
     );
     assert_eq!(jwt.allowed_clients(), ["web-client"]);
-    assert_eq!(
-        runtime
-            .request_header_configuration()
-            .unwrap()
-            .as_request_header_allowlist()
-            .unwrap(),
-        &["X-Tenant-Id"]
-    );
+    assert_eq!(header_allowlist(&runtime), ["X-Tenant-Id"]);
     let network = runtime.network_configuration().unwrap();
     assert_eq!(network.network_mode().as_str(), "VPC");
     assert_eq!(
@@ -954,5 +958,156 @@ fn deploy_asks_for_the_python_the_deployment_names() {
             && refused.stderr.contains("3.10, 3.11, 3.12, 3.13, 3.14"),
         "{}",
         refused.stderr
+    );
+}
+
+#[tokio::test]
+async fn deploy_sets_a_jwt_authorizer_records_it_as_the_toolkit_does_and_status_shows_its_drift() {
+    let _cache = DEPENDENCY_CACHE.lock().await;
+    let moto = Moto::start();
+    let config = moto.sdk_config().await;
+    let work = tempfile::tempdir().unwrap();
+    run(aws_command(&moto, work.path())
+        .args(["prepare", "--source-dir"])
+        .arg(example("minimal_agent")))
+    .success();
+    let discovery = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example/.well-known/openid-configuration";
+
+    // A discovery URL AgentCore could not fetch is refused before anything is deployed.
+    let plain_http = "http://127.0.0.1:9000/.well-known/openid-configuration";
+    let refused = run(aws_command(&moto, work.path()).args([
+        "deploy",
+        "--authorizer-discovery-url",
+        plain_http,
+    ]));
+    let said = &refused.failure(2).stderr;
+    assert!(
+        said.contains("`https://` URL only") && said.contains(plain_http),
+        "{said}"
+    );
+
+    let deployed = run(aws_command(&moto, work.path()).args([
+        "deploy",
+        "--authorizer-discovery-url",
+        discovery,
+        "--allowed-client",
+        "web-client",
+        "--allowed-scope",
+        "agent/invoke",
+        "--custom-claim",
+        "cognito:groups:contains=admins",
+        "--output",
+        "json",
+    ]));
+    deployed.success();
+    assert!(
+        deployed
+            .stderr
+            .contains("`Authorization` added to the request header allowlist"),
+        "{}",
+        deployed.stderr
+    );
+    let id = deployed.json()["runtime"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // The runtime has it, and the agent gets its caller's token.
+    let control = aws_sdk_bedrockagentcorecontrol::Client::new(&config);
+    let runtime = described(&control, &id).await;
+    let jwt = runtime
+        .authorizer_configuration()
+        .unwrap()
+        .as_custom_jwt_authorizer()
+        .unwrap();
+    assert_eq!(jwt.discovery_url(), discovery);
+    assert_eq!(jwt.allowed_clients(), ["web-client"]);
+    assert_eq!(jwt.allowed_scopes(), ["agent/invoke"]);
+    let claim = &jwt.custom_claims()[0];
+    assert_eq!(claim.inbound_token_claim_name(), "cognito:groups");
+    assert_eq!(
+        claim.inbound_token_claim_value_type().as_str(),
+        "STRING_ARRAY"
+    );
+    let matching = claim.authorizing_claim_match_value().unwrap();
+    assert_eq!(matching.claim_match_operator().as_str(), "CONTAINS");
+    assert_eq!(
+        matching
+            .claim_match_value()
+            .unwrap()
+            .as_match_value_string()
+            .unwrap(),
+        "admins"
+    );
+    assert_eq!(header_allowlist(&runtime), ["Authorization"]);
+
+    // Recorded as the toolkit records it: the API's keys under `authorizer_configuration`.
+    let recorded = &state(work.path())["agents"]["minimal_agent"];
+    let authorizer = &recorded["authorizer_configuration"]["customJWTAuthorizer"];
+    assert_eq!(authorizer["discoveryUrl"].as_str(), Some(discovery));
+    assert_eq!(authorizer["allowedClients"][0].as_str(), Some("web-client"));
+    assert_eq!(
+        authorizer["customClaims"][0]["authorizingClaimMatchValue"]["claimMatchValue"]["matchValueString"].as_str(),
+        Some("admins")
+    );
+    assert_eq!(
+        recorded["request_header_configuration"]["requestHeaderAllowlist"][0].as_str(),
+        Some("Authorization")
+    );
+
+    // `status` shows it, with no drift; a redeploy finds it unchanged.
+    let status = run(aws_command(&moto, work.path()).args(["status"]));
+    status.success();
+    assert!(
+        status.stdout.contains(&format!(
+            "inbound   JWT authorizer: {discovery}; clients web-client; scopes agent/invoke; claim cognito:groups:contains=admins"
+        )),
+        "{}",
+        status.stdout
+    );
+    assert!(!status.stdout.contains("drift"), "{}", status.stdout);
+    let again = run(aws_command(&moto, work.path()).args(["deploy", "--output", "json"]));
+    again.success();
+    assert_eq!(again.json()["runtime_action"], "unchanged");
+
+    // Changed on AWS: `status` names what differs.
+    let mut other_clients = jwt.clone();
+    other_clients.allowed_clients = Some(vec!["mobile-client".into()]);
+    control
+        .update_agent_runtime()
+        .agent_runtime_id(&id)
+        .agent_runtime_artifact(runtime.agent_runtime_artifact().unwrap().clone())
+        .role_arn(runtime.role_arn())
+        .network_configuration(runtime.network_configuration().unwrap().clone())
+        .authorizer_configuration(
+            aws_sdk_bedrockagentcorecontrol::types::AuthorizerConfiguration::CustomJwtAuthorizer(
+                other_clients,
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    let status = run(aws_command(&moto, work.path()).args(["status"]));
+    status.success();
+    assert!(
+        status.stdout.contains(
+            "drift in JWT authorizer: the state file / the runtime: allowed clients [web-client] / [mobile-client]"
+        ),
+        "{}",
+        status.stdout
+    );
+
+    // `--no-authorizer` takes it out of the file (and the header it needs from the allowlist).
+    let removed =
+        run(aws_command(&moto, work.path()).args(["deploy", "--no-authorizer", "--no-wait"]));
+    removed.success();
+    let recorded = &state(work.path())["agents"]["minimal_agent"];
+    assert!(
+        recorded["authorizer_configuration"].is_null(),
+        "{recorded:?}"
+    );
+    assert!(
+        recorded["request_header_configuration"].is_null(),
+        "{recorded:?}"
     );
 }

@@ -131,6 +131,9 @@ function renderAgents(agents) {
         el("strong", { className: "agent-name", text: agent.name, testid: "agent-name" }),
         el("span", { className: `badge protocol ${String(agent.protocol).toLowerCase()}`, text: agent.protocol, testid: "agent-protocol" }),
         el("span", { className: "generation", text: `generation ${agent.generation}`, testid: "agent-generation", title: "bumped by each serve --watch reload" }),
+        ...(agent.authorizer
+          ? [el("span", { className: "badge authorizer", text: "JWT", testid: "agent-authorizer", title: `takes bearer tokens from ${agent.authorizer}: paste one under Chat` })]
+          : []),
       ]),
       el("code", { className: "arn", text: agent.arn, title: agent.arn, testid: "agent-arn" }),
     ]);
@@ -276,6 +279,7 @@ async function stopSession(key, button) {
         "Content-Type": "application/json",
         [SESSION_HEADER]: row.session.id,
         [INSPECTOR_HEADER]: "1",
+        ...callerCredentials(),
       },
       body: "{}",
     });
@@ -289,6 +293,13 @@ async function stopSession(key, button) {
 }
 
 // ---- chat --------------------------------------------------------------------------------
+
+// The pasted token, sent as AgentCore's callers send it to a runtime with a JWT authorizer.
+// It stays in the field: never stored, never sent anywhere but this runtime's data plane.
+function callerCredentials() {
+  const token = byId("chat-token").value.trim().replace(/^Bearer\s+/i, "");
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
 
 function transcript(session) {
   if (!view.transcripts.has(session)) view.transcripts.set(session, []);
@@ -347,6 +358,7 @@ async function sendPrompt() {
         "Content-Type": "application/json",
         [SESSION_HEADER]: session,
         [INSPECTOR_HEADER]: "1",
+        ...callerCredentials(),
       },
       body: JSON.stringify({ prompt: text }),
     });
