@@ -22,6 +22,8 @@ pub struct DeployOptions {
     pub unset_environment: Vec<String>,
     pub idle_timeout: Option<u64>,
     pub max_lifetime: Option<u64>,
+    /// `--container`: build an image in CodeBuild instead of the code package.
+    pub container: bool,
     pub dry_run: bool,
     pub no_wait: bool,
     pub wait_timeout: u64,
