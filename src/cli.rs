@@ -492,6 +492,12 @@ pub struct DeployArgs {
     #[command(flatten)]
     pub authorizer: AuthorizerArgs,
 
+    /// Deploy a container image built by CodeBuild (ARM) and pushed to ECR instead of a code
+    /// package; chosen by itself when the agent has its own Dockerfile, the package would
+    /// exceed 250 MB, or the state file records a container deploy
+    #[arg(long)]
+    pub container: bool,
+
     /// Build the package and show what would be done; change nothing in AWS or the state file
     #[arg(long)]
     pub dry_run: bool,

@@ -174,6 +174,27 @@ pub fn path_secret(relative: &Path) -> Option<SecretKind> {
     file_secret(relative)
 }
 
+/// The policy as `.dockerignore` globs (`**/.env`, `**/*.pem`, `**/.aws`, ...): what a
+/// container build of the deployment never sends to the builder, written from this one table.
+pub fn ignore_globs() -> Vec<String> {
+    let mut globs: Vec<String> = FILES
+        .iter()
+        .map(|(pattern, _)| match pattern {
+            Exact(name) => format!("**/{name}"),
+            Prefix(prefix) => format!("**/{prefix}*"),
+            Suffix(suffix) => format!("**/*{suffix}"),
+            PrefixAndSuffix(prefix, suffix) => format!("**/{prefix}*{suffix}"),
+        })
+        .collect();
+    globs.extend(
+        FILES_IN_FOLDER
+            .iter()
+            .map(|(folder, file, _)| format!("**/{folder}/{file}")),
+    );
+    globs.extend(FOLDERS.iter().map(|(folder, _)| format!("**/{folder}")));
+    globs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,10 +1,11 @@
 //! Carrying out `deploy`'s plan: the bucket created if missing, the package uploaded if it
-//! changed, the runtime created or updated (retrying while a new role propagates), recorded in
+//! changed (or, for a container, the image built unless it exists), the runtime created or updated (retrying while a new role propagates), recorded in
 //! `.bedrock_agentcore.yaml` before the wait so an interrupted wait leaves the state usable,
 //! then the wait for READY.
 
 use std::time::Duration;
 
+use crate::aws_deploy::container_deploy::{self, ContainerPlan};
 use crate::aws_deploy::plan::{DeployPlan, recorded_path};
 use crate::aws_deploy::report::{DeployReport, RuntimeAction};
 use crate::aws_deploy::runtime_status::Phase;
@@ -22,18 +23,25 @@ pub async fn apply(mut plan: DeployPlan, progress: &Progress) -> anyhow::Result<
             .create_bucket(&plan.bucket, &region)
             .await?
     };
-    if !plan.upload_skipped {
+    if let Some(container) = plan.container.as_mut() {
+        container_deploy::apply(container, &plan.package_store, &plan.bucket, progress).await?;
+        plan.upload_skipped = !container.outcome.source_uploaded;
+        plan.role_is_new |= container.outcome.image_pull_written;
+        plan.spec.image_uri = Some(container.image_uri());
+    } else if let Some(package) = plan.package.as_ref().filter(|_| !plan.upload_skipped) {
         progress.step(format!(
             "Uploading {:.1} MB to `s3://{}/{}`",
-            plan.package.compressed_bytes as f64 / 1e6,
+            package.compressed_bytes as f64 / 1e6,
             plan.bucket,
             plan.key
         ));
         plan.package_store
-            .upload(&plan.bucket, &plan.key, &plan.package)
+            .upload(&plan.bucket, &plan.key, package)
             .await?;
     }
 
+    // A container's spec now names the image's digest: the action compares it with the
+    // runtime's.
     let runtime = match (plan.action(), &plan.existing) {
         (RuntimeAction::Unchanged, Some(existing)) => existing.runtime.clone(),
         (RuntimeAction::Update, Some(existing)) => {
@@ -63,6 +71,7 @@ pub async fn apply(mut plan: DeployPlan, progress: &Progress) -> anyhow::Result<
         idle_timeout: plan.spec.settings.idle_timeout,
         max_lifetime: plan.spec.settings.max_lifetime,
         protocol: plan.spec.settings.protocol,
+        container: plan.container.as_ref().map(ContainerPlan::record),
         agent_id: Some(runtime.id.clone()),
         agent_arn: Some(runtime.arn.clone()),
         // Recorded as the toolkit records them, when the flags set them.

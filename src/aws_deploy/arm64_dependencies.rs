@@ -161,7 +161,8 @@ fn install_failure(output: &str, version: PythonVersion) -> UserError {
     message.push_str(&format!("; uv said:\n{tail}"));
     UserError::failed(message).with_hint(
         "AgentCore runs on linux/arm64 and installs only binary wheels: pin a version of that package which ships \
-         aarch64 wheels, choose another `--python`, or replace the package",
+         aarch64 wheels, choose another `--python`, replace the package, or `deploy --container` (the image \
+         builds it from source, with the system libraries its Dockerfile installs)",
     )
 }
 

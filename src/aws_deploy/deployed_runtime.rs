@@ -31,17 +31,22 @@ pub struct RuntimeSpec {
     pub settings: RuntimeSettings,
     /// Names the package's hash, so a later deploy can tell that the runtime runs it already.
     pub description: String,
+    /// A container deploy's image (`<repository>@sha256:...`): the runtime runs it instead
+    /// of the code package (then `bucket`/`key` are the image's build context).
+    pub image_uri: Option<String>,
 }
 
 impl RuntimeSpec {
     /// All of it, to compare with a deployed runtime.
     pub fn wanted(&self) -> WantedRuntime<'_> {
+        let code = self.image_uri.is_none();
         WantedRuntime {
             settings: Some(&self.settings),
-            entry_point: Some(&self.entry_point),
-            python: Some(self.python),
+            entry_point: code.then_some(self.entry_point.as_slice()),
+            python: code.then_some(self.python),
             role_arn: Some(&self.role_arn),
-            package: Some((&self.bucket, &self.key)),
+            package: code.then_some((self.bucket.as_str(), self.key.as_str())),
+            image_uri: self.image_uri.as_deref(),
             environment: Some(&self.environment),
             description: Some(&self.description),
         }
@@ -76,6 +81,8 @@ pub struct DeployedRuntime {
     /// `None` for a runtime of another language.
     pub python: Option<PythonVersion>,
     pub entry_point: Vec<String>,
+    /// The image a container runtime runs.
+    pub image_uri: Option<String>,
     pub environment: HashMap<String, String>,
     pub description: String,
 }
@@ -93,6 +100,10 @@ impl DeployedRuntime {
         let entry_point = code
             .map(|code| code.entry_point().to_vec())
             .unwrap_or_default();
+        let image_uri = runtime
+            .agent_runtime_artifact()
+            .and_then(|artifact| artifact.as_container_configuration().ok())
+            .map(|container| container.container_uri().to_string());
         let settings = RuntimeSettings::deployed(
             runtime.lifecycle_configuration(),
             runtime.authorizer_configuration(),
@@ -114,6 +125,7 @@ impl DeployedRuntime {
             package,
             python,
             entry_point,
+            image_uri,
             environment: runtime.environment_variables().cloned().unwrap_or_default(),
             description: runtime.description().unwrap_or_default().to_string(),
         }
@@ -168,6 +180,14 @@ impl DeployedRuntime {
                 deployed: self.package.clone(),
             });
         }
+        if let Some(image_uri) = wanted.image_uri
+            && self.image_uri.as_deref() != Some(image_uri)
+        {
+            found.push(Drift::Image {
+                wanted: image_uri.to_string(),
+                deployed: self.image_uri.clone(),
+            });
+        }
         if wanted
             .environment
             .is_some_and(|environment| *environment != self.environment)
@@ -194,6 +214,8 @@ pub struct WantedRuntime<'a> {
     pub role_arn: Option<&'a str>,
     /// Bucket and key.
     pub package: Option<(&'a str, &'a str)>,
+    /// The image, for a container runtime.
+    pub image_uri: Option<&'a str>,
     pub environment: Option<&'a HashMap<String, String>>,
     pub description: Option<&'a str>,
 }
@@ -221,6 +243,11 @@ pub enum Drift {
     Package {
         wanted: (String, String),
         deployed: Option<(String, String)>,
+    },
+    /// The image a container runtime should run; `None`: the runtime runs no image.
+    Image {
+        wanted: String,
+        deployed: Option<String>,
     },
     /// Only `deploy` knows the values, and it sets them: never reported.
     Environment,
@@ -265,6 +292,12 @@ impl fmt::Display for Drift {
                     "the runtime runs no package from S3, not `s3://{bucket}/{key}` where `aws.s3_path` puts the package"
                 ),
             },
+            Drift::Image { wanted, deployed } => match deployed {
+                Some(deployed) => {
+                    write!(f, "the runtime runs the image `{deployed}`, not `{wanted}`")
+                }
+                None => write!(f, "the runtime runs no image, not `{wanted}`"),
+            },
             Drift::Environment => write!(f, "drift in the environment variables"),
             Drift::Description => write!(
                 f,
@@ -290,6 +323,7 @@ pub(crate) mod tests {
             environment: HashMap::from([("AWS_REGION".into(), "us-east-1".into())]),
             settings: RuntimeSettings::default(),
             description: description_for("agent", "0123456789abcdef0123"),
+            image_uri: None,
         }
     }
 
@@ -309,6 +343,7 @@ pub(crate) mod tests {
             package: Some((spec.bucket.clone(), spec.key.clone())),
             python: Some(spec.python),
             entry_point: spec.entry_point.clone(),
+            image_uri: spec.image_uri.clone(),
             environment: spec.environment.clone(),
             description: spec.description.clone(),
         }
@@ -350,6 +385,37 @@ pub(crate) mod tests {
         assert_eq!(
             drift[0].to_string(),
             "drift in the Python version: the state file says `PYTHON_3_12`, the runtime runs 3.13"
+        );
+    }
+
+    #[test]
+    fn a_container_spec_compares_the_image_not_the_package_or_python() {
+        let image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/r@sha256:aa";
+        let spec = RuntimeSpec {
+            image_uri: Some(image.into()),
+            ..spec()
+        };
+        let mut deployed = running(&spec, AgentRuntimeStatus::Ready);
+        deployed.package = None;
+        deployed.python = None;
+        deployed.entry_point.clear();
+        assert!(deployed.runs(&spec));
+        deployed.image_uri =
+            Some("123456789012.dkr.ecr.us-east-1.amazonaws.com/r@sha256:bb".into());
+        assert_eq!(
+            deployed.drift(&spec.wanted()),
+            [Drift::Image {
+                wanted: image.into(),
+                deployed: deployed.image_uri.clone(),
+            }]
+        );
+        let code = running(&super::tests::spec(), AgentRuntimeStatus::Ready);
+        assert!(
+            code.drift(&spec.wanted())
+                .iter()
+                .any(|drift| drift.to_string()
+                    == format!("the runtime runs no image, not `{image}`")),
+            "a code runtime is updated to the image"
         );
     }
 

@@ -1,11 +1,19 @@
 //! Deploying to AgentCore Runtime on AWS: the `deploy` workflow (a plan, then an apply), and
 //! what it is made of: packaging for linux/arm64, the S3 upload, the runtime upsert, and
-//! retries while a new role propagates. The `status` workflow lives here too: it compares the
+//! retries while a new role propagates; or, for a container deploy, the image's build context,
+//! its ECR repository and its CodeBuild build. The `status` workflow lives here too: it compares the
 //! deployed runtime with the state file the way `deploy` compares it with its plan.
 
 pub mod apply;
 pub mod arm64_dependencies;
+pub mod build_context;
+pub mod build_log;
+pub mod container_deploy;
+pub mod container_names;
 pub mod deployed_runtime;
+pub mod dockerfile;
+pub mod image_build;
+pub mod image_repository;
 pub mod options;
 pub mod package;
 pub mod package_location;

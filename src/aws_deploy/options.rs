@@ -25,6 +25,8 @@ pub struct DeployOptions {
     pub max_lifetime: Option<u64>,
     /// The runtime's JWT authorizer: the recorded one, a new one, or none.
     pub authorizer: AuthorizerChoice,
+    /// `--container`: build an image in CodeBuild instead of the code package.
+    pub container: bool,
     pub dry_run: bool,
     pub no_wait: bool,
     pub wait_timeout: u64,

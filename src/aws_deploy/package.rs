@@ -1,5 +1,6 @@
 //! The deployment package: the deployment directory's code plus the arm64 dependencies, one
-//! deterministic zip checked against AgentCore's limits.
+//! deterministic zip checked against AgentCore's limits (a package over them is deployed as a
+//! container image instead).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,10 @@ pub struct Package {
     pub platform: String,
     /// The dependencies came from the cache.
     pub dependencies_cached: bool,
+    /// Over direct code deploy's limits: what exceeds them, and the largest parts (then
+    /// `deploy` builds a container image instead).
+    #[serde(skip)]
+    pub over_limits: Option<String>,
 }
 
 /// Where `deploy` builds the agent's package, and `status` compares it with the uploaded one:
@@ -65,7 +70,9 @@ pub async fn build(
     let entries = tokio::task::spawn_blocking(move || assemble(&out_path, &code, &deps)).await??;
     let compressed_bytes = std::fs::metadata(out)?.len();
     let uncompressed_bytes: u64 = entries.iter().map(|entry| entry.uncompressed_size).sum();
-    check_limits(&entries, compressed_bytes, uncompressed_bytes)?;
+    let over_limits = check_limits(&entries, compressed_bytes, uncompressed_bytes)
+        .err()
+        .map(|error| error.message);
     let sha256 = crate::local_files::content_hash::file_sha256(out)?;
     Ok(Package {
         path: out.to_path_buf(),
@@ -75,6 +82,7 @@ pub async fn build(
         entries: entries.len(),
         platform: dependencies.platform,
         dependencies_cached: dependencies.cached,
+        over_limits,
     })
 }
 
@@ -116,7 +124,7 @@ fn check_limits(
     entries: &[WrittenEntry],
     compressed: u64,
     uncompressed: u64,
-) -> anyhow::Result<()> {
+) -> Result<(), UserError> {
     if compressed <= MAX_COMPRESSED_BYTES && uncompressed <= MAX_UNCOMPRESSED_BYTES {
         return Ok(());
     }
@@ -138,8 +146,7 @@ fn check_limits(
         uncompressed / 1_000_000,
         listing.join("\n")
     ))
-    .with_hint("drop packages the agent does not need from `requirements.txt` (or pass `--requirements` to `prepare`), or deploy a container image")
-    .into())
+    .with_hint("drop packages the agent does not need from `requirements.txt` (or pass `--requirements` to `prepare`), or deploy a container image"))
 }
 
 #[cfg(test)]

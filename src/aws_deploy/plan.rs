@@ -10,9 +10,16 @@ use std::time::Instant;
 use crate::agent::python_choice::PythonChoice;
 use crate::aws::region::{self, AwsRegion};
 use crate::aws::sdk_config;
+use crate::aws_deploy::build_context::own_dockerfile;
+use crate::aws_deploy::container_deploy::{
+    self, ContainerApis, ContainerInputs, ContainerPlan, ContainerReason,
+};
 use crate::aws_deploy::deployed_runtime::{
     DeployedRuntime, RuntimeRef, RuntimeSpec, description_for,
 };
+use crate::aws_deploy::dockerfile::ImageRecipe;
+use crate::aws_deploy::image_build::ImageBuilder;
+use crate::aws_deploy::image_repository::ImageRepository;
 use crate::aws_deploy::options::{DeployOptions, check_environment_size, check_lifecycle};
 use crate::aws_deploy::package::{self, Package};
 use crate::aws_deploy::package_location::PackageLocation;
@@ -80,12 +87,17 @@ pub struct DeployPlan {
     pub role_arn: String,
     pub role_is_new: bool,
     pub python: PythonVersion,
-    pub package: Package,
+    /// The code package; `None` for a container deploy.
+    pub package: Option<Package>,
+    /// The image's half of a container deploy.
+    pub container: Option<ContainerPlan>,
     pub location_in_s3: PackageLocation,
     pub bucket: String,
+    /// The code package's key, or the image's build context's.
     pub key: String,
     pub bucket_exists: bool,
-    /// The object in S3 already holds these bytes.
+    /// The object in S3 already holds these bytes (a container deploy: nothing needs
+    /// uploading, as the image exists or the context is there).
     pub upload_skipped: bool,
     /// The runtime to update; `None` creates one.
     pub existing: Option<DeployedRuntime>,
@@ -114,6 +126,7 @@ impl DeployPlan {
             account: self.account,
             role_arn: self.role_arn,
             package: self.package,
+            container: self.container.as_ref().map(ContainerPlan::report),
             bucket: self.bucket,
             key: self.key,
             bucket_created,
@@ -172,13 +185,42 @@ pub async fn plan(
     let (python, python_reason) =
         python_version(options.python, &choice, state.python_of(&agent)).await?;
     progress.step(format!("Python {python} ({python_reason})"));
-    let package = package::build(
-        deployment,
-        python,
-        &package::local_package_path(&agent),
-        progress,
-    )
-    .await?;
+    let package_folder = recorded.as_ref().map(|identity| identity.package.clone());
+    let own = package_folder
+        .as_deref()
+        .and_then(|folder| own_dockerfile(deployment, folder));
+    let reason = if options.container {
+        Some(ContainerReason::Flag)
+    } else if let Some(path) = &own {
+        Some(ContainerReason::OwnDockerfile(
+            path.strip_prefix(deployment).unwrap_or(path).to_path_buf(),
+        ))
+    } else if state.is_container(&agent) {
+        Some(ContainerReason::Recorded)
+    } else {
+        None
+    };
+    let package = match reason {
+        Some(_) => None,
+        None => Some(
+            package::build(
+                deployment,
+                python,
+                &package::local_package_path(&agent),
+                progress,
+            )
+            .await?,
+        ),
+    };
+    let reason = reason.or_else(|| {
+        package
+            .as_ref()
+            .and_then(|package| package.over_limits.clone())
+            .map(ContainerReason::PackageOverLimits)
+    });
+    if let Some(reason) = &reason {
+        progress.warn(reason.sentence());
+    }
 
     let location_in_s3 = match (&options.bucket, state.s3_path_of(&agent)) {
         (Some(flag), _) => PackageLocation::parse(flag, "`--bucket`")?,
@@ -188,14 +230,19 @@ pub async fn plan(
         (None, None) => PackageLocation::default_for(&account, &region.name),
     };
     let bucket = location_in_s3.bucket.clone();
-    let key = location_in_s3.key(&agent);
+    let mut key = location_in_s3.key(&agent);
     progress.step(format!("Checking `s3://{bucket}/{key}`"));
     let bucket_exists = package_store.bucket_exists(&bucket).await?;
-    let upload_skipped = bucket_exists
-        && package_store
-            .stored_object(&bucket, &key)
-            .await?
-            .holds(&package.sha256);
+    let upload_skipped = match &package {
+        Some(package) => {
+            bucket_exists
+                && package_store
+                    .stored_object(&bucket, &key)
+                    .await?
+                    .holds(&package.sha256)
+        }
+        None => false,
+    };
 
     let recorded_id = state.runtime_id_of(&agent);
     let existing_id = match &recorded_id {
@@ -241,16 +288,57 @@ pub async fn plan(
     settings.protocol = protocol;
     let requirements =
         std::fs::read_to_string(deployment.join("requirements.txt")).unwrap_or_default();
+    let entry = entry_point(settings.observability, &requirements);
+    let container = match reason {
+        None => None,
+        Some(reason) => {
+            let apis = ContainerApis {
+                images: ImageRepository::new(&config, &identity),
+                builder: ImageBuilder::new(&config, &identity),
+                roles: RoleApi::new(&config, &identity),
+            };
+            let inputs = ContainerInputs {
+                agent: &agent,
+                account: &account,
+                region,
+                deployment,
+                package: package_folder.as_deref().unwrap_or_default(),
+                own_dockerfile: own.as_deref(),
+                recipe: ImageRecipe {
+                    agent: &agent,
+                    python,
+                    protocol: settings.protocol,
+                    entry_point: &entry,
+                },
+                location: &location_in_s3,
+                execution_role_arn: &role_arn,
+            };
+            Some(container_deploy::plan(reason, inputs, apis, progress).await?)
+        }
+    };
+    let upload_skipped = match &container {
+        Some(container) => {
+            key = container.source_key.clone();
+            container.image_exists()
+        }
+        None => upload_skipped,
+    };
+    let built_from = match (&container, &package) {
+        (Some(container), _) => container.context.sha256.clone(),
+        (None, Some(package)) => package.sha256.clone(),
+        (None, None) => String::new(),
+    };
     let spec = RuntimeSpec {
         name: agent.clone(),
         role_arn: role_arn.clone(),
         bucket: bucket.clone(),
         key: key.clone(),
         python,
-        entry_point: entry_point(settings.observability, &requirements),
+        entry_point: entry,
         environment: environment_for(&options, existing.as_ref(), &region.name)?,
         settings,
-        description: description_for(&agent, &package.sha256),
+        description: description_for(&agent, &built_from),
+        image_uri: container.as_ref().map(ContainerPlan::image_uri),
     };
     Ok(DeployPlan {
         started,
@@ -265,6 +353,7 @@ pub async fn plan(
         role_is_new,
         python,
         package,
+        container,
         location_in_s3,
         bucket,
         key,
@@ -446,6 +535,7 @@ mod tests {
             idle_timeout: None,
             max_lifetime: None,
             authorizer: AuthorizerChoice::Recorded,
+            container: false,
             dry_run: false,
             no_wait: false,
             wait_timeout: 60,
@@ -466,6 +556,7 @@ mod tests {
             package: None,
             python: None,
             entry_point: vec![],
+            image_uri: None,
             environment: env
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::aws_deploy::container_deploy::ContainerReport;
 use crate::aws_deploy::deployed_runtime::RuntimeRef;
 use crate::aws_deploy::package::Package;
 
@@ -36,7 +37,10 @@ pub struct DeployReport {
     pub region: String,
     pub account: String,
     pub role_arn: String,
-    pub package: Package,
+    /// The code package; `None` for a container deploy.
+    pub package: Option<Package>,
+    /// The image of a container deploy.
+    pub container: Option<ContainerReport>,
     pub bucket: String,
     pub key: String,
     pub bucket_created: bool,
@@ -62,19 +66,38 @@ impl fmt::Display for DeployReport {
             "{verb} `{}` to AgentCore Runtime in {} ({:.1} s)",
             self.agent, self.region, self.seconds
         )?;
-        writeln!(
-            f,
-            "  package      {} ({:.1} MB, {} files, linux/arm64 {}{})",
-            self.package.path.display(),
-            self.package.compressed_bytes as f64 / 1e6,
-            self.package.entries,
-            self.package.platform,
-            if self.package.dependencies_cached {
-                ", dependencies from the cache"
-            } else {
-                ""
-            }
-        )?;
+        if let Some(package) = &self.package {
+            writeln!(
+                f,
+                "  package      {} ({:.1} MB, {} files, linux/arm64 {}{})",
+                package.path.display(),
+                package.compressed_bytes as f64 / 1e6,
+                package.entries,
+                package.platform,
+                if package.dependencies_cached {
+                    ", dependencies from the cache"
+                } else {
+                    ""
+                }
+            )?;
+        }
+        if let Some(container) = &self.container {
+            writeln!(f, "  container    {}", container.why)?;
+            writeln!(
+                f,
+                "  context      {} ({:.1} MB, {} files)",
+                container.context.path.display(),
+                container.context.bytes as f64 / 1e6,
+                container.context.files
+            )?;
+            let built = match (&container.build, container.reused, self.dry_run) {
+                (Some(build), _, _) => format!("built by `{}` in {} s", build.id, build.seconds),
+                (None, true, _) => "this source's image, reused: nothing built".to_string(),
+                (None, false, true) => format!("would be built by `{}`", container.project),
+                (None, false, false) => "not built".to_string(),
+            };
+            writeln!(f, "  image        {} ({built})", container.image_uri)?;
+        }
         let upload = match (self.dry_run, self.upload_skipped) {
             (_, true) => "unchanged, not uploaded",
             (true, false) => "would be uploaded",

@@ -37,12 +37,42 @@ pub fn is_role_not_ready<E: ProvideErrorMetadata>(error: &SdkError<E, HttpRespon
             || message.contains("trust"))
 }
 
+/// A CodeBuild `InvalidInputException` saying the service cannot assume the project's role
+/// (yet): what CreateProject and StartBuild answer right after the role is made.
+pub fn is_build_role_not_ready<E: ProvideErrorMetadata>(error: &SdkError<E, HttpResponse>) -> bool {
+    let Some(service) = error.as_service_error() else {
+        return false;
+    };
+    if service.code() != Some("InvalidInputException") {
+        return false;
+    }
+    let message = service.message().unwrap_or_default().to_ascii_lowercase();
+    message.contains("sts:assumerole") || message.contains("not authorized")
+}
+
 /// Run `call`; when `role_is_new` and it fails with "role not ready", wait and try again
 /// after each of `delays`.
 pub async fn retry_while_role_propagates<T, E, F, Fut>(
     role_is_new: bool,
     delays: &[Duration],
     progress: &Progress,
+    call: F,
+) -> Result<T, SdkError<E, HttpResponse>>
+where
+    E: ProvideErrorMetadata,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+{
+    retry_while_not_ready(role_is_new, delays, progress, is_role_not_ready, call).await
+}
+
+/// Run `call`; when `role_is_new` and it fails as `not_ready` recognises, wait and try again
+/// after each of `delays`.
+pub async fn retry_while_not_ready<T, E, F, Fut>(
+    role_is_new: bool,
+    delays: &[Duration],
+    progress: &Progress,
+    not_ready: fn(&SdkError<E, HttpResponse>) -> bool,
     mut call: F,
 ) -> Result<T, SdkError<E, HttpResponse>>
 where
@@ -53,7 +83,7 @@ where
     let mut waits = delays.iter();
     loop {
         match call().await {
-            Err(error) if role_is_new && is_role_not_ready(&error) => match waits.next() {
+            Err(error) if role_is_new && not_ready(&error) => match waits.next() {
                 Some(delay) => {
                     progress.step(format!("The new role is not assumable yet (IAM propagates changes slowly); retrying in {} s", delay.as_secs()));
                     tokio::time::sleep(*delay).await;

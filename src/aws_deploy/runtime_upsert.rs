@@ -14,7 +14,7 @@ use std::time::Duration;
 use aws_sdk_bedrockagentcorecontrol::Client;
 use aws_sdk_bedrockagentcorecontrol::types::{
     AgentManagedRuntimeType, AgentRuntimeArtifact, AgentRuntimeEndpointStatus, Code,
-    CodeConfiguration, S3Location,
+    CodeConfiguration, ContainerConfiguration, S3Location,
 };
 
 use crate::agentcore_contract::DEFAULT_QUALIFIER;
@@ -43,6 +43,12 @@ pub fn runtime_type(python: PythonVersion) -> Result<AgentManagedRuntimeType, Us
 }
 
 fn artifact(spec: &RuntimeSpec) -> anyhow::Result<AgentRuntimeArtifact> {
+    if let Some(image_uri) = &spec.image_uri {
+        let container = ContainerConfiguration::builder()
+            .container_uri(image_uri)
+            .build()?;
+        return Ok(AgentRuntimeArtifact::ContainerConfiguration(container));
+    }
     let location = S3Location::builder()
         .bucket(&spec.bucket)
         .prefix(&spec.key)

@@ -157,15 +157,28 @@ impl PackageStore {
 
     /// Upload `package` to `s3://bucket/key`, its checksum in the object's metadata.
     pub async fn upload(&self, bucket: &str, key: &str, package: &Package) -> anyhow::Result<()> {
+        self.upload_file(bucket, key, &package.path, &package.sha256)
+            .await
+    }
+
+    /// Upload the zip at `path`, whose SHA-256 is `sha256`, to `s3://bucket/key`, the
+    /// checksum in the object's metadata.
+    pub async fn upload_file(
+        &self,
+        bucket: &str,
+        key: &str,
+        path: &std::path::Path,
+        sha256: &str,
+    ) -> anyhow::Result<()> {
         let call = AwsCall::new("s3:PutObject", format!("arn:aws:s3:::{bucket}/{key}"));
-        let body = ByteStream::from_path(&package.path).await?;
+        let body = ByteStream::from_path(path).await?;
         self.s3
             .put_object()
             .bucket(bucket)
             .key(key)
             .expected_bucket_owner(&self.caller.account)
             .content_type("application/zip")
-            .metadata(CHECKSUM_METADATA, &package.sha256)
+            .metadata(CHECKSUM_METADATA, sha256)
             .body(body)
             .send()
             .await

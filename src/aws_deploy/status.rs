@@ -2,13 +2,15 @@
 //! see it, with whatever is missing or drifted said plainly. It only reads.
 //!
 //! What the runtime should run comes from the state file; how it differs is
-//! [`DeployedRuntime::drift`], the comparison `deploy` makes too.
+//! [`DeployedRuntime::drift`], the comparison `deploy` makes too. A container deploy shows its
+//! image and its project's last build instead of the code package.
 
 use std::path::Path;
 
 use crate::aws::region::AwsRegion;
 use crate::aws::sdk_config;
 use crate::aws_deploy::deployed_runtime::{DeployedRuntime, WantedRuntime};
+use crate::aws_deploy::image_build::ImageBuilder;
 use crate::aws_deploy::package::local_package_path;
 use crate::aws_deploy::package_location::PackageLocation;
 use crate::aws_deploy::runtime_settings::{RuntimeSettings, entry_point};
@@ -56,8 +58,11 @@ pub async fn status(options: &StatusOptions) -> anyhow::Result<StatusReport> {
         )?),
         None => None,
     };
+    let container = state.container_of(&agent);
+    // A container runtime runs its image: the code package is not looked for.
     let package = location
         .as_ref()
+        .filter(|_| container.is_none())
         .map(|location| (location.bucket.clone(), location.key(&agent)));
     let (config, identity) = sdk_config::connect(&region, None).await?;
     let mut problems = Vec::new();
@@ -83,6 +88,7 @@ pub async fn status(options: &StatusOptions) -> anyhow::Result<StatusReport> {
             &state,
             &agent,
             deployed,
+            state.is_container(&agent),
             role_arn.as_deref(),
             package
                 .as_ref()
@@ -120,6 +126,25 @@ pub async fn status(options: &StatusOptions) -> anyhow::Result<StatusReport> {
         }
     }
 
+    let last_build = match &container {
+        Some(container) if !container.project_name.is_empty() => {
+            let last = ImageBuilder::new(&config, &identity)
+                .last_build(&container.project_name)
+                .await?;
+            if last.is_none() {
+                problems.push(format!(
+                    "the build project `{}` has no build (or is gone); `agentprep deploy` builds the image",
+                    container.project_name
+                ));
+            }
+            last
+        }
+        _ => None,
+    };
+    let image = deployed.as_ref().and_then(|found| found.image_uri.clone());
+    if container.is_some() && deployed.is_some() && image.is_none() {
+        problems.push("the state file records a container deploy, but the runtime runs no image; `agentprep deploy` deploys it".into());
+    }
     let mut package_uploaded = None;
     let package_uri = package
         .as_ref()
@@ -160,6 +185,9 @@ pub async fn status(options: &StatusOptions) -> anyhow::Result<StatusReport> {
         role_exists,
         package_uri,
         package_uploaded,
+        image,
+        repository: container.as_ref().map(|c| c.repository_uri.clone()),
+        last_build,
         settings: deployed.map(|found| found.settings),
         environment,
         problems,
@@ -173,6 +201,7 @@ fn drift_from_state(
     state: &ProjectState,
     agent: &str,
     deployed: &DeployedRuntime,
+    container: bool,
     role_arn: Option<&str>,
     package: Option<(&str, &str)>,
 ) -> Vec<String> {
@@ -189,12 +218,14 @@ fn drift_from_state(
         .and_then(|dir| std::fs::read_to_string(Path::new(&dir).join("requirements.txt")).ok());
     let wanted_entry = settings
         .as_ref()
+        .filter(|_| !container)
         .zip(requirements)
         .map(|(settings, requirements)| entry_point(settings.observability, &requirements));
     let wanted = WantedRuntime {
         settings: settings.as_ref(),
         entry_point: wanted_entry.as_deref(),
-        python: state.python_of(agent),
+        // The image holds its own Python.
+        python: state.python_of(agent).filter(|_| !container),
         role_arn,
         package,
         ..WantedRuntime::default()

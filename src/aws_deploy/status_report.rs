@@ -7,6 +7,7 @@ use aws_sdk_bedrockagentcorecontrol::types::AgentRuntimeEndpointStatus;
 use serde::Serialize;
 
 use crate::aws_deploy::deployed_runtime::RuntimeRef;
+use crate::aws_deploy::image_build::BuildSummary;
 use crate::aws_deploy::runtime_settings::{Network, RuntimeSettings};
 use crate::aws_deploy::runtime_status::serialize_optional_status;
 
@@ -24,6 +25,12 @@ pub struct StatusReport {
     pub role_exists: Option<bool>,
     pub package_uri: Option<String>,
     pub package_uploaded: Option<bool>,
+    /// The image a container runtime runs (`<repository>@sha256:...`).
+    pub image: Option<String>,
+    /// A container deploy's repository, as the state file records it.
+    pub repository: Option<String>,
+    /// A container deploy's last image build.
+    pub last_build: Option<BuildSummary>,
     /// The runtime's settings as AgentCore reports them.
     pub settings: Option<RuntimeSettings>,
     /// The names of the runtime's environment variables (never their values).
@@ -59,15 +66,30 @@ impl fmt::Display for StatusReport {
                 _ => "",
             }
         )?;
-        writeln!(
-            f,
-            "  package   {}{}",
-            self.package_uri.as_deref().unwrap_or("none"),
-            match self.package_uploaded {
-                Some(false) => " (missing)",
-                _ => "",
+        if let Some(repository) = &self.repository {
+            writeln!(
+                f,
+                "  image     {}",
+                self.image
+                    .as_deref()
+                    .unwrap_or("none (the runtime runs no image)")
+            )?;
+            writeln!(f, "  registry  {repository}")?;
+            match &self.last_build {
+                Some(build) => writeln!(f, "  build     {} ({})", build.id, build.status)?,
+                None => writeln!(f, "  build     none found")?,
             }
-        )?;
+        } else {
+            writeln!(
+                f,
+                "  package   {}{}",
+                self.package_uri.as_deref().unwrap_or("none"),
+                match self.package_uploaded {
+                    Some(false) => " (missing)",
+                    _ => "",
+                }
+            )?;
+        }
         if let Some(settings) = &self.settings {
             let (idle, max) = settings.effective_lifecycle();
             writeln!(

@@ -25,6 +25,7 @@ pub async fn run(args: DeployArgs) -> anyhow::Result<()> {
         bucket: args.bucket,
         idle_timeout: args.idle_timeout,
         max_lifetime: args.max_lifetime,
+        container: args.container,
         dry_run: args.dry_run,
         no_wait: args.no_wait,
         wait_timeout: args.wait_timeout,

@@ -5,7 +5,7 @@
 //! runtime permissions, scoped as tightly as the official toolkit or tighter, and is fitted to
 //! the agent: the runtime essentials always, a tool's statement only when the source uses that
 //! tool, and the user's own statements from `--policy` files. ECR statements are left out:
-//! agentprep deploys code, not container images.
+//! a container deploy puts its image pull beside this policy (`image_build_documents`).
 
 use std::path::Path;
 

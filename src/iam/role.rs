@@ -252,7 +252,7 @@ pub fn is_agentpreps(role: &Role) -> bool {
 }
 
 /// IAM returns policy documents URL-encoded; compare them as JSON values.
-fn decode_document(encoded: &str) -> anyhow::Result<Value> {
+pub(super) fn decode_document(encoded: &str) -> anyhow::Result<Value> {
     let text = percent_encoding::percent_decode_str(encoded).decode_utf8_lossy();
     // A document IAM holds but that is not JSON counts as different, so it is replaced.
     Ok(serde_json::from_str(&text).unwrap_or(Value::Null))

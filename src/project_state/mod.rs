@@ -54,6 +54,8 @@ pub struct AgentRecord {
     pub max_lifetime: Option<u64>,
     /// The protocol deployed (the deployment's, or the user's AG-UI on an HTTP-shaped agent).
     pub protocol: crate::server_protocol::Protocol,
+    /// A container deploy's image supply chain; `None`: a direct code deploy.
+    pub container: Option<ContainerRecord>,
     pub agent_id: Option<String>,
     pub agent_arn: Option<String>,
     /// The runtime's inbound settings, when `deploy` was told them (`--authorizer-...`,
@@ -67,6 +69,16 @@ pub struct AgentRecord {
 pub struct InboundRecord {
     pub authorizer: Value,
     pub header_allowlist: Vec<String>,
+}
+
+/// What a container deploy records, where the toolkit keeps it: `aws.ecr_repository` and
+/// `codebuild.{project_name, execution_role, source_bucket}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContainerRecord {
+    pub repository_uri: String,
+    pub project_name: String,
+    pub build_role_arn: String,
+    pub source_bucket: String,
 }
 
 /// The largest `.bedrock_agentcore.yaml` read (one with dozens of agents is tens of
@@ -250,6 +262,44 @@ impl ProjectState {
             .filter(|path| !path.trim().is_empty())
     }
 
+    /// Whether the agent is deployed as a container image (`deployment_type: container`).
+    pub fn is_container(&self, name: &str) -> bool {
+        self.agent_str(name, &["deployment_type"]).as_deref() == Some("container")
+    }
+
+    /// A container deploy's records: the repository's URI, the build project and its role.
+    pub fn container_of(&self, name: &str) -> Option<ContainerRecord> {
+        if !self.is_container(name) {
+            return None;
+        }
+        let codebuild = |key: &str| {
+            self.agent_str(name, &["codebuild", key])
+                .unwrap_or_default()
+        };
+        Some(ContainerRecord {
+            repository_uri: self
+                .agent_str(name, &["aws", "ecr_repository"])
+                .unwrap_or_default(),
+            project_name: codebuild("project_name"),
+            build_role_arn: codebuild("execution_role"),
+            source_bucket: codebuild("source_bucket"),
+        })
+    }
+
+    /// Agents other than `name` whose build role is `role_arn`.
+    pub fn other_agents_building_with(&self, name: &str, role_arn: &str) -> Vec<String> {
+        self.agent_names()
+            .into_iter()
+            .filter(|other| {
+                other != name
+                    && self
+                        .agent_str(other, &["codebuild", "execution_role"])
+                        .as_deref()
+                        == Some(role_arn)
+            })
+            .collect()
+    }
+
     /// The agent whose recorded runtime ARN is `arn`.
     pub fn agent_with_arn(&self, arn: &str) -> Option<String> {
         self.agent_names().into_iter().find(|name| {
@@ -290,7 +340,26 @@ impl ProjectState {
             return;
         };
         agent.insert("entrypoint".into(), record.entrypoint.as_str().into());
-        agent.insert("deployment_type".into(), "direct_code_deploy".into());
+        let deployment_type = match record.container {
+            Some(_) => "container",
+            None => "direct_code_deploy",
+        };
+        agent.insert("deployment_type".into(), deployment_type.into());
+        if let Some(container) = &record.container {
+            let codebuild = child_mapping(agent, "codebuild");
+            codebuild.insert(
+                "project_name".into(),
+                container.project_name.as_str().into(),
+            );
+            codebuild.insert(
+                "execution_role".into(),
+                container.build_role_arn.as_str().into(),
+            );
+            codebuild.insert(
+                "source_bucket".into(),
+                container.source_bucket.as_str().into(),
+            );
+        }
         if let Some(python) = record.python {
             agent.insert("runtime_type".into(), python.runtime_name().into());
         }
@@ -304,6 +373,12 @@ impl ProjectState {
         aws.insert("account".into(), record.account.as_str().into());
         aws.insert("region".into(), record.region.as_str().into());
         aws.insert("s3_path".into(), record.s3_path.as_str().into());
+        if let Some(container) = &record.container {
+            aws.insert(
+                "ecr_repository".into(),
+                container.repository_uri.as_str().into(),
+            );
+        }
         // Network, authorizer and headers are the user's settings (new entries get the
         // toolkit's defaults): deploy reads them, and writes the last two only when its flags
         // set them. The protocol is what the deployment serves, which deploy checked against
@@ -542,6 +617,42 @@ mod tests {
             text.find("name: cost_estimator_agent").unwrap()
                 < text.find("runtime_type: PYTHON_3_12").unwrap(),
             "order kept:\n{text}"
+        );
+    }
+
+    #[test]
+    fn a_container_deploy_is_recorded_where_the_toolkit_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(STATE_FILE);
+        std::fs::write(&path, TOOLKIT_FILE).unwrap();
+        let mut state = ProjectState::load(&path).unwrap();
+        assert!(state.container_of("cost_estimator_agent").is_none());
+        let container = ContainerRecord {
+            repository_uri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/bedrock-agentcore-a"
+                .into(),
+            project_name: "agentprep-cost_estimator_agent".into(),
+            build_role_arn: "arn:aws:iam::123456789012:role/AgentCoreBuild-cost_estimator_agent"
+                .into(),
+            source_bucket: "bucket".into(),
+        };
+        state.record_agent(
+            "cost_estimator_agent",
+            &AgentRecord {
+                region: "us-east-1".into(),
+                container: Some(container.clone()),
+                ..AgentRecord::default()
+            },
+        );
+        state.save().unwrap();
+        let state = ProjectState::load(&path).unwrap();
+        assert!(state.is_container("cost_estimator_agent"));
+        assert_eq!(state.container_of("cost_estimator_agent"), Some(container));
+        assert_eq!(
+            state.other_agents_building_with(
+                "x",
+                "arn:aws:iam::123456789012:role/AgentCoreBuild-cost_estimator_agent"
+            ),
+            ["cost_estimator_agent"]
         );
     }
 

@@ -1,5 +1,6 @@
 //! Carrying out `destroy`'s plan: the runtime deleted (and waited for), then the package, then
-//! the role (inline policies first), then the agent removed from the state file.
+//! a container deploy's repository, project and build role, then the role (inline policies
+//! first), then the agent removed from the state file.
 
 use std::time::Duration;
 
@@ -36,6 +37,11 @@ pub async fn apply(
             _ => "already gone".to_string(),
         };
         lines.push(format!("package `s3://{bucket}/{key}`: {line}"));
+    }
+    if let Some(container) = &plan.container {
+        progress.step("Deleting the image's repository, build project and build role");
+        container.apply(&plan.role_api).await?;
+        lines.extend(container.lines(true));
     }
     if let Some((name, fate)) = &plan.role {
         let line = match fate {

@@ -1,30 +1,14 @@
 //! `destroy`'s plan: what of the agent is still in AWS, and what becomes of each part.
 
 use crate::aws::sdk_config;
+use crate::aws_deploy::image_build::ImageBuilder;
+use crate::aws_deploy::image_repository::ImageRepository;
 use crate::aws_deploy::runtime_upsert::RuntimeApi;
 use crate::aws_deploy::s3_upload::PackageStore;
 use crate::iam::role::RoleApi;
+pub use crate::teardown::Fate;
 use crate::teardown::Target;
-
-/// What becomes of one part of the deployment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Fate {
-    Delete,
-    AlreadyGone,
-    /// Left in place: `kept ...`, saying why.
-    Keep(String),
-}
-
-impl Fate {
-    /// As reported; `deleted` says what deleting is (or would be).
-    pub fn describe(&self, deleted: &str) -> String {
-        match self {
-            Fate::Delete => deleted.to_string(),
-            Fate::AlreadyGone => "already gone".to_string(),
-            Fate::Keep(kept) => kept.clone(),
-        }
-    }
-}
+use crate::teardown::container_parts::{self, ContainerParts};
 
 pub struct TeardownPlan {
     pub target: Target,
@@ -39,6 +23,8 @@ pub struct TeardownPlan {
     pub packages: Vec<(String, String, Fate)>,
     /// The role's name and its fate, when a role is recorded.
     pub role: Option<(String, Fate)>,
+    /// A container deploy's repository, build project and build role.
+    pub container: Option<ContainerParts>,
 }
 
 pub async fn plan(target: Target, keep_role: bool) -> anyhow::Result<TeardownPlan> {
@@ -75,6 +61,11 @@ pub async fn plan(target: Target, keep_role: bool) -> anyhow::Result<TeardownPla
     {
         locations.push(deployed);
     }
+    if let Some((_, Some(context))) = &target.container
+        && !locations.contains(context)
+    {
+        locations.push(context.clone());
+    }
     let mut packages = Vec::new();
     for (bucket, key) in locations {
         let present = package_store
@@ -94,22 +85,32 @@ pub async fn plan(target: Target, keep_role: bool) -> anyhow::Result<TeardownPla
             let name = arn.rsplit('/').next().unwrap_or_default().to_string();
             let facts = role_api.facts(&name).await?;
             let users = target.state.other_agents_using_role(&target.agent, arn);
-            let fate = if !facts.exists {
-                Fate::AlreadyGone
-            } else if keep_role {
-                Fate::Keep("kept (`--keep-role`)".into())
-            } else if !facts.created_by_agentprep {
-                Fate::Keep("kept: agentprep did not create it".into())
-            } else if !users.is_empty() {
-                Fate::Keep(format!("kept: also used by {}", users.join(", ")))
-            } else {
-                Fate::Delete
-            };
-            Some((name, fate))
+            Some((name, Fate::of_role(&facts, keep_role, &users)))
+        }
+        None => None,
+    };
+    let container = match &target.container {
+        Some((record, _)) => {
+            let others = target
+                .state
+                .other_agents_building_with(&target.agent, &record.build_role_arn);
+            Some(
+                container_parts::plan(
+                    &target.agent,
+                    record,
+                    &others,
+                    keep_role,
+                    ImageRepository::new(&config, &identity),
+                    ImageBuilder::new(&config, &identity),
+                    &role_api,
+                )
+                .await?,
+            )
         }
         None => None,
     };
     Ok(TeardownPlan {
+        container,
         target,
         runtime_api,
         package_store,
@@ -137,6 +138,9 @@ impl TeardownPlan {
                 "package `s3://{bucket}/{key}`: {}",
                 fate_text(fate, "would be deleted")
             ));
+        }
+        if let Some(container) = &self.container {
+            lines.extend(container.lines(false));
         }
         if let Some((name, fate)) = &self.role {
             lines.push(format!(

@@ -25,6 +25,7 @@ needing_the_test_tools!(
     a2a_servers,
     agents_run,
     agui_agents,
+    container_deploy,
     corpus,
     corpus_runs,
     demo,

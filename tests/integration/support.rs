@@ -302,6 +302,17 @@ impl Moto {
     }
 }
 
+impl Moto {
+    /// An S3 client for reading back what agentprep did (path-style, as moto needs).
+    pub async fn s3(&self) -> aws_sdk_s3::Client {
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&self.sdk_config().await)
+                .force_path_style(true)
+                .build(),
+        )
+    }
+}
+
 impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -515,4 +526,83 @@ pub fn make_fifo(path: &Path) {
         .status()
         .expect("`mkfifo` runs (coreutils)");
     assert!(made.success(), "mkfifo {}", path.display());
+}
+
+/// A container `deploy --dry-run` of Python 3.12, reported as JSON: what the tests and the
+/// benchmark read the image's tag from.
+pub const CONTAINER_DRY_RUN: &[&str] = &[
+    "deploy",
+    "--container",
+    "--python",
+    "3.12",
+    "--dry-run",
+    "--output",
+    "json",
+];
+
+/// The manifest `docker push` would have put: a config and one layer.
+fn pushed_manifest() -> String {
+    serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+            "size": 1470,
+            "digest": format!("sha256:{}", "c".repeat(64)),
+        },
+        "layers": [{
+            "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+            "size": 29_150_000,
+            "digest": format!("sha256:{}", "d".repeat(64)),
+        }],
+    })
+    .to_string()
+}
+
+/// Run a container `deploy` against moto, which runs no Docker, and play the one part moto
+/// cannot: as soon as the CodeBuild `project` has a build, put into `repository` the manifest
+/// that build would have pushed, under `tag` (what the dry run says the build pushes).
+pub async fn deploy_playing_the_push(
+    moto: &Moto,
+    mut deploy: Command,
+    repository: &str,
+    project: &str,
+    tag: &str,
+) -> Ran {
+    let config = moto.sdk_config().await;
+    let codebuild = aws_sdk_codebuild::Client::new(&config);
+    let ecr = aws_sdk_ecr::Client::new(&config);
+    let child = deploy
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the agentprep binary runs");
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no build was started within 120 s"
+        );
+        let builds = codebuild
+            .list_builds_for_project()
+            .project_name(project)
+            .send()
+            .await;
+        if builds.is_ok_and(|builds| !builds.ids().is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    ecr.put_image()
+        .repository_name(repository)
+        .image_manifest(pushed_manifest())
+        .image_tag(tag)
+        .send()
+        .await
+        .expect("moto takes the pushed manifest");
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .expect("the wait ends")
+        .expect("the agentprep binary ran");
+    Ran::from(output)
 }
