@@ -32,6 +32,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 fn options(args: ServeArgs) -> ServeOptions {
     ServeOptions {
         deployment_dirs: args.deployment_dirs,
+        agent_required: false,
         bind: args.bind,
         warm: args.warm,
         max_sessions: args.max_sessions,

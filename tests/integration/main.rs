@@ -35,6 +35,7 @@ needing_the_test_tools!(
     invoke_aws,
     logs,
     mcp_servers,
+    new_cli_project,
     prepare_iam,
     prepare_local,
     python_env,
