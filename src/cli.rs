@@ -152,12 +152,11 @@ pub struct PrepareArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// A deployment directory made by `prepare` (repeatable: one runtime hosts several agents)
-    #[arg(
-        long = "deployment-dir",
-        value_name = "DIR",
-        default_value = "deployment"
-    )]
+    /// A deployment directory made by `prepare`, or a new AgentCore CLI project (the folder
+    /// holding `agentcore/agentcore.json`: its prepared runtimes) (repeatable: one runtime
+    /// hosts several agents); default: the project the current directory is in, else
+    /// `deployment`
+    #[arg(long = "deployment-dir", value_name = "DIR")]
     pub deployment_dirs: Vec<PathBuf>,
 
     /// Address to listen on; loopback unless you choose otherwise
@@ -447,7 +446,9 @@ pub struct DeployArgs {
     #[arg(long)]
     pub agent: Option<String>,
 
-    /// The deployment directory made by `prepare` (default: the one recorded, else `deployment`)
+    /// The deployment directory made by `prepare`, or a new AgentCore CLI project (the runtime
+    /// `--agent` names, or its only one); default: the one recorded, else the project the
+    /// current directory is in, else `deployment`
     #[arg(long, value_name = "DIR")]
     pub deployment_dir: Option<PathBuf>,
 

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::agent::source_tree::SourceTree;
 use crate::local_files::bounded_read;
+use crate::project_state::new_cli_project::{NewCliProject, ProjectRuntime};
 
 /// The largest project file read (a real one is a few kilobytes).
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
@@ -37,6 +38,9 @@ pub struct ProjectFiles {
     /// The source folder, against which labels are written.
     root: PathBuf,
     dirs: Vec<ProjectDir>,
+    /// The new AgentCore CLI's project the source is in (found walking up, as the new CLI
+    /// finds it, whether or not a git repository bounds the folders above).
+    new_cli: Option<NewCliProject>,
 }
 
 /// One folder's project files, read.
@@ -62,7 +66,18 @@ impl ProjectFiles {
         ProjectFiles {
             root: root.to_path_buf(),
             dirs: dirs.iter().map(|dir| ProjectDir::read(dir)).collect(),
+            // A project file that does not read is `prepare`'s error to report, before it
+            // writes anything; here it names nothing.
+            new_cli: NewCliProject::find_from(root).ok().flatten(),
         }
+    }
+
+    /// The new AgentCore CLI's project the source is in, and its runtime whose code is the
+    /// source, if one is.
+    pub fn new_cli(&self) -> Option<(&NewCliProject, Option<ProjectRuntime>)> {
+        self.new_cli
+            .as_ref()
+            .map(|project| (project, project.runtime_in(&self.root)))
     }
 
     /// The folders, nearest first.

@@ -4,9 +4,10 @@
 //!
 //! A project names its Python in many places, and users expect each of them to count:
 //! `.python-version` (pyenv, uv), a Dockerfile's `FROM python:3.13-slim`, `runtime.txt`, the
-//! `runtime_type` of the official CLI's `.bedrock_agentcore.yaml`, `requires-python` (or
-//! Poetry's `python`) in `pyproject.toml`; and its code may need a version by its syntax alone
-//! (3.12's f-strings). The first four name a version (a pin); `requires-python` and the syntax
+//! `runtime_type` of the official CLI's `.bedrock_agentcore.yaml`, the `runtimeVersion` of the
+//! new CLI's `agentcore/agentcore.json`, `requires-python` (or Poetry's `python`) in
+//! `pyproject.toml`; and its code may need a version by its syntax alone (3.12's f-strings,
+//! 3.14's template strings). The first five name a version (a pin); `requires-python` and the syntax
 //! bound the versions allowed. A pin outside the bounds, or outside what AgentCore runs, is
 //! set aside with a warning, because the code cannot run there. Without a pin the deployment
 //! allows a range, and `resolve` picks one version from it with the same rule everywhere:
@@ -209,7 +210,8 @@ pub fn choose(project: &ProjectFiles, modules: &[PythonModule]) -> PythonChoice 
 }
 
 /// Versions the project names, in the order they count: `.python-version`, a Dockerfile's
-/// base image, `runtime.txt`, the official CLI's `runtime_type`; nearest folder first.
+/// base image, `runtime.txt`, the official CLI's `runtime_type`, nearest folder first; then
+/// the new CLI's `runtimeVersion`.
 fn named_versions(project: &ProjectFiles) -> Vec<(PythonVersion, String)> {
     let mut named = Vec::new();
     for dir in project.dirs() {
@@ -253,7 +255,49 @@ fn named_versions(project: &ProjectFiles) -> Vec<(PythonVersion, String)> {
             ));
         }
     }
+    if let Some(named_by_new_cli) = new_cli_runtime_version(project) {
+        named.push(named_by_new_cli);
+    }
     named
+}
+
+/// The `runtimeVersion` of the new CLI's project: the one of the runtime whose code is the
+/// source (`agentcore create`'s `app/<name>/`), else the one all its Python runtimes agree on
+/// (a runtime prepared before runs the deployment, not the source).
+fn new_cli_runtime_version(project: &ProjectFiles) -> Option<(PythonVersion, String)> {
+    let (new_cli, runtime) = project.new_cli()?;
+    let file = new_cli.file();
+    let version_of = |runtime: &crate::project_state::new_cli_project::ProjectRuntime| {
+        runtime
+            .runtime_version
+            .as_deref()
+            .and_then(PythonVersion::from_runtime_name)
+    };
+    if let Some(runtime) = runtime {
+        let version = version_of(&runtime)?;
+        return Some((
+            version,
+            format!(
+                "the `runtimeVersion` of `{}` in `{}`",
+                runtime.name,
+                file.display()
+            ),
+        ));
+    }
+    let mut versions = new_cli
+        .runtimes()
+        .into_iter()
+        .filter_map(|r| version_of(&r));
+    let first = versions.next()?;
+    versions.all(|other| other == first).then(|| {
+        (
+            first,
+            format!(
+                "the `runtimeVersion` of the runtimes in `{}`",
+                file.display()
+            ),
+        )
+    })
 }
 
 /// The Python version of a Dockerfile's last `FROM` that names a Python image, with `ARG`
@@ -467,6 +511,19 @@ mod tests {
             "agents:\n  a:\n    runtime_type: PYTHON_3_13\n",
         )]);
         assert_eq!(choice.pinned.unwrap().version, v(13));
+
+        // The new CLI's project two folders above, as `agentcore create` lays it out.
+        let choice = choice_for(&[(
+            "agentcore/agentcore.json",
+            r#"{"name": "P", "runtimes": [{"name": "Agent", "build": "CodeZip", "entrypoint": "main.py", "codeLocation": "agent/", "runtimeVersion": "PYTHON_3_14"}]}"#,
+        )]);
+        let pin = choice.pinned.unwrap();
+        assert_eq!(pin.version, v(14));
+        assert!(
+            pin.source.contains("`runtimeVersion` of `Agent`"),
+            "{}",
+            pin.source
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! PEP 621 or Poetry dependencies, in the source directory or the project above it), those are
 //! used, and a distribution the agent imports but does not declare is added with a warning
 //! (the tutorial's agent imports `uv` and `mcp` that its project never lists). Otherwise they
-//! are read from the imports: the standard library (3.10-3.13), the agent's own modules and
+//! are read from the imports: the standard library (3.10-3.14), the agent's own modules and
 //! its tests are skipped, import names are mapped to distributions (`yaml` -> `PyYAML`,
 //! `google.adk` -> `google-adk`); a name the table does not know is never guessed into a
 //! requirement (a PyPI package of that name may be a stranger's), it is named in a warning. Lines for one distribution are merged without loss (extras united, version

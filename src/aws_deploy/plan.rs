@@ -28,6 +28,7 @@ use crate::aws_deploy::report::{DeployReport, RuntimeAction};
 use crate::aws_deploy::runtime_settings::{RuntimeSettings, entry_point};
 use crate::aws_deploy::runtime_upsert::{self, RuntimeApi};
 use crate::aws_deploy::s3_upload::PackageStore;
+use crate::bundle::deployment_location;
 use crate::bundle::output_dir::{packaged_agent, recorded_identity};
 use crate::error::UserError;
 use crate::iam::role::{RoleApi, role_name_for};
@@ -44,20 +45,33 @@ pub struct Location {
     pub region: AwsRegion,
 }
 
-/// The deployment directory (the flag, the recorded one, else `deployment`) and the region
-/// (the flag, the recorded one, then the environment and the profile).
+/// The deployment directory (the flag, the recorded one, else the new-CLI project the working
+/// directory is in, else `deployment`; a project's runtime is the one `--agent` names, or its
+/// only one) and the region (the flag, the recorded one, then the environment and the
+/// profile).
 pub async fn locate(options: &DeployOptions, state: &ProjectState) -> anyhow::Result<Location> {
     let recorded = state.choose_agent(options.agent.as_deref());
-    let deployment = options
-        .deployment_dir
-        .clone()
-        .or_else(|| {
-            recorded
-                .as_ref()
-                .and_then(|name| state.deployment_dir_of(name))
-                .map(PathBuf::from)
-        })
-        .unwrap_or_else(|| PathBuf::from("deployment"));
+    let named = options.agent.as_deref();
+    let recorded_dir = recorded
+        .as_ref()
+        .and_then(|name| state.deployment_dir_of(name));
+    let deployment = match (&options.deployment_dir, recorded_dir) {
+        (Some(dir), _) => {
+            deployment_location::deployments_in(dir)?
+                .pick(named, "--agent")?
+                .dir
+        }
+        (None, Some(dir)) => PathBuf::from(dir),
+        // `--source-dir` prepares `deployment` when it is missing, wherever the project is.
+        (None, _) if options.source_dir.is_some() => {
+            PathBuf::from(deployment_location::DEFAULT_DEPLOYMENT_DIR)
+        }
+        (None, _) => {
+            deployment_location::default_deployments()?
+                .pick(named, "--agent")?
+                .dir
+        }
+    };
     let region_flag = options
         .region
         .clone()

@@ -325,7 +325,9 @@ pub fn inspect(output: &Path) -> anyhow::Result<Conflicts> {
     Ok(conflicts)
 }
 
-/// What Python and its tools write next to the code by themselves.
+/// What Python and its tools write next to the code by themselves: caches, and the
+/// environment the new AgentCore CLI's `agentcore dev` makes in a runtime's code location
+/// (`uv venv`, `uv sync`: `.venv/`, `uv.lock`).
 fn is_python_cache(relative: &str) -> bool {
     let mut parts = relative.split('/');
     let file = relative.rsplit('/').next().unwrap_or(relative);
@@ -336,6 +338,8 @@ fn is_python_cache(relative: &str) -> bool {
         )
     }) || file.ends_with(".pyc")
         || file.ends_with(".pyo")
+        || relative.starts_with(".venv/")
+        || relative == "uv.lock"
 }
 
 fn stamp_of(path: &Path) -> std::io::Result<FileStamp> {
@@ -700,11 +704,22 @@ mod tests {
         fs::create_dir_all(output.join("pkg/__pycache__")).unwrap();
         fs::write(output.join("pkg/__pycache__/a.cpython-311.pyc"), "x").unwrap();
         fs::write(output.join("stray.pyc"), "x").unwrap();
+        // What the new CLI's `agentcore dev` makes in the runtime's code location.
+        fs::create_dir_all(output.join(".venv/bin")).unwrap();
+        fs::write(output.join(".venv/bin/python"), "x").unwrap();
+        fs::write(output.join("uv.lock"), "x").unwrap();
+        fs::create_dir_all(output.join("pkg/.venv")).unwrap();
+        fs::write(output.join("pkg/.venv/kept"), "x").unwrap();
         let conflicts = inspect(&output).unwrap();
-        assert!(conflicts.is_empty(), "{conflicts:?}");
+        assert_eq!(conflicts.foreign, ["pkg/.venv/kept"]);
         assert_eq!(
             conflicts.caches,
-            ["pkg/__pycache__/a.cpython-311.pyc", "stray.pyc"]
+            [
+                ".venv/bin/python",
+                "pkg/__pycache__/a.cpython-311.pyc",
+                "stray.pyc",
+                "uv.lock"
+            ]
         );
         assert_eq!(recorded_identity(&output), Some(identity));
     }

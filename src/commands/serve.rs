@@ -36,6 +36,7 @@ fn options(args: ServeArgs) -> Result<ServeOptions, UserError> {
     let authorizer = authorizer_flags::choice(&args.authorizer, FetchedBy::LocalRuntime)?;
     Ok(ServeOptions {
         deployment_dirs: args.deployment_dirs,
+        agent_required: false,
         bind: args.bind,
         warm: args.warm,
         max_sessions: args.max_sessions,

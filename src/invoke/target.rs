@@ -59,6 +59,18 @@ pub fn resolve(args: &RuntimeTarget) -> anyhow::Result<Resolved> {
             Some(agent) => (agent.arn.clone(), agent.protocol),
             None => (wanted.to_string(), Protocol::Http),
         },
+        None if hosted.len() > 1 && state.as_ref().is_some_and(|s| s.agent_required) => {
+            let names: Vec<String> = hosted
+                .iter()
+                .map(|agent| format!("`{}`", agent.name))
+                .collect();
+            return Err(UserError::usage(format!(
+                "which agent? the local runtime hosts the runtimes of a new AgentCore CLI project: {}",
+                names.join(", ")
+            ))
+            .with_hint("pass one of them with `--agent NAME`")
+            .into());
+        }
         None => match hosted.first() {
             Some(agent) => (agent.arn.clone(), agent.protocol),
             None => {

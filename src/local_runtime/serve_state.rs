@@ -15,6 +15,10 @@ pub struct ServeState {
     /// traces`; absent in files of earlier versions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_dir: Option<PathBuf>,
+    /// Several runtimes of one new-CLI project are hosted: a client names the one it talks to
+    /// (`invoke --local --agent NAME`), as the new CLI's commands ask for `--runtime`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub agent_required: bool,
 }
 
 impl ServeState {

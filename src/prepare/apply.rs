@@ -11,6 +11,10 @@ pub async fn apply(plan: PreparePlan, progress: &Progress) -> anyhow::Result<Pre
     if let Some(previous) = write_deployment(&plan, progress)? {
         previous.discard()?;
     }
+    if let Some(project) = &plan.new_cli_project {
+        progress.step(format!("Updating `{}`", project.file.display()));
+        project.write()?;
+    }
     let role = match &plan.role {
         RolePlan::Managed { role_api, state } => {
             progress.step(format!("Updating role `{}`", plan.role_spec.name));

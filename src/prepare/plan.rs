@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use crate::agent::name::AgentName;
 use crate::aws::region::{self, AwsRegion};
 use crate::aws::sdk_config;
-use crate::bundle::output_dir::{self, Conflicts, PlannedFile};
+use crate::bundle::new_cli_pyproject;
+use crate::bundle::output_dir::{self, Conflicts, Content, PlannedFile};
 use crate::error::UserError;
 use crate::iam::policy_documents::{self, ArnParts};
 use crate::iam::role::{self, RoleApi, RoleSpec, RoleState};
@@ -16,6 +17,9 @@ use crate::output::progress::Progress;
 use crate::prepare::options::{PrepareOptions, RoleChoice};
 use crate::prepare::planned_files::plan_files;
 use crate::prepare::source_analysis::{self, SourceAnalysis};
+use crate::project_state::new_cli_project::{NewCliProject, PlannedProjectUpdate, RuntimeUpdate};
+use crate::python::interpreters;
+use crate::python::version::PythonVersion;
 
 /// What `prepare` will do.
 pub struct PreparePlan {
@@ -32,6 +36,9 @@ pub struct PreparePlan {
     pub files: Vec<PlannedFile>,
     /// What the output directory holds now that the new deployment replaces.
     pub conflicts: Conflicts,
+    /// The runtime entry of the new-CLI project the agent is in (`agentcore/agentcore.json`),
+    /// as it will be written.
+    pub new_cli_project: Option<PlannedProjectUpdate>,
 }
 
 /// What happens to the execution role.
@@ -46,13 +53,20 @@ pub enum RolePlan {
 
 /// Read everything and decide. Nothing is written here, locally or in AWS.
 pub async fn plan(options: &PrepareOptions, progress: &Progress) -> anyhow::Result<PreparePlan> {
-    let explicit_name = options
-        .name
-        .as_deref()
-        .map(|name| AgentName::parse(name, "`--name`"))
-        .transpose()?;
     let output = std::path::absolute(&options.output_dir)?;
     check_output_location(&output, &options.source)?;
+    // A project of the new AgentCore CLI the agent (or its deployment) is in gets the
+    // deployment as its runtime's code; a malformed project file stops here, before anything
+    // is written.
+    let project = match NewCliProject::find_from(&options.source)? {
+        Some(project) => Some(project),
+        None => NewCliProject::find_from(&output)?,
+    };
+    let given_name = match (&options.name, &project) {
+        (Some(name), _) => Some((AgentName::parse(name, "`--name`")?, "`--name`".to_string())),
+        (None, Some(project)) => project_runtime_name(project, &options.source, &output)?,
+        (None, None) => None,
+    };
 
     let region = match &options.role {
         RoleChoice::Managed => Some(
@@ -72,7 +86,7 @@ pub async fn plan(options: &PrepareOptions, progress: &Progress) -> anyhow::Resu
     };
 
     progress.step(format!("Reading `{}`", options.source.display()));
-    let analysis = source_analysis::analyse(options, &output, explicit_name)?;
+    let analysis = source_analysis::analyse(options, &output, given_name)?;
     for warning in analysis
         .requirements
         .warnings
@@ -116,7 +130,27 @@ pub async fn plan(options: &PrepareOptions, progress: &Progress) -> anyhow::Resu
     let policy_name = format!("{role_name}-ExecutionPolicy");
     policy_documents::check_size(&policy, &policy_name)?;
 
-    let files = plan_files(&analysis, region.as_ref(), &trust, &policy)?;
+    let mut files = plan_files(&analysis, region.as_ref(), &trust, &policy)?;
+    let new_cli_project = match &project {
+        Some(project) => {
+            files.push(PlannedFile {
+                relative: PathBuf::from("pyproject.toml"),
+                content: Content::Generated(new_cli_pyproject::render(
+                    analysis.agent.as_str(),
+                    &analysis.requirements,
+                    &analysis.python,
+                )),
+            });
+            let python = project_python(project, &analysis).await;
+            Some(project.plan_update(&RuntimeUpdate {
+                name: analysis.agent.to_string(),
+                deployment: output.clone(),
+                python: Some(python),
+                protocol: analysis.chosen.protocol,
+            })?)
+        }
+        None => None,
+    };
     let conflicts = output_dir::inspect(&output)?;
     if !conflicts.is_empty() && !options.force {
         return Err(conflicts.into_error(&options.output_dir).into());
@@ -151,7 +185,52 @@ pub async fn plan(options: &PrepareOptions, progress: &Progress) -> anyhow::Resu
         role,
         files,
         conflicts,
+        new_cli_project,
     })
+}
+
+/// The name of the new-CLI project's runtime whose code is the source (the project as
+/// `agentcore create` made it) or the deployment (prepared before): the agent keeps the name
+/// the project gives it.
+fn project_runtime_name(
+    project: &NewCliProject,
+    source: &Path,
+    output: &Path,
+) -> anyhow::Result<Option<(AgentName, String)>> {
+    let file = project.file();
+    let Some(runtime) = project
+        .runtime_in(source)
+        .or_else(|| project.runtime_in(output))
+    else {
+        return Ok(None);
+    };
+    let origin = format!(
+        "the runtime of `{}` whose code is `{}`",
+        file.display(),
+        runtime.code_location
+    );
+    Ok(Some((AgentName::parse(&runtime.name, &origin)?, origin)))
+}
+
+/// The Python the project's runtime entry names: the one the project pins; else the one the
+/// entry already names when the agent allows it; else the rule `serve` and `deploy` follow
+/// (`python3`'s version when allowed, else the newest installed, else the oldest allowed).
+async fn project_python(project: &NewCliProject, analysis: &SourceAnalysis) -> PythonVersion {
+    let choice = &analysis.python;
+    if let Some(pin) = &choice.pinned {
+        return pin.version;
+    }
+    if let Some(named) = project
+        .runtime_named(analysis.agent.as_str())
+        .and_then(|runtime| runtime.runtime_version)
+        .and_then(|name| PythonVersion::from_runtime_name(&name))
+        .filter(|version| choice.allows(*version))
+    {
+        return named;
+    }
+    let python3 = interpreters::python3().await.map(|python| python.version);
+    let installed = interpreters::installed(&choice.allowed()).await;
+    choice.resolve(python3, &installed).0
 }
 
 /// Replacing the output directory must never take the agent's source or the user's working

@@ -17,6 +17,7 @@ use crate::bundle::output_dir::{Content, PlannedFile};
 use crate::iam::role::{RoleOutcome, RoleSpec, RoleState};
 use crate::output::shell_words;
 use crate::prepare::plan::{PreparePlan, RolePlan};
+use crate::project_state::new_cli_project::{PlannedProjectUpdate, RuntimeChange};
 use crate::server_protocol::Protocol;
 
 #[derive(Debug, Serialize)]
@@ -54,6 +55,9 @@ pub struct PrepareReport {
     pub replaced_caches: usize,
     pub dry_run: bool,
     pub output_dir: PathBuf,
+    /// The runtime entry of the new AgentCore CLI's project the agent is in, written (or, for a
+    /// dry run, to be written) into `agentcore/agentcore.json`.
+    pub new_cli_project: Option<PlannedProjectUpdate>,
     /// Commands to run next, filled by [`PrepareReport::with_next_steps`].
     pub next_steps: Vec<NextStep>,
 }
@@ -222,6 +226,7 @@ impl PrepareReport {
             },
             dry_run: plan.options.dry_run,
             output_dir: plan.options.output_dir,
+            new_cli_project: plan.new_cli_project,
             next_steps: Vec::new(),
         }
         .with_next_steps()
@@ -324,6 +329,62 @@ impl PrepareReport {
                     "agentcore".into(),
                     "invoke".into(),
                     serde_json::json!({"prompt": sample}).to_string(),
+                ],
+            ));
+        }
+        if let Some(project) = &self.new_cli_project {
+            steps.extend(self.new_cli_steps(project, sample));
+        }
+        steps
+    }
+
+    /// The new AgentCore CLI's commands for the project whose runtime now runs the deployment,
+    /// from the project's folder (the new CLI finds its project from the working directory).
+    fn new_cli_steps(&self, project: &PlannedProjectUpdate, sample: &str) -> Vec<NextStep> {
+        let runtime = project.runtime.clone();
+        let mut steps = Vec::new();
+        let root = project
+            .file
+            .parent()
+            .and_then(std::path::Path::parent)
+            .map(std::path::Path::to_path_buf);
+        let here = std::env::current_dir()
+            .ok()
+            .and_then(|dir| dir.canonicalize().ok());
+        if let Some(root) = root
+            && !here
+                .is_some_and(|here| root.canonicalize().is_ok_and(|root| here.starts_with(root)))
+        {
+            steps.push(NextStep::new(
+                "With the new AgentCore CLI: go to its project",
+                vec!["cd".into(), root.display().to_string()],
+            ));
+        }
+        steps.push(NextStep::new(
+            &format!(
+                "With the new AgentCore CLI (its runtime `{runtime}` runs `{}`): its local dev server",
+                project.code_location
+            ),
+            vec![
+                "agentcore".into(),
+                "dev".into(),
+                "--runtime".into(),
+                runtime.clone(),
+            ],
+        ));
+        steps.push(NextStep::new(
+            "Deploy the project with the new CLI (CDK)",
+            vec!["agentcore".into(), "deploy".into()],
+        ));
+        if self.protocol == Protocol::Http {
+            steps.push(NextStep::new(
+                "Invoke it with the new CLI",
+                vec![
+                    "agentcore".into(),
+                    "invoke".into(),
+                    "--runtime".into(),
+                    runtime,
+                    sample.into(),
                 ],
             ));
         }
@@ -467,10 +528,34 @@ impl fmt::Display for PrepareReport {
             f,
             "output",
             format!(
-                "{dir}/ {written}: invoke.py, requirements.txt, iam/trust-policy.json, iam/execution-policy.json, {}/",
+                "{dir}/ {written}: invoke.py, requirements.txt, {}iam/trust-policy.json, iam/execution-policy.json, {}/",
+                if self.new_cli_project.is_some() {
+                    "pyproject.toml (the new CLI's), "
+                } else {
+                    ""
+                },
                 self.package
             ),
         )?;
+        if let Some(project) = &self.new_cli_project {
+            let file = project.file.display();
+            let runtime = &project.runtime;
+            let location = &project.code_location;
+            let would = if self.dry_run { "would be " } else { "" };
+            let change = match &project.change {
+                RuntimeChange::Added => {
+                    format!("runtime `{runtime}` {would}added, runs `{location}`")
+                }
+                RuntimeChange::Updated(fields) => format!(
+                    "runtime `{runtime}` {would}updated ({}), runs `{location}`",
+                    fields.join(", ")
+                ),
+                RuntimeChange::Unchanged => {
+                    format!("runtime `{runtime}` already runs `{location}`")
+                }
+            };
+            row(f, "new CLI", format!("`{file}`: {change}"))?;
+        }
         if !self.replaced_conflicts.is_empty() {
             row(
                 f,

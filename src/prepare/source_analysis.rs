@@ -46,11 +46,12 @@ pub struct SourceAnalysis {
 }
 
 /// Read and understand the source. `output` is the deployment directory, left out of the
-/// source when it lies inside it; `explicit_name` is `--name`, already checked.
+/// source when it lies inside it; `given_name` is the name the user gave (`--name`, or the
+/// runtime's in a new-CLI project), already checked, with where it comes from.
 pub fn analyse(
     options: &PrepareOptions,
     output: &Path,
-    explicit_name: Option<AgentName>,
+    given_name: Option<(AgentName, String)>,
 ) -> anyhow::Result<SourceAnalysis> {
     let include = IncludePatterns::new(&options.include)?;
     let facts = SourceFacts::read(&options.source, &[output.to_path_buf()], &include)?;
@@ -78,8 +79,8 @@ pub fn analyse(
         &chosen.entry,
         load.entry_index,
     )?);
-    let (agent, name_origin) = match explicit_name {
-        Some(name) => (name, "`--name`".to_string()),
+    let (agent, name_origin) = match given_name {
+        Some(given) => given,
         None => {
             let derived = derived_name(&tree, &chosen);
             (derived.name, derived.origin)

@@ -9,6 +9,7 @@
 //! `destroy` does.
 
 pub mod layout_preserving;
+pub mod new_cli_project;
 pub mod setting_values;
 
 use std::path::{Path, PathBuf};

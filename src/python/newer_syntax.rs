@@ -1,4 +1,5 @@
-//! The oldest Python a module's syntax needs, when it is newer than AgentCore's oldest (3.10).
+//! The oldest Python a module's syntax needs, when it is newer than AgentCore's oldest (3.10):
+//! 3.11's `except*`, 3.12's statements and f-strings, 3.14's template strings and `except A, B:`.
 //!
 //! An agent written on Python 3.12 often uses 3.12's f-strings without knowing it
 //! (`f"{row["name"]}"`, `f"{'\n'.join(lines)}"`): on 3.11 that module does not even compile,
@@ -43,11 +44,36 @@ pub fn find(root: Node, source: &str) -> Option<NewerSyntax> {
                 line,
                 what: "a `type` alias statement",
             }),
-            "type_parameter" => keep(NewerSyntax {
-                version: PythonVersion::new(12),
+            // The grammar names a subscripted annotation (`-> list[dict]`) the same way; only
+            // the parameters of a definition are 3.12's.
+            "type_parameter"
+                if node.parent().is_some_and(|parent| {
+                    matches!(parent.kind(), "function_definition" | "class_definition")
+                }) =>
+            {
+                keep(NewerSyntax {
+                    version: PythonVersion::new(12),
+                    line,
+                    what: "type parameters (`def f[T]()`, `class C[T]:`)",
+                })
+            }
+            "string_start" if is_template_prefix(&source[node.byte_range()]) => keep(NewerSyntax {
+                version: PythonVersion::new(14),
                 line,
-                what: "type parameters (`def f[T]()`, `class C[T]:`)",
+                what: "a template string (`t\"...\"`)",
             }),
+            "except_clause"
+                if node
+                    .children_by_field_name("value", &mut node.walk())
+                    .count()
+                    > 1 =>
+            {
+                keep(NewerSyntax {
+                    version: PythonVersion::new(14),
+                    line,
+                    what: "several exceptions without parentheses (`except A, B:`)",
+                })
+            }
             "except_clause" if node.child(1).is_some_and(|star| star.kind() == "*") => {
                 keep(NewerSyntax {
                     version: PythonVersion::new(11),
@@ -60,6 +86,12 @@ pub fn find(root: Node, source: &str) -> Option<NewerSyntax> {
         stack.extend(node.named_children(&mut cursor));
     }
     found
+}
+
+/// A string's opening (`t"`, `rt"""`, `Tr'`) that makes it a template string (PEP 750).
+fn is_template_prefix(opening: &str) -> bool {
+    let prefix = opening.trim_end_matches(['"', '\'']);
+    prefix.len() <= 2 && prefix.contains(['t', 'T'])
 }
 
 /// The first f-string written with Python 3.12's rules (PEP 701).
@@ -367,5 +399,38 @@ mod tests {
             None,
             "3.10 is the oldest anyway"
         );
+    }
+
+    #[test]
+    fn subscripted_annotations_are_not_type_parameters() {
+        assert_eq!(
+            needs(
+                "def f(x: list[dict]) -> dict[str, int]:\n    return {}\nclass C(Generic[T]):\n    pass\n"
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn syntax_of_python_3_14_is_found() {
+        assert_eq!(needs("x = 1\ngreeting = t\"Hello {x}\"\n"), Some((14, 2)));
+        assert_eq!(needs("s = rt'{x}\\d'\n"), Some((14, 1)));
+        assert_eq!(
+            needs("try:\n    pass\nexcept ValueError, TypeError:\n    pass\n"),
+            Some((14, 3))
+        );
+        assert_eq!(
+            needs("s = f\"{row[\"k\"]}\"\ngreeting = t\"hi\"\n"),
+            Some((14, 2)),
+            "3.14 outranks an earlier 3.12 f-string"
+        );
+        for older in [
+            "try:\n    pass\nexcept (ValueError, TypeError):\n    pass\n",
+            "try:\n    pass\nexcept ValueError as error:\n    pass\n",
+            "s = rb'x' + f'{t}'\n",
+            "t = 1\nprint(t, 'x')\n",
+        ] {
+            assert_eq!(needs(older), None, "{older}");
+        }
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! An agent's imports are classified as standard library or third party so
 //! that only the latter end up as dependencies. The agent may run on any of
-//! CPython 3.10, 3.11, 3.12 or 3.13, so the list is the union of
-//! `sys.stdlib_module_names` of those four versions: an import counts as
+//! CPython 3.10 to 3.14, so the list is the union of
+//! `sys.stdlib_module_names` of those five versions: an import counts as
 //! standard library if any of them ships it. Modules removed in 3.12 or 3.13
 //! (`distutils`, `imp`, and the PEP 594 "dead batteries" such as `cgi`,
 //! `telnetlib` or `crypt`) stay listed because older supported versions still
@@ -21,8 +21,12 @@
 //! ```
 //!
 //! then taking the sorted (byte order), deduplicated union of the outputs
-//! (320 names; CPython 3.10.13, 3.11.7, 3.12.1, 3.13.0). Regenerate it the
-//! same way when a new Python version has to be supported.
+//! (320 names; CPython 3.10.13, 3.11.7, 3.12.1, 3.13.0). Python 3.14's
+//! additions were taken from CPython 3.14's own list
+//! (`Python/stdlib_module_names.h`), as no 3.14 interpreter was at hand:
+//! `annotationlib`, `compression` (`compression.zstd`), `_hmac`,
+//! `_py_warnings`, `_remote_debugging`, `_zstd` (326 names in all).
+//! Regenerate it the same way when a new Python version has to be supported.
 
 /// Top-level standard library module names, sorted in byte order so that
 /// [`is_stdlib_module`] can binary search it.
@@ -65,6 +69,7 @@ pub const STDLIB_MODULES: &[&str] = &[
     "_gdbm",
     "_hashlib",
     "_heapq",
+    "_hmac",
     "_imp",
     "_interpchannels",
     "_interpqueues",
@@ -89,6 +94,7 @@ pub const STDLIB_MODULES: &[&str] = &[
     "_posixshmem",
     "_posixsubprocess",
     "_py_abc",
+    "_py_warnings",
     "_pydatetime",
     "_pydecimal",
     "_pyio",
@@ -96,6 +102,7 @@ pub const STDLIB_MODULES: &[&str] = &[
     "_pyrepl",
     "_queue",
     "_random",
+    "_remote_debugging",
     "_scproxy",
     "_sha1",
     "_sha2",
@@ -129,8 +136,10 @@ pub const STDLIB_MODULES: &[&str] = &[
     "_winapi",
     "_wmi",
     "_zoneinfo",
+    "_zstd",
     "abc",
     "aifc",
+    "annotationlib",
     "antigravity",
     "argparse",
     "array",
@@ -160,6 +169,7 @@ pub const STDLIB_MODULES: &[&str] = &[
     "collections",
     "colorsys",
     "compileall",
+    "compression",
     "concurrent",
     "configparser",
     "contextlib",
@@ -454,6 +464,9 @@ mod tests {
     fn modules_of_only_some_versions_are_stdlib() {
         // Added in 3.11.
         assert!(is_stdlib_module("tomllib"));
+        // Added in 3.14.
+        assert!(is_stdlib_module("annotationlib"));
+        assert!(is_stdlib_module("compression"));
         // Removed in 3.12.
         assert!(is_stdlib_module("distutils"));
         assert!(is_stdlib_module("imp"));

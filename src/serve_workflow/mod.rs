@@ -55,6 +55,7 @@ pub struct Serving {
 
 /// Host the agents `options` names and make ready to serve them.
 pub async fn start(options: &ServeOptions, progress: &Progress) -> anyhow::Result<Serving> {
+    let options = &options.with_deployments_found(progress)?;
     options.check()?;
     let hosted = hosted_agents::assemble(options, progress).await?;
     let region = match &options.region {
@@ -230,6 +231,7 @@ fn write_state_file(runtime: &LocalRuntime, endpoint: &str, options: &ServeOptio
             })
             .collect(),
         log_dir: std::path::absolute(&options.log_dir).ok(),
+        agent_required: options.agent_required,
     };
     // A second `serve` in the same directory leaves the first one's file alone: replacing it
     // (and removing it at shutdown) sent `invoke --local` to a runtime that was gone while

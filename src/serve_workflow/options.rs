@@ -1,18 +1,26 @@
 //! What `serve` is asked to do, after the command line: the flags as the workflow uses them,
-//! and the checks that refuse a combination before anything starts.
+//! the deployments they stand for (a new AgentCore CLI project stands for its prepared
+//! runtimes), and the checks that refuse a combination before anything starts.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::bundle::deployment_location;
 use crate::error::UserError;
 use crate::inbound_auth::authorizer::AuthorizerChoice;
+use crate::output::progress::Progress;
 use crate::python::version::PythonVersion;
 
 /// `serve`'s options, as the command line gave them.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
-    /// The deployments hosted; the first one is the agent `invoke --local` talks to by default.
+    /// The deployments hosted, or new-CLI projects whose prepared runtimes are (none: the
+    /// project the working directory is in, else `deployment`); the first one is the agent
+    /// `invoke --local` talks to by default.
     pub deployment_dirs: Vec<PathBuf>,
+    /// Several runtimes of a new-CLI project are hosted: `invoke --local` is told which by
+    /// name, as the new CLI's own commands are.
+    pub agent_required: bool,
     /// The address the data plane listens on (`127.0.0.1:8080`).
     pub bind: String,
     pub warm: usize,
@@ -44,6 +52,33 @@ pub struct ServeOptions {
 }
 
 impl ServeOptions {
+    /// The options with every deployment directory found: each project given (or the default)
+    /// replaced by its prepared runtimes, with a note for each runtime set aside.
+    pub fn with_deployments_found(&self, progress: &Progress) -> anyhow::Result<ServeOptions> {
+        let mut found = Vec::new();
+        let mut agent_required = false;
+        let given = if self.deployment_dirs.is_empty() {
+            vec![deployment_location::default_deployments()?]
+        } else {
+            self.deployment_dirs
+                .iter()
+                .map(|dir| deployment_location::deployments_in(dir))
+                .collect::<anyhow::Result<Vec<_>>>()?
+        };
+        for deployments in given {
+            for note in &deployments.notes {
+                progress.warn(note);
+            }
+            agent_required |= deployments.project_file.is_some() && deployments.found.len() > 1;
+            found.extend(deployments.found.into_iter().map(|located| located.dir));
+        }
+        Ok(ServeOptions {
+            deployment_dirs: found,
+            agent_required,
+            ..self.clone()
+        })
+    }
+
     /// Refuse what cannot be served, before anything starts.
     pub fn check(&self) -> anyhow::Result<()> {
         if self.idle_timeout.is_zero()

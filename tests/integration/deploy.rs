@@ -1111,3 +1111,44 @@ async fn deploy_sets_a_jwt_authorizer_records_it_as_the_toolkit_does_and_status_
         "{recorded:?}"
     );
 }
+
+#[test]
+fn a_new_cli_projects_runtime_is_deployed_by_name_on_its_python() {
+    let _cache = DEPENDENCY_CACHE.blocking_lock();
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    let project = work.path().join("MyProject");
+    copy_tree(&repo_root().join("tests/fixtures/new_cli_project"), &project);
+    run(aws_command(&moto, &project).args([
+        "prepare",
+        "--source-dir",
+        "app/MyProject",
+        "--output",
+        "json",
+    ]))
+    .success();
+    // The project's runtime, by its name, from the project's folder given as the deployment:
+    // the Python its `runtimeVersion` names (3.14, the new CLI's default) is the runtime's.
+    let ran = run(aws_command(&moto, work.path()).args([
+        "deploy",
+        "--deployment-dir",
+        "MyProject",
+        "--agent",
+        "MyProject",
+        "--output",
+        "json",
+    ]));
+    ran.success();
+    assert!(
+        ran.stderr.contains("Python 3.14 (named by the `runtimeVersion` of `MyProject`"),
+        "{}",
+        ran.stderr
+    );
+    let recorded = state(work.path());
+    assert_eq!(
+        recorded["agents"]["MyProject"]["runtime_type"].as_str(),
+        Some("PYTHON_3_14")
+    );
+    assert_eq!(ran.json()["agent"], "MyProject");
+    run(aws_command(&moto, work.path()).args(["destroy", "--yes"])).success();
+}

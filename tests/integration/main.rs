@@ -37,6 +37,7 @@ needing_the_test_tools!(
     invoke_aws,
     logs,
     mcp_servers,
+    new_cli_project,
     oidc_issuer,
     prepare_iam,
     prepare_local,
