@@ -74,6 +74,15 @@ impl std::fmt::Display for ServeReport {
             }
             _ => "agentprep invoke --local '{\"prompt\": \"Hello\"}'",
         };
+        // An agent behind a JWT authorizer refuses the example without its caller's token.
+        let token = match self.agents.first() {
+            Some(agent) if agent.authorizer.is_some() => " --bearer-token \"$TOKEN\"",
+            _ => "",
+        };
+        let example = match example.split_once(" --local") {
+            Some((command, rest)) if !token.is_empty() => format!("{command} --local{token}{rest}"),
+            _ => example.to_string(),
+        };
         for source in &self.watched_sources {
             writeln!(
                 f,
@@ -87,5 +96,47 @@ impl std::fmt::Display for ServeReport {
             "Invoke with: {example}   (session logs in `{}`; Ctrl-C stops)",
             self.log_dir.display()
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(authorizer: Option<&str>) -> ServeReport {
+        ServeReport {
+            endpoint: "http://127.0.0.1:8080".into(),
+            agents: vec![AgentLine {
+                name: "claims".into(),
+                arn: "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/claims-abc".into(),
+                protocol: Protocol::Http,
+                instrumented: false,
+                authorizer: authorizer.map(str::to_string),
+            }],
+            first_websocket: false,
+            watched_sources: vec![],
+            inspector: "http://127.0.0.1:8080/ui".into(),
+            log_dir: PathBuf::from(".agentprep/logs"),
+        }
+    }
+
+    #[test]
+    fn the_invoke_example_carries_a_token_only_for_an_agent_behind_a_jwt_authorizer() {
+        let open = report(None).to_string();
+        assert!(
+            open.contains("Invoke with: agentprep invoke --local '{\"prompt\": \"Hello\"}'"),
+            "{open}"
+        );
+        assert!(!open.contains("--bearer-token"), "{open}");
+        let guarded = report(Some(
+            "https://issuer.example/.well-known/openid-configuration",
+        ))
+        .to_string();
+        assert!(
+            guarded.contains(
+                "Invoke with: agentprep invoke --local --bearer-token \"$TOKEN\" '{\"prompt\": \"Hello\"}'"
+            ),
+            "{guarded}"
+        );
     }
 }

@@ -317,3 +317,67 @@ fn serve_with_an_authorizer_flag_says_what_is_wrong_with_it() {
     );
     assert!(answer.text().contains(&url), "{}", answer.text());
 }
+
+/// The README's Cognito example, against Cognito as moto emulates it: a user pool's discovery
+/// document and keys, and the tokens of a user signed in with USER_PASSWORD_AUTH, whose access
+/// token names its client in `client_id` and has no `aud`, as Cognito's do.
+#[test]
+fn the_readmes_cognito_setup_signs_in_a_caller_the_agent_then_knows() {
+    let moto = Moto::start();
+    let cognito = run(std::process::Command::new(venv_python())
+        .envs(moto.aws_env())
+        .arg(repo_root().join("tests/support/cognito_user.py"))
+        .arg(&moto.endpoint));
+    cognito.success();
+    let user: serde_json::Value = serde_json::from_str(&cognito.stdout).unwrap();
+    let field = |name: &str| user[name].as_str().unwrap().to_string();
+    let work = tempfile::tempdir().unwrap();
+    let claims = prepare_into(
+        work.path(),
+        &repo_root().join("tests/fixtures/claims_agent"),
+        "claims",
+    );
+    let serve = Serve::start(
+        work.path(),
+        &[&claims],
+        &[
+            "--warm",
+            "0",
+            "--authorizer-discovery-url",
+            &field("discovery_url"),
+            "--allowed-client",
+            &field("client"),
+        ],
+    );
+
+    let invoked = run(agentprep(work.path()).args([
+        "invoke",
+        "--local",
+        "--bearer-token",
+        &field("access_token"),
+        "--output",
+        "json",
+        "who am I?",
+    ]));
+    invoked.success();
+    let text = invoked.json()["text"].as_str().unwrap_or_default().to_string();
+    assert!(text.contains(r#""caller": "alice""#), "{}", invoked.stdout);
+
+    // The ID token names the client in `aud` only: refused, with what to send instead.
+    let refused = run(agentprep(work.path()).args([
+        "invoke",
+        "--local",
+        "--bearer-token",
+        &field("id_token"),
+        "who am I?",
+    ]));
+    refused.failure(1);
+    for says in [
+        "Claim 'client_id' value mismatch",
+        "send the access token, or allow it with `--allowed-audience`",
+    ] {
+        assert!(refused.stderr.contains(says), "`{says}`: {}", refused.stderr);
+    }
+    let answer = invoke_raw(&serve, &serve.agents[0].1, &[]);
+    assert_refused(&answer, 401, "no bearer token");
+}
