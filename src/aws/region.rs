@@ -76,8 +76,13 @@ fn looks_like_region(name: &str) -> bool {
             .is_some_and(|last| !last.is_empty() && last.chars().all(|c| c.is_ascii_digit()))
 }
 
-/// The region from the flag, the environment or the profile; `None` when none is set.
-pub async fn resolve(flag: Option<&str>) -> Result<Option<AwsRegion>, UserError> {
+/// The region from the flag, the environment, the project (the region it deploys to, with
+/// where that was read: a new-CLI project's target, as its own CLI would deploy there) or the
+/// profile; `None` when none is set.
+pub async fn resolve(
+    flag: Option<&str>,
+    project: Option<(String, String)>,
+) -> Result<Option<AwsRegion>, UserError> {
     if let Some(name) = flag {
         return AwsRegion::parse(name, "`--region`").map(Some);
     }
@@ -88,6 +93,9 @@ pub async fn resolve(flag: Option<&str>) -> Result<Option<AwsRegion>, UserError>
             return AwsRegion::parse(value.trim(), &format!("`{variable}`")).map(Some);
         }
     }
+    if let Some((name, source)) = project {
+        return AwsRegion::parse(&name, &source).map(Some);
+    }
     let profile_region = aws_config::profile::ProfileFileRegionProvider::builder().build();
     if let Some(region) = ProvideRegion::region(&profile_region).await {
         let profile = std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".into());
@@ -96,9 +104,14 @@ pub async fn resolve(flag: Option<&str>) -> Result<Option<AwsRegion>, UserError>
     Ok(None)
 }
 
-/// The region, or an error that says how to set one.
-pub async fn require(flag: Option<&str>, why: &str) -> Result<AwsRegion, UserError> {
-    resolve(flag).await?.ok_or_else(|| {
+/// The region (the project's, as [`resolve`] takes it), or an error that says how
+/// to set one.
+pub async fn require(
+    flag: Option<&str>,
+    project: Option<(String, String)>,
+    why: &str,
+) -> Result<AwsRegion, UserError> {
+    resolve(flag, project).await?.ok_or_else(|| {
         UserError::usage(format!("no AWS region is set, and {why}")).with_hint(
             "pass `--region us-east-1` (or the region you deploy to), or set `AWS_REGION`, or \
              `aws configure set region <region>` for your profile",

@@ -34,6 +34,8 @@ use crate::error::UserError;
 use crate::iam::role::{RoleApi, role_name_for};
 use crate::inbound_auth::authorizer::AuthorizerChoice;
 use crate::output::progress::Progress;
+use crate::project_state::new_cli_project::NewCliProject;
+use crate::project_state::new_cli_targets;
 use crate::project_state::{ProjectState, STATE_FILE};
 use crate::python::interpreters;
 use crate::python::version::PythonVersion;
@@ -47,8 +49,8 @@ pub struct Location {
 
 /// The deployment directory (the flag, the recorded one, else the new-CLI project the working
 /// directory is in, else `deployment`; a project's runtime is the one `--agent` names, or its
-/// only one) and the region (the flag, the recorded one, then the environment and the
-/// profile).
+/// only one) and the region (the flag, the recorded one, then the environment, the new-CLI
+/// project's target and the profile).
 pub async fn locate(options: &DeployOptions, state: &ProjectState) -> anyhow::Result<Location> {
     let recorded = state.choose_agent(options.agent.as_deref());
     let named = options.agent.as_deref();
@@ -76,7 +78,16 @@ pub async fn locate(options: &DeployOptions, state: &ProjectState) -> anyhow::Re
         .region
         .clone()
         .or_else(|| recorded.as_ref().and_then(|name| state.region_of(name)));
-    let region = region::require(region_flag.as_deref(), "deploying needs one").await?;
+    let project_region = match NewCliProject::find_from(&deployment)? {
+        Some(project) => new_cli_targets::deploy_region(project.root())?,
+        None => None,
+    };
+    let region = region::require(
+        region_flag.as_deref(),
+        project_region,
+        "deploying needs one",
+    )
+    .await?;
     Ok(Location { deployment, region })
 }
 

@@ -18,6 +18,7 @@ use crate::prepare::options::{PrepareOptions, RoleChoice};
 use crate::prepare::planned_files::plan_files;
 use crate::prepare::source_analysis::{self, SourceAnalysis};
 use crate::project_state::new_cli_project::{NewCliProject, PlannedProjectUpdate, RuntimeUpdate};
+use crate::project_state::new_cli_targets;
 use crate::python::interpreters;
 use crate::python::version::PythonVersion;
 
@@ -68,16 +69,22 @@ pub async fn plan(options: &PrepareOptions, progress: &Progress) -> anyhow::Resu
         (None, None) => None,
     };
 
+    // A new-CLI project names the region it deploys to in its targets file.
+    let project_region = match &project {
+        Some(project) => new_cli_targets::deploy_region(project.root())?,
+        None => None,
+    };
     let region = match &options.role {
         RoleChoice::Managed => Some(
             region::require(
                 options.region.as_deref(),
+                project_region,
                 "the IAM role's policies need one",
             )
             .await?,
         ),
         RoleChoice::Given(_) | RoleChoice::None => {
-            region::resolve(options.region.as_deref()).await?
+            region::resolve(options.region.as_deref(), project_region).await?
         }
     };
     let given_account = match &options.role {

@@ -10,6 +10,7 @@
 
 pub mod layout_preserving;
 pub mod new_cli_project;
+pub mod new_cli_targets;
 pub mod setting_values;
 
 use std::path::{Path, PathBuf};

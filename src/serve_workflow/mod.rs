@@ -34,6 +34,8 @@ use crate::local_runtime::start_queue::default_concurrent_starts;
 use crate::local_runtime::state::{InvocationLimits, LocalRuntime, RuntimeOptions};
 use crate::local_runtime::stop_signals::StopSignals;
 use crate::output::progress::Progress;
+use crate::project_state::new_cli_project::NewCliProject;
+use crate::project_state::new_cli_targets;
 use crate::serve_workflow::options::ServeOptions;
 use crate::serve_workflow::report::{AgentLine, ServeReport, inspector_address};
 use crate::telemetry::receiver::{self, Receiver, SessionLookup, WorkerSession};
@@ -60,7 +62,8 @@ pub async fn start(options: &ServeOptions, progress: &Progress) -> anyhow::Resul
     let hosted = hosted_agents::assemble(options, progress).await?;
     let region = match &options.region {
         Some(name) => region::AwsRegion::parse(name, "`--region`")?.name,
-        None => region::resolve(None)
+        // The ARNs name the region the agents deploy to: a new-CLI project's target counts.
+        None => region::resolve(None, project_region(&options.deployment_dirs))
             .await
             .ok()
             .flatten()
@@ -262,5 +265,14 @@ fn sessions_of_workers(runtime: &Arc<LocalRuntime>) -> SessionLookup {
     Arc::new(move |number| {
         let (agent, session_id) = runtime.upgrade()?.sessions.session_of_worker(number)?;
         Some(WorkerSession { agent, session_id })
+    })
+}
+
+/// The region of the first new-CLI project a hosted deployment belongs to, if its targets
+/// name one (an unreadable targets file names none here: the ARNs are only local).
+fn project_region(deployments: &[PathBuf]) -> Option<(String, String)> {
+    deployments.iter().find_map(|dir| {
+        let project = NewCliProject::find_from(dir).ok()??;
+        new_cli_targets::deploy_region(project.root()).ok()?
     })
 }

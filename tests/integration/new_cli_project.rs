@@ -296,3 +296,35 @@ fn deploy_picks_a_projects_runtime_by_name() {
     ]));
     assert_refused(&unknown, 2, &["no prepared runtime named `nobody`"]);
 }
+
+/// The region a created project deploys to is in its targets file, and nowhere else: `prepare`
+/// takes it there for the role's policies when neither `--region` nor `AWS_REGION` is set.
+#[test]
+fn the_projects_target_names_the_region_its_role_is_prepared_for() {
+    let (work, project) = created_project();
+    std::fs::write(
+        project.join("agentcore/aws-targets.json"),
+        r#"[{"name": "default", "description": "Default target (eu-west-1)", "account": "123456789012", "region": "eu-west-1"}]"#,
+    )
+    .unwrap();
+    let moto = Moto::start();
+    let mut command = agentprep(&project);
+    for (key, value) in moto.aws_env() {
+        if key != "AWS_REGION" {
+            command.env(key, value);
+        }
+    }
+    let prepared = run(command.args([
+        "prepare",
+        "--output",
+        "json",
+        "--source-dir",
+        "app/MyProject",
+    ]));
+    prepared.success();
+    assert_eq!(prepared.json()["region"]["name"], "eu-west-1", "{}", prepared.stdout);
+    let policy = std::fs::read_to_string(project.join("deployment/iam/execution-policy.json"))
+        .unwrap();
+    assert!(policy.contains(":eu-west-1:"), "{policy}");
+    drop(work);
+}
