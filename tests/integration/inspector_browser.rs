@@ -363,3 +363,54 @@ fn a_request_from_a_foreign_origin_or_host_is_refused() {
         "no refused request started a worker"
     );
 }
+
+/// An agent behind a JWT authorizer, chatted with from the page: marked `JWT`, refused without
+/// a token, and answering as the token's user once one is pasted into the page.
+#[test]
+fn the_inspector_pages_chat_sends_a_pasted_bearer_token_to_an_agent_behind_an_authorizer() {
+    use crate::oidc_issuer::{OidcIssuer, TestSigner};
+
+    let key = TestSigner::new("page-key");
+    let issuer = OidcIssuer::start(&key);
+    let browser = Browser::start(&artifacts());
+    let work = tempfile::tempdir().unwrap();
+    let deployment = prepare_into(
+        work.path(),
+        &repo_root().join("tests/fixtures/claims_agent"),
+        "deployment",
+    );
+    let discovery = issuer.discovery_url();
+    let serve = Serve::start(
+        work.path(),
+        &[&deployment],
+        &[
+            "--authorizer-discovery-url",
+            &discovery,
+            "--allowed-audience",
+            "api://agents",
+        ],
+    );
+    browser.goto(&format!("{}/ui", serve.endpoint));
+    browser.wait_for("the JWT badge", Duration::from_secs(20), |b| {
+        let badge = b.find("[data-testid=agent-authorizer]")?;
+        b.text(&badge).filter(|text| text == "JWT")
+    });
+
+    let refused = sent_prompts_answer(&browser, "who am I?");
+    assert_eq!(refused[2], json!(true), "without a token: {refused}");
+    assert!(
+        refused[0].as_str().unwrap_or_default().contains("bearer token"),
+        "the refusal says what is missing: {refused}"
+    );
+
+    let token = issuer.token(&key, json!({}));
+    let field = browser.element("#chat-token", Duration::from_secs(5));
+    browser.type_into(&field, &token);
+    let answered = sent_prompts_answer(&browser, "who am I?");
+    browser.screenshot("bearer-token");
+    assert_eq!(answered[2], json!(false), "with the token: {answered}");
+    assert!(
+        answered[0].as_str().unwrap_or_default().contains("alice"),
+        "the agent read its caller from the token: {answered}"
+    );
+}
