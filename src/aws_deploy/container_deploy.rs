@@ -347,12 +347,15 @@ pub async fn apply(
         return Ok(());
     }
     let role_changes = plan.build_role_state.planned_changes(&plan.build_role);
-    let role_is_new = !role_changes.is_empty();
-    if role_is_new {
-        progress.step(format!(
-            "Updating the build role `{}`",
-            plan.build_role.name
-        ));
+    // A role just created or changed may not be assumable yet: the build's start retries then.
+    let role_changed = !role_changes.is_empty();
+    if role_changed {
+        let verb = if plan.build_role_state.exists {
+            "Updating"
+        } else {
+            "Creating"
+        };
+        progress.step(format!("{verb} the build role `{}`", plan.build_role.name));
         plan.apis
             .roles
             .apply(&plan.build_role, &plan.build_role_state)
@@ -370,7 +373,7 @@ pub async fn apply(
     }
     plan.apis
         .builder
-        .upsert(&plan.project, &plan.project_state, role_is_new, progress)
+        .upsert(&plan.project, &plan.project_state, role_changed, progress)
         .await?;
     let stored = store.stored_object(bucket, &plan.source_key).await?;
     if !stored.holds(&plan.context.sha256) {
@@ -396,7 +399,7 @@ pub async fn apply(
     let id = plan
         .apis
         .builder
-        .start(&plan.project.name, &plan.context.tag, role_is_new, progress)
+        .start(&plan.project.name, &plan.context.tag, role_changed, progress)
         .await?;
     let bound = Duration::from_secs(
         60 * u64::try_from(BUILD_TIMEOUT_MINUTES + QUEUED_TIMEOUT_MINUTES + 5).unwrap_or(60),

@@ -243,8 +243,13 @@ pub async fn plan(
             .and_then(|package| package.over_limits.clone())
             .map(ContainerReason::PackageOverLimits)
     });
-    if let Some(reason) = &reason {
-        progress.warn(reason.sentence());
+    // Asked for, it is a step; chosen by itself, the user is told why, as a warning.
+    match &reason {
+        Some(ContainerReason::Flag) => {
+            progress.step("Deploying as a container image (`--container`)")
+        }
+        Some(reason) => progress.warn(reason.sentence()),
+        None => {}
     }
 
     let location_in_s3 = match (&options.bucket, state.s3_path_of(&agent)) {
