@@ -2,11 +2,13 @@
 //! its entry, its dependencies and the AWS services it uses.
 
 pub mod capabilities;
+pub mod dockerfile;
 pub mod dotenv_names;
 pub mod entry;
 pub mod import_graph;
 pub mod include_patterns;
 pub mod name;
+pub mod outside_code;
 pub mod outside_imports;
 pub mod package_name;
 pub mod project_files;

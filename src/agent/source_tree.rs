@@ -255,20 +255,7 @@ pub fn scan(
         .iter()
         .filter_map(|path| path.canonicalize().ok())
         .collect();
-    let mut walk = Walk {
-        root: canonical.clone(),
-        exclude,
-        rules: ancestor_gitignores(&canonical),
-        dockerignore: dockerignore(&canonical)?,
-        include: include.clone(),
-        files: Vec::new(),
-        skipped: Vec::new(),
-        left_out: BTreeMap::new(),
-        forced: BTreeMap::new(),
-        links: Vec::new(),
-        used_patterns: BTreeSet::new(),
-        warnings: Vec::new(),
-    };
+    let mut walk = Walk::new(&canonical, exclude, include.clone())?;
     walk.directory(&canonical)?;
     walk.resolve_links()?;
     for unused in include.unused(&walk.used_patterns) {
@@ -278,16 +265,7 @@ pub fn scan(
              whole, such as `.aws/`, name the folder)"
         ));
     }
-    let mut tree = SourceTree {
-        root: canonical,
-        single_file: false,
-        files: walk.files,
-        skipped: walk.skipped,
-        project_dirs: Default::default(),
-        top_level_names: Default::default(),
-        warnings: walk.warnings,
-    };
-    tree.files.sort_by(|a, b| a.relative.cmp(&b.relative));
+    let tree = walk.into_tree();
     if !tree
         .files
         .iter()
@@ -303,7 +281,59 @@ pub fn scan(
     Ok(tree)
 }
 
+/// How much of a folder outside the source a walk may take: past either bound, it stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalkLimits {
+    pub max_files: usize,
+    pub max_bytes: u64,
+}
+
+/// A walk stopped at its [`WalkLimits`]: the folder holds more than that.
+#[derive(Debug)]
+pub struct OverLimits {
+    pub limits: WalkLimits,
+}
+
+impl std::fmt::Display for OverLimits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "it holds more than {} files or {} MB",
+            self.limits.max_files,
+            self.limits.max_bytes / (1024 * 1024)
+        )
+    }
+}
+
+impl std::error::Error for OverLimits {}
+
+/// Read the folder `root`, outside the agent's source, by the rules the source is read by
+/// (caches, virtual environments, secrets, tests and what its ignore files exclude are left
+/// out): only its top-level entries `only` names (`helpers`, `config.py`), or all of them; within
+/// `limits`, past which it stops with an [`OverLimits`] error.
+pub fn scan_outside(
+    root: &Path,
+    only: Option<&BTreeSet<String>>,
+    limits: WalkLimits,
+) -> anyhow::Result<SourceTree> {
+    let canonical = root
+        .canonicalize()
+        .with_context(|| format!("resolving `{}`", root.display()))?;
+    let mut walk = Walk::new(&canonical, Vec::new(), IncludePatterns::none())?;
+    walk.only = only.cloned();
+    walk.limits = Some(limits);
+    walk.directory(&canonical)?;
+    walk.resolve_links()?;
+    Ok(walk.into_tree())
+}
+
 struct Walk {
+    /// Only these top-level entries of the root are walked (a folder outside the source, of
+    /// which only what the agent imports is taken); `None`: all.
+    only: Option<BTreeSet<String>>,
+    /// Bounds of a walk outside the source, and the bytes taken so far.
+    limits: Option<WalkLimits>,
+    bytes: u64,
     root: PathBuf,
     exclude: Vec<PathBuf>,
     /// `.gitignore` matchers from the repository root down to the current directory, each with
@@ -325,6 +355,53 @@ struct Walk {
 }
 
 impl Walk {
+    fn new(root: &Path, exclude: Vec<PathBuf>, include: IncludePatterns) -> anyhow::Result<Walk> {
+        Ok(Walk {
+            only: None,
+            limits: None,
+            bytes: 0,
+            root: root.to_path_buf(),
+            exclude,
+            rules: ancestor_gitignores(root),
+            dockerignore: dockerignore(root)?,
+            include,
+            files: Vec::new(),
+            skipped: Vec::new(),
+            left_out: BTreeMap::new(),
+            forced: BTreeMap::new(),
+            links: Vec::new(),
+            used_patterns: BTreeSet::new(),
+            warnings: Vec::new(),
+        })
+    }
+
+    /// What the walk found, as a tree of the folder it walked, its files sorted.
+    fn into_tree(self) -> SourceTree {
+        let mut files = self.files;
+        files.sort_by(|a, b| a.relative.cmp(&b.relative));
+        SourceTree {
+            root: self.root,
+            single_file: false,
+            files,
+            skipped: self.skipped,
+            project_dirs: Default::default(),
+            top_level_names: Default::default(),
+            warnings: self.warnings,
+        }
+    }
+
+    /// Take a file, within the walk's limits.
+    fn take(&mut self, file: SourceFile) -> anyhow::Result<()> {
+        self.bytes += file.size;
+        self.files.push(file);
+        if let Some(limits) = self.limits
+            && (self.files.len() > limits.max_files || self.bytes > limits.max_bytes)
+        {
+            return Err(OverLimits { limits }.into());
+        }
+        Ok(())
+    }
+
     fn directory(&mut self, dir: &Path) -> anyhow::Result<()> {
         let pushed = match gitignore_in(dir, &self.root)? {
             Some(rule) => {
@@ -338,6 +415,11 @@ impl Walk {
             .collect::<Result<_, _>>()
             .with_context(|| format!("reading `{}`", dir.display()))?;
         entries.sort_by_key(|entry| entry.file_name());
+        if dir == self.root
+            && let Some(only) = &self.only
+        {
+            entries.retain(|entry| only.contains(entry.file_name().to_string_lossy().as_ref()));
+        }
         for entry in entries {
             self.entry(&entry)?;
         }
@@ -380,12 +462,12 @@ impl Walk {
         }
         if file_type.is_file() {
             let metadata = entry.metadata().ok();
-            self.files.push(SourceFile {
+            self.take(SourceFile {
                 relative,
                 absolute: path,
                 size: metadata.as_ref().map_or(0, |m| m.len()),
                 modified: metadata.and_then(|m| m.modified().ok()),
-            });
+            })?;
         }
         // Sockets, FIFOs and devices are not source files; they are silently not copied.
         Ok(())
@@ -470,12 +552,12 @@ impl Walk {
         // Sockets, FIFOs and devices are not source files, whatever leads to them.
         if target.is_file() {
             let metadata = fs::metadata(&target).ok();
-            self.files.push(SourceFile {
+            self.take(SourceFile {
                 relative,
                 absolute: target,
                 size: metadata.as_ref().map_or(0, |m| m.len()),
                 modified: metadata.and_then(|m| m.modified().ok()),
-            });
+            })?;
         }
         Ok(())
     }

@@ -399,7 +399,12 @@ pub async fn apply(
     let id = plan
         .apis
         .builder
-        .start(&plan.project.name, &plan.context.tag, role_changed, progress)
+        .start(
+            &plan.project.name,
+            &plan.context.tag,
+            role_changed,
+            progress,
+        )
         .await?;
     let bound = Duration::from_secs(
         60 * u64::try_from(BUILD_TIMEOUT_MINUTES + QUEUED_TIMEOUT_MINUTES + 5).unwrap_or(60),

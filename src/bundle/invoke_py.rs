@@ -18,21 +18,24 @@
 //! a module of agentprep's.
 
 use crate::agent::entry::{AgentFramework, CallStyle, Entry, EntryKind};
+use crate::agent::outside_code::TakenCode;
 use crate::error::UserError;
 use crate::python::module_syntax;
 
 /// Render `invoke.py` for `entry` in the package `package` of the agent `agent_name`. `region`
 /// is the region the agent was prepared for, used when the process has no `AWS_REGION`;
 /// `import_roots` are the package's subfolders the agent's bare imports resolve from (`src`
-/// for `src/main.py` importing `helpers` beside it).
+/// for `src/main.py` importing `helpers` beside it); `outside` is the agent's code taken from
+/// outside its folder, said in a note, its folders put on the path.
 pub fn render(
     entry: &Entry,
     agent_name: &str,
     package: &str,
     region: Option<&str>,
     import_roots: &[String],
+    outside: &[TakenCode],
 ) -> anyhow::Result<String> {
-    let text = compose(entry, agent_name, package, region, import_roots);
+    let text = compose(entry, agent_name, package, region, import_roots, outside);
     if let Some(line) = module_syntax::syntax_error_line(&text)? {
         return Err(UserError::failed(format!(
             "agentprep generated an `invoke.py` for `{}` that does not parse (line {line}); nothing was written",
@@ -44,12 +47,44 @@ pub fn render(
     Ok(text)
 }
 
+/// The note that says which of the deployment's code comes from outside the agent's folder and
+/// why, and the folders of it to put on `sys.path` (code at the deployment's top is there
+/// already), as the end of the list.
+fn outside_code_lines(outside: &[TakenCode]) -> (String, String) {
+    if outside.is_empty() {
+        return (String::new(), String::new());
+    }
+    let mut note = String::from(
+        "\n# The agent's own code from outside its folder, which its project runs with it:",
+    );
+    let mut roots = String::new();
+    for taken in outside {
+        let entries: Vec<String> = taken
+            .entries
+            .iter()
+            .map(|entry| format!("`{entry}`"))
+            .collect();
+        note.push_str(&format!(
+            "\n#   {} from `{}`: {}.",
+            entries.join(", "),
+            taken.from_relative,
+            taken.reason
+        ));
+        if !taken.deployed_at.is_empty() {
+            let parts: Vec<String> = taken.deployed_at.split('/').map(python_string).collect();
+            roots.push_str(&format!(", os.path.join(_HERE, {})", parts.join(", ")));
+        }
+    }
+    (note, roots)
+}
+
 fn compose(
     entry: &Entry,
     agent_name: &str,
     package: &str,
     region: Option<&str>,
     import_roots: &[String],
+    outside: &[TakenCode],
 ) -> String {
     let version = env!("CARGO_PKG_VERSION");
     let spec = entry.spec();
@@ -75,6 +110,7 @@ fn compose(
             listed.join(", ")
         )
     };
+    let (outside_note, outside_roots) = outside_code_lines(outside);
     let mut out = format!(
         r#""""AgentCore Runtime entrypoint for the agent `{agent_name}`.
 
@@ -88,8 +124,8 @@ import sys
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # The agent's folder is the package `{package}`; modules that import their siblings by bare
-# name (`import config`) find them through the package's own folder on the path as well.{roots_note}
-sys.path[:0] = [_HERE, {roots}os.path.join(_HERE, "{package}")]
+# name (`import config`) find them through the package's own folder on the path as well.{roots_note}{outside_note}
+sys.path[:0] = [_HERE, {roots}os.path.join(_HERE, "{package}"){outside_roots}]
 "#
     );
     let at = &entry.at;
@@ -531,6 +567,7 @@ mod tests {
             "cost_estimator_agent",
             Some("us-west-2"),
             &[],
+            &[],
         )
         .unwrap();
         assert!(text.contains(
@@ -556,7 +593,7 @@ mod tests {
                 server_started_on_import: None,
             },
         };
-        let text = render(&entry, "app_agent", "app_agent", None, &[]).unwrap();
+        let text = render(&entry, "app_agent", "app_agent", None, &[], &[]).unwrap();
         assert!(text.contains("from app_agent import my_app as app"));
         assert!(!text.contains("BedrockAgentCoreApp()"));
         if let EntryKind::ExistingApp {
@@ -566,7 +603,7 @@ mod tests {
         {
             *server_started_on_import = Some(ServerStart::AppRun);
         }
-        let text = render(&entry, "app_agent", "app_agent", None, &[]).unwrap();
+        let text = render(&entry, "app_agent", "app_agent", None, &[], &[]).unwrap();
         assert!(
             text.contains(
                 "with _servers_kept_from_starting():\n    from app_agent import my_app as app"
@@ -589,7 +626,7 @@ mod tests {
                 style: CallStyle::Stream,
             },
         };
-        let text = render(&entry, "my_agent", "my_agent", None, &[]).unwrap();
+        let text = render(&entry, "my_agent", "my_agent", None, &[], &[]).unwrap();
         assert!(
             text.contains("_agent = _load_by_path(\"my-agent.py\").agent"),
             "{text}"
@@ -607,7 +644,7 @@ mod tests {
                 stream_function: None,
             },
         };
-        assert!(render(&sync, "a", "a", None, &[]).unwrap().contains(
+        assert!(render(&sync, "a", "a", None, &[], &[]).unwrap().contains(
             "def invoke(payload):\n    return _answer(_entry_function(_prompt_of(payload)))"
         ));
         let asynchronous = Entry {
@@ -619,7 +656,7 @@ mod tests {
             },
         };
         assert!(
-            render(&asynchronous, "a", "a", None, &[])
+            render(&asynchronous, "a", "a", None, &[], &[])
                 .unwrap()
                 .contains("return _answer(await _entry_function(_prompt_of(payload)))")
         );
@@ -636,7 +673,7 @@ mod tests {
                     stream_function: None,
                 },
             };
-            let text = render(&entry, "a", "a", None, &[]).unwrap();
+            let text = render(&entry, "a", "a", None, &[], &[]).unwrap();
             assert!(
                 text.contains(&format!("from a.agent import {name} as _entry_function")),
                 "{text}"
@@ -700,6 +737,7 @@ mod tests {
             "pkg",
             None,
             &[],
+            &[],
         )
         .unwrap();
         assert!(!text.contains("_server = None"), "{text}");
@@ -736,7 +774,7 @@ mod tests {
             },
         ];
         for entry in shapes {
-            let text = render(&entry, "a", "pkg", Some("eu-west-1"), &[]).unwrap();
+            let text = render(&entry, "a", "pkg", Some("eu-west-1"), &[], &[]).unwrap();
             assert!(
                 crate::python::module_syntax::parse(&text)
                     .unwrap()

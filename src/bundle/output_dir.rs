@@ -29,6 +29,17 @@ use crate::server_protocol::Protocol;
 
 pub const MANIFEST_NAME: &str = ".agentprep-manifest.json";
 
+/// What agentprep writes at the deployment's top besides the agent's package (`pyproject.toml`
+/// for a project of the new AgentCore CLI): nothing taken from the agent's project may take
+/// one of these places.
+pub const GENERATED_TOP_LEVEL: &[&str] = &[
+    "invoke.py",
+    "requirements.txt",
+    "pyproject.toml",
+    "iam",
+    MANIFEST_NAME,
+];
+
 /// One file of the deployment to be.
 #[derive(Debug, Clone)]
 pub struct PlannedFile {
@@ -95,7 +106,8 @@ pub struct PreparedFrom {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// Files outside the source the deployment was made from, absolute: a requirements file,
-    /// `pyproject.toml` or lock file found in the project above the source, `--requirements`.
+    /// `pyproject.toml` or lock file found in the project above the source, `--requirements`,
+    /// the agent's own code taken from outside the source.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inputs_outside_source: Vec<PathBuf>,
     /// `--include` patterns: files shipped although the secret-file policy or an ignore file

@@ -67,6 +67,13 @@ pub fn prepared_from(plan: &PreparePlan) -> PreparedFrom {
     .into_iter()
     .flatten()
     .map(absolute)
+    // The agent's own code taken from outside the source: an edit there is an edit of the agent.
+    .chain(
+        plan.analysis
+            .outside_code
+            .iter()
+            .flat_map(|taken| taken.files.iter().map(|file| file.absolute.clone())),
+    )
     .filter(|input| !input.starts_with(&source) && !input.starts_with(&plan.analysis.tree.root))
     .collect();
     inputs_outside_source.dedup();

@@ -1,5 +1,6 @@
-//! The deployment directory's files as planned: the agent's sources under its package, the
-//! generated entrypoint and requirements, and the IAM documents for review.
+//! The deployment directory's files as planned: the agent's sources under its package, its own
+//! code from outside its folder where its project runs it from, the generated entrypoint and
+//! requirements, and the IAM documents for review.
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +28,13 @@ pub fn plan_files(
             content: Content::CopyOf(file.absolute.clone()),
         })
         .collect();
+    // The agent's own code from outside its folder, where the project runs it from.
+    for taken in &analysis.outside_code {
+        files.extend(taken.deployed_files().map(|(relative, file)| PlannedFile {
+            relative,
+            content: Content::CopyOf(file.absolute.clone()),
+        }));
+    }
     // Without its own `__init__.py` the folder would be a namespace package, and a module of
     // the same name inside it (`minimal_agent/minimal_agent.py`, on the path for bare sibling
     // imports) would shadow it; a regular package always wins.
@@ -52,6 +60,7 @@ pub fn plan_files(
                 &package.name,
                 region.map(|r| r.name.as_str()),
                 &analysis.import_roots,
+                &analysis.outside_code,
             )?,
         ),
         ("requirements.txt", analysis.requirements.render()),

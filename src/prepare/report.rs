@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::agent::capabilities::{Capabilities, Capability};
 use crate::agent::entry::Entry;
+use crate::agent::outside_code::TakenCode;
 use crate::agent::python_choice::PythonChoice;
 use crate::agent::requirements::Requirements;
 use crate::agent::source_tree::{Skipped, SourceTree};
@@ -40,6 +41,8 @@ pub struct PrepareReport {
     /// What the user should know before deploying (also printed on stderr as it happens).
     pub warnings: Vec<String>,
     pub requirements: Requirements,
+    /// The agent's own code taken from outside the source, each folder with why.
+    pub outside_code: Vec<TakenCode>,
     /// The Python the project asks for, which `serve` and `deploy` follow.
     pub python: PythonChoice,
     /// Short names of the AgentCore/AWS services the policy grants beyond the essentials.
@@ -208,6 +211,7 @@ impl PrepareReport {
             entry_reason: analysis.chosen.reason,
             warnings: analysis.warnings,
             requirements: analysis.requirements,
+            outside_code: analysis.outside_code,
             python: analysis.python,
             capabilities: analysis.uses.used(),
             capability_evidence: analysis.uses,
@@ -435,6 +439,21 @@ impl fmt::Display for PrepareReport {
                 self.files.skipped.len()
             ),
         )?;
+        for taken in &self.outside_code {
+            row(
+                f,
+                "outside",
+                format!(
+                    "{} from `{}` ({} file{}, {}): {}",
+                    taken.entries.join(", "),
+                    taken.from.display(),
+                    taken.file_count,
+                    if taken.file_count == 1 { "" } else { "s" },
+                    human_bytes(taken.bytes),
+                    taken.reason
+                ),
+            )?;
+        }
         let streaming = if self.streams { ", streams (SSE)" } else { "" };
         row(
             f,
@@ -528,13 +547,18 @@ impl fmt::Display for PrepareReport {
             f,
             "output",
             format!(
-                "{dir}/ {written}: invoke.py, requirements.txt, {}iam/trust-policy.json, iam/execution-policy.json, {}/",
+                "{dir}/ {written}: invoke.py, requirements.txt, {}iam/trust-policy.json, iam/execution-policy.json, {}/{}",
                 if self.new_cli_project.is_some() {
                     "pyproject.toml (the new CLI's), "
                 } else {
                     ""
                 },
-                self.package
+                self.package,
+                self.outside_code
+                    .iter()
+                    .flat_map(|taken| &taken.entries)
+                    .map(|entry| format!(", {entry}"))
+                    .collect::<String>()
             ),
         )?;
         if let Some(project) = &self.new_cli_project {

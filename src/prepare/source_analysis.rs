@@ -10,6 +10,7 @@ use crate::agent::entry::{self, Chosen, Entry, EntryKind};
 use crate::agent::import_graph::ImportGraph;
 use crate::agent::include_patterns::IncludePatterns;
 use crate::agent::name::{self, AgentName};
+use crate::agent::outside_code::{self, TakenCode};
 use crate::agent::outside_imports;
 use crate::agent::package_name::PackageName;
 use crate::agent::python_choice::{self, PythonChoice};
@@ -18,6 +19,7 @@ use crate::agent::requirements::{self, Requirements};
 use crate::agent::runtime_imports::{self, RuntimeImport};
 use crate::agent::source_facts::SourceFacts;
 use crate::agent::source_tree::{self, SourceTree};
+use crate::bundle::output_dir::GENERATED_TOP_LEVEL;
 use crate::error::UserError;
 use crate::prepare::options::PrepareOptions;
 use crate::python::requirement_line::Requirement;
@@ -41,6 +43,8 @@ pub struct SourceAnalysis {
     /// Subfolders of the source the entry's bare imports resolve from (`src` for `src/main.py`
     /// importing `helpers` beside it), which `invoke.py` puts on `sys.path`.
     pub import_roots: Vec<String>,
+    /// The agent's own code taken from outside the source, with why.
+    pub outside_code: Vec<TakenCode>,
     /// Warnings about the source (the requirements' own are in `requirements.warnings`).
     pub warnings: Vec<String>,
 }
@@ -107,8 +111,33 @@ pub fn analyse(
     }
     // What the agent needs at run time is what its entry loads; what the entry imports from
     // the folders its bare imports resolve from is the agent's own, not a library.
-    let runtime_modules = &load.modules;
     own_names.extend(load.root_names.iter().map(String::as_str));
+    // The agent's own code outside the source that its project runs with it (a Dockerfile's
+    // build context, a folder it puts on `sys.path`) is taken, and loaded like its own.
+    let mut reserved: Vec<String> = GENERATED_TOP_LEVEL
+        .iter()
+        .map(|name| name.to_string())
+        .collect();
+    reserved.push(package.name.clone());
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let outside_code = outside_code::find(&outside_code::Inputs {
+        tree: &tree,
+        modules: &modules,
+        entry_index: load.entry_index,
+        loaded: &load.modules,
+        project_files: &project_files,
+        own: &own_names,
+        reserved: &reserved,
+        home: home.as_deref(),
+    });
+    warnings.extend(outside_code.warnings.iter().cloned());
+    own_names.extend(outside_code.own_names.iter().map(String::as_str));
+    let runtime_modules: &Vec<PythonModule> = &load
+        .modules
+        .iter()
+        .chain(outside_code.loaded())
+        .cloned()
+        .collect();
     let outside = outside_imports::find(&tree, runtime_modules, &own_names);
     warnings.extend(outside.iter().map(|import| import.warning()));
     warnings.extend(dotenv_names::find(&tree, runtime_modules).map(|dotenv| dotenv.warning()));
@@ -211,6 +240,7 @@ pub fn analyse(
         uses,
         python,
         import_roots: load.import_roots,
+        outside_code: outside_code.taken,
         warnings,
     })
 }

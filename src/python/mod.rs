@@ -4,8 +4,10 @@
 pub mod import_distributions;
 pub mod interpreters;
 pub mod lock_versions;
+pub mod main_guard;
 pub mod module_syntax;
 pub mod newer_syntax;
+pub mod path_inserts;
 pub mod requirement_line;
 pub mod sdk_generations;
 pub mod stdlib_modules;

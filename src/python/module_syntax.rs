@@ -12,7 +12,9 @@ use std::collections::BTreeSet;
 
 use tree_sitter::{Node, Parser};
 
+use crate::python::main_guard;
 use crate::python::newer_syntax::{self, NewerSyntax};
+use crate::python::path_inserts::{self, PathInsert};
 
 /// One `import` or `from ... import` statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,6 +207,8 @@ pub struct ModuleSyntax {
     /// included), with its first argument as written: `uvicorn.run(create_app(), ...)` names
     /// the app a program serves.
     pub run_calls: Vec<RunCall>,
+    /// The folders the module puts on `sys.path` when imported, built from its own location.
+    pub path_inserts: Vec<PathInsert>,
 }
 
 /// A call of something named `run`, with its first positional argument's text.
@@ -262,6 +266,9 @@ pub fn parse(source: &str) -> anyhow::Result<ModuleSyntax> {
     reader.collect_everywhere(root, false, &mut module);
     reader.collect_module_level(root, &mut module);
     module.needs_python = newer_syntax::find(root, source);
+    let origin_of = |name: &str| module.origin_of(name).map(str::to_string);
+    let inserts = path_inserts::find(root, source.as_bytes(), &origin_of);
+    module.path_inserts = inserts;
     Ok(module)
 }
 
@@ -604,19 +611,8 @@ impl Reader<'_> {
         }
     }
 
-    /// `if __name__ == "__main__":` (either way round, either quote).
     fn is_main_guard(&self, statement: Node) -> bool {
-        statement
-            .child_by_field_name("condition")
-            .is_some_and(|condition| {
-                let text: String = self
-                    .text(condition)
-                    .chars()
-                    .filter(|c| !c.is_whitespace())
-                    .collect::<String>()
-                    .replace('\'', "\"");
-                text == "__name__==\"__main__\"" || text == "\"__main__\"==__name__"
-            })
+        main_guard::is_main_guard(statement, self.source)
     }
 
     /// The calls made by expression statements anywhere in `node`'s blocks (not inside

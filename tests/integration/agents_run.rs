@@ -53,6 +53,97 @@ fn an_entry_in_a_subfolder_imports_its_neighbours_as_running_it_as_a_script_does
     );
 }
 
+fn manifest(deployment: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(deployment.join(".agentprep-manifest.json")).unwrap())
+        .unwrap()
+}
+
+/// The deployment's files that its manifest lists: what `deploy` zips.
+fn manifest_files(deployment: &Path) -> Vec<String> {
+    manifest(deployment)["files"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn helpers_the_projects_dockerfile_copies_beside_the_agent_are_deployed_and_found() {
+    let work = tempfile::tempdir().unwrap();
+    // Prepared as the folder holding the agent, `agents/`, as a user points at it.
+    let report = prepared_json(work.path(), &fixture("docker_context").join("agents"));
+    assert_eq!(report["entrypoint_spec"], "main:app");
+    let taken = &report["outside_code"];
+    assert_eq!(taken[0]["entries"], json!(["helpers/", "settings.py"]), "{taken}");
+    assert_eq!(
+        taken[0]["reason"],
+        "`../Dockerfile` copies it into the image that runs the entry (`COPY . .`)"
+    );
+    assert!(
+        !report["warnings"].to_string().contains("outside the source"),
+        "{}",
+        report["warnings"]
+    );
+    let deployment = work.path().join("deployment");
+    let invoke_py = std::fs::read_to_string(deployment.join("invoke.py")).unwrap();
+    assert!(
+        invoke_py.contains("#   `helpers/`, `settings.py` from `..`: `../Dockerfile` copies it"),
+        "{invoke_py}"
+    );
+    let packaged = manifest_files(&deployment);
+    for file in ["helpers/__init__.py", "helpers/text.py", "settings.py"] {
+        assert!(packaged.iter().any(|known| known == file), "{file} in {packaged:?}");
+    }
+    let (_serve, body) = served_answer(work.path(), "hi");
+    assert_eq!(
+        body,
+        json!({"answer": "HI! (from the project's settings.py)"})
+    );
+}
+
+#[test]
+fn the_folder_an_agent_puts_on_sys_path_is_deployed_where_its_own_logic_finds_it() {
+    let work = tempfile::tempdir().unwrap();
+    let report = prepared_json(work.path(), &fixture("sys_path_engine").join("agent-app"));
+    let taken = &report["outside_code"];
+    assert_eq!(taken[0]["entries"], json!(["engine/"]), "{taken}");
+    assert_eq!(taken[0]["deployed_at"], "engine");
+    assert_eq!(taken[0]["reason"], "`main.py:14` puts it on `sys.path`");
+    assert!(
+        !report["requirements"]["warnings"].to_string().contains("chat"),
+        "`chat` is the agent's own code: {}",
+        report["requirements"]
+    );
+    let deployment = work.path().join("deployment");
+    let invoke_py = std::fs::read_to_string(deployment.join("invoke.py")).unwrap();
+    assert!(
+        invoke_py.contains(r#"os.path.join(_HERE, "engine")]"#),
+        "{invoke_py}"
+    );
+    assert!(
+        manifest_files(&deployment)
+            .iter()
+            .any(|file| file == "engine/prompts/system.txt"),
+        "the data beside the engine's modules is deployed with them"
+    );
+    let engine = fixture("sys_path_engine/engine/chat.py").canonicalize().unwrap();
+    assert!(
+        manifest(&deployment)["prepared_from"]["inputs_outside_source"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|input| input.as_str() == engine.to_str()),
+        "`serve --watch` reloads when the engine changes"
+    );
+    let (_serve, body) = served_answer(work.path(), "hi");
+    assert_eq!(
+        body,
+        json!({"answer": "The engine says: hi", "engine_found_at": "../engine"}),
+        "the agent's own loop finds the engine one folder up, as in its repository"
+    );
+}
+
 #[test]
 fn a_server_started_on_import_under_a_condition_is_kept_from_starting() {
     let work = tempfile::tempdir().unwrap();

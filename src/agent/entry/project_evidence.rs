@@ -10,6 +10,9 @@
 //! entry must be in. Paths are matched against the source's modules by their ending, because
 //! a Dockerfile in the project above the source names them from there.
 
+use std::path::PathBuf;
+
+use crate::agent::dockerfile::{self, shell_words};
 use crate::agent::project_files::ProjectFiles;
 use crate::agent::python_modules::PythonModule;
 
@@ -129,6 +132,63 @@ pub fn find(project: &ProjectFiles, modules: &[PythonModule]) -> Option<ProjectE
     })
 }
 
+/// A Dockerfile of the project whose image runs one of the source's modules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DockerfileRun {
+    /// The Dockerfile.
+    pub path: PathBuf,
+    /// The image's working directory (where `COPY . .` puts the build context) is on
+    /// `sys.path` when the module runs: it is run by its dotted name (`python -m agents.main`,
+    /// `uvicorn agents.main:app`), or the image sets `PYTHONPATH`. `python agents/main.py`
+    /// puts only the script's own folder there.
+    pub workdir_on_path: bool,
+}
+
+/// The Dockerfiles of the project (the source folder's and those above it) whose command runs
+/// the module `module` of `modules`.
+pub fn dockerfiles_running(
+    project: &ProjectFiles,
+    modules: &[PythonModule],
+    module: usize,
+) -> Vec<DockerfileRun> {
+    let mut found = Vec::new();
+    for dir in project.dirs() {
+        for name in dir.dockerfiles() {
+            let Some(text) = dir.text(name) else {
+                continue;
+            };
+            let Some(command) = dockerfile_command(text) else {
+                continue;
+            };
+            let runs: Vec<Named> = command_names(&command)
+                .into_iter()
+                .filter(|named| {
+                    named
+                        .clone()
+                        .resolve(modules)
+                        .is_some_and(|(index, _)| index == module)
+                })
+                .collect();
+            if runs.is_empty() {
+                continue;
+            }
+            let by_dotted_name = runs.iter().any(|named| match named {
+                Named::Module(_) => true,
+                Named::Served { module, .. } => !module.ends_with(".py"),
+                Named::File(_) | Named::Object(..) => false,
+            });
+            let sets_pythonpath = dockerfile::last_stage(text).iter().any(|instruction| {
+                instruction.keyword == "ENV" && instruction.arguments.contains("PYTHONPATH")
+            });
+            found.push(DockerfileRun {
+                path: dir.path.join(name),
+                workdir_on_path: by_dotted_name || sets_pythonpath,
+            });
+        }
+    }
+    found
+}
+
 /// A module (and maybe an attribute) as a project file names it, not yet matched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Named {
@@ -233,71 +293,20 @@ fn unique(mut found: impl Iterator<Item = usize>) -> Option<usize> {
     found.next().is_none().then_some(first)
 }
 
-/// The command the image runs: its last `ENTRYPOINT` then its last `CMD`, as words.
+/// The command the image runs: its last stage's last `ENTRYPOINT` then its last `CMD`, as
+/// words.
 fn dockerfile_command(dockerfile: &str) -> Option<Vec<String>> {
     let mut entrypoint: Vec<String> = Vec::new();
     let mut cmd: Vec<String> = Vec::new();
-    // Continuation lines joined first.
-    let joined = dockerfile.replace("\\\r\n", " ").replace("\\\n", " ");
-    for line in joined.lines().map(str::trim) {
-        let Some((instruction, rest)) = line.split_once(char::is_whitespace) else {
-            continue;
-        };
-        let words = instruction_words(rest.trim());
-        if instruction.eq_ignore_ascii_case("ENTRYPOINT") {
-            entrypoint = words;
-        } else if instruction.eq_ignore_ascii_case("CMD") {
-            cmd = words;
-        } else if instruction.eq_ignore_ascii_case("FROM") {
-            // A new stage: what an earlier one runs is not what the image runs.
-            entrypoint.clear();
-            cmd.clear();
+    for instruction in dockerfile::last_stage(dockerfile) {
+        match instruction.keyword.as_str() {
+            "ENTRYPOINT" => entrypoint = instruction.words(),
+            "CMD" => cmd = instruction.words(),
+            _ => {}
         }
     }
     entrypoint.extend(cmd);
     (!entrypoint.is_empty()).then_some(entrypoint)
-}
-
-/// The JSON form (`["uvicorn", "main:app"]`) or the shell form of an instruction's argument.
-fn instruction_words(argument: &str) -> Vec<String> {
-    if argument.starts_with('[')
-        && let Ok(words) = serde_json::from_str::<Vec<String>>(argument)
-    {
-        return words;
-    }
-    shell_words(argument)
-}
-
-/// Words of a shell command, quotes removed (enough for the commands images run).
-fn shell_words(command: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut quote: Option<char> = None;
-    let mut in_word = false;
-    for c in command.chars() {
-        match (quote, c) {
-            (Some(open), c) if c == open => quote = None,
-            (Some(_), c) => word.push(c),
-            (None, '"' | '\'') => {
-                quote = Some(c);
-                in_word = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            (None, c) => {
-                word.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
-    words
 }
 
 /// What a command runs: the modules and apps it names, most specific first.
@@ -495,7 +504,11 @@ mod tests {
     use super::*;
 
     fn words(text: &str) -> Vec<String> {
-        instruction_words(text)
+        dockerfile::Instruction {
+            keyword: "CMD".into(),
+            arguments: text.into(),
+        }
+        .words()
     }
 
     #[test]
