@@ -1,7 +1,30 @@
 //! Where an agent's package lives in S3, laid out as the toolkit lays it out: the state file's
 //! `aws.s3_path` is `s3://bucket[/prefix]`, and the object is `[prefix/]<agent>/deployment.zip`.
 
+use crate::aws::region::AwsRegion;
 use crate::error::UserError;
+use crate::project_state::{ProjectState, STATE_FILE};
+
+/// What the state file records of a deployed `agent`'s place: its region (an error without
+/// one: a deployed agent has one) and its package's S3 location, if any. What `status` and
+/// `destroy` both start from.
+pub fn recorded_place(
+    state: &ProjectState,
+    agent: &str,
+) -> Result<(AwsRegion, Option<PackageLocation>), UserError> {
+    let region_name = state.region_of(agent).ok_or_else(|| {
+        UserError::failed(format!("`{STATE_FILE}` records no region for `{agent}`"))
+    })?;
+    let region = AwsRegion::parse(&region_name, STATE_FILE)?;
+    let location = match state.s3_path_of(agent) {
+        Some(path) => Some(PackageLocation::parse(
+            &path,
+            &format!("`aws.s3_path` in `{STATE_FILE}`"),
+        )?),
+        None => None,
+    };
+    Ok((region, location))
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackageLocation {

@@ -7,12 +7,11 @@
 
 use std::path::Path;
 
-use crate::aws::region::AwsRegion;
 use crate::aws::sdk_config;
 use crate::aws_deploy::deployed_runtime::{DeployedRuntime, WantedRuntime};
 use crate::aws_deploy::image_build::ImageBuilder;
 use crate::aws_deploy::package::local_package_path;
-use crate::aws_deploy::package_location::PackageLocation;
+use crate::aws_deploy::package_location::recorded_place;
 use crate::aws_deploy::runtime_settings::{RuntimeSettings, entry_point};
 use crate::aws_deploy::runtime_status::Phase;
 use crate::aws_deploy::runtime_upsert::RuntimeApi;
@@ -46,18 +45,8 @@ pub async fn status(options: &StatusOptions) -> anyhow::Result<StatusReport> {
             ))
             .with_hint("deploy one with `agentprep deploy`")
         })?;
-    let region_name = state.region_of(&agent).ok_or_else(|| {
-        UserError::failed(format!("`{STATE_FILE}` records no region for `{agent}`"))
-    })?;
-    let region = AwsRegion::parse(&region_name, STATE_FILE)?;
+    let (region, location) = recorded_place(&state, &agent)?;
     let role_arn = state.execution_role_of(&agent);
-    let location = match state.s3_path_of(&agent) {
-        Some(path) => Some(PackageLocation::parse(
-            &path,
-            &format!("`aws.s3_path` in `{STATE_FILE}`"),
-        )?),
-        None => None,
-    };
     let container = state.container_of(&agent);
     // A container runtime runs its image: the code package is not looked for.
     let package = location

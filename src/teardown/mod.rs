@@ -14,10 +14,9 @@ pub mod plan;
 
 use crate::aws::region::AwsRegion;
 use crate::aws_deploy::container_names::source_key;
-use crate::aws_deploy::package_location::PackageLocation;
-use crate::error::UserError;
+use crate::aws_deploy::package_location::recorded_place;
 use crate::iam::role_teardown::RoleFacts;
-use crate::project_state::{ContainerRecord, ProjectState, STATE_FILE};
+use crate::project_state::{ContainerRecord, ProjectState};
 
 /// What becomes of one part of the deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,17 +76,7 @@ pub fn target(state: ProjectState, agent: Option<&str>) -> anyhow::Result<Option
     else {
         return Ok(None);
     };
-    let region_name = state.region_of(&agent).ok_or_else(|| {
-        UserError::failed(format!("`{STATE_FILE}` records no region for `{agent}`"))
-    })?;
-    let region = AwsRegion::parse(&region_name, STATE_FILE)?;
-    let location = match state.s3_path_of(&agent) {
-        Some(path) => Some(PackageLocation::parse(
-            &path,
-            &format!("`aws.s3_path` in `{STATE_FILE}`"),
-        )?),
-        None => None,
-    };
+    let (region, location) = recorded_place(&state, &agent)?;
     let recorded_package = location
         .as_ref()
         .map(|location| (location.bucket.clone(), location.key(&agent)));
